@@ -1,0 +1,25 @@
+"""The core must import and run without Qt: napari's rule, checked in a clean interpreter."""
+
+import subprocess
+import sys
+
+CHECK = """
+import sys
+import trainer, trainer.cli, trainer.data, trainer.training, trainer.modelfile, trainer.latent
+import trainer.exports, trainer.imagegrid
+leaked = [m for m in ("PySide6", "pyqtgraph", "explorer") if m in sys.modules]
+print("LEAKED:" + ",".join(leaked))
+"""
+
+
+def test_trainer_imports_without_qt():
+    out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "LEAKED:\n" in out.stdout or out.stdout.strip().endswith("LEAKED:"), out.stdout
+
+
+def test_import_trainer_is_light():
+    """Importing the package itself must not load TensorFlow (the app shows before TF loads)."""
+    code = "import sys, trainer, trainer.data, trainer.config; print('tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr

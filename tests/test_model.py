@@ -1,0 +1,58 @@
+"""Presets build the architectures they name, for any image shape and latent dimension."""
+
+import numpy as np
+import pytest
+
+from trainer.model import Sampling, build_vae
+
+
+def test_tutorial_matches_the_keras_tutorial_parameter_counts():
+    vae = build_vae("tutorial", latent_dim=2, image_shape=(28, 28, 1))
+    assert vae.encoder.count_params() == 17_208
+    assert vae.decoder.count_params() == 9_137
+    assert vae.encoder.count_params() + vae.decoder.count_params() == 26_345
+    names = [layer.__class__.__name__ for layer in vae.encoder.layers]
+    assert names.count("Conv2D") == 2 and names.count("BatchNormalization") == 3
+    assert not any(n == "Lambda" for n in names)
+
+
+@pytest.mark.parametrize("preset", ["tutorial", "dense", "default"])
+@pytest.mark.parametrize("shape", [(28, 28, 1), (30, 25, 3), (9, 13, 1)])
+def test_decoder_output_equals_input_shape(preset, shape):
+    vae = build_vae(preset, latent_dim=3, image_shape=shape)
+    x = np.random.default_rng(0).random((2, *shape)).astype("float32")
+    mean, log_var = vae.encoder(x)
+    assert mean.shape == (2, 3) and log_var.shape == (2, 3)
+    out = vae.decoder(mean).numpy()
+    assert out.shape == (2, *shape)
+    assert out.min() >= 0 and out.max() <= 1
+
+
+def test_dcgan_shapes():
+    vae = build_vae("dcgan", latent_dim=2, image_shape=(28, 28, 1))
+    convs = [layer.filters for layer in vae.encoder.layers if layer.__class__.__name__ == "Conv2D"]
+    assert convs == [128, 256, 512, 1024]
+    assert vae.decoder(np.zeros((1, 2), "float32")).shape == (1, 28, 28, 1)
+
+
+@pytest.mark.parametrize("latent_dim", [1, 2, 16])
+def test_any_latent_dim(latent_dim):
+    vae = build_vae("tutorial", latent_dim=latent_dim)
+    assert vae.decoder(np.zeros((4, latent_dim), "float32")).shape == (4, 28, 28, 1)
+
+
+def test_sampling_is_seeded_and_uses_the_variance():
+    a = Sampling(seed=7)([np.zeros((1000, 2), "float32"), np.zeros((1000, 2), "float32")]).numpy()
+    b = Sampling(seed=7)([np.zeros((1000, 2), "float32"), np.zeros((1000, 2), "float32")]).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert 0.9 < a.std() < 1.1
+    c = Sampling(seed=7)([np.full((1000, 2), 5, "float32"), np.full((1000, 2), -20, "float32")]).numpy()
+    assert np.abs(c - 5).max() < 1e-3
+
+
+def test_mse_loss_and_total_is_reconstruction_plus_beta_kl():
+    vae = build_vae("tutorial", beta=4.0, reconstruction="mse")
+    x = np.random.default_rng(0).random((8, 28, 28, 1)).astype("float32")
+    terms = {k: float(v) for k, v in vae.loss_terms(x, training=False).items()}
+    assert terms["loss"] == pytest.approx(terms["reconstruction_loss"] + 4.0 * terms["kl_loss"], rel=1e-5)
+    assert terms["reconstruction_loss"] < 28 * 28  # squared error of values in [0, 1]

@@ -1,0 +1,137 @@
+"""Training on real MNIST: the loss falls, results repeat, stop/pause/resume and NaN behave."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from trainer.config import TrainConfig
+from trainer.errors import TrainingError, UserError
+from trainer.reports import TrainingListener
+from trainer.training import HeldOutEvaluator, Trainer
+
+
+class Recorder(TrainingListener):
+    def __init__(self):
+        self.batches, self.epochs = [], []
+
+    def on_batch(self, r):
+        self.batches.append(r)
+
+    def on_epoch(self, r):
+        self.epochs.append(r)
+
+
+def test_loss_falls_on_real_data_and_reports_plain_numbers(mnist_small):
+    rec = Recorder()
+    config = TrainConfig(preset="tutorial", epochs=3, batch_size=32, learning_rate=3e-3, seed=1)
+    result = Trainer(config, mnist_small, listener=rec, encode_each_epoch=True).run()
+    assert result.status == "finished" and result.epochs_done == 3
+    assert len(rec.batches) == 3 * 8
+    first, last = rec.epochs[0], rec.epochs[-1]
+    assert last.loss < first.loss * 0.85
+    assert last.val_neg_elbo < first.val_neg_elbo
+    for r in rec.batches + rec.epochs:
+        for key in ("loss", "reconstruction_loss", "kl_loss", "images_per_second", "eta"):
+            assert type(getattr(r, key)) is float
+    assert first.latent_means.shape == (64, 2) and isinstance(first.latent_means, np.ndarray)
+    # the epoch total is reconstruction + β·KL (β = 1, no warm-up)
+    assert last.loss == pytest.approx(last.reconstruction_loss + last.kl_loss, rel=1e-4)
+    assert last.val_neg_elbo == pytest.approx(last.val_reconstruction_loss + last.val_kl_loss, rel=1e-4)
+    assert len(result.history) == 3 and result.history[-1]["epoch"] == 3
+
+
+def test_same_seed_same_result(mnist_small):
+    def run():
+        t = Trainer(TrainConfig(preset="tutorial", epochs=1, batch_size=64, seed=5), mnist_small)
+        t.run()
+        return [w.numpy() for w in t.model.weights]
+
+    a, b = run(), run()
+    for wa, wb in zip(a, b):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_kl_warmup_ramps_beta():
+    config = TrainConfig(preset="tutorial", beta=2.0, kl_warmup_epochs=4)
+    assert [config.kl_weight(e) for e in range(5)] == [0.5, 1.0, 1.5, 2.0, 2.0]
+
+
+def test_stop_takes_effect_within_one_batch(mnist_small):
+    class StopAtThird(Recorder):
+        def on_batch(self, r):
+            super().on_batch(r)
+            if len(self.batches) == 3:
+                trainer.request_stop()
+
+    rec = StopAtThird()
+    trainer = Trainer(TrainConfig(preset="tutorial", epochs=5, batch_size=32), mnist_small, listener=rec)
+    result = trainer.run()
+    assert result.status == "stopped"
+    assert len(rec.batches) == 3
+
+
+def test_pause_blocks_and_resume_continues(mnist_small):
+    paused_at = threading.Event()
+
+    class PauseAtSecond(Recorder):
+        def on_batch(self, r):
+            super().on_batch(r)
+            if len(self.batches) == 2:
+                trainer.pause()
+                paused_at.set()
+
+    rec = PauseAtSecond()
+    trainer = Trainer(TrainConfig(preset="tutorial", epochs=1, batch_size=32), mnist_small, listener=rec)
+    thread = threading.Thread(target=trainer.run)
+    thread.start()
+    assert paused_at.wait(60)
+    thread.join(0.5)
+    assert thread.is_alive() and len(rec.batches) == 2 and trainer.paused
+    trainer.resume()
+    thread.join(60)
+    assert not thread.is_alive() and len(rec.batches) == 8
+
+
+def test_nan_loss_stops_and_keeps_last_good_weights(mnist_small):
+    trainer = Trainer(TrainConfig(preset="dense", epochs=1, batch_size=32, seed=2), mnist_small)
+    trainer.run()
+    good = [w.numpy() for w in trainer.model.weights]
+    evaluator = HeldOutEvaluator(trainer.model)
+    good_elbo = evaluator(mnist_small.x_test)["neg_elbo"]
+    absurd = Trainer(TrainConfig(preset="dense", epochs=3, batch_size=32, learning_rate=1e12),
+                     mnist_small, model=trainer.model, history=trainer.history)
+    result = absurd.run()
+    assert result.status == "diverged"
+    assert "lower learning rate" in result.message
+    assert result.epochs_done == 1
+    for w, g in zip(trainer.model.weights, good):
+        np.testing.assert_array_equal(w.numpy(), g)
+    assert np.isfinite(evaluator(mnist_small.x_test)["neg_elbo"])
+    assert evaluator(mnist_small.x_test)["neg_elbo"] == pytest.approx(good_elbo, rel=0.05)
+
+
+def test_continue_training_keeps_epoch_count_and_optimizer(mnist_small):
+    first = Trainer(TrainConfig(preset="tutorial", epochs=1, batch_size=32), mnist_small)
+    first.run()
+    steps = int(first.model.optimizer.iterations.numpy())
+    second = Trainer(TrainConfig(preset="tutorial", epochs=1, batch_size=32), mnist_small,
+                     model=first.model, history=first.history)
+    result = second.run()
+    assert [h["epoch"] for h in result.history] == [1, 2]
+    assert int(first.model.optimizer.iterations.numpy()) == 2 * steps
+
+
+def test_model_and_data_must_agree(mnist_small):
+    from trainer.training import new_model
+
+    model = new_model(TrainConfig(preset="tutorial"), (32, 32, 3))
+    with pytest.raises(TrainingError, match="32, 32, 3"):
+        Trainer(TrainConfig(preset="tutorial"), mnist_small, model=model)
+
+
+@pytest.mark.parametrize("bad", [dict(latent_dim=0), dict(batch_size=0), dict(learning_rate=-1),
+                                 dict(preset="nope"), dict(reconstruction="l1"), dict(beta=-1)])
+def test_bad_settings_are_user_errors(bad):
+    with pytest.raises(UserError):
+        TrainConfig(**bad)

@@ -1,0 +1,295 @@
+"""``vae-explorer train|export|eval|info``: the headless commands.
+
+Every user mistake ends as one line on stderr naming the file and the problem, and exit 2;
+TensorFlow is imported only by the commands that need it, so ``info`` and ``--help`` are fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+
+import numpy as np
+
+from trainer.errors import UserError
+
+COMMANDS = ("train", "export", "eval", "info")
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, not a usage block."""
+
+    def error(self, message):
+        raise UserError(f"{self.prog}: {message} (see --help)")
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got '{text}'") from None
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        parts = [int(v) for v in text.lower().replace("x", ",").split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) == 1:
+        parts *= 2
+    if len(parts) != 2 or min(parts) < 4 or max(parts) > 1024:
+        raise argparse.ArgumentTypeError(f"expected a size like 64 or 64x48 (4–1024), got '{text}'")
+    return parts[0], parts[1]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="vae-explorer", description="Train a VAE and explore its latent space. "
+                     "With no command, opens the desktop app.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train a model and save it to an .h5 file")
+    train.add_argument("--data", default=None, help="dataset: a name (mnist-10k, the default) or a path")
+    train.add_argument("--image-size", type=_size, default=None, help="resize image folders to HxW")
+    train.add_argument("--preset", default=None, help="tutorial, dcgan, dense or default")
+    train.add_argument("--latent-dim", type=int, default=None)
+    train.add_argument("--epochs", type=int, default=10)
+    train.add_argument("--batch-size", type=int, default=None)
+    train.add_argument("--beta", type=float, default=None, help="KL weight (default 1)")
+    train.add_argument("--kl-warmup", type=int, default=None, help="epochs to ramp β up linearly")
+    train.add_argument("--reconstruction", choices=("bce", "mse"), default=None)
+    train.add_argument("--lr", type=float, default=None, help="Adam learning rate (default 1e-3)")
+    train.add_argument("--seed", type=int, default=None)
+    train.add_argument("--resume", default=None, metavar="MODEL.h5", help="continue a saved model")
+    train.add_argument("--out", required=True, metavar="MODEL.h5")
+
+    export = sub.add_parser("export", help="write images (PNG) or a .keras file from a model")
+    export.add_argument("model", metavar="MODEL.h5")
+    export.add_argument("--what", required=True, choices=(
+        "grid", "samples", "interpolate", "traverse", "reconstructions", "keras", "keras-decoder"))
+    export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--n", type=int, default=15, help="grid: n×n tiles (default 15)")
+    export.add_argument("--radius", type=float, default=4.0, help="grid: span [-r, r] (default 4)")
+    export.add_argument("--quantiles", action="store_true", help="grid: over N(0,1) quantiles")
+    export.add_argument("--count", type=int, default=64, help="samples/reconstructions: how many")
+    export.add_argument("--seed", type=int, default=0)
+    export.add_argument("--from", dest="start", type=_floats, default=None, help="interpolate: z,z,…")
+    export.add_argument("--to", dest="end", type=_floats, default=None, help="interpolate: z,z,…")
+    export.add_argument("--steps", type=int, default=10, help="interpolate/traverse: frames")
+    export.add_argument("--method", choices=("linear", "spherical"), default="linear")
+    export.add_argument("--at", type=_floats, default=None, help="traverse: the centre point")
+    export.add_argument("--span", type=float, default=3.0, help="traverse: ±span (default 3)")
+    export.add_argument("--data", default=None, help="reconstructions: dataset (default: the model's)")
+    export.add_argument("--scale", type=int, default=2, help="enlarge pixels by this factor")
+
+    ev = sub.add_parser("eval", help="held-out negative ELBO as one JSON line")
+    ev.add_argument("model", metavar="MODEL.h5")
+    ev.add_argument("--data", default=None)
+
+    info = sub.add_parser("info", help="what a model file holds")
+    info.add_argument("model", metavar="MODEL.h5")
+    info.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info}[
+            args.command](args)
+    except UserError as exc:
+        print(f"vae-explorer: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("vae-explorer: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _dataset_spec(args, header: dict | None = None):
+    if args.data is not None:
+        return args.data
+    if header:
+        source = (header.get("dataset") or {}).get("source", "")
+        name = (header.get("dataset") or {}).get("name")
+        if source and os.path.exists(source):
+            return source
+        if name:
+            return name
+    return None
+
+
+def cmd_train(args) -> int:
+    from trainer.config import TrainConfig
+    from trainer.data import load_dataset
+    from trainer.modelfile import load_model, save_model
+    from trainer.progress import ProgressBar
+    from trainer.training import Trainer
+
+    _check_writable(args.out)
+    overrides = {"batch_size": args.batch_size, "beta": args.beta, "kl_warmup_epochs": args.kl_warmup,
+                 "reconstruction": args.reconstruction, "learning_rate": args.lr, "seed": args.seed}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    model = history = None
+    if args.resume:
+        loaded = load_model(args.resume)
+        fixed = {"preset": args.preset, "latent_dim": args.latent_dim}
+        for key, value in fixed.items():
+            if value is not None and value != getattr(loaded.config, key):
+                raise UserError(f"--{key.replace('_', '-')} {value} differs from the model's "
+                                f"{getattr(loaded.config, key)}; a resumed model keeps its architecture",
+                                args.resume)
+        config = TrainConfig.from_dict({**loaded.config.to_dict(), **overrides, "epochs": args.epochs})
+        model, history = loaded.model, loaded.history
+        dataset = load_dataset(_dataset_spec(args, {"dataset": loaded.dataset}), args.image_size)
+    else:
+        config = TrainConfig(preset=args.preset or "default", latent_dim=args.latent_dim,
+                             epochs=args.epochs, **overrides)
+        dataset = load_dataset(args.data, args.image_size, seed=config.seed)
+    for warning in dataset.warnings:
+        print(f"vae-explorer: warning: {warning}", file=sys.stderr)
+    print(f"training '{config.preset}' (latent {config.latent_dim}) on {dataset.name}: "
+          f"{len(dataset.x_train)} train / {len(dataset.x_test)} held-out images "
+          f"{'×'.join(map(str, dataset.image_shape))}", file=sys.stderr)
+    trainer = Trainer(config, dataset, model=model, history=history, listener=ProgressBar())
+    previous = signal.signal(signal.SIGINT, lambda *_: trainer.request_stop())
+    try:
+        result = trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    codes = trainer.latent.codes(dataset.x_test, dataset.y_test)
+    save_model(args.out, trainer.model, config, result.history, dataset.describe(), codes)
+    last = result.history[-1]["val_neg_elbo"] if result.history else float("nan")
+    print(f"saved {args.out}: {result.epochs_done} epoch(s), held-out -ELBO {last:.2f}", file=sys.stderr)
+    if result.status == "stopped":
+        print(f"vae-explorer: interrupted: {result.message}; saved what was trained", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if result.status == "diverged":
+        print(f"vae-explorer: error: {result.message}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def _check_writable(path: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UserError("folder does not exist", folder)
+    if not os.access(folder, os.W_OK):
+        raise UserError("folder is not writable", folder)
+
+
+def cmd_export(args) -> int:
+    from trainer.modelfile import export_keras, load_model
+
+    if args.what in ("keras", "keras-decoder"):
+        loaded = load_model(args.model)
+        export_keras(args.out, loaded.model, "vae" if args.what == "keras" else "decoder")
+        print(f"wrote {args.out}", file=sys.stderr)
+        return 0
+    from trainer.imagegrid import upscale, write_png
+
+    _check_writable(args.out)
+    if not args.out.lower().endswith(".png"):
+        raise UserError("image exports are PNG files: name it .png", args.out)
+    loaded = load_model(args.model)
+    image = _render(loaded, args)
+    write_png(args.out, upscale(image, args.scale))
+    print(f"wrote {args.out} ({image.shape[1] * max(1, args.scale)}×{image.shape[0] * max(1, args.scale)})",
+          file=sys.stderr)
+    return 0
+
+
+def _render(loaded, args):
+    """The image ``export --what`` asks for."""
+    from trainer import exports
+    from trainer.latent import LatentSpace, Projection
+
+    space = LatentSpace(loaded.model)
+    dim = space.latent_dim
+    means = loaded.latent.means if loaded.latent is not None else np.zeros((1, dim), np.float32)
+    for name in ("n", "count", "steps"):
+        if not 1 <= getattr(args, name) <= 256:
+            raise UserError(f"--{name} must be between 1 and 256")
+    if args.what == "grid":
+        projection = Projection(means)
+        r = args.radius
+        return exports.manifold_grid(space, projection, args.n, (-r, r), (-r, r), args.quantiles)
+    if args.what == "samples":
+        return exports.samples(space, args.count, args.seed)
+    if args.what == "interpolate":
+        start = _point(args.start, dim, "--from", fallback=means[0])
+        end = _point(args.end, dim, "--to", fallback=means[min(1, len(means) - 1)])
+        return exports.interpolation_strip(space, start, end, args.steps, args.method)
+    if args.what == "traverse":
+        return exports.traversal_sheet(space, _point(args.at, dim, "--at", np.zeros(dim)),
+                                       args.steps, args.span)
+    from trainer.data import load_dataset
+
+    dataset = load_dataset(_dataset_spec(args, {"dataset": loaded.dataset}))
+    if dataset.image_shape != tuple(space.image_shape):
+        raise UserError(f"holds {dataset.image_shape} images but the model takes "
+                        f"{space.image_shape}", dataset.source)
+    return exports.reconstruction_sheet(space, dataset.x_test, args.count)
+
+
+def _point(values, dim: int, option: str, fallback):
+    if values is None:
+        return np.asarray(fallback, np.float32)
+    if len(values) != dim:
+        raise UserError(f"{option} needs {dim} comma-separated numbers (the latent dimension), got {len(values)}")
+    return np.asarray(values, np.float32)
+
+
+def cmd_eval(args) -> int:
+    from trainer.data import load_dataset
+    from trainer.modelfile import load_model, read_header
+    from trainer.training import HeldOutEvaluator
+
+    header = read_header(args.model)
+    loaded = load_model(args.model)
+    dataset = load_dataset(_dataset_spec(args, header))
+    if dataset.image_shape != tuple(loaded.model.image_shape):
+        raise UserError(f"holds {dataset.image_shape} images but the model takes "
+                        f"{tuple(loaded.model.image_shape)}", dataset.source)
+    terms = HeldOutEvaluator(loaded.model)(dataset.x_test)
+    print(json.dumps({"model": args.model, "data": dataset.name, "n": int(len(dataset.x_test)),
+                      "neg_elbo": terms["neg_elbo"], "reconstruction": terms["reconstruction_loss"],
+                      "kl": terms["kl_loss"], "loss": terms["loss"]}))
+    return 0
+
+
+def cmd_info(args) -> int:
+    from trainer.modelfile import read_header
+
+    header = read_header(args.model)
+    n_weights, n_codes = header["parameters"], header["latent_codes"]
+    if args.json:
+        print(json.dumps(header))
+        return 0
+    c, d, h = header["config"], header["dataset"], header["history"]
+    lines = [
+        f"{args.model}: {header['format']} v{header['format_version']}, written by "
+        f"{header['written_by']} on {header['created']}",
+        f"  model:   preset '{c.get('preset')}', latent dim {c.get('latent_dim')}, image "
+        f"{'×'.join(map(str, c.get('image_shape', [])))}, {n_weights:,} parameters",
+        f"  loss:    {c.get('reconstruction')} + β={c.get('beta')}·KL"
+        f"{', warm-up ' + str(c.get('kl_warmup_epochs')) + ' epochs' if c.get('kl_warmup_epochs') else ''}",
+        f"  trained: {len(h)} epoch(s), batch {c.get('batch_size')}, lr {c.get('learning_rate')}, "
+        f"seed {c.get('seed')}",
+    ]
+    if h:
+        lines.append(f"  last:    loss {h[-1].get('loss', float('nan')):.2f}, held-out -ELBO "
+                     f"{h[-1].get('val_neg_elbo', float('nan')):.2f}")
+    if d:
+        lines.append(f"  data:    {d.get('name')} ({d.get('n_train')} train / {d.get('n_test')} held out) "
+                     f"from {d.get('source')}")
+    lines.append(f"  map:     {n_codes} encoded held-out images" if n_codes else "  map:     none stored")
+    print("\n".join(lines))
+    return 0
+

@@ -1,0 +1,66 @@
+"""What a training run needs to know, as plain data that round-trips through JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from trainer.errors import UserError
+from trainer.presets import get_preset
+
+RECONSTRUCTION_LOSSES = ("bce", "mse")
+
+
+@dataclass
+class TrainConfig:
+    """Model and optimisation settings. ``latent_dim=None`` means the preset's own."""
+
+    preset: str = "default"
+    latent_dim: int | None = None
+    beta: float = 1.0
+    reconstruction: str = "bce"
+    kl_warmup_epochs: int = 0
+    epochs: int = 10
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    seed: int = 0
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise a UserError naming the first setting that makes no sense."""
+        preset = get_preset(self.preset)
+        if self.latent_dim is None:
+            self.latent_dim = preset.latent_dim
+        checks = [
+            (int(self.latent_dim) >= 1, f"latent dimension must be ≥ 1 (got {self.latent_dim})"),
+            (self.beta >= 0, f"β must be ≥ 0 (got {self.beta})"),
+            (self.reconstruction in RECONSTRUCTION_LOSSES,
+             f"reconstruction loss must be one of {', '.join(RECONSTRUCTION_LOSSES)}"),
+            (self.kl_warmup_epochs >= 0, "KL warm-up must be ≥ 0 epochs"),
+            (self.epochs >= 0, f"epochs must be ≥ 0 (got {self.epochs})"),
+            (self.batch_size >= 1, f"batch size must be ≥ 1 (got {self.batch_size})"),
+            (self.learning_rate > 0, f"learning rate must be > 0 (got {self.learning_rate})"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UserError(message)
+        self.latent_dim = int(self.latent_dim)
+
+    def kl_weight(self, epoch: int) -> float:
+        """β, ramped linearly over the first ``kl_warmup_epochs`` epochs (0-based ``epoch``)."""
+        if self.kl_warmup_epochs <= 0:
+            return float(self.beta)
+        return float(self.beta) * min(1.0, (epoch + 1) / self.kl_warmup_epochs)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        """Build from a dict (e.g. a model file's JSON); unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise UserError(f"unknown setting(s): {', '.join(unknown)}")
+        return cls(**data)

@@ -1,0 +1,62 @@
+"""The in-memory dataset every loader returns: float32 images in [0, 1], shape N×H×W×C."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Dataset:
+    """Train and held-out images with optional integer labels.
+
+    ``x_*`` are float32 in [0, 1] with shape N×H×W×C; ``y_*`` are int32 of length N or None.
+    ``warnings`` lists what a loader skipped (unreadable files...), for the user to see.
+    """
+
+    name: str
+    source: str
+    x_train: np.ndarray
+    x_test: np.ndarray
+    y_train: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    label_names: list[str] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(int(d) for d in self.x_train.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def has_labels(self) -> bool:
+        return self.y_test is not None
+
+    def label_name(self, label: int) -> str:
+        if self.label_names and 0 <= label < len(self.label_names):
+            return self.label_names[label]
+        return str(label)
+
+    def describe(self) -> dict:
+        """A JSON-able description, stored in model files so the app can say what a model saw."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "image_shape": list(self.image_shape),
+            "n_train": int(len(self.x_train)),
+            "n_test": int(len(self.x_test)),
+            "label_names": list(self.label_names) if self.label_names else None,
+        }
+
+    def subset(self, n_train: int, n_test: int) -> "Dataset":
+        """The first images of each split: for quick runs and tests."""
+        return Dataset(
+            name=self.name,
+            source=self.source,
+            x_train=self.x_train[:n_train],
+            x_test=self.x_test[:n_test],
+            y_train=None if self.y_train is None else self.y_train[:n_train],
+            y_test=None if self.y_test is None else self.y_test[:n_test],
+            label_names=self.label_names,
+            warnings=list(self.warnings),
+        )

@@ -1,0 +1,96 @@
+"""The original MNIST / Fashion-MNIST IDX files, plain or gzipped, found in one folder."""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import math
+import os
+import zlib
+
+import numpy as np
+
+from trainer.data.dataset import Dataset
+from trainer.data.pixels import check_label_names, check_splits, to_labels, to_unit_images
+from trainer.errors import DatasetError
+
+_IDX_DTYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+FASHION_LABELS = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+]
+
+
+def read_idx(path: str) -> np.ndarray:
+    """Read one IDX file; the header must agree with the number of bytes that follow it."""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DatasetError(f"cannot be read ({exc})", path) from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise DatasetError(f"is not an IDX file (magic number {raw[:4].hex() or 'missing'})", path)
+    dtype, ndim = _IDX_DTYPES[raw[2]], raw[3]
+    header = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header:
+        raise DatasetError("has a truncated IDX header", path)
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    expected = math.prod(dims) * dtype.itemsize  # np.prod would overflow int64
+    if len(raw) - header != expected:
+        shape = "×".join(map(str, dims))
+        raise DatasetError(
+            f"header says {shape} ({expected} bytes) but the file holds {len(raw) - header} bytes",
+            path,
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
+
+
+def _find(folder: str, *patterns: str) -> str | None:
+    for pattern in patterns:
+        hits = sorted(glob.glob(os.path.join(glob.escape(folder), pattern)))
+        if hits:
+            return hits[0]
+    return None
+
+
+def is_idx_folder(folder: str) -> bool:
+    return _find(folder, "*train*images*idx3*", "*train*idx3*") is not None
+
+
+def load_idx_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
+    """Load ``train-images-idx3-ubyte[.gz]``, ``t10k-images-idx3-ubyte[.gz]`` and their labels."""
+    folder = os.fspath(folder)
+    train_x = _find(folder, "*train*images*idx3*", "*train*idx3*")
+    test_x = _find(folder, "*t10k*images*idx3*", "*test*images*idx3*", "*t10k*idx3*")
+    if train_x is None or test_x is None:
+        raise DatasetError("has no train-images-idx3 and t10k-images-idx3 files", folder)
+    train_y = _find(folder, "*train*labels*idx1*", "*train*idx1*")
+    test_y = _find(folder, "*t10k*labels*idx1*", "*test*labels*idx1*", "*t10k*idx1*")
+    x_train = to_unit_images(read_idx(train_x), train_x)
+    x_test = to_unit_images(read_idx(test_x), test_x)
+    y_train = y_test = None
+    if train_y and test_y:
+        y_train = to_labels(read_idx(train_y), len(x_train), train_y)
+        y_test = to_labels(read_idx(test_y), len(x_test), test_y)
+    check_splits(x_train, x_test, folder)
+    name = name or os.path.basename(os.path.normpath(folder))
+    names = FASHION_LABELS if "fashion" in name.lower() and y_train is not None else None
+    names = check_label_names(names, [y_train, y_test], folder)
+    return Dataset(
+        name=name,
+        source=os.path.abspath(folder),
+        x_train=x_train,
+        x_test=x_test,
+        y_train=y_train,
+        y_test=y_test,
+        label_names=names,
+    )

@@ -1,0 +1,127 @@
+"""A folder of PNG/JPEG/BMP/GIF images: one subfolder per class, or flat and unlabelled.
+
+Images are decoded and resized with TensorFlow (``tf.io.decode_image``, ``tf.image.resize``),
+so no image library is added. Files that cannot be decoded are skipped and listed in the
+dataset's ``warnings``; a folder with no usable image is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+
+import numpy as np
+
+from trainer.data.dataset import Dataset
+from trainer.data.pixels import check_splits, split_held_out
+from trainer.errors import DatasetError
+
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
+DEFAULT_SIZE = (64, 64)
+MAX_PIXELS = 100_000_000  # refuse decompression bombs before decoding them
+HELD_OUT_FRACTION = 0.2
+
+
+def _is_image(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def _list_files(folder: str) -> tuple[list[tuple[str, int | None]], list[str] | None]:
+    """(path, label) pairs, and the class names when the folder has one subfolder per class."""
+    entries = sorted(os.listdir(folder))
+    classes = [e for e in entries if os.path.isdir(os.path.join(folder, e)) and not e.startswith(".")]
+    class_files = {
+        c: sorted(f for f in os.listdir(os.path.join(folder, c)) if _is_image(f)) for c in classes
+    }
+    classes = [c for c in classes if class_files[c]]
+    if classes:
+        files = [
+            (os.path.join(folder, c, f), label)
+            for label, c in enumerate(classes)
+            for f in class_files[c]
+        ]
+        return files, classes
+    return [(os.path.join(folder, f), None) for f in entries if _is_image(f)], None
+
+
+def _declared_pixels(data: bytes) -> int | None:
+    """Width×height from a PNG, BMP or GIF header, without decoding; None when unknown."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        w, h = struct.unpack(">II", data[16:24])
+        return w * h
+    if data[:2] == b"BM" and len(data) >= 26:
+        w, h = struct.unpack("<ii", data[18:26])
+        return abs(w * h)
+    if data[:4] == b"GIF8" and len(data) >= 10:
+        w, h = struct.unpack("<HH", data[6:10])
+        return w * h
+    return None
+
+
+def _decode(path: str, tf):
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data:
+        raise ValueError("empty file")
+    pixels = _declared_pixels(data)
+    if pixels is None and data[:2] == b"\xff\xd8":
+        h, w, _ = tf.io.extract_jpeg_shape(data).numpy()
+        pixels = int(h) * int(w)
+    if pixels is not None and pixels > MAX_PIXELS:
+        raise ValueError(f"{pixels / 1e6:.0f} megapixels is over the {MAX_PIXELS // 1_000_000} MP limit")
+    image = tf.io.decode_image(data, expand_animations=False)
+    if image.dtype != tf.uint8:
+        image = tf.image.convert_image_dtype(image, tf.uint8)
+    image = image.numpy()
+    return image[..., :1] if image.shape[-1] == 2 else image[..., :3]
+
+
+def load_image_folder(
+    folder: str | os.PathLike,
+    image_size: tuple[int, int] | None = None,
+    name: str | None = None,
+    seed: int = 0,
+) -> Dataset:
+    """Decode, convert to one channel count and one size, scale to [0, 1], hold 20% out."""
+    from trainer.tf_runtime import import_tensorflow
+
+    tf = import_tensorflow()
+
+    folder = os.fspath(folder)
+    files, class_names = _list_files(folder)
+    if not files:
+        raise DatasetError("holds no PNG, JPEG, BMP or GIF images", folder)
+    images, labels, warnings = [], [], []
+    for path, label in files:
+        try:
+            images.append(_decode(path, tf))
+            labels.append(label)
+        except (ValueError, OSError, tf.errors.OpError) as exc:
+            reason = getattr(exc, "message", None) or str(exc)
+            warnings.append(f"{path}: skipped, cannot decode image ({reason.splitlines()[0]})")
+    if not images:
+        raise DatasetError(f"holds no image that could be decoded ({len(files)} tried)", folder)
+    channels = 3 if any(im.shape[-1] == 3 for im in images) else 1
+    sizes = {im.shape[:2] for im in images}
+    if image_size is None:
+        image_size = next(iter(sizes)) if len(sizes) == 1 else DEFAULT_SIZE
+    x = np.empty((len(images), *image_size, channels), dtype=np.float32)
+    for i, im in enumerate(images):
+        if im.shape[-1] != channels:
+            im = np.repeat(im, 3, axis=-1)
+        if im.shape[:2] != tuple(image_size):
+            im = tf.image.resize(im, image_size, antialias=True).numpy()
+        x[i] = np.clip(im, 0, 255) / 255.0
+    y = None if class_names is None else np.asarray(labels, dtype=np.int32)
+    x_train, y_train, x_test, y_test = split_held_out(x, y, HELD_OUT_FRACTION, seed, folder)
+    check_splits(x_train, x_test, folder)
+    return Dataset(
+        name=name or os.path.basename(os.path.normpath(folder)),
+        source=os.path.abspath(folder),
+        x_train=x_train,
+        x_test=x_test,
+        y_train=y_train,
+        y_test=y_test,
+        label_names=class_names,
+        warnings=warnings,
+    )

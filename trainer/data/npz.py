@@ -1,0 +1,90 @@
+"""Keras-layout ``.npz`` files: ``x_train``/``y_train``/``x_test``/``y_test`` or plain ``x``/``y``.
+
+Always ``allow_pickle=False``: an ``.npz`` with object arrays is refused, never unpickled.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+import zlib
+
+import numpy as np
+
+from trainer.data.dataset import Dataset
+from trainer.data.pixels import (
+    check_label_names,
+    check_splits,
+    split_held_out,
+    to_labels,
+    to_unit_images,
+)
+from trainer.errors import DatasetError
+
+HELD_OUT_FRACTION = 0.2
+
+
+def _read_arrays(path: str) -> dict[str, np.ndarray]:
+    # np.load picks the format from the first bytes: check them first, so a .npy is named as
+    # such (np.load would return a bare array) and other bytes are not blamed on pickling.
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(6)
+    except OSError as exc:
+        raise DatasetError(f"cannot be read ({exc})", path) from None
+    if magic == b"\x93NUMPY":
+        raise DatasetError("is a single .npy array, not an .npz archive", path)
+    if not magic.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise DatasetError("is not an .npz archive (not a zip file)", path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise DatasetError("holds object arrays (pickled data), which are never loaded", path)
+        raise DatasetError(f"is not a readable .npz file ({exc})", path) from None
+    except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise DatasetError(f"is not a readable .npz file ({exc})", path) from None
+    except MemoryError as exc:  # an array header can claim any shape, whatever the file holds
+        raise DatasetError(f"declares an array too large to load ({exc})", path) from None
+
+
+def load_npz(path: str | os.PathLike, name: str | None = None, seed: int = 0) -> Dataset:
+    """Load a Keras-layout archive; a file without a held-out split gets one (20%)."""
+    path = os.fspath(path)
+    arrays = _read_arrays(path)
+    keys = set(arrays)
+    if "x_train" in keys:
+        x_train = to_unit_images(arrays["x_train"], path, "x_train")
+        y_train = _labels(arrays, "y_train", len(x_train), path)
+        if "x_test" in keys:
+            x_test = to_unit_images(arrays["x_test"], path, "x_test")
+            y_test = _labels(arrays, "y_test", len(x_test), path)
+            if (y_train is None) != (y_test is None):
+                y_train = y_test = None  # labels on one side only cannot colour the map
+        else:
+            x_train, y_train, x_test, y_test = split_held_out(
+                x_train, y_train, HELD_OUT_FRACTION, seed, path
+            )
+    elif "x" in keys:
+        x = to_unit_images(arrays["x"], path, "x")
+        y = _labels(arrays, "y", len(x), path)
+        x_train, y_train, x_test, y_test = split_held_out(x, y, HELD_OUT_FRACTION, seed, path)
+    else:
+        found = ", ".join(sorted(keys)) or "nothing"
+        raise DatasetError(f"has no 'x_train' or 'x' array (found: {found})", path)
+    check_splits(x_train, x_test, path)
+    names = check_label_names(arrays.get("label_names"), [y_train, y_test], path)
+    return Dataset(
+        name=name or os.path.splitext(os.path.basename(path))[0],
+        source=os.path.abspath(path),
+        x_train=x_train,
+        x_test=x_test,
+        y_train=y_train,
+        y_test=y_test,
+        label_names=names,
+    )
+
+
+def _labels(arrays, key: str, n: int, path: str):
+    return to_labels(arrays[key], n, path, key) if key in arrays else None

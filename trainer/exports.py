@@ -1,0 +1,46 @@
+"""Sample sheets: the images ``vae-explorer export`` writes and the app's File ▸ Export offers.
+
+Each function returns one image (H×W×C in [0, 1]) ready for ``imagegrid.write_png``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trainer.imagegrid import tile
+from trainer.latent import LatentSpace, Projection, grid_points, interpolate, prior_samples, traverse
+
+
+def manifold_grid(space: LatentSpace, projection: Projection, n: int = 15,
+                  x_range=(-4.0, 4.0), y_range=(-4.0, 4.0), quantiles: bool = False,
+                  pad: int = 0) -> np.ndarray:
+    """n×n decodes over a region of the map's plane (the tutorial's 15×15 over [-4, 4])."""
+    plane = grid_points(n, x_range, y_range, quantiles)
+    return tile(space.decode(projection.from_plane(plane)), cols=n, pad=pad)
+
+
+def samples(space: LatentSpace, count: int = 64, seed: int = 0) -> np.ndarray:
+    """Decodes of ``count`` draws from the prior."""
+    return tile(space.decode(prior_samples(count, space.latent_dim, seed)))
+
+
+def interpolation_strip(space: LatentSpace, a, b, steps: int = 10, method: str = "linear") -> np.ndarray:
+    """One row of ``steps`` decodes from latent point ``a`` to ``b``."""
+    return tile(space.decode(interpolate(a, b, steps, method)), cols=max(2, steps))
+
+
+def traversal_sheet(space: LatentSpace, z, steps: int = 9, span: float = 3.0) -> np.ndarray:
+    """One row per latent dimension, each varying that dimension over ±span around ``z``."""
+    return tile(space.decode(traverse(z, steps, span)), cols=steps)
+
+
+def reconstruction_sheet(space: LatentSpace, x: np.ndarray, count: int = 16, cols: int = 8) -> np.ndarray:
+    """Pairs of rows: originals, then what the model makes of them."""
+    x = np.asarray(x[:count], np.float32)
+    recon = space.reconstruct(x)
+    rows = []
+    for i in range(0, len(x), cols):
+        rows.append(x[i:i + cols])
+        rows.append(recon[i:i + cols])
+    padded = [np.concatenate([r, np.ones((cols - len(r), *r.shape[1:]), np.float32)]) for r in rows]
+    return tile(np.concatenate(padded), cols=cols)

@@ -1,0 +1,173 @@
+"""Latent-space maths, NumPy in and NumPy out.
+
+``LatentSpace`` wraps a VAE's encoder and decoder in compiled functions with a fixed input
+signature (one trace, no ``predict()`` per point), so a click costs about a millisecond.
+The rest are pure NumPy: grids, interpolation, traversal, prior samples and a 2-D PCA.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from trainer.tf_runtime import import_tensorflow
+
+ENCODE_BATCH = 1000
+DECODE_BATCH = 512
+
+
+@dataclass
+class LatentCodes:
+    """Encoded held-out images: means and log-variances (N×latent) and labels (N) or None."""
+
+    means: np.ndarray
+    log_vars: np.ndarray | None = None
+    labels: np.ndarray | None = None
+
+
+class LatentSpace:
+    """Encode and decode with a VAE's current weights, in batches, through compiled calls."""
+
+    def __init__(self, model):
+        tf = import_tensorflow()
+        self.model = model
+        self.latent_dim = int(model.latent_dim)
+        self.image_shape = tuple(model.image_shape)
+        self._decode = tf.function(
+            lambda z: model.decoder(z, training=False),
+            input_signature=[tf.TensorSpec([None, self.latent_dim], tf.float32)],
+        )
+        self._encode = tf.function(
+            lambda x: model.encoder(x, training=False),
+            input_signature=[tf.TensorSpec([None, *self.image_shape], tf.float32)],
+        )
+
+    def encode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Means and log-variances of ``x`` (N×H×W×C in [0, 1])."""
+        x = np.asarray(x, dtype=np.float32)
+        means, log_vars = [], []
+        for i in range(0, len(x), ENCODE_BATCH):
+            m, lv = self._encode(x[i:i + ENCODE_BATCH])
+            means.append(m.numpy())
+            log_vars.append(lv.numpy())
+        if not means:
+            empty = np.zeros((0, self.latent_dim), np.float32)
+            return empty, empty.copy()
+        return np.concatenate(means), np.concatenate(log_vars)
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """Images (N×H×W×C in [0, 1]) for latent points ``z`` (N×latent_dim, or one point)."""
+        z = np.asarray(z, dtype=np.float32)
+        if z.ndim == 1:
+            z = z[None, :]
+        if z.shape[1] != self.latent_dim:
+            raise ValueError(f"latent points have {z.shape[1]} dims, the model has {self.latent_dim}")
+        parts = [self._decode(z[i:i + DECODE_BATCH]).numpy() for i in range(0, len(z), DECODE_BATCH)]
+        if not parts:
+            return np.zeros((0, *self.image_shape), np.float32)
+        return np.concatenate(parts)
+
+    def codes(self, x: np.ndarray, labels: np.ndarray | None = None) -> LatentCodes:
+        """The encoded set as stored in model files and drawn on the map."""
+        means, log_vars = self.encode(x)
+        return LatentCodes(means, log_vars, None if labels is None else np.asarray(labels, np.int32))
+
+    def reconstruct(self, x: np.ndarray) -> np.ndarray:
+        """Decode the encoded means of ``x``: what the model makes of each image."""
+        return self.decode(self.encode(x)[0])
+
+
+def grid_axes(n: int, radius: float = 4.0, quantiles: bool = False) -> np.ndarray:
+    """``n`` values over [-radius, radius], or over N(0, 1) quantiles (0.05…0.95) as in Kingma."""
+    if quantiles:
+        nd = NormalDist()
+        return np.array([nd.inv_cdf(p) for p in np.linspace(0.05, 0.95, n)], dtype=np.float32)
+    return np.linspace(-radius, radius, n, dtype=np.float32)
+
+
+def grid_points(n: int, x_range=(-4.0, 4.0), y_range=(-4.0, 4.0), quantiles: bool = False) -> np.ndarray:
+    """n×n 2-D points, row by row from the top (largest y) so tiles read like the plot."""
+    if quantiles:
+        xs = ys = grid_axes(n, quantiles=True)
+    else:
+        xs = np.linspace(x_range[0], x_range[1], n, dtype=np.float32)
+        ys = np.linspace(y_range[0], y_range[1], n, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, ys[::-1])
+    return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+
+
+def interpolate(a: np.ndarray, b: np.ndarray, steps: int, method: str = "linear") -> np.ndarray:
+    """``steps`` points from ``a`` to ``b`` inclusive: straight line, or spherical (slerp)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    t = np.linspace(0.0, 1.0, max(2, steps))[:, None]
+    if method == "linear":
+        return ((1 - t) * a + t * b).astype(np.float32)
+    if method != "spherical":
+        raise ValueError(f"unknown interpolation '{method}' (linear or spherical)")
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na < 1e-8 or nb < 1e-8:
+        return ((1 - t) * a + t * b).astype(np.float32)
+    cos = np.clip(np.dot(a / na, b / nb), -1.0, 1.0)
+    omega = np.arccos(cos)
+    if omega < 1e-6:
+        return ((1 - t) * a + t * b).astype(np.float32)
+    s = np.sin(omega)
+    return (np.sin((1 - t) * omega) / s * a + np.sin(t * omega) / s * b).astype(np.float32)
+
+
+def traverse(z: np.ndarray, steps: int = 9, span: float = 3.0) -> np.ndarray:
+    """For each dimension d, ``steps`` copies of ``z`` with z[d] over z[d]±span: (dims·steps)×dims."""
+    z = np.asarray(z, np.float32).reshape(-1)
+    offsets = np.linspace(-span, span, steps, dtype=np.float32)
+    rows = np.repeat(z[None, :], len(z) * steps, axis=0)
+    for d in range(len(z)):
+        rows[d * steps:(d + 1) * steps, d] = z[d] + offsets
+    return rows
+
+
+def prior_samples(n: int, latent_dim: int, seed: int = 0) -> np.ndarray:
+    """``n`` draws from the prior N(0, I)."""
+    return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
+
+
+class Projection:
+    """Latent space ↔ the 2-D plane of the map.
+
+    For latent dim 2 it is the identity. Otherwise the plane is spanned by two chosen
+    dimensions or the first two principal components of the encoded means; going back from
+    the plane holds every other coordinate at the mean.
+    """
+
+    def __init__(self, means: np.ndarray, dims: tuple[int, int] | None = None):
+        means = np.asarray(means, np.float64)
+        self.latent_dim = means.shape[1]
+        self.center = means.mean(axis=0) if len(means) else np.zeros(self.latent_dim)
+        if self.latent_dim == 1:
+            self.basis = np.array([[1.0], [0.0]])  # y is a dummy axis
+        elif self.latent_dim == 2 and dims is None:
+            self.center = np.zeros(2)
+            self.basis = np.eye(2)
+        elif dims is not None:
+            self.basis = np.zeros((2, self.latent_dim))
+            self.basis[0, dims[0]] = self.basis[1, dims[1]] = 1.0
+        else:
+            centred = means - self.center
+            _, _, vt = np.linalg.svd(centred, full_matrices=False) if len(means) > 1 else (None, None, np.eye(self.latent_dim))
+            self.basis = vt[:2]
+        self.kind = "identity" if self.latent_dim == 2 and dims is None else ("dims" if dims else "pca")
+
+    def to_plane(self, z: np.ndarray) -> np.ndarray:
+        """N×latent → N×2."""
+        z = np.asarray(z, np.float64).reshape(-1, self.latent_dim)
+        plane = (z - self.center) @ self.basis.T
+        return plane.astype(np.float32)
+
+    def from_plane(self, p: np.ndarray) -> np.ndarray:
+        """N×2 → N×latent (other coordinates at the mean of the encoded set)."""
+        p = np.asarray(p, np.float64).reshape(-1, 2)
+        if self.latent_dim == 1:
+            p = p[:, :1]
+            return (self.center + p @ self.basis[:1]).astype(np.float32)
+        return (self.center + p @ self.basis).astype(np.float32)

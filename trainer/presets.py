@@ -1,0 +1,54 @@
+"""Named architectures. Each preset is plain data; ``trainer.model`` turns it into layers.
+
+``tutorial`` is the classic Keras conv-VAE tutorial, layer for layer (26,345 parameters for
+28×28×1 and latent 2). ``default`` was chosen by measurement: see the README, "Choosing the
+default preset", and ``benchmarks/choose_default.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trainer.errors import UserError
+
+
+@dataclass(frozen=True)
+class Preset:
+    """An architecture: ``conv`` (strided Conv2D encoder, mirrored Conv2DTranspose decoder) or ``dense``."""
+
+    name: str
+    kind: str  # "conv" or "dense"
+    filters: tuple[int, ...] = ()
+    kernel_size: int = 3
+    hidden: tuple[int, ...] = ()  # dense layers between the convolutions and the latent space
+    batchnorm: bool = True
+    latent_dim: int = 2
+    description: str = ""
+
+
+PRESETS: dict[str, Preset] = {
+    "tutorial": Preset(
+        "tutorial", "conv", filters=(8, 16), kernel_size=3, hidden=(20,), latent_dim=2,
+        description="the classic Keras conv-VAE tutorial: Conv2D 8, 16 + BN, Dense 20, latent 2",
+    ),
+    "dcgan": Preset(
+        "dcgan", "conv", filters=(128, 256, 512, 1024), kernel_size=5, hidden=(20,), latent_dim=2,
+        description="the tutorial's wide variant: Conv2D 128-1024, kernel 5, BN, Dense 20",
+    ),
+    "dense": Preset(
+        "dense", "dense", hidden=(128, 64), batchnorm=False, latent_dim=10,
+        description="a plain MLP VAE: Dense 128, 64, latent 10",
+    ),
+    "default": Preset(
+        "default", "conv", filters=(32, 64), kernel_size=3, hidden=(256,), batchnorm=False,
+        latent_dim=8,
+        description="conv 32, 64, Dense 256, latent 8: best held-out ELBO per CPU second",
+    ),
+}
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise UserError(f"unknown preset '{name}' (choose from {', '.join(PRESETS)})") from None

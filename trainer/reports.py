@@ -1,0 +1,58 @@
+"""What the trainer tells its listener: plain Python floats and NumPy arrays, never tensors."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+
+@dataclass
+class BatchReport:
+    """One training batch: this batch's loss terms and the recent throughput."""
+
+    epoch: int  # 1-based, counting epochs of earlier runs of a resumed model
+    batch: int  # 1-based within the epoch
+    batches: int  # per epoch
+    loss: float
+    reconstruction_loss: float
+    kl_loss: float
+    images_per_second: float
+    progress: float  # 0..1 over this run
+    eta: float  # seconds left in this run
+
+
+@dataclass
+class EpochReport:
+    """One finished epoch: train means, held-out means, timing, and the held-out latent means."""
+
+    epoch: int
+    epochs: int  # the epoch this run ends at
+    loss: float
+    reconstruction_loss: float
+    kl_loss: float
+    val_loss: float
+    val_reconstruction_loss: float
+    val_kl_loss: float
+    val_neg_elbo: float
+    kl_weight: float
+    elapsed: float
+    eta: float
+    images_per_second: float
+    latent_means: np.ndarray | None = None  # held-out encoded means, for the live map
+
+    def history_row(self) -> dict:
+        """The JSON-able part kept in a model's history."""
+        row = asdict(self)
+        row.pop("latent_means")
+        return row
+
+
+class TrainingListener:
+    """Override what you need. Called on the training thread, in order."""
+
+    def on_batch(self, report: BatchReport) -> None:
+        pass
+
+    def on_epoch(self, report: EpochReport) -> None:
+        pass

@@ -1,0 +1,46 @@
+"""Load TensorFlow once, quietly, with this project's settings.
+
+TensorFlow's C++ start-up writes oneDNN and CPU-feature notices straight to file descriptor 2,
+which ``TF_CPP_MIN_LOG_LEVEL`` no longer silences; a user of ``vae-explorer train`` should see
+a progress bar, not those. So the import runs with fd 2 pointed at /dev/null, and restored.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+_lock = threading.Lock()
+
+
+def import_tensorflow():
+    """Import and return ``tensorflow`` with its start-up chatter silenced (thread-safe)."""
+    with _lock:
+        if "tensorflow" in sys.modules:
+            import tensorflow as tf
+
+            return tf
+        quiet = os.environ.get("VAE_EXPLORER_TF_VERBOSE") != "1"
+        saved = None
+        if quiet:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                os.close(devnull)
+            except OSError:
+                saved = None
+        try:
+            import tensorflow as tf
+            import keras  # noqa: F401  (loads the backend while fd 2 is still quiet)
+        finally:
+            if saved is not None:
+                os.dup2(saved, 2)
+                os.close(saved)
+        tf.get_logger().setLevel("ERROR")
+        return tf
