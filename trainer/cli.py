@@ -97,11 +97,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+POINT_OPTIONS = ("--from", "--to", "--at")
+
+
+def _attach_points(argv: list[str]) -> list[str]:
+    """``--from -2,0.5`` → ``--from=-2,0.5``: argparse would take a point starting with '-' for an option."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in POINT_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            try:
+                _floats(argv[i + 1])
+            except argparse.ArgumentTypeError:
+                pass  # not a point: let argparse report the missing value
+            else:
+                out.append(f"{argv[i]}={argv[i + 1]}")
+                i += 2
+                continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(_attach_points(list(argv)))
         return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info}[
             args.command](args)
     except UserError as exc:
@@ -147,7 +168,8 @@ def cmd_train(args) -> int:
                                 args.resume)
         config = TrainConfig.from_dict({**loaded.config.to_dict(), **overrides, "epochs": args.epochs})
         model, history = loaded.model, loaded.history
-        dataset = load_dataset(_dataset_spec(args, {"dataset": loaded.dataset}), args.image_size)
+        dataset = load_dataset(_dataset_spec(args, {"dataset": loaded.dataset}), args.image_size,
+                               seed=config.seed)
     else:
         config = TrainConfig(preset=args.preset or "default", latent_dim=args.latent_dim,
                              epochs=args.epochs, **overrides)
@@ -231,7 +253,7 @@ def _render(loaded, args):
                                        args.steps, args.span)
     from trainer.data import load_dataset
 
-    dataset = load_dataset(_dataset_spec(args, {"dataset": loaded.dataset}))
+    dataset = load_dataset(_dataset_spec(args, {"dataset": loaded.dataset}), seed=loaded.config.seed)
     if dataset.image_shape != tuple(space.image_shape):
         raise UserError(f"holds {dataset.image_shape} images but the model takes "
                         f"{space.image_shape}", dataset.source)
@@ -253,7 +275,7 @@ def cmd_eval(args) -> int:
 
     header = read_header(args.model)
     loaded = load_model(args.model)
-    dataset = load_dataset(_dataset_spec(args, header))
+    dataset = load_dataset(_dataset_spec(args, header), seed=loaded.config.seed)  # the same held-out split
     if dataset.image_shape != tuple(loaded.model.image_shape):
         raise UserError(f"holds {dataset.image_shape} images but the model takes "
                         f"{tuple(loaded.model.image_shape)}", dataset.source)

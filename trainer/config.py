@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass, fields
 
 from trainer.errors import UserError
 from trainer.presets import get_preset
 
 RECONSTRUCTION_LOSSES = ("bce", "mse")
+_INT, _REAL, _TEXT = (numbers.Integral, "a whole number"), (numbers.Real, "a number"), (str, "text")
+_KINDS = {"preset": _TEXT, "latent_dim": _INT, "beta": _REAL, "reconstruction": _TEXT,
+          "kl_warmup_epochs": _INT, "epochs": _INT, "batch_size": _INT, "learning_rate": _REAL, "seed": _INT}
 
 
 @dataclass
@@ -29,6 +33,12 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Raise a UserError naming the first setting that makes no sense."""
+        for f in fields(self):
+            value, kind = getattr(self, f.name), _KINDS[f.name]
+            if value is None and f.name == "latent_dim":
+                continue
+            if isinstance(value, bool) or not isinstance(value, kind[0]):
+                raise UserError(f"setting '{f.name}' must be {kind[1]} (got {value!r:.40})")
         preset = get_preset(self.preset)
         if self.latent_dim is None:
             self.latent_dim = preset.latent_dim

@@ -44,3 +44,35 @@ def reconstruction_sheet(space: LatentSpace, x: np.ndarray, count: int = 16, col
         rows.append(recon[i:i + cols])
     padded = [np.concatenate([r, np.ones((cols - len(r), *r.shape[1:]), np.float32)]) for r in rows]
     return tile(np.concatenate(padded), cols=cols)
+
+
+def write_latent_csv(path, codes, label_names=None) -> None:
+    """Latent codes with labels as CSV (one row per held-out image), written atomically."""
+    import csv
+    import io
+    import os
+
+    from trainer.modelfile import atomic_path
+
+    means = np.asarray(codes.means)
+    dims = means.shape[1]
+    header = ["index"] + [f"z{i}" for i in range(dims)]
+    if codes.log_vars is not None:
+        header += [f"log_var{i}" for i in range(dims)]
+    if codes.labels is not None:
+        header += ["label", "label_name"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for i in range(len(means)):
+        row = [i] + [f"{v:.6g}" for v in means[i]]
+        if codes.log_vars is not None:
+            row += [f"{v:.6g}" for v in codes.log_vars[i]]
+        if codes.labels is not None:
+            label = int(codes.labels[i])
+            name = label_names[label] if label_names and label < len(label_names) else str(label)
+            row += [label, name]
+        writer.writerow(row)
+    with atomic_path(os.fspath(path), ".csv") as tmp:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
+            f.write(buffer.getvalue())

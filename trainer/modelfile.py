@@ -143,8 +143,12 @@ def _numeric(ds, path: str, name: str) -> np.ndarray:
 
 
 def _describe_foreign(f) -> str:
+    if str(f.attrs.get("written_by", "")).startswith("vae-explorer"):  # ours, but its 'format' is gone
+        return "has no valid 'format' attribute (a damaged vae-explorer model?)"
     if "model_weights" in f or "keras_version" in f.attrs or "layer_names" in f.attrs:
         return "is a Keras model file, not a vae-explorer model"
+    if "layers" in f and "vars" in f:  # Keras 3 ``save_weights``: no attributes at all
+        return "is a Keras weights file (.weights.h5), not a vae-explorer model"
     return "is an HDF5 file written by another program (no vae-explorer 'format' attribute)"
 
 
@@ -293,6 +297,8 @@ def _load_optimizer(f, model, path: str) -> bool:
             raise ModelFileError(
                 f"optimizer variable '{var.path}' has shape {tuple(value.shape)}, "
                 f"expected {tuple(var.shape)}", path)
+        if not np.isfinite(value).all():
+            raise ModelFileError(f"optimizer variable '{var.path}' holds NaN or infinite values", path)
         values.append(value)
     for value, var in zip(values, variables):
         var.assign(value.astype(var.dtype))
@@ -313,6 +319,11 @@ def _load_latent(f, path: str, latent_dim: int) -> LatentCodes | None:
     for name, arr in (("log_vars", log_vars), ("labels", labels)):
         if arr is not None and len(arr) != len(means):
             raise ModelFileError(f"latent {name} has {len(arr)} rows for {len(means)} means", path)
+    if log_vars is not None and log_vars.shape != means.shape:
+        raise ModelFileError(f"latent log_vars have shape {log_vars.shape}, means {means.shape}", path)
+    for name, arr in (("means", means), ("log_vars", log_vars)):
+        if arr is not None and not np.isfinite(arr).all():
+            raise ModelFileError(f"latent {name} hold NaN or infinite values", path)
     return LatentCodes(means=means, log_vars=log_vars, labels=labels)
 
 

@@ -40,9 +40,9 @@ PRESETS: dict[str, Preset] = {
         description="a plain MLP VAE: Dense 128, 64, latent 10",
     ),
     "default": Preset(
-        "default", "conv", filters=(32, 64), kernel_size=3, hidden=(256,), batchnorm=False,
-        latent_dim=8,
-        description="conv 32, 64, Dense 256, latent 8: best held-out ELBO per CPU second",
+        "default", "conv", filters=(16, 32), kernel_size=3, hidden=(128,), batchnorm=False,
+        latent_dim=16,
+        description="conv 16, 32, Dense 128, latent 16: best held-out ELBO per CPU second",
     ),
 }
 

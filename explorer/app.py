@@ -1,0 +1,47 @@
+"""Start the desktop app: the window first, TensorFlow in the background.
+
+``vae-explorer`` opens the window on the embedded MNIST; ``vae-explorer MODEL.h5`` opens a
+saved model into exploring; ``vae-explorer --data PATH`` preselects a dataset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="vae-explorer", description=(
+        "Open the vae-explorer app. Headless commands: vae-explorer train|export|eval|info --help"))
+    parser.add_argument("model", nargs="?", help="a model file (.h5) to open")
+    parser.add_argument("--data", help="a dataset to preselect: an .npz file, an IDX or image folder")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=False, imageAxisOrder="row-major")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("vae-explorer")
+    app.setOrganizationName("vae-explorer")
+    from importlib import resources
+
+    icon = resources.files("vae_explorer_assets").joinpath("icon.svg")
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    from explorer.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if args.data:
+        window.load_dataset(args.data)
+    if args.model:
+        window.open_model(args.model)
+    return app.exec()

@@ -1,0 +1,172 @@
+"""The latent map: the held-out set's encoded means as a scatter coloured by label.
+
+Clicks anywhere (a point or empty space) arrive through the scene's ``sigMouseClicked`` and are
+mapped with ``mapSceneToView``, as in pyqtgraph's crosshair example; hovering is throttled so
+that decoding never runs more often than the timer allows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+
+TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+         (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+HOVER_INTERVAL_MS = 30
+POINT_SIZE = 5
+
+
+def label_color(label: int):
+    return TAB10[label] if 0 <= label < len(TAB10) else pg.intColor(label, hues=17).getRgb()[:3]
+
+
+class LatentMap(pg.PlotWidget):
+    """Signals carry map-plane coordinates (x, y) or the index of the held-out image clicked."""
+
+    position_clicked = Signal(float, float)
+    point_clicked = Signal(int)
+    hovered = Signal(float, float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setLabel("bottom", "z[0]")
+        self.setLabel("left", "z[1]")
+        self.showGrid(x=True, y=True, alpha=0.15)
+        self.setAspectLocked(False)
+        self.legend = self.addLegend(offset=(5, 5), labelTextSize="8pt", colCount=2)
+        self.grid_image = pg.ImageItem(axisOrder="row-major")
+        self.grid_image.setZValue(-10)
+        self.grid_image.setOpacity(0.85)
+        self.grid_image.setVisible(False)
+        self.addItem(self.grid_image, ignoreBounds=True)
+        self.scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=None, hoverable=False)
+        self.addItem(self.scatter)
+        self.path = pg.PlotDataItem([], [], pen=pg.mkPen((255, 255, 255), width=2))
+        self.addItem(self.path, ignoreBounds=True)
+        self.endpoints = pg.ScatterPlotItem(size=14, symbol="s", pen=pg.mkPen("w", width=2), brush=None)
+        self.addItem(self.endpoints, ignoreBounds=True)
+        self.cursor = pg.ScatterPlotItem(size=12, symbol="+", pen=pg.mkPen((255, 255, 0), width=2))
+        self.addItem(self.cursor, ignoreBounds=True)
+        self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((255, 255, 0, 150)))
+        self.hline = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen((255, 255, 0, 150)))
+        for line in (self.vline, self.hline):
+            line.setVisible(False)
+            self.addItem(line, ignoreBounds=True)
+        self.coords = pg.TextItem(anchor=(0, 1), color=(255, 255, 0))
+        self.addItem(self.coords, ignoreBounds=True)
+        self._plane = np.zeros((0, 2), np.float32)
+        self._legend_labels: tuple = ()
+        self._hover_pos: tuple[float, float] | None = None
+        self._hover_timer = QTimer(self)
+        self._hover_timer.setSingleShot(True)
+        self._hover_timer.setInterval(HOVER_INTERVAL_MS)
+        self._hover_timer.timeout.connect(self._emit_hover)
+        self.scene().sigMouseClicked.connect(self._on_click)
+        self.scene().sigMouseMoved.connect(self._on_move)
+
+    # -- data -----------------------------------------------------------------------------
+    def set_points(self, plane: np.ndarray, labels: np.ndarray | None, names: list[str] | None,
+                   keep_view: bool = False) -> None:
+        """Draw N×2 plane coordinates; ``labels`` colour them, ``names`` fill the legend."""
+        self._plane = np.asarray(plane, np.float32)
+        n = len(self._plane)
+        if labels is None:
+            brushes = pg.mkBrush(200, 200, 200, 160)
+        else:
+            table = {int(v): pg.mkBrush(*label_color(int(v)), 180) for v in np.unique(labels)}
+            brushes = [table[int(v)] for v in labels]
+        self.scatter.setData(x=self._plane[:, 0], y=self._plane[:, 1], brush=brushes, data=np.arange(n))
+        self._update_legend(labels, names)
+        if not keep_view:
+            # Follow the data (every epoch) until the user pans or zooms, which turns
+            # pyqtgraph's auto-range off by itself.
+            self.getViewBox().enableAutoRange()
+
+    def _update_legend(self, labels, names) -> None:
+        present = tuple(int(v) for v in np.unique(labels)) if labels is not None else ()
+        key = (present, tuple(names or ()))
+        if key == self._legend_labels:
+            return
+        self._legend_labels = key
+        self.legend.clear()
+        for v in present:
+            name = names[v] if names and v < len(names) else str(v)
+            item = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(*label_color(v)))
+            self.legend.addItem(item, name)
+
+    def set_axis_names(self, x: str, y: str) -> None:
+        self.setLabel("bottom", x)
+        self.setLabel("left", y)
+
+    def show_cursor(self, x: float, y: float) -> None:
+        """Crosshair and coordinates where the user clicked."""
+        self.cursor.setData([x], [y])
+        self.vline.setPos(x)
+        self.hline.setPos(y)
+        self.vline.setVisible(True)
+        self.hline.setVisible(True)
+        self.coords.setText(f"({x:.2f}, {y:.2f})")
+        self.coords.setPos(x, y)
+
+    def show_path(self, plane_path: np.ndarray | None, ends: np.ndarray | None = None) -> None:
+        if plane_path is None:
+            self.path.setData([], [])
+        else:
+            self.path.setData(plane_path[:, 0], plane_path[:, 1])
+        if ends is None or len(ends) == 0:
+            self.endpoints.setData([], [])
+        else:
+            self.endpoints.setData(ends[:, 0], ends[:, 1])
+
+    def show_grid(self, image: np.ndarray | None, rect: tuple[float, float, float, float] | None) -> None:
+        """Overlay a decoded grid image on the map, covering ``rect`` = (x, y, w, h)."""
+        if image is None:
+            self.grid_image.setVisible(False)
+            return
+        self.grid_image.setImage(np.flipud(image.squeeze()), levels=(0, 1))
+        self.grid_image.setRect(*rect)
+        self.grid_image.setVisible(True)
+
+    def visible_region(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        (x0, x1), (y0, y1) = self.getViewBox().viewRange()
+        return (x0, x1), (y0, y1)
+
+    def point_count(self) -> int:
+        return len(self._plane)
+
+    # -- mouse ----------------------------------------------------------------------------
+    def _view_pos(self, scene_pos) -> QPointF | None:
+        vb = self.getViewBox()
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        return vb.mapSceneToView(scene_pos)
+
+    def _on_click(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        pos = self._view_pos(event.scenePos())
+        if pos is None:
+            return
+        event.accept()
+        hits = self.scatter.pointsAt(pos)
+        if len(hits):
+            index = int(hits[0].data())
+            x, y = self._plane[index]
+            self.show_cursor(float(x), float(y))
+            self.point_clicked.emit(index)
+        else:
+            self.show_cursor(pos.x(), pos.y())
+            self.position_clicked.emit(pos.x(), pos.y())
+
+    def _on_move(self, scene_pos) -> None:
+        pos = self._view_pos(scene_pos)
+        if pos is None:
+            return
+        self._hover_pos = (pos.x(), pos.y())
+        if not self._hover_timer.isActive():
+            self._hover_timer.start()
+
+    def _emit_hover(self) -> None:
+        if self._hover_pos is not None:
+            self.hovered.emit(*self._hover_pos)

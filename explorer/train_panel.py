@@ -1,0 +1,162 @@
+"""The training panel: dataset, preset and settings, Start / Pause / Stop, and progress.
+
+It builds a ``TrainConfig`` from its fields and shows ``BatchReport``s; it starts nothing by
+itself (the main window owns the worker).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
+    QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from trainer.config import TrainConfig
+from trainer.presets import PRESETS
+from trainer.progress import format_seconds
+
+
+class TrainPanel(QWidget):
+    open_dataset_requested = Signal()
+    dataset_chosen = Signal(str)  # a name or path from the combo box
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        data_box = QGroupBox("Data")
+        data_layout = QVBoxLayout(data_box)
+        row = QHBoxLayout()
+        self.dataset = QComboBox()
+        self.dataset.setToolTip("The dataset to train on and to draw the map from")
+        self.dataset.activated.connect(lambda i: self.dataset_chosen.emit(self.dataset.itemData(i)))
+        self.open_data = QPushButton("Open…")
+        self.open_data.setToolTip("Open an .npz file, an IDX folder or a folder of images")
+        self.open_data.clicked.connect(self.open_dataset_requested)
+        row.addWidget(self.dataset, 1)
+        row.addWidget(self.open_data)
+        data_layout.addLayout(row)
+        self.dataset_info = QLabel("—")
+        self.dataset_info.setWordWrap(True)
+        data_layout.addWidget(self.dataset_info)
+        layout.addWidget(data_box)
+
+        model_box = QGroupBox("Model and training")
+        form = QFormLayout(model_box)
+        self.preset = QComboBox()
+        for name, preset in PRESETS.items():
+            self.preset.addItem(name, name)
+            self.preset.setItemData(self.preset.count() - 1, preset.description, 3)  # tooltip role
+        self.preset.currentIndexChanged.connect(self._preset_changed)
+        self.latent_dim = self._spin(1, 512, PRESETS["default"].latent_dim)
+        self.epochs = self._spin(1, 10_000, 10)
+        self.batch_size = self._spin(1, 65_536, 128)
+        self.beta = self._double(0.0, 1000.0, 1.0, 3, 0.1)
+        self.warmup = self._spin(0, 1000, 0)
+        self.lr = self._double(1e-6, 1.0, 1e-3, 6, 1e-4)
+        self.seed = self._spin(0, 2**31 - 1, 0)
+        form.addRow("Preset", self.preset)
+        form.addRow("Latent dim", self.latent_dim)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("β (KL weight)", self.beta)
+        form.addRow("KL warm-up (epochs)", self.warmup)
+        form.addRow("Learning rate", self.lr)
+        form.addRow("Seed", self.seed)
+        layout.addWidget(model_box)
+
+        buttons = QHBoxLayout()
+        self.start = QPushButton("Start")
+        self.pause = QPushButton("Pause")
+        self.stop = QPushButton("Stop")
+        for b in (self.start, self.pause, self.stop):
+            buttons.addWidget(b)
+        layout.addLayout(buttons)
+        self.continue_training = QPushButton("Continue training this model")
+        layout.addWidget(self.continue_training)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("idle")
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        self.progress_label = QLabel("")
+        self.progress_label.setWordWrap(True)
+        layout.addWidget(self.progress_label)
+        layout.addStretch(1)
+        self.set_preset("default")
+
+    @staticmethod
+    def _spin(lo, hi, value) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(lo, hi)
+        spin.setValue(value)
+        return spin
+
+    @staticmethod
+    def _double(lo, hi, value, decimals, step) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setDecimals(decimals)
+        spin.setRange(lo, hi)
+        spin.setSingleStep(step)
+        spin.setValue(value)
+        return spin
+
+    def _preset_changed(self) -> None:
+        self.latent_dim.setValue(PRESETS[self.preset.currentData()].latent_dim)
+
+    def set_preset(self, name: str) -> None:
+        self.preset.setCurrentIndex(max(0, self.preset.findData(name)))
+        self._preset_changed()
+
+    # -- datasets -------------------------------------------------------------------------
+    def add_dataset(self, label: str, spec: str, select: bool = True) -> None:
+        index = self.dataset.findData(spec)
+        if index < 0:
+            self.dataset.addItem(label, spec)
+            index = self.dataset.count() - 1
+        if select:
+            self.dataset.setCurrentIndex(index)
+
+    def current_dataset_spec(self) -> str | None:
+        return self.dataset.currentData()
+
+    # -- config ---------------------------------------------------------------------------
+    def config(self) -> TrainConfig:
+        return TrainConfig(preset=self.preset.currentData(), latent_dim=self.latent_dim.value(),
+                           beta=self.beta.value(), kl_warmup_epochs=self.warmup.value(),
+                           epochs=self.epochs.value(), batch_size=self.batch_size.value(),
+                           learning_rate=self.lr.value(), seed=self.seed.value())
+
+    def show_config(self, config: TrainConfig) -> None:
+        """Fill the fields from a loaded model's config (epochs stay the user's choice)."""
+        self.set_preset(config.preset)
+        self.latent_dim.setValue(config.latent_dim)
+        self.batch_size.setValue(config.batch_size)
+        self.beta.setValue(config.beta)
+        self.warmup.setValue(config.kl_warmup_epochs)
+        self.lr.setValue(config.learning_rate)
+        self.seed.setValue(config.seed)
+
+    # -- state ----------------------------------------------------------------------------
+    def set_state(self, ready: bool, training: bool, paused: bool, has_model: bool) -> None:
+        """Enable what makes sense: settings only while idle, Pause/Stop only while training."""
+        idle = ready and not training
+        for w in (self.dataset, self.open_data, self.preset, self.latent_dim, self.epochs,
+                  self.batch_size, self.beta, self.warmup, self.lr, self.seed):
+            w.setEnabled(not training)
+        self.start.setEnabled(idle)
+        self.continue_training.setEnabled(idle and has_model)
+        self.pause.setEnabled(training)
+        self.pause.setText("Resume" if paused else "Pause")
+        self.stop.setEnabled(training)
+
+    def show_batch(self, r) -> None:
+        self.progress.setValue(int(1000 * r.progress))
+        self.progress.setFormat(f"epoch {r.epoch} · batch {r.batch}/{r.batches} · %p%")
+        self.progress_label.setText(
+            f"{r.images_per_second:,.0f} images/s · ETA {format_seconds(r.eta)}\n"
+            f"loss {r.loss:.1f} (reconstruction {r.reconstruction_loss:.1f}, KL {r.kl_loss:.2f})")
+
+    def show_idle(self, text: str) -> None:
+        self.progress.setFormat(text)
+        self.progress_label.setText("")

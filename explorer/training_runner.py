@@ -1,0 +1,91 @@
+"""Owns the training thread: start, pause/resume, cooperative stop, and a bounded wait on close."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from explorer.workers import TrainingWorker, start_worker
+
+
+class TrainingRunner(QObject):
+    """At most one training at a time; re-emits the worker's signals on the GUI thread."""
+
+    batch_done = Signal(object)
+    epoch_done = Signal(object)
+    returned = Signal(object)
+    errored = Signal(str)
+    finished = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.worker: TrainingWorker | None = None
+        self._thread: QThread | None = None
+        self.paused = False
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None
+
+    def start(self, trainer) -> None:
+        if self.running:
+            raise RuntimeError("a training is already running")
+        worker = TrainingWorker(trainer)
+        # Each to a @Slot of this GUI-thread object: queued, never a Python call on the
+        # worker thread (see explorer.workers.Job).
+        worker.batch_done.connect(self._batch_done)
+        worker.epoch_done.connect(self._epoch_done)
+        worker.returned.connect(self._returned)
+        worker.errored.connect(self._errored)
+        worker.finished.connect(self._finished)
+        self.worker, self.paused = worker, False
+        self._thread = start_worker(worker, self, on_thread_finished=self._thread_ended)
+
+    def toggle_pause(self) -> None:
+        if self.worker is None:
+            return
+        self.paused = not self.paused
+        (self.worker.pause if self.paused else self.worker.resume)()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+
+    def wait(self, msecs: int) -> bool:
+        """Block until the thread has ended (True) or ``msecs`` passed (False)."""
+        thread = self._thread
+        if thread is None:
+            return True
+        try:
+            return thread.wait(msecs)
+        except RuntimeError:  # already deleted: it has finished
+            return True
+
+    @property
+    def thread_alive(self) -> bool:
+        return self._thread is not None
+
+    @Slot(object)
+    def _batch_done(self, report) -> None:
+        self.batch_done.emit(report)
+
+    @Slot(object)
+    def _epoch_done(self, report) -> None:
+        self.epoch_done.emit(report)
+
+    @Slot(object)
+    def _returned(self, result) -> None:
+        self.returned.emit(result)
+
+    @Slot(str)
+    def _errored(self, message: str) -> None:
+        self.errored.emit(message)
+
+    @Slot()
+    def _thread_ended(self) -> None:
+        self._thread = None
+
+    @Slot()
+    def _finished(self) -> None:
+        self.worker = None
+        self.paused = False
+        self.finished.emit()

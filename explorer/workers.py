@@ -1,0 +1,145 @@
+"""Background work the superqt way: a QObject worker moved to a QThread, stopped cooperatively.
+
+``run_in_thread`` runs one function (TensorFlow import, dataset or model loading) off the GUI
+thread; ``TrainingWorker`` turns the trainer's plain callbacks into Qt signals. Signals carry
+plain Python floats and NumPy arrays; Qt queues them to the GUI thread. Nothing here ever
+calls ``QThread.terminate()``.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from trainer.errors import UserError
+
+
+class FunctionWorker(QObject):
+    """Calls ``fn()`` once on its thread; emits ``returned(result)`` or ``errored(message)``."""
+
+    returned = Signal(object)
+    errored = Signal(str)
+    finished = Signal()
+
+    def __init__(self, fn):
+        super().__init__()
+        self._fn = fn
+
+    @Slot()
+    def work(self) -> None:
+        try:
+            result = self._fn()
+        except UserError as exc:
+            self.errored.emit(str(exc))
+        except Exception as exc:  # a bug, not the user's fault: keep the app alive, say what
+            traceback.print_exc()
+            self.errored.emit(f"unexpected error: {type(exc).__name__}: {exc}")
+        else:
+            self.returned.emit(result)
+        finally:
+            self.finished.emit()
+
+
+def start_worker(worker: QObject, parent: QObject, on_thread_finished=None) -> QThread:
+    """Move ``worker`` to a new QThread owned by ``parent`` and start it.
+
+    ``thread.started → worker.work``, ``worker.finished → thread.quit``, ``deleteLater`` on both.
+    ``on_thread_finished`` is connected before the start, so even an instant job reports.
+    The caller keeps a reference to the worker until ``finished``.
+    """
+    thread = QThread(parent)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.work)
+    # Direct: quit() is thread-safe, and a GUI thread blocked in wait() must not be needed.
+    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+    worker.finished.connect(worker.deleteLater)
+    if on_thread_finished is not None:
+        thread.finished.connect(on_thread_finished)
+    thread.finished.connect(thread.deleteLater)
+    thread.start()
+    return thread
+
+
+class Job(QObject):
+    """The GUI-thread end of one background function: its callbacks run on the GUI thread.
+
+    Every worker signal is connected to a ``@Slot`` of this object (which lives on the GUI
+    thread), so Qt queues them; no lambda is ever called from the worker thread (PySide6
+    has crashed on exactly that: PYSIDE-3124).
+    """
+
+    done = Signal(object)  # self, when the thread has ended
+
+    def __init__(self, fn, on_returned, on_errored, parent: QObject):
+        super().__init__(parent)
+        self._on_returned, self._on_errored = on_returned, on_errored
+        self.worker = FunctionWorker(fn)
+        self.worker.returned.connect(self._returned)
+        self.worker.errored.connect(self._errored)
+        self.running = True
+        start_worker(self.worker, self, on_thread_finished=self._thread_finished)
+
+    @Slot(object)
+    def _returned(self, result) -> None:
+        self._on_returned(result)
+
+    @Slot(str)
+    def _errored(self, message: str) -> None:
+        self._on_errored(message)
+
+    @Slot()
+    def _thread_finished(self) -> None:
+        self.running = False
+        self.worker = None
+        self.done.emit(self)
+
+
+class TrainingWorker(QObject):
+    """Runs a ready ``trainer.training.Trainer`` on its thread and reports through signals."""
+
+    batch_done = Signal(object)  # trainer.reports.BatchReport
+    epoch_done = Signal(object)  # trainer.reports.EpochReport
+    returned = Signal(object)  # trainer.training.TrainResult
+    errored = Signal(str)
+    finished = Signal()
+
+    def __init__(self, trainer):
+        super().__init__()
+        self.trainer = trainer
+        trainer.listener = _Relay(self)
+
+    @Slot()
+    def work(self) -> None:
+        try:
+            self.returned.emit(self.trainer.run())
+        except UserError as exc:
+            self.errored.emit(str(exc))
+        except Exception as exc:
+            traceback.print_exc()
+            self.errored.emit(f"training failed: {type(exc).__name__}: {exc}")
+        finally:
+            self.finished.emit()
+
+    # Called from the GUI thread: they only set flags that the training loop checks.
+    def stop(self) -> None:
+        self.trainer.request_stop()
+
+    def pause(self) -> None:
+        self.trainer.pause()
+
+    def resume(self) -> None:
+        self.trainer.resume()
+
+
+class _Relay:
+    """The trainer's listener: re-emits its reports as the worker's signals (queued to the GUI)."""
+
+    def __init__(self, worker: TrainingWorker):
+        self.worker = worker
+
+    def on_batch(self, report) -> None:
+        self.worker.batch_done.emit(report)
+
+    def on_epoch(self, report) -> None:
+        self.worker.epoch_done.emit(report)

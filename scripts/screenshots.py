@@ -1,0 +1,77 @@
+"""Take the README's screenshots from the real app in a real window (run under Xvfb).
+
+    xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshots.py assets/
+
+It trains the default preset for a few epochs on the embedded MNIST, grabs the screen with
+ImageMagick's ``import -window root`` while training, then clicks the map, sets an
+interpolation and grabs again.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+
+def grab(path: str) -> None:
+    subprocess.run(["import", "-window", "root", path], check=True)
+    print("wrote", path)
+
+
+def main() -> None:
+    out = sys.argv[1] if len(sys.argv) > 1 else "assets"
+    epochs = int(os.environ.get("SCREENSHOT_EPOCHS", "6"))
+    app = QApplication(sys.argv[:1])
+    from explorer.main_window import MainWindow
+
+    w = MainWindow()
+    w.setGeometry(0, 0, 1400, 900)
+    w.show()
+    state = {"epochs": 0}
+
+    def start():
+        if not (w.tf_ready and w.session.dataset is not None and not w.busy()):
+            QTimer.singleShot(200, start)
+            return
+        w.train_panel.epochs.setValue(epochs)
+        w.start_training()
+        w.runner.epoch_done.connect(on_epoch)
+        w.runner.finished.connect(lambda: QTimer.singleShot(500, explore))
+
+    def on_epoch(report):
+        state["epochs"] += 1
+        if state["epochs"] == epochs - 1:
+            QTimer.singleShot(300, lambda: grab(os.path.join(out, "screenshot-training.png")))
+
+    def explore():
+        ex = w.explorer
+        codes = w.session.codes
+        plane = ex.projection.to_plane(codes.means)
+        labels = codes.labels
+        a = plane[list(labels).index(0)]
+        b = plane[list(labels).index(7)]
+        w.explore_panel.steps.setValue(10)
+        ex.click_position(float(a[0]), float(a[1]))
+        ex.set_endpoint("A")
+        ex.click_position(float(b[0]), float(b[1]))
+        ex.set_endpoint("B")
+        w.explore_panel.setCurrentIndex(1)
+        w.explore_panel.slider.setValue(5)
+        QTimer.singleShot(800, finish)
+
+    def finish():
+        grab(os.path.join(out, "screenshot-explore.png"))
+        w.session.dirty = False
+        w.close()
+        QTimer.singleShot(500, app.quit)
+
+    QTimer.singleShot(500, start)
+    app.exec()
+
+
+if __name__ == "__main__":
+    main()

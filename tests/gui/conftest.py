@@ -1,0 +1,91 @@
+"""GUI fixtures: a real main window on small real data, dialogs answered, no QThread leaks."""
+
+from __future__ import annotations
+
+import time
+import traceback
+import weakref
+
+import pytest
+from PySide6.QtCore import QSettings, QThread
+from PySide6.QtWidgets import QMessageBox
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_qthreads(monkeypatch):
+    """Fail any test that leaves a QThread running (napari's ``_dangling_qthreads``)."""
+    started = weakref.WeakKeyDictionary()
+    original = QThread.start
+
+    def start(self, *args):
+        started[self] = "".join(traceback.format_stack(limit=6))
+        original(self, *args)
+
+    monkeypatch.setattr(QThread, "start", start)
+    yield
+    deadline = time.monotonic() + 1.0
+    running = []
+    while True:
+        running = []
+        for thread, where in list(started.items()):
+            try:
+                if thread.isRunning():
+                    running.append(where)
+            except RuntimeError:  # deleted on the C++ side: finished
+                pass
+        if not running or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not running, "QThread(s) left running, started at:\n" + "\n".join(running)
+
+
+class Dialogs:
+    """Records what the app would have shown, and answers questions."""
+
+    def __init__(self):
+        self.warnings: list[tuple[str, str]] = []
+        self.answer = QMessageBox.StandardButton.Discard
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    d = Dialogs()
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: d.warnings.append((title, text))))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: d.answer))
+    return d
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, dialogs, mnist_small):
+    """The real main window, TensorFlow loaded, on a few hundred real MNIST images."""
+    from explorer.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.tf_ready and w.session.dataset is not None and not w.busy(), timeout=60_000)
+    w._dataset_loaded(mnist_small)
+    yield w
+    if w.runner.running:
+        w.runner.stop()
+        w.runner.wait(5000)
+    w.close()
+    qtbot.waitUntil(lambda: not w.busy(), timeout=10_000)
+
+
+@pytest.fixture(scope="session")
+def gui_model_file(tmp_path_factory, mnist):
+    """A small model that already draws distinct digits: `dense`, latent 2, ~120 steps."""
+    from trainer.config import TrainConfig
+    from trainer.modelfile import save_model
+    from trainer.training import Trainer
+
+    data = mnist.subset(4000, 64)
+    config = TrainConfig(preset="dense", latent_dim=2, epochs=2, batch_size=64, learning_rate=3e-3, seed=0)
+    trainer = Trainer(config, data)
+    result = trainer.run()
+    path = tmp_path_factory.mktemp("gui") / "dense.h5"
+    save_model(path, trainer.model, config, result.history, data.describe(),
+               trainer.latent.codes(data.x_test, data.y_test))
+    return path, result

@@ -1,0 +1,342 @@
+"""Robustness: SIGKILL while saving, unwritable folders and full disks, NaN from an absurd
+learning rate, and Ctrl-C in ``vae-explorer train``. Run with ``-s`` to see the measured figures."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from trainer.cli import main
+from trainer.config import TrainConfig
+from trainer.errors import UserError
+from trainer.modelfile import load_model, save_model
+
+KILLS = 20
+
+
+def sha(path) -> str:
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def leftovers(folder) -> list[str]:
+    return sorted(n for n in os.listdir(folder) if n.startswith(".tmp-"))
+
+
+@pytest.fixture(scope="module")
+def small_npz(tmp_path_factory, mnist_small):
+    path = tmp_path_factory.mktemp("data") / "small.npz"
+    np.savez(path, x_train=mnist_small.x_train, y_train=mnist_small.y_train,
+             x_test=mnist_small.x_test, y_test=mnist_small.y_test)
+    return path
+
+
+# -- (a) SIGKILL during save ----------------------------------------------------------------
+
+SAVER = textwrap.dedent('''
+    """Save two versions of a model to one path, alternately, until killed."""
+    import json, sys, types
+    import numpy as np
+    import trainer.modelfile as modelfile
+    from trainer.config import TrainConfig
+
+    # Only the Keras version lookup is replaced, so that a restarted saver need not spend three
+    # seconds importing TensorFlow: save_model and atomic_path are the real ones.
+    modelfile._keras_version = lambda: "test"
+
+    path, arrays_file = sys.argv[1], sys.argv[2]
+    arrays = np.load(arrays_file)
+    meta = json.loads(str(arrays["meta"]))
+
+    class Var:
+        def __init__(self, path, value):
+            self.path, self.value = path, value
+
+        def numpy(self):
+            return self.value
+
+    def model(version):
+        m = types.SimpleNamespace(image_shape=tuple(meta["image_shape"]), latent_dim=meta["latent_dim"])
+        m.weights = [Var(p, arrays[f"{version}/w{i}"]) for i, p in enumerate(meta["weights"])]
+        m.optimizer = types.SimpleNamespace(
+            variables=[Var(p, arrays[f"opt{i}"]) for i, p in enumerate(meta["optimizer"])])
+        return m
+
+    models = [model("a"), model("b")]
+    config = TrainConfig(**meta["config"])
+    print("ready", flush=True)
+    i = 0
+    while True:
+        modelfile.save_model(path, models[i % 2], config, history=[{"save": i}])
+        i += 1
+''')
+
+
+def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path):
+    from trainer.model import build_vae
+
+    config = TrainConfig(preset="dense", seed=1)
+    model_a = build_vae("dense", seed=1)
+    model_b = build_vae("dense", seed=1)
+    for w in model_b.weights:
+        w.assign(w.numpy() + 0.25)
+    z = np.random.default_rng(0).standard_normal((32, model_a.latent_dim)).astype(np.float32)
+    reference = {"a": model_a.decoder(z).numpy(), "b": model_b.decoder(z).numpy()}
+    weights = {"a": [w.numpy() for w in model_a.weights], "b": [w.numpy() for w in model_b.weights]}
+    assert not np.array_equal(reference["a"], reference["b"])
+
+    meta = {"weights": [w.path for w in model_a.weights],
+            "optimizer": [v.path for v in model_a.optimizer.variables],
+            "image_shape": list(model_a.image_shape), "latent_dim": model_a.latent_dim,
+            "config": config.to_dict()}
+    arrays = {f"{v}/w{i}": weights[v][i] for v in "ab" for i in range(len(weights[v]))}
+    arrays.update({f"opt{i}": v.numpy() for i, v in enumerate(model_a.optimizer.variables)})
+    np.savez(tmp_path / "arrays.npz", meta=json.dumps(meta), **arrays)
+    (tmp_path / "saver.py").write_text(SAVER)
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    path = folder / "model.h5"
+    save_model(path, model_a, config, history=[{"save": "initial"}])
+    t0 = time.perf_counter()
+    save_model(path, model_a, config, history=[{"save": "initial"}])
+    save_seconds = time.perf_counter() - t0
+
+    rng = random.Random(1234)
+    outcomes, mid_save, delays = {"a": 0, "b": 0}, 0, []
+    for _ in range(KILLS):
+        proc = subprocess.Popen([sys.executable, str(tmp_path / "saver.py"), str(path), str(tmp_path / "arrays.npz")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+            delay = rng.uniform(0.0, 0.4)
+            delays.append(delay)
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            assert proc.wait(10) == -signal.SIGKILL
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+        loaded = load_model(path)  # never raises: the file is always one whole version
+        stored = [w.numpy() for w in loaded.model.weights]
+        version = "a" if all(np.array_equal(s, w) for s, w in zip(stored, weights["a"])) else "b"
+        for s, w in zip(stored, weights[version]):
+            np.testing.assert_array_equal(s, w)
+        np.testing.assert_array_equal(loaded.model.decoder(z).numpy(), reference[version])
+        outcomes[version] += 1
+        # a kill in the middle of a save leaves its temporary file behind, never a broken model
+        stale = leftovers(folder)
+        assert len(stale) <= 1 and all(n.endswith(".h5") for n in stale)
+        mid_save += len(stale)
+        for name in stale:
+            os.unlink(folder / name)
+    print(f"\n[kill] {KILLS} SIGKILLs after 0–{max(delays):.2f} s of saving (one save ≈ {save_seconds * 1000:.0f} ms): "
+          f"{KILLS} of {KILLS} files loaded intact (version A {outcomes['a']}×, B {outcomes['b']}×); "
+          f"{mid_save} kills landed mid-save and left a stale .tmp-*.h5 behind")
+    assert outcomes["b"] > 0  # the saver did get to overwrite the file
+    assert mid_save > 0  # and some kills really did interrupt a save
+
+
+# -- (b) unwritable folder, full disk -------------------------------------------------------
+
+@pytest.fixture
+def saved(tmp_path, trained_file):
+    path = tmp_path / "model.h5"
+    shutil.copyfile(trained_file[0], path)
+    return path
+
+
+def _raise(exc):
+    def fail(*args, **kwargs):
+        raise exc
+    return fail
+
+
+@pytest.mark.parametrize("where, exc, message", [
+    ("mkstemp", PermissionError(errno.EACCES, os.strerror(errno.EACCES)), "cannot write here (Permission denied)"),
+    ("mkstemp", OSError(errno.EROFS, os.strerror(errno.EROFS)), "cannot write here (Read-only file system)"),
+    ("mkstemp", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), "cannot write here (No space left on device)"),
+    ("replace", PermissionError(errno.EACCES, os.strerror(errno.EACCES)),
+     "cannot be written (Permission denied); the previous file is intact"),
+    ("replace", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+     "cannot be written (No space left on device); the previous file is intact"),
+    ("fsync", OSError(errno.EIO, os.strerror(errno.EIO)), "cannot be written (Input/output error)"),
+])
+def test_unwritable_folder_or_full_disk_is_a_user_error(saved, monkeypatch, where, exc, message):
+    loaded = load_model(saved)
+    before = sha(saved)
+    z = np.random.default_rng(0).standard_normal((8, 2)).astype(np.float32)
+    expected = loaded.model.decoder(z).numpy()
+    for w in loaded.model.weights:
+        w.assign(w.numpy() * 2)
+    target = {"mkstemp": (tempfile, "mkstemp"), "replace": (os, "replace"), "fsync": (os, "fsync")}[where]
+    monkeypatch.setattr(*target, _raise(exc))
+    with pytest.raises(UserError) as info:
+        save_model(saved, loaded.model, loaded.config, loaded.history)
+    monkeypatch.undo()
+    assert str(info.value) == f"{saved}: {message}" or str(info.value).startswith(f"{saved}: {message}")
+    assert sha(saved) == before
+    assert leftovers(saved.parent) == []
+    np.testing.assert_array_equal(load_model(saved).model.decoder(z).numpy(), expected)
+
+
+def test_cli_train_into_a_readonly_folder_is_one_line(saved, small_npz, monkeypatch, capsys):
+    """Root ignores chmod, so a read-only folder is simulated where the file is created."""
+    before = sha(saved)
+    monkeypatch.setattr(tempfile, "mkstemp", _raise(PermissionError(errno.EACCES, "Permission denied")))
+    code = main(["train", "--resume", str(saved), "--data", str(small_npz), "--epochs", "1", "--out", str(saved)])
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert code == 2
+    last = err.strip().splitlines()[-1]
+    assert last == f"vae-explorer: error: {saved}: cannot write here (Permission denied)"
+    assert "Traceback" not in err
+    assert sha(saved) == before and leftovers(saved.parent) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions (simulated above)")
+def test_real_readonly_folder(saved, capsys):
+    folder = saved.parent / "ro"
+    folder.mkdir()
+    path = folder / "model.h5"
+    shutil.copyfile(saved, path)
+    before = sha(path)
+    folder.chmod(0o555)
+    try:
+        code = main(["export", str(path), "--what", "samples", "--out", str(folder / "s.png")])
+        assert code == 2 and "folder is not writable" in capsys.readouterr().err
+        loaded = load_model(path)
+        with pytest.raises(UserError, match="cannot write here"):
+            save_model(path, loaded.model, loaded.config, loaded.history)
+        assert sha(path) == before and leftovers(folder) == []
+    finally:
+        folder.chmod(0o755)
+
+
+# -- (c) NaN from an absurd learning rate ---------------------------------------------------
+
+def test_absurd_learning_rate_keeps_the_last_good_epoch(saved, small_npz, capsys):
+    good = load_model(saved)
+    good_weights = [w.numpy() for w in good.model.weights]
+    assert len(good.history) == 2
+    code = main(["train", "--resume", str(saved), "--data", str(small_npz), "--lr", "1e12", "--epochs", "3",
+                 "--out", str(saved)])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("vae-explorer: error: loss became nan") or last.startswith(
+        "vae-explorer: error: loss became inf"), last
+    assert "learning rate" in last and "last good epoch (2)" in last
+    assert "Traceback" not in err
+    after = load_model(saved)
+    assert len(after.history) == 2 and after.history == good.history
+    for w, g in zip(after.model.weights, good_weights):
+        assert np.isfinite(w.numpy()).all()
+        np.testing.assert_array_equal(w.numpy(), g)
+    assert int(after.model.optimizer.iterations.numpy()) == int(good.model.optimizer.iterations.numpy())
+    assert np.isfinite(after.latent.means).all()
+
+
+def test_absurd_learning_rate_from_scratch_still_saves_finite_weights(tmp_path, small_npz, capsys):
+    out = tmp_path / "m.h5"
+    code = main(["train", "--data", str(small_npz), "--preset", "dense", "--lr", "1e12", "--epochs", "2",
+                 "--batch-size", "32", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and "learning rate" in err.strip().splitlines()[-1]
+    loaded = load_model(out)
+    assert loaded.history == []
+    assert all(np.isfinite(w.numpy()).all() for w in loaded.model.weights)
+
+
+# -- (d) Ctrl-C -----------------------------------------------------------------------------
+
+def _start(args, cwd):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    exe = shutil.which("vae-explorer")
+    assert exe, "the vae-explorer console script is not installed"
+    proc = subprocess.Popen([exe, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    lines, first_epoch = [], threading.Event()
+
+    def read():
+        for line in proc.stderr:
+            lines.append((time.perf_counter(), line.rstrip("\n")))
+            if line.startswith("epoch "):
+                first_epoch.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return proc, lines, first_epoch, reader
+
+
+def test_ctrl_c_in_train_saves_and_exits_quickly(tmp_path):
+    started = time.perf_counter()
+    proc, lines, first_epoch, reader = _start(["train", "--preset", "tutorial", "--epochs", "50",
+                                               "--out", "m.h5"], tmp_path)
+    try:
+        first_epoch.wait(120)
+        assert proc.poll() is None, "\n".join(text for _, text in lines)
+        signalled = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            code = None
+        exited = time.perf_counter()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(5)
+    latency = exited - signalled
+    saved_at = next((t for t, text in lines if text.startswith("saved m.h5")), None)
+    print(f"\n[ctrl-c] first epoch line after {signalled - started:.1f} s; exit {code} "
+          f"{latency:.2f} s after SIGINT (file saved after {saved_at - signalled:.2f} s)" if saved_at else
+          f"\n[ctrl-c] exit {code} {latency:.2f} s after SIGINT")
+    err = "\n".join(text for _, text in lines)
+    assert code in (0, 130), err
+    assert latency < 2.0, f"took {latency:.2f} s to stop"
+    assert first_epoch.is_set() and "Traceback" not in err
+    assert "saved m.h5:" in err
+    assert "interrupted" in err and "saved what was trained" in err
+    loaded = load_model(tmp_path / "m.h5")
+    assert len(loaded.history) >= 1 and loaded.latent.means.shape == (2000, 2)
+    assert all(np.isfinite(w.numpy()).all() for w in loaded.model.weights)
+    assert leftovers(tmp_path) == []
+
+
+def test_ctrl_c_while_starting_up(tmp_path):
+    proc, lines, _, reader = _start(["train", "--preset", "tutorial", "--epochs", "50", "--out", "m.h5"], tmp_path)
+    try:
+        time.sleep(1.0)  # importing TensorFlow
+        signalled = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=30)
+        latency = time.perf_counter() - signalled
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(5)
+    err = [text for _, text in lines]
+    print(f"\n[ctrl-c at start-up] exit {code} {latency:.2f} s after SIGINT: {err[-1] if err else ''}")
+    assert code == 130 and latency < 2.0
+    assert "Traceback" not in "\n".join(err)
+    assert err[-1].startswith("vae-explorer: interrupted")
+    assert leftovers(tmp_path) == []
