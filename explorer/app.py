@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+
+_START = time.perf_counter()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -39,7 +42,19 @@ def main(argv: list[str] | None = None) -> int:
     from explorer.main_window import MainWindow
 
     window = MainWindow()
+    app.setQuitOnLastWindowClosed(False)
+    window.closed.connect(app.quit)  # also when closing waited, hidden, for a background job
     window.show()
+    if os.environ.get("VAE_EXPLORER_STARTUP_PROBE"):
+        # For benchmarks/: say when the window is on screen, then close.
+        from PySide6.QtCore import QTimer
+
+        def shown():
+            print(f"window shown {time.perf_counter() - _START:.3f}", flush=True)
+            window.session.dirty = False
+            window.close()  # finishes once the TensorFlow import has ended: no thread is cut off
+
+        QTimer.singleShot(0, shown)
     if args.data:
         window.load_dataset(args.data)
     if args.model:

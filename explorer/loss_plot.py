@@ -49,6 +49,9 @@ class LossPlot(pg.PlotWidget):
         self._vy = {key: [] for key, _, _ in TERMS}
         self._dirty = True
 
+    def stop_updates(self) -> None:
+        self._timer.stop()
+
     def set_log_scale(self, on: bool) -> None:
         self.setLogMode(y=on)
 

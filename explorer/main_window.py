@@ -8,8 +8,9 @@ buttons that need it are disabled. Every file the user names goes through the co
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QSplitter,
@@ -41,6 +42,8 @@ def _load_tensorflow():
 
 
 class MainWindow(QMainWindow):
+    closed = Signal()  # the window has really closed (after any background work ended)
+
     def __init__(self, settings: QSettings | None = None, load_tf: bool = True):
         super().__init__()
         self.setWindowTitle("vae-explorer")
@@ -255,7 +258,8 @@ class MainWindow(QMainWindow):
 
         try:
             config = self.train_panel.config()
-            trainer = Trainer(config, self.session.dataset, encode_each_epoch=True)
+            with self._preparing():
+                trainer = Trainer(config, self.session.dataset, encode_each_epoch=True)
         except UserError as exc:
             self.show_error("Cannot start training", str(exc))
             return
@@ -273,12 +277,26 @@ class MainWindow(QMainWindow):
         base.update(epochs=panel.epochs, batch_size=panel.batch_size, learning_rate=panel.learning_rate,
                     beta=panel.beta, kl_warmup_epochs=panel.kl_warmup_epochs)
         try:
-            trainer = Trainer(TrainConfig.from_dict(base), self.session.dataset, model=self.session.model,
-                              history=self.session.history, encode_each_epoch=True)
+            with self._preparing():
+                trainer = Trainer(TrainConfig.from_dict(base), self.session.dataset, model=self.session.model,
+                                  history=self.session.history, encode_each_epoch=True)
         except UserError as exc:
             self.show_error("Cannot continue training", str(exc))
             return
         self._begin(trainer, fresh=False)
+
+    @contextmanager
+    def _preparing(self):
+        """Building and compiling the model runs here, on the GUI thread, on purpose:
+        TensorFlow may deadlock when a function is first traced on a worker thread
+        (tensorflow#66115). It takes a second or two; say so and show a busy cursor."""
+        self.statusBar().showMessage("Preparing the model (building and compiling)…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        QApplication.processEvents()
+        try:
+            yield
+        finally:
+            QApplication.restoreOverrideCursor()
 
     def _begin(self, trainer, fresh: bool) -> None:
         from trainer.latent import LatentSpace
@@ -600,5 +618,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             QTimer.singleShot(100, self.close)
             return
-        self.loss_plot._timer.stop()
+        self.loss_plot.stop_updates()
         event.accept()
+        self.closed.emit()

@@ -18,13 +18,14 @@ class TrainingRunner(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.worker: TrainingWorker | None = None
+        self.worker: TrainingWorker | None = None  # kept until its thread has ended
         self._thread: QThread | None = None
+        self._active = False
         self.paused = False
 
     @property
     def running(self) -> bool:
-        return self.worker is not None
+        return self._active
 
     def start(self, trainer) -> None:
         if self.running:
@@ -36,18 +37,17 @@ class TrainingRunner(QObject):
         worker.epoch_done.connect(self._epoch_done)
         worker.returned.connect(self._returned)
         worker.errored.connect(self._errored)
-        worker.finished.connect(self._finished)
-        self.worker, self.paused = worker, False
+        self.worker, self.paused, self._active = worker, False, True
         self._thread = start_worker(worker, self, on_thread_finished=self._thread_ended)
 
     def toggle_pause(self) -> None:
-        if self.worker is None:
+        if not self._active:
             return
         self.paused = not self.paused
         (self.worker.pause if self.paused else self.worker.resume)()
 
     def stop(self) -> None:
-        if self.worker is not None:
+        if self._active:
             self.worker.stop()
 
     def wait(self, msecs: int) -> bool:
@@ -82,10 +82,9 @@ class TrainingRunner(QObject):
 
     @Slot()
     def _thread_ended(self) -> None:
+        """The thread has really ended: only now may another training start."""
         self._thread = None
-
-    @Slot()
-    def _finished(self) -> None:
         self.worker = None
+        self._active = False
         self.paused = False
         self.finished.emit()

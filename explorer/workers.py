@@ -46,14 +46,15 @@ def start_worker(worker: QObject, parent: QObject, on_thread_finished=None) -> Q
 
     ``thread.started → worker.work``, ``worker.finished → thread.quit``, ``deleteLater`` on both.
     ``on_thread_finished`` is connected before the start, so even an instant job reports.
-    The caller keeps a reference to the worker until ``finished``.
+    The caller keeps a reference to the worker until the thread has finished.
     """
     thread = QThread(parent)
     worker.moveToThread(thread)
     thread.started.connect(worker.work)
     # Direct: quit() is thread-safe, and a GUI thread blocked in wait() must not be needed.
     worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-    worker.finished.connect(worker.deleteLater)
+    # No deleteLater on the worker: Python owns it, and the GUI-thread owner drops it only
+    # after the thread has ended (a C++ delete on the worker thread raced PySide's own).
     if on_thread_finished is not None:
         thread.finished.connect(on_thread_finished)
     thread.finished.connect(thread.deleteLater)

@@ -12,7 +12,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from trainer.tf_runtime import import_tensorflow
+from trainer.tf_runtime import compile_now, import_tensorflow
 
 ENCODE_BATCH = 1000
 DECODE_BATCH = 512
@@ -35,14 +35,13 @@ class LatentSpace:
         self.model = model
         self.latent_dim = int(model.latent_dim)
         self.image_shape = tuple(model.image_shape)
-        self._decode = tf.function(
-            lambda z: model.decoder(z, training=False),
-            input_signature=[tf.TensorSpec([None, self.latent_dim], tf.float32)],
-        )
-        self._encode = tf.function(
-            lambda x: model.encoder(x, training=False),
-            input_signature=[tf.TensorSpec([None, *self.image_shape], tf.float32)],
-        )
+        # Traced here, on the constructing thread: TensorFlow can deadlock when a
+        # tf.function is first traced on a worker thread (tensorflow#66115), so worker
+        # threads only ever run these already-built graphs.
+        self._decode = compile_now(lambda z: model.decoder(z, training=False),
+                                   tf.TensorSpec([None, self.latent_dim], tf.float32))
+        self._encode = compile_now(lambda x: model.encoder(x, training=False),
+                                   tf.TensorSpec([None, *self.image_shape], tf.float32))
 
     def encode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Means and log-variances of ``x`` (N×H×W×C in [0, 1])."""

@@ -44,3 +44,13 @@ def import_tensorflow():
                 os.close(saved)
         tf.get_logger().setLevel("ERROR")
         return tf
+
+
+def compile_now(fn, *signature):
+    """``fn`` as a graph traced right now for ``signature`` (TensorSpecs), never retraced.
+
+    Tracing on the calling thread, once, matters: a tf.function first traced on a worker
+    thread can deadlock (tensorflow#66115); calls of the built graph from any thread are fine.
+    """
+    tf = import_tensorflow()
+    return tf.function(fn, input_signature=list(signature)).get_concrete_function()

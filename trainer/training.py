@@ -18,7 +18,7 @@ from trainer.config import TrainConfig
 from trainer.data import Dataset
 from trainer.errors import TrainingError
 from trainer.reports import BatchReport, EpochReport, TrainingListener
-from trainer.tf_runtime import import_tensorflow
+from trainer.tf_runtime import compile_now, import_tensorflow
 
 tf = import_tensorflow()
 
@@ -52,7 +52,7 @@ class HeldOutEvaluator:
 
     def __init__(self, model: VAE):
         self.model = model
-        self._step = tf.function(self._update, reduce_retracing=True)
+        self._step = compile_now(self._update, tf.TensorSpec([None, *model.image_shape], tf.float32))
 
     def _update(self, x):
         self.model.update_trackers(self.model.loss_terms(x, training=False), tf.shape(x)[0])
@@ -92,7 +92,9 @@ class Trainer:
         self._running = threading.Event()
         self._running.set()
         self._rng = np.random.default_rng(config.seed + len(self.history))
-        self._train_fn = tf.function(self._train_step, reduce_retracing=True)
+        self._train_fn = compile_now(
+            self._train_step, tf.TensorSpec([None, *self.model.image_shape], tf.float32),
+            tf.TensorSpec([None], tf.int32))
         self._evaluate = HeldOutEvaluator(self.model)
         self.latent = LatentSpace(self.model)
 
