@@ -21,3 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     from explorer.app import main as app_main
 
     sys.exit(app_main(argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Train in the real main window (offscreen) and measure what a user feels.
+
+Prints one JSON line: training images/s per epoch inside the app, and the GUI event loop's
+heartbeat (a 10 ms QTimer) while training: p50, p99 and the longest stall, in milliseconds.
+Run by ``benchmarks/run.py``; alone: ``python benchmarks/gui_probe.py --epochs 3``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--preset", default="tutorial")
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--train-images", type=int, default=0, help="0: all 8,000")
+    args = ap.parse_args()
+
+    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    from explorer.main_window import MainWindow
+    from trainer.data import load_dataset
+
+    settings = QSettings(os.devnull, QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    w.resize(1400, 900)
+    w.show()
+    data = load_dataset()
+    if args.train_images:
+        data = data.subset(args.train_images, min(len(data.x_test), max(64, args.train_images // 4)))
+    beats: list[float] = []
+    rates: list[float] = []
+    clock = QElapsedTimer()
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+
+    def beat():
+        beats.append(clock.nsecsElapsed() / 1e6)
+
+    heartbeat.timeout.connect(beat)
+
+    def start():
+        if not (w.tf_ready and not w.busy()):
+            QTimer.singleShot(100, start)
+            return
+        w._dataset_loaded(data)
+        p = w.train_panel
+        p.set_preset(args.preset)
+        p.epochs.setValue(args.epochs)
+        p.batch_size.setValue(args.batch_size)
+        w.start_training()
+        clock.start()
+        heartbeat.start()
+        # Move the mouse over the map and hover-decode while training, as a user would.
+        w.latent_map.hovered.emit(0.0, 0.0)
+
+    def on_epoch(report):
+        rates.append(report.images_per_second)
+
+    def done():
+        heartbeat.stop()
+        w.session.dirty = False
+        w.close()
+
+    w.runner.epoch_done.connect(on_epoch)
+    w.runner.finished.connect(done)
+    w.closed.connect(app.quit)
+    QTimer.singleShot(0, start)
+    app.exec()
+    gaps = np.diff(np.asarray(beats)) if len(beats) > 1 else np.zeros(1)
+    print(json.dumps({
+        "app_images_per_second": rates,
+        "heartbeat_ms": {"p50": float(np.percentile(gaps, 50)), "p99": float(np.percentile(gaps, 99)),
+                         "max": float(gaps.max()), "n": int(len(gaps))},
+    }), flush=True)
+    sys.stdout.flush()
+    os._exit(0)  # see explorer/app.py: skip Qt+TF interpreter teardown
+
+
+if __name__ == "__main__":
+    main()
