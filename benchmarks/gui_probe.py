@@ -66,8 +66,11 @@ def main() -> None:
         # Move the mouse over the map and hover-decode while training, as a user would.
         w.latent_map.hovered.emit(0.0, 0.0)
 
+    epoch_times: list[float] = []
+
     def on_epoch(report):
         rates.append(report.images_per_second)
+        epoch_times.append(round(clock.nsecsElapsed() / 1e6))
 
     def done():
         heartbeat.stop()
@@ -78,8 +81,20 @@ def main() -> None:
     w.runner.finished.connect(done)
     w.closed.connect(app.quit)
     QTimer.singleShot(0, start)
-    app.exec()
+    profile_to = os.environ.get("GUI_PROBE_PROFILE")  # a path: cProfile the GUI thread
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.runcall(app.exec)
+        profiler.dump_stats(profile_to)
+    else:
+        app.exec()
     gaps = np.diff(np.asarray(beats)) if len(beats) > 1 else np.zeros(1)
+    if os.environ.get("GUI_PROBE_GAPS"):
+        big = np.argsort(gaps)[-12:]
+        print("largest gaps (ms at t):", [(round(float(gaps[i])), round(beats[i])) for i in sorted(big)],
+              "epochs at:", epoch_times, file=sys.stderr)
     print(json.dumps({
         "app_images_per_second": rates,
         "heartbeat_ms": {"p50": float(np.percentile(gaps, 50)), "p99": float(np.percentile(gaps, 99)),

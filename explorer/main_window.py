@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self.act_log = self._action(view, "&Log-scale loss", lambda on: self.loss_plot.set_log_scale(on), "Ctrl+L")
         self.act_log.setCheckable(True)
-        self._action(view, "&Fit map to points", lambda: self.latent_map.autoRange(padding=0.05), "Ctrl+0")
+        self._action(view, "&Fit plots to data", self._fit_views, "Ctrl+0")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About", self._about)
         self._refresh_recent()
@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         p.continue_training.clicked.connect(self.continue_training)
         p.open_dataset_requested.connect(self.open_dataset_dialog)
         p.dataset_chosen.connect(self.load_dataset)
-        self.runner.batch_done.connect(self._on_batch)
+        self.runner.batches_done.connect(self._on_batches)
         self.runner.epoch_done.connect(self._on_epoch)
         self.runner.returned.connect(self._on_trained)
         self.runner.errored.connect(lambda msg: self.show_error("Training failed", msg))
@@ -259,7 +259,10 @@ class MainWindow(QMainWindow):
         try:
             config = self.train_panel.config()
             with self._preparing():
-                trainer = Trainer(config, self.session.dataset, encode_each_epoch=True)
+                # The old model is discarded: its compiled graphs are reused if it has the same
+                # architecture (its weights are reset to a new model's), which saves the tracing.
+                trainer = Trainer(config, self.session.dataset, encode_each_epoch=True,
+                                  recycle=self.session.compiled)
         except UserError as exc:
             self.show_error("Cannot start training", str(exc))
             return
@@ -279,7 +282,8 @@ class MainWindow(QMainWindow):
         try:
             with self._preparing():
                 trainer = Trainer(TrainConfig.from_dict(base), self.session.dataset, model=self.session.model,
-                                  history=self.session.history, encode_each_epoch=True)
+                                  history=self.session.history, encode_each_epoch=True,
+                                  recycle=self.session.compiled)
         except UserError as exc:
             self.show_error("Cannot continue training", str(exc))
             return
@@ -303,6 +307,7 @@ class MainWindow(QMainWindow):
 
         s = self.session
         s.model, s.config, s.history = trainer.model, trainer.config, list(trainer.history)
+        s.compiled = trainer.compiled
         s.dataset_info = s.dataset.describe()
         s.space = trainer.latent if fresh else (s.space or LatentSpace(trainer.model))
         if fresh:
@@ -312,6 +317,7 @@ class MainWindow(QMainWindow):
             self.latent_map.getViewBox().enableAutoRange()
         else:
             self.loss_plot.set_history(s.history)
+        self.loss_plot.set_planned_epochs(len(trainer.history) + trainer.config.epochs)
         self.runner.start(trainer)
         self.statusBar().showMessage(f"Training '{trainer.config.preset}' on {s.dataset.name}…")
         self._update_state()
@@ -325,9 +331,10 @@ class MainWindow(QMainWindow):
         self.runner.stop()
         self.statusBar().showMessage("Stopping after this batch…")
 
-    def _on_batch(self, report) -> None:
-        self.loss_plot.add_batch(report)
-        self.train_panel.show_batch(report)
+    def _on_batches(self, reports) -> None:
+        for report in reports:
+            self.loss_plot.add_batch(report)
+        self.train_panel.show_batch(reports[-1])
 
     def _on_epoch(self, report) -> None:
         from trainer.latent import LatentCodes
@@ -395,7 +402,7 @@ class MainWindow(QMainWindow):
         s = self.session
         s.model, s.config, s.history = loaded.model, loaded.config, list(loaded.history)
         s.dataset_info, s.codes, s.path, s.dirty = loaded.dataset, loaded.latent, os.path.abspath(path), False
-        s.space = LatentSpace(loaded.model)
+        s.space, s.compiled = LatentSpace(loaded.model), None
         self.train_panel.show_config(loaded.config)
         self.loss_plot.set_history(s.history)
         self.explorer.reset()
@@ -593,6 +600,10 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Save:
             return self.save_model()
         return answer == QMessageBox.StandardButton.Discard
+
+    def _fit_views(self) -> None:
+        self.latent_map.getViewBox().enableAutoRange()
+        self.loss_plot.fit()
 
     def _about(self) -> None:
         QMessageBox.about(self, "About vae-explorer",

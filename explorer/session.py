@@ -22,6 +22,7 @@ class Session:
     dataset_info: dict = field(default_factory=dict)  # the model file's description of its data
     codes: object | None = None  # trainer.latent.LatentCodes of the held-out set
     space: object | None = None  # trainer.latent.LatentSpace around ``model``
+    compiled: object | None = None  # trainer.training.CompiledVAE of the last training, for reuse
     path: str | None = None  # the model file it was loaded from / saved to
     dirty: bool = False  # trained since the last save
 

@@ -10,7 +10,8 @@ from explorer.workers import TrainingWorker, start_worker
 class TrainingRunner(QObject):
     """At most one training at a time; re-emits the worker's signals on the GUI thread."""
 
-    batch_done = Signal(object)
+    batch_done = Signal(object)  # one BatchReport
+    batches_done = Signal(object)  # a list of BatchReports (what arrived since the last one)
     epoch_done = Signal(object)
     returned = Signal(object)
     errored = Signal(str)
@@ -33,7 +34,7 @@ class TrainingRunner(QObject):
         worker = TrainingWorker(trainer)
         # Each to a @Slot of this GUI-thread object: queued, never a Python call on the
         # worker thread (see explorer.workers.Job).
-        worker.batch_done.connect(self._batch_done)
+        worker.batches_done.connect(self._batches_done)
         worker.epoch_done.connect(self._epoch_done)
         worker.returned.connect(self._returned)
         worker.errored.connect(self._errored)
@@ -65,8 +66,10 @@ class TrainingRunner(QObject):
         return self._thread is not None
 
     @Slot(object)
-    def _batch_done(self, report) -> None:
-        self.batch_done.emit(report)
+    def _batches_done(self, reports) -> None:
+        self.batches_done.emit(reports)
+        for report in reports:
+            self.batch_done.emit(report)
 
     @Slot(object)
     def _epoch_done(self, report) -> None:

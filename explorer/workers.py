@@ -8,6 +8,7 @@ calls ``QThread.terminate()``.
 
 from __future__ import annotations
 
+import time
 import traceback
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -99,7 +100,7 @@ class Job(QObject):
 class TrainingWorker(QObject):
     """Runs a ready ``trainer.training.Trainer`` on its thread and reports through signals."""
 
-    batch_done = Signal(object)  # trainer.reports.BatchReport
+    batches_done = Signal(object)  # list of trainer.reports.BatchReport, at most every 50 ms
     epoch_done = Signal(object)  # trainer.reports.EpochReport
     returned = Signal(object)  # trainer.training.TrainResult
     errored = Signal(str)
@@ -113,7 +114,9 @@ class TrainingWorker(QObject):
     @Slot()
     def work(self) -> None:
         try:
-            self.returned.emit(self.trainer.run())
+            result = self.trainer.run()
+            self.trainer.listener.flush()  # the last batches of a stopped run
+            self.returned.emit(result)
         except UserError as exc:
             self.errored.emit(str(exc))
         except Exception as exc:
@@ -134,13 +137,32 @@ class TrainingWorker(QObject):
 
 
 class _Relay:
-    """The trainer's listener: re-emits its reports as the worker's signals (queued to the GUI)."""
+    """The trainer's listener: re-emits its reports as the worker's signals (queued to the GUI).
+
+    Batch reports are sent in bundles, at most every ``BATCH_INTERVAL`` seconds and at the end
+    of each epoch: a fast trainer would otherwise queue hundreds of cross-thread signals a
+    second, each costing the GUI thread (and the GIL the trainer needs) a wake-up.
+    """
+
+    BATCH_INTERVAL = 0.05
 
     def __init__(self, worker: TrainingWorker):
         self.worker = worker
+        self._pending: list = []
+        self._last = 0.0
 
     def on_batch(self, report) -> None:
-        self.worker.batch_done.emit(report)
+        self._pending.append(report)
+        now = time.monotonic()
+        if now - self._last >= self.BATCH_INTERVAL or report.batch == report.batches:
+            self._last = now
+            self.worker.batches_done.emit(self._pending)
+            self._pending = []
 
     def on_epoch(self, report) -> None:
         self.worker.epoch_done.emit(report)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.worker.batches_done.emit(self._pending)
+            self._pending = []

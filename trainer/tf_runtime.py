@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import weakref
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -51,6 +52,38 @@ def compile_now(fn, *signature):
 
     Tracing on the calling thread, once, matters: a tf.function first traced on a worker
     thread can deadlock (tensorflow#66115); calls of the built graph from any thread are fine.
+
+    Tracing a training step goes through ``tf.custom_gradient`` in graph mode (Keras's
+    optimizer all-reduces the gradients through it), which registers a gradient function in
+    TensorFlow's global registry and never removes it; that function holds the traced graph,
+    so every traced step (about 10 MB for the ``tutorial`` preset) stayed in memory for good
+    (tensorflow#27492, #97697). Here those registrations live as long as the returned function
+    (the ones made while it was traced: tracing happens on one thread only, see above).
     """
     tf = import_tensorflow()
-    return tf.function(fn, input_signature=list(signature)).get_concrete_function()
+    registry = _gradient_registry()
+    before = set(registry)
+    concrete = tf.function(fn, input_signature=list(signature)).get_concrete_function()
+    added = [name for name in list(registry) if name not in before and name.startswith(_CUSTOM_GRADIENT)]
+    if added:
+        weakref.finalize(concrete, _forget, registry, added)
+    return concrete
+
+
+_CUSTOM_GRADIENT = "CustomGradient-"  # tensorflow.python.ops.custom_gradient.generate_name()
+
+
+def _gradient_registry() -> dict:
+    """TensorFlow's name → gradient function table (private; an empty dict if it moved)."""
+    try:
+        from tensorflow.python.framework import ops
+
+        registry = ops._gradient_registry._registry
+    except (ImportError, AttributeError):
+        return {}
+    return registry if isinstance(registry, dict) else {}
+
+
+def _forget(registry: dict, names: list[str]) -> None:
+    for name in names:
+        registry.pop(name, None)

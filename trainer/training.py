@@ -67,23 +67,79 @@ class HeldOutEvaluator:
         return {m.name: float(m.result()) for m in self.model.metrics}
 
 
+class CompiledVAE:
+    """A VAE with the graphs that run it: a training step, the held-out evaluator, encode/decode.
+
+    Tracing them takes a second or two per model, on the constructing thread (see
+    ``trainer.tf_runtime.compile_now``), and so does their first run; a ``Trainer`` reuses them
+    when it continues the same model, or when it starts afresh and is allowed to ``recycle``
+    a model of the same architecture.
+    """
+
+    def __init__(self, model: VAE):
+        self.model = model
+        image = tf.TensorSpec([None, *model.image_shape], tf.float32)
+
+        def train_step(x_all, idx):  # closes over the model only, never over a Trainer
+            terms = model.train_batch(tf.gather(x_all, idx))
+            return terms["loss"], terms["reconstruction_loss"], terms["kl_loss"]
+
+        self.train_step = compile_now(train_step, image, tf.TensorSpec([None], tf.int32))
+        self.evaluate = HeldOutEvaluator(model)
+        self.latent = LatentSpace(model)
+
+
+def _architecture(model: VAE):
+    """Everything the compiled graphs depend on besides the values of the variables."""
+    return (model.get_config(), model.encoder.get_config(), model.decoder.get_config(),
+            model.decoder_logits.get_config(), type(model.optimizer), [(tuple(v.shape), v.dtype) for v in model.variables],
+            [(tuple(v.shape), v.dtype) for v in model.optimizer.variables])
+
+
+def _reset_like(model: VAE, fresh: VAE) -> bool:
+    """Give ``model`` the state of ``fresh`` (weights, optimizer, random seed state) if they have
+    the same architecture; False (and ``model`` untouched) if they differ."""
+    if model is fresh or _architecture(model) != _architecture(fresh):
+        return False
+    for var, value in zip(model.variables, fresh.variables):
+        var.assign(value)
+    for var, value in zip(model.optimizer.variables, fresh.optimizer.variables):
+        var.assign(value)
+    for m in model.metrics:
+        m.reset_state()
+    return True
+
+
 class Trainer:
     """Runs epochs of ``config`` on ``dataset``; ``model`` and ``history`` continue a saved run.
 
     ``request_stop``, ``pause`` and ``resume`` may be called from any thread; they take
     effect between two batches.
+
+    ``recycle`` is the ``compiled`` of an earlier Trainer that the caller is done with. Its
+    graphs are reused instead of traced again when this run continues the same ``model``, or
+    when it starts a new model (``model`` None) of the same architecture: then the recycled
+    model's weights, optimizer and random state are overwritten with those of a freshly built
+    one, so the run is the same as with a new model, only without the tracing.
     """
 
     def __init__(self, config: TrainConfig, dataset: Dataset, model: VAE | None = None,
                  history: list[dict] | None = None, listener: TrainingListener | None = None,
-                 encode_each_epoch: bool = False):
+                 encode_each_epoch: bool = False, recycle: CompiledVAE | None = None):
         if model is not None and tuple(model.image_shape) != dataset.image_shape:
             raise TrainingError(
                 f"the model takes {model.image_shape} images but the dataset holds {dataset.image_shape}"
             )
         self.config = config
         self.dataset = dataset
-        self.model = model if model is not None else new_model(config, dataset.image_shape)
+        compiled = None
+        if model is None:
+            model = new_model(config, dataset.image_shape)
+            if recycle is not None and _reset_like(recycle.model, model):
+                model, compiled = recycle.model, recycle
+        elif recycle is not None and recycle.model is model:
+            compiled = recycle
+        self.model = model
         self.model.optimizer.learning_rate.assign(config.learning_rate)
         self.history = list(history or [])
         self.listener = listener or TrainingListener()
@@ -92,11 +148,10 @@ class Trainer:
         self._running = threading.Event()
         self._running.set()
         self._rng = np.random.default_rng(config.seed + len(self.history))
-        self._train_fn = compile_now(
-            self._train_step, tf.TensorSpec([None, *self.model.image_shape], tf.float32),
-            tf.TensorSpec([None], tf.int32))
-        self._evaluate = HeldOutEvaluator(self.model)
-        self.latent = LatentSpace(self.model)
+        self.compiled = compiled or CompiledVAE(self.model)
+        self._train_fn = self.compiled.train_step
+        self._evaluate = self.compiled.evaluate
+        self.latent = self.compiled.latent
 
     # -- control, from any thread ---------------------------------------------------------
     def request_stop(self) -> None:
@@ -112,11 +167,6 @@ class Trainer:
     @property
     def paused(self) -> bool:
         return not self._running.is_set()
-
-    # -- compiled steps -------------------------------------------------------------------
-    def _train_step(self, x_all, idx):
-        terms = self.model.train_batch(tf.gather(x_all, idx))
-        return terms["loss"], terms["reconstruction_loss"], terms["kl_loss"]
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> TrainResult:
