@@ -324,7 +324,8 @@ class MainWindow(QMainWindow):
 
     def toggle_pause(self) -> None:
         self.runner.toggle_pause()
-        self.train_panel.show_idle("paused") if self.runner.paused else None
+        if self.runner.paused:
+            self.train_panel.show_idle("paused")
         self._update_state()
 
     def stop_training(self) -> None:

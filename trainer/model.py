@@ -18,6 +18,7 @@ import keras  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
 from trainer.config import RECONSTRUCTION_LOSSES  # noqa: E402
+from trainer.fused_batchnorm import FusedBatchNormalization  # noqa: E402
 from trainer.presets import Preset, get_preset  # noqa: E402
 
 
@@ -59,12 +60,12 @@ def build_encoder(preset: Preset, image_shape, latent_dim: int) -> keras.Model:
             h = layers.Conv2D(f, preset.kernel_size, strides=2, padding="same",
                               activation="relu", name=f"enc_conv_{i}")(h)
             if preset.batchnorm:
-                h = layers.BatchNormalization(name=f"enc_bn_{i}")(h)
+                h = FusedBatchNormalization(name=f"enc_bn_{i}")(h)
     h = layers.Flatten(name="enc_flatten")(h)
     for i, units in enumerate(preset.hidden, 1):
         h = layers.Dense(units, activation="relu", name=f"enc_dense_{i}")(h)
         if preset.batchnorm:
-            h = layers.BatchNormalization(name=f"enc_dense_bn_{i}")(h)
+            h = FusedBatchNormalization(name=f"enc_dense_bn_{i}")(h)
     z_mean = layers.Dense(latent_dim, name="z_mean")(h)
     z_log_var = layers.Dense(latent_dim, name="z_log_var")(h)
     return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
@@ -82,16 +83,16 @@ def build_decoder(preset: Preset, image_shape, latent_dim: int) -> tuple[keras.M
         for i, units in enumerate(reversed(preset.hidden[1:]), 1):
             h = layers.Dense(units, activation="relu", name=f"dec_hidden_{i}")(h)
             if preset.batchnorm:
-                h = layers.BatchNormalization(name=f"dec_hidden_bn_{i}")(h)
+                h = FusedBatchNormalization(name=f"dec_hidden_bn_{i}")(h)
         h = layers.Dense((ph // step) * (pw // step) * top, activation="relu", name="dec_dense")(h)
         if preset.batchnorm:
-            h = layers.BatchNormalization(name="dec_dense_bn")(h)
+            h = FusedBatchNormalization(name="dec_dense_bn")(h)
         h = layers.Reshape((ph // step, pw // step, top), name="dec_reshape")(h)
         for i, f in enumerate(reversed(preset.filters), 1):
             h = layers.Conv2DTranspose(f, preset.kernel_size, strides=2, padding="same",
                                        activation="relu", name=f"dec_convT_{i}")(h)
             if preset.batchnorm:
-                h = layers.BatchNormalization(name=f"dec_bn_{i}")(h)
+                h = FusedBatchNormalization(name=f"dec_bn_{i}")(h)
         logits = layers.Conv2DTranspose(channels, preset.kernel_size, padding="same",
                                         name="dec_logits")(h)
         if (ph, pw) != (h_img, w_img):
