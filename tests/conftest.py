@@ -26,6 +26,17 @@ def mnist_small(mnist):
 
 
 @pytest.fixture(scope="session")
+def small_npz(tmp_path_factory, mnist_small):
+    """``mnist_small`` written as a Keras-layout .npz, for the commands that take a path."""
+    import numpy as np
+
+    path = tmp_path_factory.mktemp("data") / "small.npz"
+    np.savez(path, x_train=mnist_small.x_train, y_train=mnist_small.y_train,
+             x_test=mnist_small.x_test, y_test=mnist_small.y_test)
+    return path
+
+
+@pytest.fixture(scope="session")
 def trained_file(tmp_path_factory, mnist_small):
     """A `tutorial` model trained for two short epochs and saved: (path, TrainResult)."""
     from trainer.config import TrainConfig

@@ -41,13 +41,6 @@ def png_size(path) -> tuple[int, int, int]:
     return width, height, colour
 
 
-@pytest.fixture(scope="module")
-def small_npz(tmp_path_factory, mnist_small):
-    path = tmp_path_factory.mktemp("data") / "small.npz"
-    np.savez(path, x_train=mnist_small.x_train, y_train=mnist_small.y_train,
-             x_test=mnist_small.x_test, y_test=mnist_small.y_test)
-    return path
-
 
 @pytest.fixture(scope="module")
 def cli_model(tmp_path_factory, small_npz):

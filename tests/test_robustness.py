@@ -36,13 +36,6 @@ def leftovers(folder) -> list[str]:
     return sorted(n for n in os.listdir(folder) if n.startswith(".tmp-"))
 
 
-@pytest.fixture(scope="module")
-def small_npz(tmp_path_factory, mnist_small):
-    path = tmp_path_factory.mktemp("data") / "small.npz"
-    np.savez(path, x_train=mnist_small.x_train, y_train=mnist_small.y_train,
-             x_test=mnist_small.x_test, y_test=mnist_small.y_test)
-    return path
-
 
 # -- (a) SIGKILL during save ----------------------------------------------------------------
 

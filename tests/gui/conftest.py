@@ -89,3 +89,15 @@ def gui_model_file(tmp_path_factory, mnist):
     save_model(path, trainer.model, config, result.history, data.describe(),
                trainer.latent.codes(data.x_test, data.y_test))
     return path, result
+
+
+@pytest.fixture
+def long_training(window) -> list:
+    """The window's panel set for a run that only a Stop ends; the list batch reports land in."""
+    panel = window.train_panel
+    panel.set_preset("tutorial")
+    panel.epochs.setValue(1000)
+    panel.batch_size.setValue(32)
+    batches: list = []
+    window.runner.batch_done.connect(batches.append)
+    return batches

@@ -38,13 +38,9 @@ def qt_children(window) -> tuple[int, int]:
     return len(window.findChildren(QTimer)), len(window.findChildren(QThread))
 
 
-def test_start_stop_30_times_in_one_session(window, qtbot):
+def test_start_stop_30_times_in_one_session(window, qtbot, long_training):
     panel = window.train_panel
-    panel.set_preset("tutorial")
-    panel.epochs.setValue(1000)
-    panel.batch_size.setValue(32)
-    batches = []
-    window.runner.batch_done.connect(batches.append)
+    batches = long_training
     timers0, threads0 = qt_children(window)
     rss: dict[int, float] = {0: rss_mb()}
     seconds: list[float] = []

@@ -166,13 +166,9 @@ def test_bad_files_give_dialogs_and_the_app_goes_on(window, qtbot, tmp_path, dia
     assert window.session.dataset.name != "nan"
 
 
-def test_closing_during_training_stops_within_2s(window, qtbot):
+def test_closing_during_training_stops_within_2s(window, qtbot, long_training):
     panel = window.train_panel
-    panel.set_preset("tutorial")
-    panel.epochs.setValue(1000)
-    panel.batch_size.setValue(32)
-    batches = []
-    window.runner.batch_done.connect(batches.append)
+    batches = long_training
     panel.start.click()
     qtbot.waitUntil(lambda: len(batches) > 3, timeout=30_000)
     t0 = time.perf_counter()
