@@ -133,17 +133,27 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _dataset_spec(args, header: dict | None = None):
+def _dataset_spec(args, description: dict | None = None):
+    """``--data`` if given, else the dataset a model file describes (its path, else its name)."""
     if args.data is not None:
         return args.data
-    if header:
-        source = (header.get("dataset") or {}).get("source", "")
-        name = (header.get("dataset") or {}).get("name")
-        if source and os.path.exists(source):
-            return source
-        if name:
-            return name
-    return None
+    description = description or {}
+    source, name = description.get("source", ""), description.get("name")
+    if source and os.path.exists(source):
+        return source
+    return name or None
+
+
+def _model_dataset(args, loaded):
+    """The dataset to evaluate or reconstruct with, split with the model's seed (the same
+    held-out images as in training), and checked against the model's image shape."""
+    from trainer.data import load_dataset
+
+    dataset = load_dataset(_dataset_spec(args, loaded.dataset), seed=loaded.config.seed)
+    if dataset.image_shape != tuple(loaded.model.image_shape):
+        raise UserError(f"holds {dataset.image_shape} images but the model takes "
+                        f"{tuple(loaded.model.image_shape)}", dataset.source)
+    return dataset
 
 
 def cmd_train(args) -> int:
@@ -168,7 +178,7 @@ def cmd_train(args) -> int:
                                 args.resume)
         config = TrainConfig.from_dict({**loaded.config.to_dict(), **overrides, "epochs": args.epochs})
         model, history = loaded.model, loaded.history
-        dataset = load_dataset(_dataset_spec(args, {"dataset": loaded.dataset}), args.image_size,
+        dataset = load_dataset(_dataset_spec(args, loaded.dataset), args.image_size,
                                seed=config.seed)
     else:
         config = TrainConfig(preset=args.preset or "default", latent_dim=args.latent_dim,
@@ -251,13 +261,7 @@ def _render(loaded, args):
     if args.what == "traverse":
         return exports.traversal_sheet(space, _point(args.at, dim, "--at", np.zeros(dim)),
                                        args.steps, args.span)
-    from trainer.data import load_dataset
-
-    dataset = load_dataset(_dataset_spec(args, {"dataset": loaded.dataset}), seed=loaded.config.seed)
-    if dataset.image_shape != tuple(space.image_shape):
-        raise UserError(f"holds {dataset.image_shape} images but the model takes "
-                        f"{space.image_shape}", dataset.source)
-    return exports.reconstruction_sheet(space, dataset.x_test, args.count)
+    return exports.reconstruction_sheet(space, _model_dataset(args, loaded).x_test, args.count)
 
 
 def _point(values, dim: int, option: str, fallback):
@@ -269,16 +273,11 @@ def _point(values, dim: int, option: str, fallback):
 
 
 def cmd_eval(args) -> int:
-    from trainer.data import load_dataset
-    from trainer.modelfile import load_model, read_header
+    from trainer.modelfile import load_model
     from trainer.training import HeldOutEvaluator
 
-    header = read_header(args.model)
     loaded = load_model(args.model)
-    dataset = load_dataset(_dataset_spec(args, header), seed=loaded.config.seed)  # the same held-out split
-    if dataset.image_shape != tuple(loaded.model.image_shape):
-        raise UserError(f"holds {dataset.image_shape} images but the model takes "
-                        f"{tuple(loaded.model.image_shape)}", dataset.source)
+    dataset = _model_dataset(args, loaded)
     terms = HeldOutEvaluator(loaded.model)(dataset.x_test)
     print(json.dumps({"model": args.model, "data": dataset.name, "n": int(len(dataset.x_test)),
                       "neg_elbo": terms["neg_elbo"], "reconstruction": terms["reconstruction_loss"],
