@@ -92,8 +92,14 @@ def gui_model_file(tmp_path_factory, mnist):
 
 
 @pytest.fixture
-def long_training(window) -> list:
-    """The window's panel set for a run that only a Stop ends; the list batch reports land in."""
+def long_training(window, mnist) -> list:
+    """The window's panel set for a run that only a Stop ends; the list batch reports land in.
+
+    The training split is 4,000 images (125 batches of 32) so that a Stop sent after a few
+    batch reports always lands inside the first epoch: with a few hundred images a whole
+    epoch could end between two bundled reports on a busy machine.
+    """
+    window._dataset_loaded(mnist.subset(4000, 64))
     panel = window.train_panel
     panel.set_preset("tutorial")
     panel.epochs.setValue(1000)

@@ -59,7 +59,8 @@ def test_start_stop_30_times_in_one_session(window, qtbot, long_training):
         qtbot.waitUntil(lambda: not window.busy(), timeout=10_000)
         assert not any(t.isRunning() for t in window.findChildren(QThread)), f"cycle {cycle}"
         s = window.session
-        assert s.model is not None and s.codes is not None and s.history == []
+        assert s.model is not None and s.codes is not None, f"cycle {cycle}: no model after Stop"
+        assert s.history == [], f"cycle {cycle}: an epoch ended before Stop took effect"
         graph = s.compiled.train_step.graph
         graphs.setdefault(id(graph), weakref.ref(graph))
         del graph, s
