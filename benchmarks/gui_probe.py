@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

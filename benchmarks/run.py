@@ -35,7 +35,7 @@ import reference_tutorial as ref  # noqa: E402
 from trainer import exports  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
 from trainer.data import load_dataset  # noqa: E402
-from trainer.latent import LatentSpace, Projection, grid_points  # noqa: E402
+from trainer.latent import LatentSpace, Projection  # noqa: E402
 from trainer.reports import TrainingListener  # noqa: E402
 from trainer.training import Trainer  # noqa: E402
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from trainer.config import TrainConfig
+from trainer.config import MAX_LATENT_DIM, TrainConfig
 from trainer.presets import PRESETS
 from trainer.progress import format_seconds
 
@@ -48,7 +48,7 @@ class TrainPanel(QWidget):
             self.preset.addItem(name, name)
             self.preset.setItemData(self.preset.count() - 1, preset.description, 3)  # tooltip role
         self.preset.currentIndexChanged.connect(self._preset_changed)
-        self.latent_dim = self._spin(1, 512, PRESETS["default"].latent_dim)
+        self.latent_dim = self._spin(1, MAX_LATENT_DIM, PRESETS["default"].latent_dim)
         self.epochs = self._spin(1, 10_000, 10)
         self.batch_size = self._spin(1, 65_536, 128)
         self.beta = self._double(0.0, 1000.0, 1.0, 3, 0.1)

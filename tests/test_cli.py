@@ -10,7 +10,6 @@ import os
 import shutil
 import struct
 import subprocess
-import sys
 import zlib
 
 import numpy as np
@@ -234,6 +233,7 @@ def bad_inputs(tmp_path_factory, mnist_small):
     x = mnist_small.x_train[:40].copy()
     x[3, 5, 5, 0] = np.nan
     np.savez(folder / "nan.npz", x=x)
+    np.savez(folder / "wide.npz", x=np.zeros((5, 4, 1100), np.uint8))
     return folder
 
 
@@ -262,9 +262,11 @@ def _bad_cases():
                             ["{t}/nothing.npz: no such file or folder"]),
         "npz with NaN": (["train", "--data", "{b}/nan.npz", "--preset", "tutorial", "--out", "{t}/m.h5"],
                          ["nan.npz: 'x' has NaN or infinite pixels in 1 image(s)"]),
+        "images too large": (["train", "--data", "{b}/wide.npz", "--out", "{t}/m.h5"],
+                             ["{b}/wide.npz: images of 4×1100 px are too large", "at most 1024 px"]),
         "eval on other images": (["eval", "{m}", "--data", "{b}/nan.npz"], ["NaN or infinite pixels"]),
         "latent dim 0": (["train", "--data", "{d}", "--preset", "tutorial", "--latent-dim", 0, "--out", "{t}/m.h5"],
-                         ["latent dimension must be ≥ 1 (got 0)"]),
+                         ["latent dimension must be 1–512 (got 0)"]),
         "negative lr": (["train", "--data", "{d}", "--lr", "-1", "--out", "{t}/m.h5"],
                         ["learning rate must be > 0"]),
         "unknown preset": (["train", "--data", "{d}", "--preset", "huge", "--out", "{t}/m.h5"],

@@ -728,9 +728,26 @@ def test_idx_size_disagrees_with_header(tmp_path, gz, change):
     raw = raw[:change] if change < 0 else raw + b"\x00" * change
     write_back(bad, raw)
     held = 4 * 28 * 28
-    raises_dataset_error(
-        load_dataset, folder, path=bad, words=["header says 4×28×28", f"{held} bytes", f"{held + change} bytes"]
-    )
+    found = f"more than {held} bytes" if gz and change > 0 else f"{held + change} bytes"
+    raises_dataset_error(load_dataset, folder, path=bad, words=["header says 4×28×28", f"{held} bytes", found])
+
+
+def test_idx_gz_that_inflates_far_past_its_header_is_refused_without_reading_it(tmp_path):
+    """A 100 MB body behind a 4×28×28 header: refused after reading one byte past the claim."""
+    import tracemalloc
+
+    folder = tmp_path / "bomb"
+    _, _, paths = write_idx_folder(folder, gz=True)
+    bad = paths["t10k-images-idx3-ubyte"]
+    write_back(bad, read_plain(bad) + bytes(100 << 20))
+    assert bad.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        raises_dataset_error(load_dataset, folder, path=bad, words=["header says 4×28×28", "more than"])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"peak {peak / 2**20:.1f} MB while refusing a gzip bomb"
 
 
 def test_idx_label_file_size_disagrees(tmp_path):
@@ -899,6 +916,19 @@ def test_image_folder_mixed_sizes_default_size(tmp_path, write_png):
     assert d.image_shape == (*DEFAULT_SIZE, 1) == (64, 64, 1)
     assert_unit_float(d.x_train)
     np.testing.assert_allclose(np.concatenate([d.x_train, d.x_test]), 128 / 255, atol=2e-3)
+
+
+def test_image_folder_of_images_too_large_for_a_model_defaults_to_64(tmp_path, write_png):
+    root = tmp_path / "wide"
+    for i in range(4):
+        write_png(root / f"{i}.png", h=6, w=1030, value=200)
+    d = load_dataset(root)
+    assert d.image_shape == (*DEFAULT_SIZE, 1)
+    np.testing.assert_allclose(np.concatenate([d.x_train, d.x_test]), 200 / 255, atol=2e-3)
+    assert len(d.warnings) == 1
+    assert d.warnings[0].startswith(f"{root}: images of 6×1030 px are over the 1024 px")
+    assert "--image-size" in d.warnings[0]
+    assert load_dataset(root, image_size=(8, 512)).image_shape == (8, 512, 1)
 
 
 def test_image_folder_explicit_size(tmp_path, write_png):

@@ -43,6 +43,15 @@ def test_any_latent_dim(latent_dim):
     assert vae.decoder(np.zeros((4, latent_dim), "float32")).shape == (4, 28, 28, 1)
 
 
+@pytest.mark.parametrize("shape, words", [((1025, 28, 1), "too large for a model"),
+                                          ((28, 28, 4), "H×W×1 or H×W×3"), ((28, 0, 1), "H×W×1 or H×W×3")])
+def test_shapes_no_model_is_built_for(shape, words):
+    from trainer.errors import UserError
+
+    with pytest.raises(UserError, match=words):
+        build_vae("dense", latent_dim=2, image_shape=shape)
+
+
 def test_sampling_is_seeded_and_uses_the_variance():
     a = Sampling(seed=7)([np.zeros((1000, 2), "float32"), np.zeros((1000, 2), "float32")]).numpy()
     b = Sampling(seed=7)([np.zeros((1000, 2), "float32"), np.zeros((1000, 2), "float32")]).numpy()

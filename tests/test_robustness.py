@@ -146,6 +146,33 @@ def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path):
     assert mid_save > 0  # and some kills really did interrupt a save
 
 
+def test_a_later_save_removes_only_the_temp_files_of_killed_writers(tmp_path, trained_file):
+    """What the kills above leave behind is swept by the next save into that folder, and only that."""
+    from trainer.atomic import STALE_AFTER_SECONDS
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that no longer runs
+    old = time.time() - STALE_AFTER_SECONDS - 60
+    files = {
+        f".tmp-{gone.pid}-abc.h5": old,        # abandoned: removed
+        f".tmp-{gone.pid}-def.png": old,       # abandoned: removed
+        f".tmp-{gone.pid}-new.h5": None,       # writer gone but touched just now: kept
+        f".tmp-{os.getppid()}-live.h5": old,   # writer still running: kept
+        f".tmp-{os.getpid()}-mine.h5": old,    # this process's own: kept
+        f".tmp-{gone.pid}-notes.txt": old,     # not a name we write: kept
+        "model.h5.bak": old,                   # not ours at all: kept
+    }
+    for name, mtime in files.items():
+        (tmp_path / name).write_bytes(b"partial")
+        if mtime is not None:
+            os.utime(tmp_path / name, (mtime, mtime))
+    shutil.copyfile(trained_file[0], tmp_path / "src.h5")
+    loaded = load_model(tmp_path / "src.h5")
+    save_model(tmp_path / "model.h5", loaded.model, loaded.config, loaded.history)
+    left = set(os.listdir(tmp_path)) - {"src.h5", "model.h5"}
+    assert left == set(files) - {f".tmp-{gone.pid}-abc.h5", f".tmp-{gone.pid}-def.png"}
+
+
 # -- (b) unwritable folder, full disk -------------------------------------------------------
 
 @pytest.fixture

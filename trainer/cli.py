@@ -186,10 +186,10 @@ def cmd_train(args) -> int:
         dataset = load_dataset(args.data, args.image_size, seed=config.seed)
     for warning in dataset.warnings:
         print(f"vae-explorer: warning: {warning}", file=sys.stderr)
+    trainer = Trainer(config, dataset, model=model, history=history, listener=ProgressBar())
     print(f"training '{config.preset}' (latent {config.latent_dim}) on {dataset.name}: "
           f"{len(dataset.x_train)} train / {len(dataset.x_test)} held-out images "
           f"{'×'.join(map(str, dataset.image_shape))}", file=sys.stderr)
-    trainer = Trainer(config, dataset, model=model, history=history, listener=ProgressBar())
     previous = signal.signal(signal.SIGINT, lambda *_: trainer.request_stop())
     try:
         result = trainer.run()

@@ -9,6 +9,11 @@ from trainer.errors import UserError
 from trainer.presets import get_preset
 
 RECONSTRUCTION_LOSSES = ("bce", "mse")
+# Bounds that keep the largest model any setting or file can ask for within a desktop's memory
+# (the `dense` preset on 1024×1024×3 images is ~400 M weights); a crafted model file must not
+# make the app allocate tens of gigabytes before its weights are even compared.
+MAX_LATENT_DIM = 512
+MAX_IMAGE_SIDE = 1024
 _INT, _REAL, _TEXT = (numbers.Integral, "a whole number"), (numbers.Real, "a number"), (str, "text")
 _KINDS = {"preset": _TEXT, "latent_dim": _INT, "beta": _REAL, "reconstruction": _TEXT,
           "kl_warmup_epochs": _INT, "epochs": _INT, "batch_size": _INT, "learning_rate": _REAL, "seed": _INT}
@@ -43,7 +48,8 @@ class TrainConfig:
         if self.latent_dim is None:
             self.latent_dim = preset.latent_dim
         checks = [
-            (int(self.latent_dim) >= 1, f"latent dimension must be ≥ 1 (got {self.latent_dim})"),
+            (1 <= int(self.latent_dim) <= MAX_LATENT_DIM,
+             f"latent dimension must be 1–{MAX_LATENT_DIM} (got {self.latent_dim})"),
             (self.beta >= 0, f"β must be ≥ 0 (got {self.beta})"),
             (self.reconstruction in RECONSTRUCTION_LOSSES,
              f"reconstruction loss must be one of {', '.join(RECONSTRUCTION_LOSSES)}"),
@@ -74,3 +80,14 @@ class TrainConfig:
         if unknown:
             raise UserError(f"unknown setting(s): {', '.join(unknown)}")
         return cls(**data)
+
+
+def check_image_shape(shape) -> tuple[int, int, int]:
+    """The H×W×C a model can be built for, or a UserError saying why not."""
+    shape = tuple(int(d) for d in shape)
+    if len(shape) != 3 or min(shape) < 1 or shape[2] not in (1, 3):
+        raise UserError(f"images must be H×W×1 or H×W×3 (got {'×'.join(map(str, shape))})")
+    if max(shape[:2]) > MAX_IMAGE_SIDE:
+        raise UserError(f"images of {shape[0]}×{shape[1]} px are too large for a model: at most "
+                        f"{MAX_IMAGE_SIDE} px a side (resize them; an image folder takes --image-size)")
+    return shape

@@ -52,7 +52,7 @@ def write_latent_csv(path, codes, label_names=None) -> None:
     import io
     import os
 
-    from trainer.modelfile import atomic_path
+    from trainer.atomic import atomic_path
 
     means = np.asarray(codes.means)
     dims = means.shape[1]

@@ -17,7 +17,7 @@ tf = import_tensorflow()
 import keras  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
-from trainer.config import RECONSTRUCTION_LOSSES  # noqa: E402
+from trainer.config import RECONSTRUCTION_LOSSES, check_image_shape  # noqa: E402
 from trainer.fused_batchnorm import FusedBatchNormalization  # noqa: E402
 from trainer.presets import Preset, get_preset  # noqa: E402
 
@@ -122,7 +122,7 @@ class VAE(keras.Model):
             raise ValueError(f"reconstruction must be one of {RECONSTRUCTION_LOSSES}")
         self.preset = preset
         self.latent_dim = int(latent_dim or spec.latent_dim)
-        self.image_shape = tuple(int(d) for d in image_shape)
+        self.image_shape = check_image_shape(image_shape)
         self.beta = float(beta)
         self.reconstruction = reconstruction
         self.seed = seed

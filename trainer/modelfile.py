@@ -10,7 +10,7 @@ Layout (format ``vae-explorer-model``, version 1)::
 
 Everything is numbers or JSON text: loading runs no code from the file (no pickle, no Keras
 deserialisation), then checks every name and shape against the model the config describes.
-Saving is atomic: a temporary file in the same folder, flushed, fsynced, then ``os.replace``.
+Saving is atomic (``trainer.atomic``): a temporary file in the same folder, fsynced, then ``os.replace``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -26,7 +25,8 @@ import h5py
 import numpy as np
 
 from trainer import __version__
-from trainer.config import TrainConfig
+from trainer.atomic import atomic_path
+from trainer.config import TrainConfig, check_image_shape
 from trainer.errors import ModelFileError, UserError
 from trainer.latent import LatentCodes
 
@@ -45,41 +45,6 @@ class ModelFile:
     dataset: dict = field(default_factory=dict)
     latent: LatentCodes | None = None
     optimizer_restored: bool = False
-
-
-def _fsync_dir(folder: str) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def atomic_path(path: str, suffix: str):
-    """Yield a temporary path beside ``path``; on success fsync it and move it into place."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
-    except OSError as exc:
-        raise UserError(f"cannot write here ({exc.strerror or exc})", path) from None
-    os.close(fd)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(folder)
-    except OSError as exc:
-        raise UserError(f"cannot be written ({exc.strerror or exc}); the previous file is intact", path) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def save_model(path: str | os.PathLike, model, config: TrainConfig, history=(), dataset=None,
@@ -220,11 +185,11 @@ def _header(f, path: str) -> dict:
 def _config_from(header: dict, path: str) -> tuple[TrainConfig, tuple[int, int, int]]:
     raw = dict(header["config"])
     shape = raw.pop("image_shape", None)
-    if (not isinstance(shape, list) or len(shape) != 3
-            or not all(isinstance(d, int) and 1 <= d <= 4096 for d in shape) or shape[2] not in (1, 3)):
-        raise ModelFileError(f"has an invalid image shape in its config ({shape})", path)
+    if not isinstance(shape, list) or len(shape) != 3 or not all(
+            isinstance(d, int) and not isinstance(d, bool) for d in shape):
+        raise ModelFileError(f"has an invalid image shape in its config ({shape!r:.60})", path)
     try:
-        return TrainConfig.from_dict(raw), tuple(shape)
+        return TrainConfig.from_dict(raw), check_image_shape(shape)
     except (UserError, TypeError) as exc:
         raise ModelFileError(f"has an invalid config: {exc}", path) from None
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trainer.config import TrainConfig
+from trainer.config import TrainConfig, check_image_shape
 from trainer.data import Dataset
-from trainer.errors import TrainingError
+from trainer.errors import DatasetError, TrainingError, UserError
 from trainer.reports import BatchReport, EpochReport, TrainingListener
 from trainer.tf_runtime import compile_now, import_tensorflow
 
@@ -130,6 +130,10 @@ class Trainer:
             raise TrainingError(
                 f"the model takes {model.image_shape} images but the dataset holds {dataset.image_shape}"
             )
+        try:
+            check_image_shape(dataset.image_shape)
+        except UserError as exc:
+            raise DatasetError(exc.problem, dataset.source or None) from None
         self.config = config
         self.dataset = dataset
         compiled = None

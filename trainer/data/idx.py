@@ -29,29 +29,46 @@ FASHION_LABELS = [
 ]
 
 
+_CHUNK = 16 << 20
+
+
 def read_idx(path: str) -> np.ndarray:
-    """Read one IDX file; the header must agree with the number of bytes that follow it."""
+    """Read one IDX file; the header must agree with the number of bytes that follow it.
+
+    The body is read in chunks and never past one chunk beyond what the header announces, so
+    a small ``.gz`` that inflates to gigabytes (or a header that lies) costs no more memory
+    than the data it claims to hold.
+    """
     opener = gzip.open if path.endswith(".gz") else open
     try:
         with opener(path, "rb") as f:
-            raw = f.read()
+            magic = f.read(4)
+            if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _IDX_DTYPES:
+                raise DatasetError(f"is not an IDX file (magic number {magic.hex() or 'missing'})", path)
+            dtype, ndim = _IDX_DTYPES[magic[2]], magic[3]
+            raw_dims = f.read(4 * ndim)
+            if ndim == 0 or len(raw_dims) < 4 * ndim:
+                raise DatasetError("has a truncated IDX header", path)
+            dims = [int.from_bytes(raw_dims[4 * i : 4 * i + 4], "big") for i in range(ndim)]
+            expected = math.prod(dims) * dtype.itemsize  # np.prod would overflow int64
+            body = bytearray()
+            while len(body) <= expected:
+                chunk = f.read(min(_CHUNK, expected + 1 - len(body)))
+                if not chunk:
+                    break
+                body += chunk
     except (OSError, EOFError, zlib.error) as exc:
         raise DatasetError(f"cannot be read ({exc})", path) from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise DatasetError(f"is not an IDX file (magic number {raw[:4].hex() or 'missing'})", path)
-    dtype, ndim = _IDX_DTYPES[raw[2]], raw[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
-        raise DatasetError("has a truncated IDX header", path)
-    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    expected = math.prod(dims) * dtype.itemsize  # np.prod would overflow int64
-    if len(raw) - header != expected:
+    if len(body) != expected:
         shape = "×".join(map(str, dims))
-        raise DatasetError(
-            f"header says {shape} ({expected} bytes) but the file holds {len(raw) - header} bytes",
-            path,
-        )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
+        if len(body) <= expected:
+            held = f"{len(body)} bytes"
+        elif opener is open:
+            held = f"{os.path.getsize(path) - 4 - 4 * ndim} bytes"
+        else:
+            held = f"more than {expected} bytes once decompressed"
+        raise DatasetError(f"header says {shape} ({expected} bytes) but the file holds {held}", path)
+    return np.frombuffer(body, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="))
 
 
 def _find(folder: str, *patterns: str) -> str | None:

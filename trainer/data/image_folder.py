@@ -12,6 +12,7 @@ import struct
 
 import numpy as np
 
+from trainer.config import MAX_IMAGE_SIDE
 from trainer.data.dataset import Dataset
 from trainer.data.pixels import check_splits, split_held_out
 from trainer.errors import DatasetError
@@ -92,25 +93,38 @@ def load_image_folder(
     if not files:
         raise DatasetError("holds no PNG, JPEG, BMP or GIF images", folder)
     images, labels, warnings = [], [], []
+    target = None if image_size is None else tuple(image_size)
+
+    def resized(im):
+        return im if im.shape[:2] == target else tf.image.resize(im, target, antialias=True).numpy()
+
     for path, label in files:
         try:
-            images.append(_decode(path, tf))
-            labels.append(label)
+            im = _decode(path, tf)
         except (ValueError, OSError, tf.errors.OpError) as exc:
             reason = getattr(exc, "message", None) or str(exc)
             warnings.append(f"{path}: skipped, cannot decode image ({reason.splitlines()[0]})")
+            continue
+        if target is None and (max(im.shape[:2]) > MAX_IMAGE_SIDE
+                               or (images and im.shape[:2] != images[0].shape[:2])):
+            # No common size a model can take: from here on every image is made DEFAULT_SIZE
+            # as soon as it is decoded, so the folder never sits in memory at full size.
+            if max(im.shape[:2]) > MAX_IMAGE_SIDE and not images:
+                warnings.append(f"{folder}: images of {im.shape[0]}×{im.shape[1]} px are over the "
+                                f"{MAX_IMAGE_SIDE} px a side a model takes: resized to "
+                                f"{DEFAULT_SIZE[0]}×{DEFAULT_SIZE[1]} (choose another size with --image-size)")
+            target = DEFAULT_SIZE
+            images = [resized(held) for held in images]
+        images.append(im if target is None else resized(im))
+        labels.append(label)
     if not images:
         raise DatasetError(f"holds no image that could be decoded ({len(files)} tried)", folder)
     channels = 3 if any(im.shape[-1] == 3 for im in images) else 1
-    sizes = {im.shape[:2] for im in images}
-    if image_size is None:
-        image_size = next(iter(sizes)) if len(sizes) == 1 else DEFAULT_SIZE
-    x = np.empty((len(images), *image_size, channels), dtype=np.float32)
+    target = target or images[0].shape[:2]
+    x = np.empty((len(images), *target, channels), dtype=np.float32)
     for i, im in enumerate(images):
         if im.shape[-1] != channels:
             im = np.repeat(im, 3, axis=-1)
-        if im.shape[:2] != tuple(image_size):
-            im = tf.image.resize(im, image_size, antialias=True).numpy()
         x[i] = np.clip(im, 0, 255) / 255.0
     y = None if class_names is None else np.asarray(labels, dtype=np.int32)
     x_train, y_train, x_test, y_test = split_held_out(x, y, HELD_OUT_FRACTION, seed, folder)
