@@ -100,7 +100,7 @@ def main() -> None:
                          "max": float(gaps.max()), "n": int(len(gaps))},
     }), flush=True)
     sys.stdout.flush()
-    os._exit(0)  # see explorer/app.py: skip Qt+TF interpreter teardown
+    os._exit(0)  # as explorer/app.py does: skip the Qt+TF interpreter teardown
 
 
 if __name__ == "__main__":

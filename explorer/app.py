@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 import time
+from typing import NoReturn
 
 _START = time.perf_counter()
 
@@ -22,7 +23,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> NoReturn:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     from PySide6.QtGui import QIcon
@@ -59,4 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         window.load_dataset(args.data)
     if args.model:
         window.open_model(args.model)
-    return app.exec()
+    code = app.exec()
+    # The window closes only when nothing is left in flight: training stopped, saves (synchronous,
+    # atomic, fsynced) done, background jobs ended, settings synced. What remains is tearing down
+    # an interpreter that holds both Qt and TensorFlow, measured at 1.2-1.4 s and nothing of
+    # the user's; skipping it keeps "close while training" to exit well under 2 s.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -631,5 +631,6 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(100, self.close)
             return
         self.loss_plot.stop_updates()
+        self.settings.sync()  # the process may end without running QSettings's destructor
         event.accept()
         self.closed.emit()
