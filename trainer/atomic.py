@@ -1,10 +1,10 @@
 """Writing a file so that a crash or kill at any moment leaves either the old file or the new one.
 
 Every file vae-explorer writes (models, PNGs, CSVs, ``.keras`` exports) goes through
-``atomic_path``: the data lands in a hidden temporary file beside the target, is fsynced, then
-``os.replace``\\ d over it. A process killed mid-write leaves only that temporary file behind;
-it is named after the writing process (``.tmp-<pid>-…``) so that a later save into the same
-folder can recognise it as abandoned and remove it.
+``atomic_path``: the data lands in a hidden temporary file beside the target, is fsynced, and
+is moved over the target with ``os.replace``. A process killed mid-write leaves only that
+temporary file behind; it is named after the writing process (``.tmp-<pid>-…``) so that a later
+save into the same folder can recognise it as abandoned and remove it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from contextlib import contextmanager
 
 from trainer.errors import UserError
 
-# A temporary file this old whose writer is gone is abandoned. The age guard keeps a save by a
-# live process on another machine (same pid space not shared, e.g. a network folder) safe.
+# A temporary file this old whose writer is gone is abandoned. The age guard protects a save in
+# progress by another machine writing to a shared folder, whose pid means nothing here.
 STALE_AFTER_SECONDS = 600
 _TEMP_NAME = re.compile(r"^\.tmp-(\d+)-[^/]*\.(h5|keras|png|csv)$")
 

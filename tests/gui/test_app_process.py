@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 DRIVER = textwrap.dedent('''
@@ -61,20 +62,24 @@ def test_closing_the_app_while_training_ends_the_process_within_2s(tmp_path):
     remembered = tmp_path / "remembered.h5"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "PYTHONUNBUFFERED": "1"}
+    errors = open(tmp_path / "stderr.txt", "w")  # a file, not a pipe: a full pipe would block the app
     proc = subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(remembered)], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
+    watchdog = threading.Timer(120, proc.kill)  # a driver that never gets to close must not hang the suite
+    watchdog.start()
     try:
         line = proc.stdout.readline()
         closing = time.time()
         code = proc.wait(timeout=60)
         ended = time.time()
     finally:
+        watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    err = proc.stderr.read()
     proc.stdout.close()
-    proc.stderr.close()
+    errors.close()
+    err = (tmp_path / "stderr.txt").read_text()
     assert line.startswith("training True closing "), f"{line!r}\n{err}"
     closing = min(closing, float(line.split()[-1]))
     print(f"\n[app process] exit {code} {ended - closing:.2f} s after the window was closed mid-training")

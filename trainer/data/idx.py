@@ -35,9 +35,9 @@ _CHUNK = 16 << 20
 def read_idx(path: str) -> np.ndarray:
     """Read one IDX file; the header must agree with the number of bytes that follow it.
 
-    The body is read in chunks and never past one chunk beyond what the header announces, so
-    a small ``.gz`` that inflates to gigabytes (or a header that lies) costs no more memory
-    than the data it claims to hold.
+    The body is read in chunks and never more than one byte past what the header announces,
+    so a small ``.gz`` that inflates to gigabytes costs no more memory than the data its
+    header claims.
     """
     opener = gzip.open if path.endswith(".gz") else open
     try:
