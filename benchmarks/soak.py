@@ -13,7 +13,6 @@ from epoch 5 to the last. A flat line means nothing accumulates per batch or per
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
@@ -23,6 +22,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+from benchmarks.memory import rss_mb  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
 from trainer.data import load_dataset  # noqa: E402
 from trainer.presets import PRESETS  # noqa: E402
@@ -30,16 +30,6 @@ from trainer.reports import TrainingListener  # noqa: E402
 from trainer.training import Trainer  # noqa: E402
 
 BASELINE_EPOCH = 5
-
-
-def rss_mb() -> float:
-    """Resident set size of this process, in MB, after a full garbage collection."""
-    gc.collect()
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status (Linux only)")
 
 
 class _EpochMemory(TrainingListener):

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 from explorer.explore_panel import ExplorePanel
 from explorer.latent_map import LatentMap
 from explorer.session import Session
+from trainer.exports import manifold_grid, traversal_sheet
 from trainer.imagegrid import tile
-from trainer.latent import Projection, grid_points, interpolate, traverse
+from trainer.latent import Projection, interpolate
 
 PATH_POINTS = 64
 
@@ -215,9 +216,9 @@ class ExploreController(QObject):
     def update_traversal(self) -> None:
         if self.current is None or self.session.space is None:
             return
-        steps = self.panel.traverse_steps.value()
-        rows = traverse(self.current, steps, self.panel.traverse_span.value())
-        self.panel.traversal.set_image(tile(self.session.space.decode(rows), cols=steps, pad=1))
+        self.panel.traversal.set_image(traversal_sheet(
+            self.session.space, self.current, self.panel.traverse_steps.value(),
+            self.panel.traverse_span.value(), pad=1))
 
     def update_grid(self) -> np.ndarray | None:
         """Decode an N×N grid over the visible region; show it and (optionally) on the map."""
@@ -225,9 +226,7 @@ class ExploreController(QObject):
             return None
         n = self.panel.grid_n.value()
         (x0, x1), (y0, y1) = self.map.visible_region()
-        plane = grid_points(n, (x0, x1), (y0, y1))
-        images = self.session.space.decode(self.projection.from_plane(plane))
-        image = tile(images, cols=n, pad=0)
+        image = manifold_grid(self.session.space, self.projection, n, (x0, x1), (y0, y1))
         self.panel.grid.set_image(image)
         if self.panel.grid_overlay.isChecked():
             # Tile centres sit on the grid points: widen the rect by half a tile each side.

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
-    QPushButton, QSlider, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
+    QTabWidget, QVBoxLayout, QWidget,
 )
 
 from explorer.image_pane import ImagePane
+from explorer.spin_boxes import int_spin, real_spin
 
 
 class ExplorePanel(QTabWidget):
@@ -34,9 +35,9 @@ class ExplorePanel(QTabWidget):
     def _point_tab(self) -> QWidget:
         tab = QWidget()
         layout = QGridLayout(tab)
-        self.decoded = ImagePane("decoded")
-        self.original = ImagePane("original")
-        self.reconstruction = ImagePane("reconstruction")
+        self.decoded = ImagePane()
+        self.original = ImagePane()
+        self.reconstruction = ImagePane()
         layout.addWidget(QLabel("Decoded point (click or hover the map)"), 0, 0, 1, 2)
         layout.addWidget(self.decoded, 1, 0, 1, 2)
         self.point_label = QLabel("—")
@@ -68,9 +69,7 @@ class ExplorePanel(QTabWidget):
         self.ends_label.setWordWrap(True)
         layout.addWidget(self.ends_label)
         form = QFormLayout()
-        self.steps = QSpinBox()
-        self.steps.setRange(2, 64)
-        self.steps.setValue(10)
+        self.steps = int_spin(2, 64, 10)
         self.method = QComboBox()
         self.method.addItems(["linear", "spherical"])
         form.addRow("Frames", self.steps)
@@ -93,13 +92,8 @@ class ExplorePanel(QTabWidget):
         tab = QWidget()
         layout = QVBoxLayout(tab)
         form = QFormLayout()
-        self.traverse_steps = QSpinBox()
-        self.traverse_steps.setRange(3, 31)
-        self.traverse_steps.setValue(9)
-        self.traverse_span = QDoubleSpinBox()
-        self.traverse_span.setRange(0.5, 10.0)
-        self.traverse_span.setSingleStep(0.5)
-        self.traverse_span.setValue(3.0)
+        self.traverse_steps = int_spin(3, 31, 9)
+        self.traverse_span = real_spin(0.5, 10.0, 3.0, decimals=2, step=0.5)
         form.addRow("Steps", self.traverse_steps)
         form.addRow("Span ±", self.traverse_span)
         layout.addLayout(form)
@@ -114,9 +108,7 @@ class ExplorePanel(QTabWidget):
         tab = QWidget()
         layout = QVBoxLayout(tab)
         row = QHBoxLayout()
-        self.grid_n = QSpinBox()
-        self.grid_n.setRange(2, 40)
-        self.grid_n.setValue(15)
+        self.grid_n = int_spin(2, 40, 15)
         self.grid_button = QPushButton("&Decode visible region")
         self.grid_button.clicked.connect(self.grid_requested)
         row.addWidget(QLabel("N×N, N ="))

@@ -9,16 +9,12 @@ import pyqtgraph as pg
 class ImagePane(pg.GraphicsLayoutWidget):
     """Shows one H×W×C image in [0, 1]: grey for C=1, colour for C=3."""
 
-    def __init__(self, title: str = "", parent=None, min_size: int = 120):
+    def __init__(self, parent=None, min_size: int = 120):
         super().__init__(parent)
         self.setMinimumSize(min_size, min_size)
         self.view = self.addViewBox(lockAspect=True, enableMouse=False, invertY=True)
         self.item = pg.ImageItem(axisOrder="row-major")
         self.view.addItem(self.item)
-        self.title = title
-        if title:
-            self.label = pg.TextItem(title, color=(200, 200, 200), anchor=(0, 0))
-            self.label.setZValue(10)
         self._image: np.ndarray | None = None
 
     def set_image(self, image: np.ndarray | None) -> None:

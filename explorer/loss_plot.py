@@ -125,7 +125,7 @@ class LossPlot(pg.PlotWidget):
             self._val[key].setData(ex, vy)
             values += [by, ey, vy]
         if self._follow:
-            self._fit_range(bx, ex, np.concatenate(values) if values else np.zeros(0))
+            self._fit_range(bx, ex, np.concatenate(values))
 
     def _fit_range(self, bx, ex, values) -> None:
         x_end = max([self._planned_epochs] + [float(a[-1]) for a in (bx, ex) if len(a)])

@@ -25,9 +25,11 @@ from explorer.session import Session
 from explorer.train_panel import TrainPanel
 from explorer.training_runner import TrainingRunner
 from explorer.workers import Job
+from trainer.data import DEFAULT_DATASET
 from trainer.errors import UserError
 
 MAX_RECENT = 8
+EMBEDDED_LABEL = "MNIST (embedded)"
 MODEL_FILTER = "vae-explorer models (*.h5);;All files (*)"
 DATASET_FILTER = "Datasets (*.npz);;All files (*)"
 
@@ -59,14 +61,14 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_menus()
         self._connect()
-        self.train_panel.add_dataset("MNIST (embedded)", "mnist-10k")
+        self.train_panel.add_dataset(EMBEDDED_LABEL, DEFAULT_DATASET)
         self._update_state()
         self.status_elbo = QLabel("")
         self.statusBar().addPermanentWidget(self.status_elbo)
         if load_tf:
             self.statusBar().showMessage("Loading TensorFlow…")
             self.run_in_background(_load_tensorflow, self._tf_loaded, self._tf_failed)
-        self.load_dataset("mnist-10k")
+        self.load_dataset(DEFAULT_DATASET)
 
     # ------------------------------------------------------------------ layout
     def _build_widgets(self) -> None:
@@ -212,20 +214,22 @@ class MainWindow(QMainWindow):
 
     def _dataset_loaded(self, dataset) -> None:
         self.session.dataset = dataset
-        label = dataset.name if dataset.name == "mnist-10k" else os.path.basename(dataset.source) or dataset.name
-        spec = "mnist-10k" if dataset.name == "mnist-10k" else dataset.source
-        self.train_panel.add_dataset("MNIST (embedded)" if spec == "mnist-10k" else label, spec)
+        embedded = dataset.name == DEFAULT_DATASET
+        if embedded:
+            self.train_panel.add_dataset(EMBEDDED_LABEL, DEFAULT_DATASET)
+        else:
+            self.train_panel.add_dataset(os.path.basename(dataset.source) or dataset.name, dataset.source)
         shape = "×".join(map(str, dataset.image_shape))
         labels = f", {len(dataset.label_names)} classes" if dataset.label_names else ""
         self.train_panel.dataset_info.setText(
             f"{len(dataset.x_train):,} train / {len(dataset.x_test):,} held-out images, {shape}{labels}")
-        if spec != "mnist-10k":
+        if not embedded:
             self._add_recent(dataset.source)
         if dataset.warnings:
             shown = "\n".join(dataset.warnings[:10])
             more = f"\n… and {len(dataset.warnings) - 10} more" if len(dataset.warnings) > 10 else ""
             self.show_error("Some files were skipped", f"{dataset.source}: {len(dataset.warnings)} "
-                            f"file(s) could not be read and were skipped:\n{shown}{more}", warning=True)
+                            f"file(s) could not be read and were skipped:\n{shown}{more}")
         self.statusBar().showMessage(f"Dataset {dataset.name} loaded", 3000)
         if self.session.has_model and self.session.codes is None:
             self._encode_held_out()
@@ -425,7 +429,7 @@ class MainWindow(QMainWindow):
                 and list(current.image_shape) == list(info.get("image_shape", [])):
             return
         source, name = info.get("source", ""), info.get("name")
-        spec = source if source and os.path.exists(source) else (name if name == "mnist-10k" else None)
+        spec = source if source and os.path.exists(source) else (name if name == DEFAULT_DATASET else None)
         if spec:
             self.load_dataset(spec)
 
@@ -589,7 +593,7 @@ class MainWindow(QMainWindow):
                 break
 
     # ------------------------------------------------------------------ dialogs
-    def show_error(self, title: str, message: str, warning: bool = False) -> None:
+    def show_error(self, title: str, message: str) -> None:
         self.statusBar().showMessage(message.splitlines()[0], 10000)
         QMessageBox.warning(self, title, message)
 

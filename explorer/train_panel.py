@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
-    QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout,
+    QWidget,
 )
+
+from explorer.spin_boxes import int_spin, real_spin
 
 from trainer.config import MAX_LATENT_DIM, TrainConfig
 from trainer.presets import PRESETS
@@ -48,13 +50,13 @@ class TrainPanel(QWidget):
             self.preset.addItem(name, name)
             self.preset.setItemData(self.preset.count() - 1, preset.description, 3)  # tooltip role
         self.preset.currentIndexChanged.connect(self._preset_changed)
-        self.latent_dim = self._spin(1, MAX_LATENT_DIM, PRESETS["default"].latent_dim)
-        self.epochs = self._spin(1, 10_000, 10)
-        self.batch_size = self._spin(1, 65_536, 128)
-        self.beta = self._double(0.0, 1000.0, 1.0, 3, 0.1)
-        self.warmup = self._spin(0, 1000, 0)
-        self.lr = self._double(1e-6, 1.0, 1e-3, 6, 1e-4)
-        self.seed = self._spin(0, 2**31 - 1, 0)
+        self.latent_dim = int_spin(1, MAX_LATENT_DIM, PRESETS["default"].latent_dim)
+        self.epochs = int_spin(1, 10_000, 10)
+        self.batch_size = int_spin(1, 65_536, 128)
+        self.beta = real_spin(0.0, 1000.0, 1.0, 3, 0.1)
+        self.warmup = int_spin(0, 1000, 0)
+        self.lr = real_spin(1e-6, 1.0, 1e-3, 6, 1e-4)
+        self.seed = int_spin(0, 2**31 - 1, 0)
         form.addRow("Preset", self.preset)
         form.addRow("Latent dim", self.latent_dim)
         form.addRow("Epochs", self.epochs)
@@ -85,22 +87,6 @@ class TrainPanel(QWidget):
         layout.addStretch(1)
         self.set_preset("default")
 
-    @staticmethod
-    def _spin(lo, hi, value) -> QSpinBox:
-        spin = QSpinBox()
-        spin.setRange(lo, hi)
-        spin.setValue(value)
-        return spin
-
-    @staticmethod
-    def _double(lo, hi, value, decimals, step) -> QDoubleSpinBox:
-        spin = QDoubleSpinBox()
-        spin.setDecimals(decimals)
-        spin.setRange(lo, hi)
-        spin.setSingleStep(step)
-        spin.setValue(value)
-        return spin
-
     def _preset_changed(self) -> None:
         self.latent_dim.setValue(PRESETS[self.preset.currentData()].latent_dim)
 
@@ -109,16 +95,13 @@ class TrainPanel(QWidget):
         self._preset_changed()
 
     # -- datasets -------------------------------------------------------------------------
-    def add_dataset(self, label: str, spec: str, select: bool = True) -> None:
+    def add_dataset(self, label: str, spec: str) -> None:
+        """List the dataset (once) and select it."""
         index = self.dataset.findData(spec)
         if index < 0:
             self.dataset.addItem(label, spec)
             index = self.dataset.count() - 1
-        if select:
-            self.dataset.setCurrentIndex(index)
-
-    def current_dataset_spec(self) -> str | None:
-        return self.dataset.currentData()
+        self.dataset.setCurrentIndex(index)
 
     # -- config ---------------------------------------------------------------------------
     def config(self) -> TrainConfig:

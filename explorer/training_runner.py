@@ -10,7 +10,6 @@ from explorer.workers import TrainingWorker, start_worker
 class TrainingRunner(QObject):
     """At most one training at a time; re-emits the worker's signals on the GUI thread."""
 
-    batch_done = Signal(object)  # one BatchReport
     batches_done = Signal(object)  # a list of BatchReports (what arrived since the last one)
     epoch_done = Signal(object)
     returned = Signal(object)
@@ -68,8 +67,6 @@ class TrainingRunner(QObject):
     @Slot(object)
     def _batches_done(self, reports) -> None:
         self.batches_done.emit(reports)
-        for report in reports:
-            self.batch_done.emit(report)
 
     @Slot(object)
     def _epoch_done(self, report) -> None:

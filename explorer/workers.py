@@ -1,7 +1,7 @@
 """Background work the superqt way: a QObject worker moved to a QThread, stopped cooperatively.
 
-``run_in_thread`` runs one function (TensorFlow import, dataset or model loading) off the GUI
-thread; ``TrainingWorker`` turns the trainer's plain callbacks into Qt signals. Signals carry
+``Job`` runs one function (TensorFlow import, dataset or model loading) off the GUI thread;
+``TrainingWorker`` turns the trainer's plain callbacks into Qt signals. Signals carry
 plain Python floats and NumPy arrays; Qt queues them to the GUI thread. Nothing here ever
 calls ``QThread.terminate()``.
 """

@@ -36,17 +36,30 @@ def small_npz(tmp_path_factory, mnist_small):
     return path
 
 
-@pytest.fixture(scope="session")
-def trained_file(tmp_path_factory, mnist_small):
-    """A `tutorial` model trained for two short epochs and saved: (path, TrainResult)."""
-    from trainer.config import TrainConfig
+def _train_and_save(config, data, path):
+    """Train ``config`` on ``data`` and save it as the CLI does (with the held-out codes)."""
     from trainer.modelfile import save_model
     from trainer.training import Trainer
 
-    config = TrainConfig(preset="tutorial", epochs=2, batch_size=32, seed=3)
-    trainer = Trainer(config, mnist_small)
+    trainer = Trainer(config, data)
     result = trainer.run()
+    codes = trainer.latent.codes(data.x_test, data.y_test)
+    save_model(path, trainer.model, config, result.history, data.describe(), codes)
+    return trainer, result
+
+
+@pytest.fixture(scope="session")
+def train_and_save():
+    """``(config, data, path) -> (trainer, result)``: for the fixtures that need a saved model."""
+    return _train_and_save
+
+
+@pytest.fixture(scope="session")
+def trained_file(tmp_path_factory, mnist_small, train_and_save):
+    """A `tutorial` model trained for two short epochs and saved: (path, TrainResult)."""
+    from trainer.config import TrainConfig
+
+    config = TrainConfig(preset="tutorial", epochs=2, batch_size=32, seed=3)
     path = tmp_path_factory.mktemp("models") / "tutorial.h5"
-    codes = trainer.latent.codes(mnist_small.x_test, mnist_small.y_test)
-    save_model(path, trainer.model, config, result.history, mnist_small.describe(), codes)
+    _, result = train_and_save(config, mnist_small, path)
     return path, result

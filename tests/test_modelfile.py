@@ -27,16 +27,11 @@ from trainer.modelfile import FORMAT_NAME, export_keras, load_model, read_header
 # -- fixtures -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, mnist_small):
+def trained(tmp_path_factory, mnist_small, train_and_save):
     """A `tutorial` VAE trained one short epoch, kept in memory and saved: (trainer, config, result, path)."""
-    from trainer.training import Trainer
-
     config = TrainConfig(preset="tutorial", epochs=1, batch_size=32, seed=11)
-    trainer = Trainer(config, mnist_small)
-    result = trainer.run()
     path = tmp_path_factory.mktemp("roundtrip") / "model.h5"
-    codes = trainer.latent.codes(mnist_small.x_test, mnist_small.y_test)
-    save_model(path, trainer.model, config, result.history, mnist_small.describe(), codes)
+    trainer, result = train_and_save(config, mnist_small, path)
     return trainer, config, result, path
 
 

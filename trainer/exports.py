@@ -29,9 +29,9 @@ def interpolation_strip(space: LatentSpace, a, b, steps: int = 10, method: str =
     return tile(space.decode(interpolate(a, b, steps, method)), cols=max(2, steps))
 
 
-def traversal_sheet(space: LatentSpace, z, steps: int = 9, span: float = 3.0) -> np.ndarray:
+def traversal_sheet(space: LatentSpace, z, steps: int = 9, span: float = 3.0, pad: int = 2) -> np.ndarray:
     """One row per latent dimension, each varying that dimension over ±span around ``z``."""
-    return tile(space.decode(traverse(z, steps, span)), cols=steps)
+    return tile(space.decode(traverse(z, steps, span)), cols=steps, pad=pad)
 
 
 def reconstruction_sheet(space: LatentSpace, x: np.ndarray, count: int = 16, cols: int = 8) -> np.ndarray:

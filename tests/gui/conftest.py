@@ -75,19 +75,13 @@ def window(qtbot, tmp_path, dialogs, mnist_small):
 
 
 @pytest.fixture(scope="session")
-def gui_model_file(tmp_path_factory, mnist):
+def gui_model_file(tmp_path_factory, mnist, train_and_save):
     """A small model that already draws distinct digits: `dense`, latent 2, ~120 steps."""
     from trainer.config import TrainConfig
-    from trainer.modelfile import save_model
-    from trainer.training import Trainer
 
-    data = mnist.subset(4000, 64)
     config = TrainConfig(preset="dense", latent_dim=2, epochs=2, batch_size=64, learning_rate=3e-3, seed=0)
-    trainer = Trainer(config, data)
-    result = trainer.run()
     path = tmp_path_factory.mktemp("gui") / "dense.h5"
-    save_model(path, trainer.model, config, result.history, data.describe(),
-               trainer.latent.codes(data.x_test, data.y_test))
+    _, result = train_and_save(config, mnist.subset(4000, 64), path)
     return path, result
 
 
@@ -105,5 +99,5 @@ def long_training(window, mnist) -> list:
     panel.epochs.setValue(1000)
     panel.batch_size.setValue(32)
     batches: list = []
-    window.runner.batch_done.connect(batches.append)
+    window.runner.batches_done.connect(batches.extend)
     return batches

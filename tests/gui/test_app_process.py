@@ -36,7 +36,7 @@ DRIVER = textwrap.dedent('''
             return
         w.train_panel.set_preset("tutorial")
         w.train_panel.epochs.setValue(1000)
-        w.runner.batch_done.connect(batches.append)
+        w.runner.batches_done.connect(batches.extend)
         w.train_panel.start.click()
         close_after_batches()
 

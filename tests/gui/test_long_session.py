@@ -18,20 +18,12 @@ import weakref
 import numpy as np
 from PySide6.QtCore import QThread, QTimer
 
+from benchmarks.memory import rss_mb
+
 CYCLES = 30
 MEASURE_FROM = 5  # RSS after this cycle is the baseline (warm-up done by then)
 MAX_GROWTH_MB = 100
 NEW_SEED_AT = (11, 21)  # a different seed: a different model, traced afresh
-
-
-def rss_mb() -> float:
-    """Resident set size of this process in MB, after a full garbage collection."""
-    gc.collect()
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def qt_children(window) -> tuple[int, int]:

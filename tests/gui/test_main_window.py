@@ -23,7 +23,7 @@ def train(window, qtbot, epochs=2, preset="tutorial"):
     panel.epochs.setValue(epochs)
     panel.batch_size.setValue(32)
     batches = []
-    window.runner.batch_done.connect(batches.append)
+    window.runner.batches_done.connect(batches.extend)
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
     assert window.runner.running
     qtbot.waitUntil(lambda: not window.runner.running, timeout=120_000)
