@@ -228,8 +228,9 @@ class MainWindow(QMainWindow):
         if dataset.warnings:
             shown = "\n".join(dataset.warnings[:10])
             more = f"\n… and {len(dataset.warnings) - 10} more" if len(dataset.warnings) > 10 else ""
-            self.show_error("Some files were skipped", f"{dataset.source}: {len(dataset.warnings)} "
-                            f"file(s) could not be read and were skipped:\n{shown}{more}")
+            # Skipped files, and images resized because they were too large for a model.
+            self.show_error("Dataset loaded with warnings",
+                            f"{dataset.source}: {len(dataset.warnings)} warning(s):\n{shown}{more}")
         self.statusBar().showMessage(f"Dataset {dataset.name} loaded", 3000)
         if self.session.has_model and self.session.codes is None:
             self._encode_held_out()
