@@ -57,6 +57,8 @@ class MainWindow(QMainWindow):
         self.runner = TrainingRunner(self)
         self._jobs: list[Job] = []  # running background jobs
         self._pending_model: str | None = None
+        self._dataset_requests = 0  # numbers load_dataset calls, so that a slow one cannot
+        self._dataset_shown = 0  # replace a dataset asked for later that arrived first
         self._closing = False
         self._build_widgets()
         self._build_menus()
@@ -208,9 +210,18 @@ class MainWindow(QMainWindow):
     def load_dataset(self, spec: str) -> None:
         from trainer.data import load_dataset
 
+        self._dataset_requests += 1
+        request = self._dataset_requests
         self.statusBar().showMessage(f"Loading dataset {spec}…")
-        self.run_in_background(lambda: load_dataset(spec), self._dataset_loaded,
+        self.run_in_background(lambda: load_dataset(spec), lambda dataset: self._dataset_arrived(request, dataset),
                                lambda msg: self.show_error("Cannot open dataset", msg))
+
+    def _dataset_arrived(self, request: int, dataset) -> None:
+        """E.g. the embedded MNIST the window starts with, arriving after ``--data``'s dataset."""
+        if request < self._dataset_shown:
+            return
+        self._dataset_shown = request
+        self._dataset_loaded(dataset)
 
     def _dataset_loaded(self, dataset) -> None:
         self.session.dataset = dataset

@@ -166,6 +166,27 @@ def test_bad_files_give_dialogs_and_the_app_goes_on(window, qtbot, tmp_path, dia
     assert window.session.dataset.name != "nan"
 
 
+def test_a_dataset_asked_for_later_is_not_replaced_by_a_slower_earlier_one(window, qtbot, monkeypatch, mnist):
+    """`vae-explorer --data X` loads X while the window's embedded MNIST may still be loading."""
+    import trainer.data
+
+    slow, fast = mnist.subset(300, 60), mnist.subset(200, 40)
+    slow.name, fast.name = "slow", "fast"
+
+    def load(spec, *args, **kwargs):
+        if spec == "slow":
+            time.sleep(0.5)
+            return slow
+        return fast
+
+    monkeypatch.setattr(trainer.data, "load_dataset", load)
+    window.load_dataset("slow")
+    window.load_dataset("fast")
+    qtbot.waitUntil(lambda: window.session.dataset is fast, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.busy(), timeout=10_000)  # the slow one has arrived too
+    assert window.session.dataset is fast
+
+
 def test_closing_during_training_stops_within_2s(window, qtbot, long_training):
     panel = window.train_panel
     batches = long_training
