@@ -35,7 +35,7 @@ import reference_tutorial as ref  # noqa: E402
 from trainer import exports  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
 from trainer.data import load_dataset  # noqa: E402
-from trainer.latent import LatentSpace, Projection  # noqa: E402
+from trainer.latent import Projection  # noqa: E402
 from trainer.reports import TrainingListener  # noqa: E402
 from trainer.training import Trainer  # noqa: E402
 
@@ -100,7 +100,7 @@ def bench_throughput(data, rounds: int, epochs: int) -> dict:
 def bench_latent(data, repeat: int, ref_grid_n: int = 15) -> dict:
     trainer = Trainer(TrainConfig(preset="tutorial", epochs=1), data)
     trainer.run()
-    space = LatentSpace(trainer.model)
+    space = trainer.latent  # already traced by the trainer
     z = np.zeros((1, 2), np.float32)
     space.decode(z)
     one = timed(lambda: space.decode(z), repeat * 20)
