@@ -11,11 +11,11 @@ import argparse
 import json
 import time
 
-from trainer.config import TrainConfig
-from trainer.data import load_dataset
-from trainer.presets import PRESETS, Preset
-from trainer.reports import TrainingListener
-from trainer.training import Trainer
+from vae_explorer.trainer.config import TrainConfig
+from vae_explorer.trainer.data import load_dataset
+from vae_explorer.trainer.presets import PRESETS, Preset
+from vae_explorer.trainer.reports import TrainingListener
+from vae_explorer.trainer.training import Trainer
 
 CANDIDATES = [
     Preset("tutorial-l2", "conv", (8, 16), 3, (20,), True, 2),

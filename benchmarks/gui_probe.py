@@ -29,8 +29,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
-    from explorer.main_window import MainWindow
-    from trainer.data import load_dataset
+    from vae_explorer.explorer.main_window import MainWindow
+    from vae_explorer.trainer.data import load_dataset
 
     settings = QSettings(os.devnull, QSettings.Format.IniFormat)
     w = MainWindow(settings=settings)

@@ -25,19 +25,19 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from trainer.tf_runtime import import_tensorflow  # noqa: E402
+from vae_explorer.trainer.tf_runtime import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 
 import keras  # noqa: E402
 
 import reference_tutorial as ref  # noqa: E402
-from trainer import exports  # noqa: E402
-from trainer.config import TrainConfig  # noqa: E402
-from trainer.data import load_dataset  # noqa: E402
-from trainer.latent import Projection  # noqa: E402
-from trainer.reports import TrainingListener  # noqa: E402
-from trainer.training import Trainer  # noqa: E402
+from vae_explorer.trainer import exports  # noqa: E402
+from vae_explorer.trainer.config import TrainConfig  # noqa: E402
+from vae_explorer.trainer.data import load_dataset  # noqa: E402
+from vae_explorer.trainer.latent import Projection  # noqa: E402
+from vae_explorer.trainer.reports import TrainingListener  # noqa: E402
+from vae_explorer.trainer.training import Trainer  # noqa: E402
 
 
 def stats(values) -> dict:
@@ -144,7 +144,7 @@ def bench_cold_start(repeat: int) -> dict:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "explorer.launcher"], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "vae_explorer.explorer.launcher"], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         for line in proc.stdout:
             if line.startswith("window shown"):
@@ -183,9 +183,9 @@ def bench_time_to_quality(data, ref_epochs: int) -> dict:
 PEAK_SCRIPT = r"""
 import json, resource, sys
 import numpy as np
-from trainer.config import TrainConfig
-from trainer.data import load_dataset
-from trainer.data.dataset import Dataset
+from vae_explorer.trainer.config import TrainConfig
+from vae_explorer.trainer.data import load_dataset
+from vae_explorer.trainer.data.dataset import Dataset
 n = int(sys.argv[1]); which = sys.argv[2]
 base = load_dataset()
 reps = -(-n // len(base.x_train))
@@ -193,7 +193,7 @@ x = np.concatenate([base.x_train] * reps)[:n]
 rng = np.random.default_rng(0)
 x = np.clip(x + rng.normal(0, 0.02, x.shape).astype(np.float32), 0, 1)
 if which == "ours":
-    from trainer.training import Trainer
+    from vae_explorer.trainer.training import Trainer
     data = Dataset("synthetic", "synthetic", x, base.x_test, None, base.y_test)
     Trainer(TrainConfig(preset="default", epochs=1), data).run()
 else:

@@ -23,11 +23,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from benchmarks.memory import rss_mb  # noqa: E402
-from trainer.config import TrainConfig  # noqa: E402
-from trainer.data import load_dataset  # noqa: E402
-from trainer.presets import PRESETS  # noqa: E402
-from trainer.reports import TrainingListener  # noqa: E402
-from trainer.training import Trainer  # noqa: E402
+from vae_explorer.trainer.config import TrainConfig  # noqa: E402
+from vae_explorer.trainer.data import load_dataset  # noqa: E402
+from vae_explorer.trainer.presets import PRESETS  # noqa: E402
+from vae_explorer.trainer.reports import TrainingListener  # noqa: E402
+from vae_explorer.trainer.training import Trainer  # noqa: E402
 
 BASELINE_EPOCH = 5
 

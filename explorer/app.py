@@ -37,10 +37,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
     app.setOrganizationName("vae-explorer")
     from importlib import resources
 
-    icon = resources.files("vae_explorer_assets").joinpath("icon.svg")
+    icon = resources.files("vae_explorer").joinpath("icon.svg")
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    from explorer.main_window import MainWindow
+    from vae_explorer.explorer.main_window import MainWindow
 
     window = MainWindow()
     app.setQuitOnLastWindowClosed(False)

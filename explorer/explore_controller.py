@@ -10,12 +10,12 @@ import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
-from explorer.explore_panel import ExplorePanel
-from explorer.latent_map import LatentMap
-from explorer.session import Session
-from trainer.exports import manifold_grid, traversal_sheet
-from trainer.imagegrid import tile
-from trainer.latent import Projection, interpolate
+from vae_explorer.explorer.explore_panel import ExplorePanel
+from vae_explorer.explorer.latent_map import LatentMap
+from vae_explorer.explorer.session import Session
+from vae_explorer.trainer.exports import manifold_grid, traversal_sheet
+from vae_explorer.trainer.imagegrid import tile
+from vae_explorer.trainer.latent import Projection, interpolate
 
 PATH_POINTS = 64
 

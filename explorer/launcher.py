@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import sys
 
-from trainer.cli import COMMANDS
+from vae_explorer.trainer.cli import COMMANDS
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in COMMANDS + ("-h", "--help"):
-        from trainer.cli import main as cli_main
+        from vae_explorer.trainer.cli import main as cli_main
 
         sys.exit(cli_main(argv))
-    from explorer.app import main as app_main
+    from vae_explorer.explorer.app import main as app_main
 
     sys.exit(app_main(argv))
 

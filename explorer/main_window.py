@@ -17,16 +17,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from explorer.explore_controller import AxesChooser, ExploreController
-from explorer.explore_panel import ExplorePanel
-from explorer.latent_map import LatentMap
-from explorer.loss_plot import LossPlot
-from explorer.session import Session
-from explorer.train_panel import TrainPanel
-from explorer.training_runner import TrainingRunner
-from explorer.workers import Job
-from trainer.data import DEFAULT_DATASET
-from trainer.errors import UserError
+from vae_explorer.explorer.explore_controller import AxesChooser, ExploreController
+from vae_explorer.explorer.explore_panel import ExplorePanel
+from vae_explorer.explorer.latent_map import LatentMap
+from vae_explorer.explorer.loss_plot import LossPlot
+from vae_explorer.explorer.session import Session
+from vae_explorer.explorer.train_panel import TrainPanel
+from vae_explorer.explorer.training_runner import TrainingRunner
+from vae_explorer.explorer.workers import Job
+from vae_explorer.trainer.data import DEFAULT_DATASET
+from vae_explorer.trainer.errors import UserError
 
 MAX_RECENT = 8
 EMBEDDED_LABEL = "MNIST (embedded)"
@@ -36,9 +36,9 @@ DATASET_FILTER = "Datasets (*.npz);;All files (*)"
 
 def _load_tensorflow():
     """Import everything that needs TensorFlow (runs on a worker thread)."""
-    import trainer.latent  # noqa: F401
-    import trainer.modelfile  # noqa: F401
-    import trainer.training  # noqa: F401
+    import vae_explorer.trainer.latent  # noqa: F401
+    import vae_explorer.trainer.modelfile  # noqa: F401
+    import vae_explorer.trainer.training  # noqa: F401
 
     return True
 
@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ datasets
     def load_dataset(self, spec: str) -> None:
-        from trainer.data import load_dataset
+        from vae_explorer.trainer.data import load_dataset
 
         self._dataset_requests += 1
         request = self._dataset_requests
@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
             return
         if self.session.dirty and not self._confirm_discard("Start a new model"):
             return
-        from trainer.training import Trainer
+        from vae_explorer.trainer.training import Trainer
 
         try:
             config = self.train_panel.config()
@@ -288,8 +288,8 @@ class MainWindow(QMainWindow):
     def continue_training(self) -> None:
         if self.runner.running or not self.session.has_model or self.session.dataset is None:
             return
-        from trainer.config import TrainConfig
-        from trainer.training import Trainer
+        from vae_explorer.trainer.config import TrainConfig
+        from vae_explorer.trainer.training import Trainer
 
         panel = self.train_panel.config()
         base = self.session.config.to_dict()
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
             QApplication.restoreOverrideCursor()
 
     def _begin(self, trainer, fresh: bool) -> None:
-        from trainer.latent import LatentSpace
+        from vae_explorer.trainer.latent import LatentSpace
 
         s = self.session
         s.model, s.config, s.history = trainer.model, trainer.config, list(trainer.history)
@@ -354,7 +354,7 @@ class MainWindow(QMainWindow):
         self.train_panel.show_batch(reports[-1])
 
     def _on_epoch(self, report) -> None:
-        from trainer.latent import LatentCodes
+        from vae_explorer.trainer.latent import LatentCodes
 
         s = self.session
         row = report.history_row()
@@ -405,8 +405,8 @@ class MainWindow(QMainWindow):
             return False
         if self.session.dirty and not self._confirm_discard("Open another model"):
             return False
-        from trainer.latent import LatentSpace
-        from trainer.modelfile import load_model
+        from vae_explorer.trainer.latent import LatentSpace
+        from vae_explorer.trainer.modelfile import load_model
 
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -461,7 +461,7 @@ class MainWindow(QMainWindow):
         return self._save_to(path)
 
     def _save_to(self, path: str) -> bool:
-        from trainer.modelfile import save_model
+        from vae_explorer.trainer.modelfile import save_model
 
         s = self.session
         codes = s.codes
@@ -482,8 +482,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ exports
     def export_png(self, what: str, path: str | None = None, scale: int | None = None) -> bool:
         """Write the manifold grid, samples, interpolation strip or traversal as a PNG."""
-        from trainer import exports
-        from trainer.imagegrid import tile, upscale, write_png
+        from vae_explorer.trainer import exports
+        from vae_explorer.trainer.imagegrid import tile, upscale, write_png
 
         s = self.session
         if s.space is None:
@@ -527,7 +527,7 @@ class MainWindow(QMainWindow):
         return True
 
     def export_csv(self, path: str | None = None) -> bool:
-        from trainer.exports import write_latent_csv
+        from vae_explorer.trainer.exports import write_latent_csv
 
         s = self.session
         if s.codes is None:
@@ -546,7 +546,7 @@ class MainWindow(QMainWindow):
         return True
 
     def export_keras(self) -> bool:
-        from trainer.modelfile import export_keras
+        from vae_explorer.trainer.modelfile import export_keras
 
         path, _ = QFileDialog.getSaveFileName(self, "Export Keras model", self._last_folder("vae.keras"),
                                               "Keras (*.keras)")

@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.spin_boxes import int_spin, real_spin
+from vae_explorer.explorer.spin_boxes import int_spin, real_spin
 
-from trainer.config import MAX_LATENT_DIM, TrainConfig
-from trainer.presets import PRESETS
-from trainer.progress import format_seconds
+from vae_explorer.trainer.config import MAX_LATENT_DIM, TrainConfig
+from vae_explorer.trainer.presets import PRESETS
+from vae_explorer.trainer.progress import format_seconds
 
 
 class TrainPanel(QWidget):

@@ -13,7 +13,7 @@ import traceback
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from trainer.errors import UserError
+from vae_explorer.trainer.errors import UserError
 
 
 class FunctionWorker(QObject):

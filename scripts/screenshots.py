@@ -26,7 +26,7 @@ def main() -> None:
     out = sys.argv[1] if len(sys.argv) > 1 else "assets"
     epochs = int(os.environ.get("SCREENSHOT_EPOCHS", "6"))
     app = QApplication(sys.argv[:1])
-    from explorer.main_window import MainWindow
+    from vae_explorer.explorer.main_window import MainWindow
 
     w = MainWindow()
     w.setGeometry(0, 0, 1400, 900)

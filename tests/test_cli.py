@@ -10,13 +10,14 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import zlib
 
 import numpy as np
 import pytest
 
-from trainer.cli import main
-from trainer.modelfile import load_model, read_header
+from vae_explorer.trainer.cli import main
+from vae_explorer.trainer.modelfile import load_model, read_header
 
 
 def run(argv) -> tuple[int, str, str]:
@@ -87,7 +88,7 @@ EXPORTS = {
 
 @pytest.mark.parametrize("name", list(EXPORTS))
 def test_export_images(cli_model, tmp_path, name):
-    from trainer.tf_runtime import import_tensorflow
+    from vae_explorer.trainer.tf_runtime import import_tensorflow
 
     extra, (width, height) = EXPORTS[name]
     out = tmp_path / f"{name}.png"
@@ -146,7 +147,7 @@ def test_info_text_and_json(cli_model, small_npz):
     code, out, err = run(["info", path, "--json"])
     assert code == 0 and len(out.splitlines()) == 1
     header = json.loads(out)
-    assert header == json.loads(json.dumps(read_header(path)))
+    assert header == {**json.loads(json.dumps(read_header(path))), "ok": True, "error": None}
     assert header["config"]["preset"] == "tutorial" and header["latent_codes"] == 64
     # every stored number: the 26,345 trainable parameters, BatchNorm moving statistics, kl_weight
     assert header["parameters"] == sum(int(np.prod(w.shape)) for w in load_model(path).model.weights)
@@ -169,7 +170,7 @@ def test_resume_continues_the_epoch_count(cli_model, tmp_path):
 
 def test_eval_and_export_use_the_held_out_split_of_training(tmp_path, mnist_small, monkeypatch):
     """An .npz without a split is split by the model's seed: eval must not score training images."""
-    from trainer import training
+    from vae_explorer.trainer import training
 
     data = tmp_path / "unsplit.npz"
     np.savez(data, x=np.concatenate([mnist_small.x_train, mnist_small.x_test]))
@@ -184,7 +185,7 @@ def test_eval_and_export_use_the_held_out_split_of_training(tmp_path, mnist_smal
                             "neg_elbo": 1.0, "reconstruction_loss": 1.0, "kl_loss": 0.0, "loss": 1.0})
     code, _, err = run(["eval", model])
     assert code == 0, err
-    from trainer.latent import LatentSpace
+    from vae_explorer.trainer.latent import LatentSpace
 
     # the images eval scored encode to exactly the held-out codes stored at training time
     np.testing.assert_allclose(LatentSpace(loaded.model).encode(seen[0])[0], loaded.latent.means, atol=1e-5)
@@ -194,9 +195,9 @@ def test_eval_and_export_use_the_held_out_split_of_training(tmp_path, mnist_smal
     resumed = load_model(tmp_path / "m2.h5")
     np.testing.assert_allclose(LatentSpace(resumed.model).encode(seen[0])[0], resumed.latent.means, atol=1e-5)
     # the reconstruction sheet shows held-out images of that split, not of the default seed's
-    from trainer.data import load_dataset
-    from trainer.imagegrid import to_uint8
-    from trainer.tf_runtime import import_tensorflow
+    from vae_explorer.trainer.data import load_dataset
+    from vae_explorer.trainer.imagegrid import to_uint8
+    from vae_explorer.trainer.tf_runtime import import_tensorflow
 
     sheet = tmp_path / "r.png"
     code, _, err = run(["export", model, "--what", "reconstructions", "--count", 8, "--scale", 1, "--out", sheet])
@@ -208,8 +209,9 @@ def test_eval_and_export_use_the_held_out_split_of_training(tmp_path, mnist_smal
 
 
 def test_installed_console_script(tmp_path, small_npz):
-    exe = shutil.which("vae-explorer")
-    assert exe, "the vae-explorer console script is not installed (pip install -e .)"
+    # Beside this interpreter, not on PATH: `python -m pytest` from a venv that is not activated.
+    exe = os.path.join(os.path.dirname(sys.executable), "vae-explorer")
+    assert os.path.isfile(exe), f"no vae-explorer console script beside {sys.executable} (pip install -e .)"
     script = (f'"{exe}" train --data "{small_npz}" --preset dense --epochs 1 --batch-size 32 --out m.h5 '
               f'&& "{exe}" export m.h5 --what samples --count 4 --out s.png '
               f'&& "{exe}" eval m.h5')
@@ -318,3 +320,28 @@ def test_help_exits_zero(capsys):
         main(["--help"])
     assert info.value.code == 0
     assert "train" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda f: f.__delitem__("weights/z_mean/kernel"), "lacks weight(s) z_mean/kernel"),
+    (lambda f: (f.__delitem__("weights/z_mean/bias"),
+                f.create_dataset("weights/z_mean/bias", data=np.zeros(3, np.float32))),
+     "weight 'z_mean/bias' has shape (3,), expected (2,)"),
+])
+def test_info_refuses_a_file_that_loading_refuses(cli_model, tmp_path, damage, problem):
+    """`info` is how a user learns whether a file is sound: it runs the checks loading runs."""
+    import h5py
+
+    path = tmp_path / "damaged.h5"
+    shutil.copy(cli_model[0], path)
+    with h5py.File(path, "a") as f:
+        damage(f)
+    code, out, err = run(["info", path])
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [f"vae-explorer: error: {path}: {problem} for preset 'tutorial'"
+                                        if "lacks" in problem else f"vae-explorer: error: {path}: {problem}"]
+    code, out, err = run(["info", path, "--json"])
+    assert code == 2 and err == ""
+    report = json.loads(out)
+    assert report["ok"] is False and report["error"].startswith(f"{path}: {problem}")
+    assert run(["eval", path])[0] == 2  # the same verdict as the commands that load it

@@ -17,11 +17,11 @@ import zlib
 import numpy as np
 import pytest
 
-from trainer.data import DEFAULT_DATASET, Dataset, known_datasets, load_dataset
-from trainer.data.idx import FASHION_LABELS, is_idx_folder, load_idx_folder, read_idx
-from trainer.data.image_folder import DEFAULT_SIZE, MAX_PIXELS, load_image_folder
-from trainer.data.npz import load_npz
-from trainer.errors import DatasetError, UserError
+from vae_explorer.trainer.data import DEFAULT_DATASET, Dataset, known_datasets, load_dataset
+from vae_explorer.trainer.data.idx import FASHION_LABELS, is_idx_folder, load_idx_folder, read_idx
+from vae_explorer.trainer.data.image_folder import DEFAULT_SIZE, MAX_PIXELS, load_image_folder
+from vae_explorer.trainer.data.npz import load_npz
+from vae_explorer.trainer.errors import DatasetError, UserError
 
 DIGITS = [str(d) for d in range(10)]
 
@@ -849,7 +849,7 @@ def test_idx_images_file_with_labels_shape(tmp_path):
 
 @pytest.fixture(scope="module")
 def tf():
-    from trainer.tf_runtime import import_tensorflow
+    from vae_explorer.trainer.tf_runtime import import_tensorflow
 
     return import_tensorflow()
 

@@ -5,9 +5,10 @@ import sys
 
 CHECK = """
 import sys
-import trainer, trainer.cli, trainer.data, trainer.training, trainer.modelfile, trainer.latent
-import trainer.exports, trainer.imagegrid
-leaked = [m for m in ("PySide6", "pyqtgraph", "explorer") if m in sys.modules]
+import vae_explorer.trainer.cli, vae_explorer.trainer.data, vae_explorer.trainer.training
+import vae_explorer.trainer.modelfile, vae_explorer.trainer.latent, vae_explorer.trainer.exports
+import vae_explorer.trainer.imagegrid
+leaked = [m for m in ("PySide6", "pyqtgraph", "vae_explorer.explorer") if m in sys.modules]
 print("LEAKED:" + ",".join(leaked))
 """
 
@@ -20,6 +21,6 @@ def test_trainer_imports_without_qt():
 
 def test_import_trainer_is_light():
     """Importing the package itself must not load TensorFlow (the app shows before TF loads)."""
-    code = "import sys, trainer, trainer.data, trainer.config; print('tensorflow' in sys.modules)"
+    code = "import sys, vae_explorer.trainer.data, vae_explorer.trainer.config; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stdout + out.stderr

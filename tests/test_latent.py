@@ -8,9 +8,9 @@ import os
 import numpy as np
 import pytest
 
-from trainer import exports, imagegrid
-from trainer.errors import UserError
-from trainer.latent import (
+from vae_explorer.trainer import exports, imagegrid
+from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.latent import (
     DECODE_BATCH,
     LatentSpace,
     Projection,
@@ -24,14 +24,14 @@ from trainer.latent import (
 
 @pytest.fixture(scope="module")
 def space():
-    from trainer.model import build_vae
+    from vae_explorer.trainer.model import build_vae
 
     return LatentSpace(build_vae("tutorial", latent_dim=2, seed=0))
 
 
 @pytest.fixture(scope="module")
 def space8():
-    from trainer.model import build_vae
+    from vae_explorer.trainer.model import build_vae
 
     return LatentSpace(build_vae("dense", latent_dim=8, image_shape=(12, 10, 3), seed=0))
 
@@ -280,7 +280,7 @@ def test_tile_sizes_and_placement():
 @pytest.mark.parametrize("shape", [(7, 13), (7, 13, 1), (5, 9, 3), (1, 1), (64, 3, 3)])
 @pytest.mark.parametrize("kind", ["float", "uint8"])
 def test_encode_png_decodes_to_the_same_pixels(shape, kind):
-    from trainer.tf_runtime import import_tensorflow
+    from vae_explorer.trainer.tf_runtime import import_tensorflow
 
     tf = import_tensorflow()
     rng = np.random.default_rng(sum(shape))

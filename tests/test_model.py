@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from trainer.model import Sampling, build_vae
+from vae_explorer.trainer.model import Sampling, build_vae
 
 
 def test_tutorial_matches_the_keras_tutorial_parameter_counts():
@@ -46,7 +46,7 @@ def test_any_latent_dim(latent_dim):
 @pytest.mark.parametrize("shape, words", [((1025, 28, 1), "too large for a model"),
                                           ((28, 28, 4), "H×W×1 or H×W×3"), ((28, 0, 1), "H×W×1 or H×W×3")])
 def test_shapes_no_model_is_built_for(shape, words):
-    from trainer.errors import UserError
+    from vae_explorer.trainer.errors import UserError
 
     with pytest.raises(UserError, match=words):
         build_vae("dense", latent_dim=2, image_shape=shape)
@@ -74,7 +74,7 @@ def test_fused_batchnorm_matches_keras_batchnorm(shape):
     """The fused layer is a drop-in: same outputs, moving statistics and gradients."""
     import tensorflow as tf
 
-    from trainer.fused_batchnorm import FusedBatchNormalization
+    from vae_explorer.trainer.fused_batchnorm import FusedBatchNormalization
 
     x = np.random.default_rng(0).normal(2, 3, shape).astype("float32")
     ref, fused = keras.layers.BatchNormalization(), FusedBatchNormalization()

@@ -19,9 +19,9 @@ import h5py
 import numpy as np
 import pytest
 
-from trainer.config import TrainConfig
-from trainer.errors import ModelFileError, UserError
-from trainer.modelfile import FORMAT_NAME, export_keras, load_model, read_header, save_model
+from vae_explorer.trainer.config import TrainConfig
+from vae_explorer.trainer.errors import ModelFileError, UserError
+from vae_explorer.trainer.modelfile import FORMAT_NAME, export_keras, load_model, read_header, save_model
 
 
 # -- fixtures -------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_read_header_does_not_build_or_import_tensorflow(trained):
     _, config, result, path = trained
     code = (
         "import json, sys\n"
-        "from trainer.modelfile import read_header\n"
+        "from vae_explorer.trainer.modelfile import read_header\n"
         f"h = read_header({str(path)!r})\n"
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TF imported'\n"
         "print(json.dumps(h))\n"

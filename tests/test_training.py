@@ -5,10 +5,10 @@ import threading
 import numpy as np
 import pytest
 
-from trainer.config import TrainConfig
-from trainer.errors import TrainingError, UserError
-from trainer.reports import TrainingListener
-from trainer.training import HeldOutEvaluator, Trainer
+from vae_explorer.trainer.config import TrainConfig
+from vae_explorer.trainer.errors import TrainingError, UserError
+from vae_explorer.trainer.reports import TrainingListener
+from vae_explorer.trainer.training import HeldOutEvaluator, Trainer
 
 
 class Recorder(TrainingListener):
@@ -123,7 +123,7 @@ def test_continue_training_keeps_epoch_count_and_optimizer(mnist_small):
 
 
 def test_model_and_data_must_agree(mnist_small):
-    from trainer.training import new_model
+    from vae_explorer.trainer.training import new_model
 
     model = new_model(TrainConfig(preset="tutorial"), (32, 32, 3))
     with pytest.raises(TrainingError, match="32, 32, 3"):

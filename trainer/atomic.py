@@ -15,7 +15,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 
-from trainer.errors import UserError
+from vae_explorer.trainer.errors import UserError
 
 # A temporary file this old whose writer is gone is abandoned. The age guard protects a save in
 # progress by another machine writing to a shared folder, whose pid means nothing here.

@@ -1,7 +1,8 @@
 """``vae-explorer train|export|eval|info``: the headless commands.
 
 Every user mistake ends as one line on stderr naming the file and the problem, and exit 2;
-TensorFlow is imported only by the commands that need it, so ``info`` and ``--help`` are fast.
+TensorFlow is imported only by the commands that need it, so ``--help`` is fast (``info``
+loads the model to check it, as ``eval`` would).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 
 import numpy as np
 
-from trainer.errors import UserError
+from vae_explorer.trainer.errors import UserError
 
 COMMANDS = ("train", "export", "eval", "info")
 EXIT_USAGE = 2
@@ -147,7 +148,7 @@ def _dataset_spec(args, description: dict | None = None):
 def _model_dataset(args, loaded):
     """The dataset to evaluate or reconstruct with, split with the model's seed (the same
     held-out images as in training), and checked against the model's image shape."""
-    from trainer.data import load_dataset
+    from vae_explorer.trainer.data import load_dataset
 
     dataset = load_dataset(_dataset_spec(args, loaded.dataset), seed=loaded.config.seed)
     if dataset.image_shape != tuple(loaded.model.image_shape):
@@ -157,11 +158,11 @@ def _model_dataset(args, loaded):
 
 
 def cmd_train(args) -> int:
-    from trainer.config import TrainConfig
-    from trainer.data import load_dataset
-    from trainer.modelfile import load_model, save_model
-    from trainer.progress import ProgressBar
-    from trainer.training import Trainer
+    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.data import load_dataset
+    from vae_explorer.trainer.modelfile import load_model, save_model
+    from vae_explorer.trainer.progress import ProgressBar
+    from vae_explorer.trainer.training import Trainer
 
     _check_writable(args.out)
     overrides = {"batch_size": args.batch_size, "beta": args.beta, "kl_warmup_epochs": args.kl_warmup,
@@ -217,14 +218,14 @@ def _check_writable(path: str) -> None:
 
 
 def cmd_export(args) -> int:
-    from trainer.modelfile import export_keras, load_model
+    from vae_explorer.trainer.modelfile import export_keras, load_model
 
     if args.what in ("keras", "keras-decoder"):
         loaded = load_model(args.model)
         export_keras(args.out, loaded.model, "vae" if args.what == "keras" else "decoder")
         print(f"wrote {args.out}", file=sys.stderr)
         return 0
-    from trainer.imagegrid import upscale, write_png
+    from vae_explorer.trainer.imagegrid import upscale, write_png
 
     _check_writable(args.out)
     if not args.out.lower().endswith(".png"):
@@ -239,8 +240,8 @@ def cmd_export(args) -> int:
 
 def _render(loaded, args):
     """The image ``export --what`` asks for."""
-    from trainer import exports
-    from trainer.latent import LatentSpace, Projection
+    from vae_explorer.trainer import exports
+    from vae_explorer.trainer.latent import LatentSpace, Projection
 
     space = LatentSpace(loaded.model)
     dim = space.latent_dim
@@ -273,8 +274,8 @@ def _point(values, dim: int, option: str, fallback):
 
 
 def cmd_eval(args) -> int:
-    from trainer.modelfile import load_model
-    from trainer.training import HeldOutEvaluator
+    from vae_explorer.trainer.modelfile import load_model
+    from vae_explorer.trainer.training import HeldOutEvaluator
 
     loaded = load_model(args.model)
     dataset = _model_dataset(args, loaded)
@@ -286,16 +287,30 @@ def cmd_eval(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from trainer.modelfile import read_header
+    """Describe a model file, after the checks loading makes: a file that ``eval`` or the app
+    would refuse is reported as damaged (exit 2), never summarised as healthy."""
+    from vae_explorer.trainer.modelfile import load_model, read_header
 
     header = read_header(args.model)
-    n_weights, n_codes = header["parameters"], header["latent_codes"]
+    try:
+        load_model(args.model)
+        problem = None
+    except UserError as exc:
+        problem = str(exc)
     if args.json:
-        print(json.dumps(header))
-        return 0
+        print(json.dumps({**header, "ok": problem is None, "error": problem}))
+    elif problem:
+        print(f"vae-explorer: error: {problem}", file=sys.stderr)
+    else:
+        print(_info_text(args.model, header))
+    return EXIT_USAGE if problem else 0
+
+
+def _info_text(path: str, header: dict) -> str:
+    n_weights, n_codes = header["parameters"], header["latent_codes"]
     c, d, h = header["config"], header["dataset"], header["history"]
     lines = [
-        f"{args.model}: {header['format']} v{header['format_version']}, written by "
+        f"{path}: {header['format']} v{header['format_version']}, written by "
         f"{header['written_by']} on {header['created']}",
         f"  model:   preset '{c.get('preset')}', latent dim {c.get('latent_dim')}, image "
         f"{'×'.join(map(str, c.get('image_shape', [])))}, {n_weights:,} parameters",
@@ -311,6 +326,5 @@ def cmd_info(args) -> int:
         lines.append(f"  data:    {d.get('name')} ({d.get('n_train')} train / {d.get('n_test')} held out) "
                      f"from {d.get('source')}")
     lines.append(f"  map:     {n_codes} encoded held-out images" if n_codes else "  map:     none stored")
-    print("\n".join(lines))
-    return 0
+    return "\n".join(lines)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numbers
 from dataclasses import asdict, dataclass, fields
 
-from trainer.errors import UserError
-from trainer.presets import get_preset
+from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.presets import get_preset
 
 RECONSTRUCTION_LOSSES = ("bce", "mse")
 # Bounds that keep the largest model any setting or file can ask for within a desktop's memory

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainer.imagegrid import tile
-from trainer.latent import LatentSpace, Projection, grid_points, interpolate, prior_samples, traverse
+from vae_explorer.trainer.imagegrid import tile
+from vae_explorer.trainer.latent import LatentSpace, Projection, grid_points, interpolate, prior_samples, traverse
 
 
 def manifold_grid(space: LatentSpace, projection: Projection, n: int = 15,
@@ -52,7 +52,7 @@ def write_latent_csv(path, codes, label_names=None) -> None:
     import io
     import os
 
-    from trainer.atomic import atomic_path
+    from vae_explorer.trainer.atomic import atomic_path
 
     means = np.asarray(codes.means)
     dims = means.shape[1]

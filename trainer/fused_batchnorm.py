@@ -10,7 +10,7 @@ counts and saved files are unchanged. Other backends or layouts fall back to Ker
 
 from __future__ import annotations
 
-from trainer.tf_runtime import import_tensorflow
+from vae_explorer.trainer.tf_runtime import import_tensorflow
 
 tf = import_tensorflow()
 

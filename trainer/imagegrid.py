@@ -8,7 +8,7 @@ import zlib
 
 import numpy as np
 
-from trainer.atomic import atomic_path
+from vae_explorer.trainer.atomic import atomic_path
 
 
 def tile(images: np.ndarray, cols: int | None = None, pad: int = 2, pad_value: float = 1.0) -> np.ndarray:

@@ -12,7 +12,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from trainer.tf_runtime import compile_now, import_tensorflow
+from vae_explorer.trainer.tf_runtime import compile_now, import_tensorflow
 
 ENCODE_BATCH = 1000
 DECODE_BATCH = 512

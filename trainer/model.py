@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import math
 
-from trainer.tf_runtime import import_tensorflow
+from vae_explorer.trainer.tf_runtime import import_tensorflow
 
 tf = import_tensorflow()
 
 import keras  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
-from trainer.config import RECONSTRUCTION_LOSSES, check_image_shape  # noqa: E402
-from trainer.fused_batchnorm import FusedBatchNormalization  # noqa: E402
-from trainer.presets import Preset, get_preset  # noqa: E402
+from vae_explorer.trainer.config import RECONSTRUCTION_LOSSES, check_image_shape  # noqa: E402
+from vae_explorer.trainer.fused_batchnorm import FusedBatchNormalization  # noqa: E402
+from vae_explorer.trainer.presets import Preset, get_preset  # noqa: E402
 
 
 @keras.saving.register_keras_serializable(package="vae_explorer")

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 import h5py
 import numpy as np
 
-from trainer import __version__
-from trainer.atomic import atomic_path
-from trainer.config import TrainConfig, check_image_shape
-from trainer.errors import ModelFileError, UserError
-from trainer.latent import LatentCodes
+from vae_explorer.trainer import __version__
+from vae_explorer.trainer.atomic import atomic_path
+from vae_explorer.trainer.config import TrainConfig, check_image_shape
+from vae_explorer.trainer.errors import ModelFileError, UserError
+from vae_explorer.trainer.latent import LatentCodes
 
 FORMAT_NAME = "vae-explorer-model"
 FORMAT_VERSION = 1
@@ -196,7 +196,7 @@ def _config_from(header: dict, path: str) -> tuple[TrainConfig, tuple[int, int, 
 
 def load_model(path: str | os.PathLike) -> ModelFile:
     """Rebuild the VAE a file describes and load its weights, checking every name and shape."""
-    from trainer.model import build_vae
+    from vae_explorer.trainer.model import build_vae
 
     path = os.fspath(path)
     with _open(path) as f:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trainer.errors import UserError
+from vae_explorer.trainer.errors import UserError
 
 
 @dataclass(frozen=True)

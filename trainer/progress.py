@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from trainer.reports import BatchReport, EpochReport, TrainingListener
+from vae_explorer.trainer.reports import BatchReport, EpochReport, TrainingListener
 
 WIDTH = 24
 

@@ -14,18 +14,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trainer.config import TrainConfig, check_image_shape
-from trainer.data import Dataset
-from trainer.errors import DatasetError, TrainingError, UserError
-from trainer.reports import BatchReport, EpochReport, TrainingListener
-from trainer.tf_runtime import compile_now, import_tensorflow
+from vae_explorer.trainer.config import TrainConfig, check_image_shape
+from vae_explorer.trainer.data import Dataset
+from vae_explorer.trainer.errors import DatasetError, TrainingError, UserError
+from vae_explorer.trainer.reports import BatchReport, EpochReport, TrainingListener
+from vae_explorer.trainer.tf_runtime import compile_now, import_tensorflow
 
 tf = import_tensorflow()
 
 import keras  # noqa: E402
 
-from trainer.latent import LatentSpace  # noqa: E402
-from trainer.model import VAE, build_vae  # noqa: E402
+from vae_explorer.trainer.latent import LatentSpace  # noqa: E402
+from vae_explorer.trainer.model import VAE, build_vae  # noqa: E402
 
 EVAL_BATCH = 500
 

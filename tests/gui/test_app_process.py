@@ -51,7 +51,7 @@ DRIVER = textwrap.dedent('''
         w.close()
 
     QTimer.singleShot(0, start)
-    from explorer.launcher import main
+    from vae_explorer.explorer.launcher import main
 
     main([])
 ''')

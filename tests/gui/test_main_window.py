@@ -168,7 +168,7 @@ def test_bad_files_give_dialogs_and_the_app_goes_on(window, qtbot, tmp_path, dia
 
 def test_a_dataset_asked_for_later_is_not_replaced_by_a_slower_earlier_one(window, qtbot, monkeypatch, mnist):
     """`vae-explorer --data X` loads X while the window's embedded MNIST may still be loading."""
-    import trainer.data
+    from vae_explorer.trainer import data as trainer_data
 
     slow, fast = mnist.subset(300, 60), mnist.subset(200, 40)
     slow.name, fast.name = "slow", "fast"
@@ -179,7 +179,7 @@ def test_a_dataset_asked_for_later_is_not_replaced_by_a_slower_earlier_one(windo
             return slow
         return fast
 
-    monkeypatch.setattr(trainer.data, "load_dataset", load)
+    monkeypatch.setattr(trainer_data, "load_dataset", load)
     window.load_dataset("slow")
     window.load_dataset("fast")
     qtbot.waitUntil(lambda: window.session.dataset is fast, timeout=10_000)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 from importlib import resources
 
-from trainer.data.dataset import Dataset
-from trainer.data.idx import is_idx_folder, load_idx_folder
-from trainer.data.image_folder import load_image_folder
-from trainer.data.npz import load_npz
-from trainer.errors import DatasetError
+from vae_explorer.trainer.data.dataset import Dataset
+from vae_explorer.trainer.data.idx import is_idx_folder, load_idx_folder
+from vae_explorer.trainer.data.image_folder import load_image_folder
+from vae_explorer.trainer.data.npz import load_npz
+from vae_explorer.trainer.errors import DatasetError
 
 __all__ = ["DEFAULT_DATASET", "Dataset", "known_datasets", "load_dataset"]
 
@@ -23,7 +23,7 @@ MNIST_LABELS = [str(d) for d in range(10)]
 
 def embedded_mnist_path() -> str:
     """The MNIST subset shipped as package data (8,000 train / 2,000 held out)."""
-    return str(resources.files("vae_explorer_assets").joinpath("mnist_10k.npz"))
+    return str(resources.files("vae_explorer").joinpath("mnist_10k.npz"))
 
 
 def _keras_cache() -> str:

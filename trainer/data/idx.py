@@ -10,9 +10,9 @@ import zlib
 
 import numpy as np
 
-from trainer.data.dataset import Dataset
-from trainer.data.pixels import check_label_names, check_splits, to_labels, to_unit_images
-from trainer.errors import DatasetError
+from vae_explorer.trainer.data.dataset import Dataset
+from vae_explorer.trainer.data.pixels import check_label_names, check_splits, to_labels, to_unit_images
+from vae_explorer.trainer.errors import DatasetError
 
 _IDX_DTYPES = {
     0x08: np.dtype(">u1"),

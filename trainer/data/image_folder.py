@@ -12,10 +12,10 @@ import struct
 
 import numpy as np
 
-from trainer.config import MAX_IMAGE_SIDE
-from trainer.data.dataset import Dataset
-from trainer.data.pixels import check_splits, split_held_out
-from trainer.errors import DatasetError
+from vae_explorer.trainer.config import MAX_IMAGE_SIDE
+from vae_explorer.trainer.data.dataset import Dataset
+from vae_explorer.trainer.data.pixels import check_splits, split_held_out
+from vae_explorer.trainer.errors import DatasetError
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 DEFAULT_SIZE = (64, 64)
@@ -84,7 +84,7 @@ def load_image_folder(
     seed: int = 0,
 ) -> Dataset:
     """Decode, convert to one channel count and one size, scale to [0, 1], hold 20% out."""
-    from trainer.tf_runtime import import_tensorflow
+    from vae_explorer.trainer.tf_runtime import import_tensorflow
 
     tf = import_tensorflow()
 

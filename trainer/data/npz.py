@@ -11,15 +11,15 @@ import zlib
 
 import numpy as np
 
-from trainer.data.dataset import Dataset
-from trainer.data.pixels import (
+from vae_explorer.trainer.data.dataset import Dataset
+from vae_explorer.trainer.data.pixels import (
     check_label_names,
     check_splits,
     split_held_out,
     to_labels,
     to_unit_images,
 )
-from trainer.errors import DatasetError
+from vae_explorer.trainer.errors import DatasetError
 
 HELD_OUT_FRACTION = 0.2
 

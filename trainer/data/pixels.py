@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainer.errors import DatasetError
+from vae_explorer.trainer.errors import DatasetError
 
 MIN_TRAIN_IMAGES = 2
 
