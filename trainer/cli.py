@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.layouts import LAYOUT_NAMES
 
 COMMANDS = ("train", "export", "eval", "info")
 EXIT_USAGE = 2
@@ -72,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write images (PNG) or a .keras file from a model")
     export.add_argument("model", metavar="MODEL.h5")
     export.add_argument("--what", required=True, choices=(
-        "grid", "samples", "interpolate", "traverse", "reconstructions", "keras", "keras-decoder"))
+        "grid", "samples", "interpolate", "traverse", "reconstructions", "layout", "keras", "keras-decoder"))
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--n", type=int, default=15, help="grid: n×n tiles (default 15)")
     export.add_argument("--radius", type=float, default=4.0, help="grid: span [-r, r] (default 4)")
@@ -87,10 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--span", type=float, default=3.0, help="traverse: ±span (default 3)")
     export.add_argument("--data", default=None, help="reconstructions: dataset (default: the model's)")
     export.add_argument("--scale", type=int, default=2, help="enlarge pixels by this factor")
+    export.add_argument("--layout", choices=LAYOUT_NAMES, default=None,
+                        help="layout: the map's layout (default: what the app shows first: the latent "
+                             "plane for latent dim ≤ 2, else tsne); writes index,x,y,label CSV")
 
     ev = sub.add_parser("eval", help="held-out negative ELBO as one JSON line")
     ev.add_argument("model", metavar="MODEL.h5")
     ev.add_argument("--data", default=None)
+    ev.add_argument("--map", action="store_true",
+                    help="add a 'map' object: per layout, legibility (5-NN label accuracy in the plane), "
+                         "inverse_mae and seconds; and latent_knn, the same k-NN in the latent space")
 
     info = sub.add_parser("info", help="what a model file holds")
     info.add_argument("model", metavar="MODEL.h5")
@@ -225,6 +232,8 @@ def cmd_export(args) -> int:
         export_keras(args.out, loaded.model, "vae" if args.what == "keras" else "decoder")
         print(f"wrote {args.out}", file=sys.stderr)
         return 0
+    if args.what == "layout":
+        return _export_layout(args)
     from vae_explorer.trainer.imagegrid import upscale, write_png
 
     _check_writable(args.out)
@@ -273,6 +282,31 @@ def _point(values, dim: int, option: str, fallback):
     return np.asarray(values, np.float32)
 
 
+def _export_layout(args) -> int:
+    """The held-out images' map coordinates as CSV: what the app shows, checkable by anyone."""
+    from vae_explorer.trainer.exports import write_layout_csv
+    from vae_explorer.trainer.layouts import default_layout_name, make_layout
+    from vae_explorer.trainer.modelfile import load_model
+
+    _check_writable(args.out)
+    if not args.out.lower().endswith(".csv"):
+        raise UserError("a layout export is a CSV file: name it .csv", args.out)
+    loaded = load_model(args.model)
+    if loaded.latent is None:
+        raise UserError("holds no encoded held-out images to lay out (train or save it with this version)",
+                        args.model)
+    means = loaded.latent.means
+    name = args.layout or default_layout_name(means.shape[1])
+    try:
+        layout = make_layout(name, means, seed=args.seed, n_jobs=2)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    plane = layout.to_plane(means) if layout.exact else layout.plane
+    write_layout_csv(args.out, plane, loaded.latent.labels, loaded.dataset.get("label_names"), name)
+    print(f"wrote {args.out} ({len(plane)} points, layout {name})", file=sys.stderr)
+    return 0
+
+
 def cmd_eval(args) -> int:
     from vae_explorer.trainer.modelfile import load_model
     from vae_explorer.trainer.training import HeldOutEvaluator
@@ -280,10 +314,21 @@ def cmd_eval(args) -> int:
     loaded = load_model(args.model)
     dataset = _model_dataset(args, loaded)
     terms = HeldOutEvaluator(loaded.model)(dataset.x_test)
-    print(json.dumps({"model": args.model, "data": dataset.name, "n": int(len(dataset.x_test)),
-                      "neg_elbo": terms["neg_elbo"], "reconstruction": terms["reconstruction_loss"],
-                      "kl": terms["kl_loss"], "loss": terms["loss"]}))
+    result = {"model": args.model, "data": dataset.name, "n": int(len(dataset.x_test)),
+              "neg_elbo": terms["neg_elbo"], "reconstruction": terms["reconstruction_loss"],
+              "kl": terms["kl_loss"], "loss": terms["loss"]}
+    if args.map:
+        result["map"] = _map_figures(loaded.model, dataset)
+    print(json.dumps(result))
     return 0
+
+
+def _map_figures(model, dataset) -> dict:
+    from vae_explorer.trainer.latent import LatentSpace
+    from vae_explorer.trainer.map_figures import map_figures
+
+    space = LatentSpace(model)
+    return map_figures(space.encode(dataset.x_test)[0], dataset.y_test, space.decode)
 
 
 def cmd_info(args) -> int:

@@ -48,31 +48,41 @@ def reconstruction_sheet(space: LatentSpace, x: np.ndarray, count: int = 16, col
 
 def write_latent_csv(path, codes, label_names=None) -> None:
     """Latent codes with labels as CSV (one row per held-out image), written atomically."""
+    means = np.asarray(codes.means)
+    dims = means.shape[1]
+    header = ["index"] + [f"z{i}" for i in range(dims)]
+    columns = [means]
+    if codes.log_vars is not None:
+        header += [f"log_var{i}" for i in range(dims)]
+        columns.append(np.asarray(codes.log_vars))
+    _write_rows_csv(path, header, np.concatenate(columns, axis=1), codes.labels, label_names)
+
+
+def write_layout_csv(path, plane, labels=None, label_names=None, layout: str = "") -> None:
+    """The map's coordinates of the held-out images (index, x, y, label, label_name, layout), so
+    that anyone can check the legibility figure with their own code."""
+    plane = np.asarray(plane)
+    _write_rows_csv(path, ["index", "x", "y"], plane, labels, label_names, extra=("layout", layout))
+
+
+def _write_rows_csv(path, header, values, labels, label_names, extra=None) -> None:
+    """One row per image: index, the values, then label and label name when there are labels."""
     import csv
     import io
     import os
 
     from vae_explorer.trainer.atomic import atomic_path
 
-    means = np.asarray(codes.means)
-    dims = means.shape[1]
-    header = ["index"] + [f"z{i}" for i in range(dims)]
-    if codes.log_vars is not None:
-        header += [f"log_var{i}" for i in range(dims)]
-    if codes.labels is not None:
-        header += ["label", "label_name"]
+    header = list(header) + (["label", "label_name"] if labels is not None else []) + ([extra[0]] if extra else [])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    for i in range(len(means)):
-        row = [i] + [f"{v:.6g}" for v in means[i]]
-        if codes.log_vars is not None:
-            row += [f"{v:.6g}" for v in codes.log_vars[i]]
-        if codes.labels is not None:
-            label = int(codes.labels[i])
-            name = label_names[label] if label_names and label < len(label_names) else str(label)
-            row += [label, name]
-        writer.writerow(row)
+    for i, row_values in enumerate(values):
+        row = [i] + [f"{v:.6g}" for v in row_values]
+        if labels is not None:
+            label = int(labels[i])
+            row += [label, label_names[label] if label_names and label < len(label_names) else str(label)]
+        writer.writerow(row + ([extra[1]] if extra else []))
     with atomic_path(os.fspath(path), ".csv") as tmp:
         with open(tmp, "w", newline="", encoding="utf-8") as f:
             f.write(buffer.getvalue())

@@ -136,8 +136,11 @@ class Projection:
 
     For latent dim 2 it is the identity. Otherwise the plane is spanned by two chosen
     dimensions or the first two principal components of the encoded means; going back from
-    the plane holds every other coordinate at the mean.
+    the plane holds every other coordinate at the mean. Exact both ways, unlike a t-SNE layout
+    (``trainer.layouts``), whose interface it shares: ``name``, ``exact``, ``to_plane``, ``from_plane``.
     """
+
+    exact = True
 
     def __init__(self, means: np.ndarray, dims: tuple[int, int] | None = None):
         means = np.asarray(means, np.float64)
@@ -156,6 +159,7 @@ class Projection:
             _, _, vt = np.linalg.svd(centred, full_matrices=False) if len(means) > 1 else (None, None, np.eye(self.latent_dim))
             self.basis = vt[:2]
         self.kind = "identity" if self.latent_dim == 2 and dims is None else ("dims" if dims else "pca")
+        self.name = "pca" if self.kind == "pca" and self.latent_dim > 1 else "latent"
 
     def to_plane(self, z: np.ndarray) -> np.ndarray:
         """N×latent → N×2."""

@@ -1,0 +1,82 @@
+"""``eval --map`` and ``export --what layout``: the legibility figure, checkable from the CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from tests.test_cli import run
+from vae_explorer.trainer.legibility import knn_accuracy
+
+
+@pytest.fixture(scope="module")
+def wide_model(tmp_path_factory, small_npz):
+    """A `dense` model with latent 6 (so the map is a t-SNE layout), trained for one epoch."""
+    path = tmp_path_factory.mktemp("map") / "wide.h5"
+    code, _, err = run(["train", "--data", small_npz, "--preset", "dense", "--latent-dim", 6, "--epochs", 1,
+                        "--batch-size", 32, "--out", path])
+    assert code == 0, err
+    return path
+
+
+def test_eval_map_reports_each_layout_of_a_wide_model(wide_model):
+    code, out, err = run(["eval", wide_model, "--map"])
+    assert code == 0, err
+    figures = json.loads(out)["map"]
+    assert set(figures) == {"pca", "tsne", "latent_knn"}
+    assert figures["pca"]["inverse_mae"] == 0.0 and figures["pca"]["exact"] is True
+    tsne = figures["tsne"]
+    assert tsne["exact"] is False and 0 < tsne["seconds"] < 60
+    assert 0 < tsne["inverse_mae"] < tsne["random_pair_mae"]  # the inverse beats a random guess
+    for entry in (figures["pca"], tsne):
+        assert 0.1 <= entry["legibility"] <= 1.0  # ten classes: chance is ~0.1
+    assert 0.1 <= figures["latent_knn"] <= 1.0
+
+
+def test_eval_map_of_a_2d_model_shows_the_latent_plane(cli_model_2d):
+    code, out, err = run(["eval", cli_model_2d, "--map"])
+    assert code == 0, err
+    figures = json.loads(out)["map"]
+    assert set(figures) == {"latent", "pca", "latent_knn"}
+    assert figures["latent"]["legibility"] == pytest.approx(figures["latent_knn"])  # the plane is the space
+
+
+@pytest.fixture(scope="module")
+def cli_model_2d(tmp_path_factory, small_npz):
+    path = tmp_path_factory.mktemp("map2d") / "m.h5"
+    code, _, err = run(["train", "--data", small_npz, "--preset", "tutorial", "--epochs", 1, "--batch-size", 32,
+                        "--out", path])
+    assert code == 0, err
+    return path
+
+
+def read_layout(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    plane = np.array([[float(r["x"]), float(r["y"])] for r in rows])
+    return rows, plane, np.array([int(r["label"]) for r in rows])
+
+
+def test_export_layout_csv_reproduces_the_legibility_figure(wide_model, tmp_path):
+    out = tmp_path / "layout.csv"
+    code, _, err = run(["export", wide_model, "--what", "layout", "--out", out])
+    assert code == 0, err
+    rows, plane, labels = read_layout(out)
+    assert len(rows) == 64 and {"index", "x", "y", "label", "label_name", "layout"} <= set(rows[0])
+    assert rows[0]["layout"] == "tsne"  # the default for latent dim > 2
+    _, again = run(["eval", wide_model, "--map"])[:2]
+    # the same seed gives the same layout, so the CSV's own k-NN is the reported figure
+    assert knn_accuracy(plane, labels) == pytest.approx(json.loads(again)["map"]["tsne"]["legibility"])
+
+
+def test_export_layout_pca_and_refusals(wide_model, cli_model_2d, tmp_path):
+    code, _, err = run(["export", wide_model, "--what", "layout", "--layout", "pca", "--out", tmp_path / "p.csv"])
+    assert code == 0, err
+    assert read_layout(tmp_path / "p.csv")[0][0]["layout"] == "pca"
+    code, _, err = run(["export", wide_model, "--what", "layout", "--layout", "latent", "--out", tmp_path / "l.csv"])
+    assert code == 2 and "latent plane needs latent dim ≤ 2" in err and "Traceback" not in err
+    code, _, err = run(["export", cli_model_2d, "--what", "layout", "--out", tmp_path / "x.png"])
+    assert code == 2 and "CSV" in err

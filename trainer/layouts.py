@@ -1,0 +1,107 @@
+"""The 2-D layouts a latent map can show, behind one interface.
+
+Every layout maps latent codes to the plane (``to_plane``) and the plane back to codes
+(``from_plane``), and says whether that inverse is ``exact``:
+
+- ``latent``: the latent plane itself (latent dim 2) or two chosen dimensions; exact.
+- ``pca``: the first two principal components, the other coordinates at the mean; exact.
+- ``tsne``: a neighbour-preserving t-SNE layout of the encoded means (openTSNE), for any latent
+  size; approximate: the plane decodes through ``trainer.inverse_map`` and new codes are placed
+  with openTSNE's own ``transform``. Chosen by measurement over UMAP (README, "The map").
+
+A t-SNE layout computed after each epoch starts from the previous one and is rotated onto it
+(orthogonal Procrustes), so the points drift while the model trains instead of jumping.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vae_explorer.trainer.inverse_map import InverseMap
+from vae_explorer.trainer.latent import Projection
+
+PERPLEXITY = 15  # best legibility on the embedded MNIST among 10, 15, 20, 30, 50 (README)
+WARM_ITERATIONS = 250  # from the previous epoch's layout: no early exaggeration, half the work
+COLD_ITERATIONS = 500
+BARNES_HUT_BELOW = 5000  # openTSNE: Barnes-Hut is faster for small sets, FFT for large ones
+LAYOUT_NAMES = ("latent", "pca", "tsne")
+
+
+def linear_layout(means: np.ndarray, name: str, dims: tuple[int, int] | None = None) -> Projection:
+    """``latent`` (dim ≤ 2, or ``dims``) or ``pca``: an exact linear slice (``Projection``)."""
+    means = np.asarray(means, np.float32)
+    if name == "latent" and dims is None and means.shape[1] > 2:
+        raise ValueError("the latent plane needs latent dim ≤ 2 or two chosen dimensions")
+    return Projection(means, dims if name == "latent" else None)
+
+
+def default_layout_name(latent_dim: int) -> str:
+    """What the map shows first: the latent plane itself when it is one, else t-SNE."""
+    return "latent" if latent_dim <= 2 else "tsne"
+
+
+class TSNELayout:
+    """A t-SNE layout of ``means``, warm-started from ``previous`` (same points) when given."""
+
+    name = kind = "tsne"
+    exact = False
+
+    def __init__(self, means: np.ndarray, previous: "TSNELayout | None" = None, seed: int = 0,
+                 n_jobs: int = 1):
+        means = np.asarray(means, np.float64)
+        self.latent_dim = means.shape[1]
+        self.n_jobs = n_jobs
+        warm = previous is not None and previous.plane.shape[0] == len(means)
+        self.embedding = self._fit(means, previous.plane if warm else None, seed)
+        plane = np.asarray(self.embedding, np.float64)
+        self._rotation, self._shift = _procrustes(plane, previous.plane) if warm else (np.eye(2), np.zeros(2))
+        self.plane = self._aligned(plane)
+        self.warm_started = warm
+        self.inverse = InverseMap(self.plane, means)
+
+    def _fit(self, means: np.ndarray, start: np.ndarray | None, seed: int):
+        from openTSNE import TSNE
+
+        settings = dict(perplexity=min(PERPLEXITY, max(2, (len(means) - 1) // 3)), n_jobs=self.n_jobs,
+                        random_state=seed, verbose=False,
+                        negative_gradient_method="bh" if len(means) < BARNES_HUT_BELOW else "fft")
+        if start is None:
+            return TSNE(n_iter=COLD_ITERATIONS, **settings).fit(means)
+        return TSNE(initialization=start, early_exaggeration_iter=0, n_iter=WARM_ITERATIONS,
+                    **settings).fit(means)
+
+    def _aligned(self, plane: np.ndarray) -> np.ndarray:
+        return plane @ self._rotation + self._shift
+
+    def to_plane(self, z: np.ndarray) -> np.ndarray:
+        """Place new codes among the fitted ones (openTSNE ``transform``; ~0.1 s for a path)."""
+        z = np.asarray(z, np.float64).reshape(-1, self.latent_dim)
+        placed = self.embedding.transform(z, n_iter=100) if len(z) else np.zeros((0, 2))
+        return self._aligned(np.asarray(placed, np.float64)).astype(np.float32)
+
+    def from_plane(self, p: np.ndarray) -> np.ndarray:
+        """Plane → latent through the inverse map (approximate between the data points)."""
+        return self.inverse(p)
+
+
+def _procrustes(plane: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rotation (or reflection) and shift that bring ``plane`` closest to ``target`` (least squares)."""
+    a, b = plane - plane.mean(axis=0), target - target.mean(axis=0)
+    u, _, vt = np.linalg.svd(a.T @ b)
+    rotation = u @ vt
+    return rotation, target.mean(axis=0) - plane.mean(axis=0) @ rotation
+
+
+def make_layout(name: str, means: np.ndarray, previous=None, dims=None, seed: int = 0, n_jobs: int = 1):
+    """The layout called ``name`` for ``means`` (``previous`` warm-starts a t-SNE layout)."""
+    if name == "tsne":
+        return TSNELayout(means, previous if isinstance(previous, TSNELayout) else None, seed, n_jobs)
+    if name in ("latent", "pca"):
+        return linear_layout(means, name, dims)
+    raise ValueError(f"unknown layout '{name}' (choose from {', '.join(LAYOUT_NAMES)})")
+
+
+def median_drift(before: np.ndarray, after: np.ndarray) -> float:
+    """Median displacement of the same points between two layouts, as a fraction of the map's extent."""
+    extent = float(np.max(np.ptp(np.vstack([before, after]), axis=0)))
+    return float(np.median(np.linalg.norm(after - before, axis=1)) / max(extent, 1e-12))
