@@ -132,9 +132,6 @@ class LatentMap(pg.PlotWidget):
         (x0, x1), (y0, y1) = self.getViewBox().viewRange()
         return (x0, x1), (y0, y1)
 
-    def point_count(self) -> int:
-        return len(self._plane)
-
     # -- mouse ----------------------------------------------------------------------------
     def _view_pos(self, scene_pos) -> QPointF | None:
         vb = self.getViewBox()

@@ -1,6 +1,6 @@
 """The exploring side panel: a decoded point, interpolation, traversal and the manifold grid.
 
-A view only: it shows images and emits what the user asked for; ``ExploreController`` does
+A view only: it shows images and emits what the user asked for; ``MapController`` does
 the decoding.
 """
 
@@ -28,8 +28,24 @@ class ExplorePanel(QTabWidget):
         super().__init__(parent)
         self.addTab(self._point_tab(), "Point")
         self.addTab(self._interpolate_tab(), "Interpolate")
-        self.addTab(self._traverse_tab(), "Traverse")
+        self.traverse_tab = self._traverse_tab()
+        self.addTab(self.traverse_tab, "Traverse")
         self.addTab(self._grid_tab(), "Grid")
+
+    def clear_images(self) -> None:
+        for pane in (self.decoded, self.original, self.reconstruction, self.strip, self.frame,
+                     self.traversal, self.grid):
+            pane.set_image(None)
+        self.point_label.setText("—")
+        self.ends_label.setText("Click the map, then set A; click again, then set B.")
+
+    def show_original(self, original, reconstruction) -> None:
+        """A held-out image beside its reconstruction (``None``: not a data point)."""
+        self.original.set_image(original)
+        self.reconstruction.set_image(reconstruction)
+
+    def traversal_in_view(self) -> bool:
+        return self.currentWidget() is self.traverse_tab
 
     # -- tabs -----------------------------------------------------------------------------
     def _point_tab(self) -> QWidget:
