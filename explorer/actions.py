@@ -24,12 +24,13 @@ class Facts:
     tf_ready: bool = False
     has_dataset: bool = False
     has_model: bool = False
-    training: bool = False  # preparing or running (also paused)
+    training: bool = False  # preparing or running (also paused): the model may change
+    running: bool = False  # a training thread exists: it can be paused or stopped
 
     @classmethod
     def of(cls, session, training) -> "Facts":
         return cls(tf_ready=session.tf_ready, has_dataset=session.dataset is not None,
-                   has_model=session.has_model, training=training.busy)
+                   has_model=session.has_model, training=training.busy, running=training.running)
 
 
 def _ready(f: Facts) -> bool:
@@ -44,8 +45,8 @@ def _can_open(f: Facts) -> bool:
     return f.tf_ready and not f.training
 
 
-def _training(f: Facts) -> bool:
-    return f.training
+def _running(f: Facts) -> bool:
+    return f.running
 
 
 def _always(f: Facts) -> bool:
@@ -75,8 +76,8 @@ ACTIONS: dict[str, Spec] = {
     "quit": Spec("&Quit", Key.Quit),
     "start": Spec("&Start", "Ctrl+R", _ready),
     "continue": Spec("&Continue training", "Ctrl+Shift+R", lambda f: _ready(f) and f.has_model),
-    "pause": Spec("&Pause / resume", "Ctrl+P", _training),
-    "stop": Spec("S&top", "Ctrl+.", _training),
+    "pause": Spec("&Pause / resume", "Ctrl+P", _running),
+    "stop": Spec("S&top", "Ctrl+.", _running),
     "log": Spec("&Log-scale loss", "Ctrl+L", checkable=True),
     "fit": Spec("&Fit plots to data", "Ctrl+0"),
     "about": Spec("&About"),

@@ -32,17 +32,10 @@ class Exporter(QObject):
     def image(self, what: str):
         """The image to export (H×W×C in [0, 1]), or None when there is nothing yet."""
         from vae_explorer.trainer import exports
-        from vae_explorer.trainer.imagegrid import tile
 
-        if what == "grid":
-            return self.map.grid_image()
         if what == "samples":
             return exports.samples(self.session.space, SAMPLE_COUNT, seed=self.sample_seed())
-        frames = self.map.state.frames if what == "interpolation" else self.map.traversal_frames()
-        if frames is None:
-            return None
-        cols = len(frames) if what == "interpolation" else self.map.panel.traverse_steps.value()
-        return tile(frames, cols=cols)
+        return self.map.export_image(what)
 
     def export_png(self, what: str, path: str | None = None, scale: int | None = None) -> bool:
         """Write the manifold grid, samples, interpolation strip or traversal as a PNG."""

@@ -1,20 +1,18 @@
 """The window's background jobs: run a function off the GUI thread, know when none is left.
 
-Closing waits for them (a TensorFlow import cannot be interrupted), so the count is state:
-``busy_changed`` lets whoever cares follow it instead of polling.
+Closing waits for them: a TensorFlow import or a dataset load cannot be interrupted, and no
+thread is ever terminated.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Slot
 
 from vae_explorer.explorer.workers import Job
 
 
 class BackgroundJobs(QObject):
     """Keeps each running ``Job`` alive until its thread has ended."""
-
-    busy_changed = Signal(bool)
 
     def __init__(self, on_error, parent: QObject):
         super().__init__(parent)
@@ -30,13 +28,9 @@ class BackgroundJobs(QObject):
         job = Job(fn, on_done, on_error or self._on_error, self)
         self._jobs.append(job)
         job.done.connect(self._job_done)
-        if len(self._jobs) == 1:
-            self.busy_changed.emit(True)
 
     @Slot(object)
     def _job_done(self, job) -> None:
         if job in self._jobs:
             self._jobs.remove(job)
         job.deleteLater()
-        if not self._jobs:
-            self.busy_changed.emit(False)

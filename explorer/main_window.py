@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         self.session.tf_ready = True
 
     def _fit_views(self) -> None:
-        self.map.map.getViewBox().enableAutoRange()
+        self.map.fit_view()
         self.training.loss_plot.fit()
 
     def busy(self) -> bool:

@@ -194,6 +194,18 @@ class MapController(QObject):
         if frames is not None:
             self.panel.traversal.set_image(tile(frames, cols=self.panel.traverse_steps.value(), pad=1))
 
+    def export_image(self, what: str) -> np.ndarray | None:
+        """``"grid"``, ``"interpolation"`` or ``"traversal"`` as exported (pad 2), from what is decoded."""
+        if what == "grid":
+            return self.grid_image()
+        frames = self.state.frames if what == "interpolation" else self.traversal_frames()
+        if frames is None:
+            return None
+        return tile(frames, cols=len(frames) if what == "interpolation" else self.panel.traverse_steps.value())
+
+    def fit_view(self) -> None:
+        self.map.getViewBox().enableAutoRange()
+
     def grid_image(self) -> np.ndarray | None:
         """The N×N grid over the visible region: the one shown if it still fits, else decoded."""
         key = (self.panel.grid_n.value(), self.map.visible_region())

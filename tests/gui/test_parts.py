@@ -73,13 +73,15 @@ def test_action_rules():
         return {name for name, spec in ACTIONS.items() if spec.enabled(facts)}
 
     idle = Facts(tf_ready=True, has_dataset=True, has_model=True, training=False)
-    training = Facts(tf_ready=True, has_dataset=True, has_model=True, training=True)
+    training = Facts(tf_ready=True, has_dataset=True, has_model=True, training=True, running=True)
+    preparing = Facts(tf_ready=True, has_dataset=True, has_model=True, training=True)
     loading = Facts()
     assert {"start", "continue", "save", "open", "export_grid"} <= enabled(idle)
     assert not {"pause", "stop"} & enabled(idle)
     assert {"pause", "stop", "log", "quit"} <= enabled(training)
     assert not {"start", "continue", "save", "save_as", "open", "open_data", "export_csv"} & enabled(training)
     assert not {"start", "open", "save"} & enabled(loading)
+    assert not {"start", "pause", "stop", "save"} & enabled(preparing)
 
 
 def test_recent_files_newest_first_and_bounded(qapp, tmp_path):

@@ -207,3 +207,23 @@ def test_a_worker_error_is_one_dialog_line(window, qtbot, dialogs, monkeypatch):
     window.datasets.load("anything")
     qtbot.waitUntil(lambda: bool(dialogs.warnings), timeout=10_000)
     assert dialogs.warnings == [("Cannot open dataset", "unexpected error: RuntimeError: boom")]
+
+
+def test_chosen_dimensions_axis_shows_z_d_itself(window, tmp_path, mnist_small, train_and_save):
+    import numpy as np
+
+    from vae_explorer.trainer.config import TrainConfig
+
+    path = tmp_path / "latent3.h5"
+    train_and_save(TrainConfig(preset="dense", latent_dim=3, epochs=1, batch_size=64, seed=1), mnist_small, path)
+    assert window.files.open_model(str(path))
+    axes, plot = window.map.axes, window.map.map
+    assert axes.isEnabled() and plot.getAxis("bottom").labelText == "PCA 1"
+    axes.pca.setChecked(False)
+    axes.x_dim.setValue(2)
+    axes.y_dim.setValue(0)
+    assert window.map.state.layout == "dims" and window.map.state.dims == (2, 0)
+    assert (plot.getAxis("bottom").labelText, plot.getAxis("left").labelText) == ("z[2]", "z[0]")
+    means = window.session.codes.means
+    np.testing.assert_allclose(plot.scatter.data["x"], means[:, 2], atol=1e-5)
+    np.testing.assert_allclose(plot.scatter.data["y"], means[:, 0], atol=1e-5)
