@@ -68,9 +68,7 @@ class ExplorePanel(QTabWidget):
         layout.setRowStretch(4, 2)
         return tab
 
-    def _interpolate_tab(self) -> QWidget:
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
+    def _endpoint_buttons(self) -> QHBoxLayout:
         ends = QHBoxLayout()
         self.set_a = QPushButton("Set &A = current")
         self.set_b = QPushButton("Set &B = current")
@@ -80,7 +78,12 @@ class ExplorePanel(QTabWidget):
         self.set_b.clicked.connect(lambda: self.set_endpoint.emit("B"))
         ends.addWidget(self.set_a)
         ends.addWidget(self.set_b)
-        layout.addLayout(ends)
+        return ends
+
+    def _interpolate_tab(self) -> QWidget:
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addLayout(self._endpoint_buttons())
         self.ends_label = QLabel("Click the map, then set A; click again, then set B.")
         self.ends_label.setWordWrap(True)
         layout.addWidget(self.ends_label)
