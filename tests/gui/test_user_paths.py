@@ -227,3 +227,16 @@ def test_chosen_dimensions_axis_shows_z_d_itself(window, tmp_path, mnist_small, 
     means = window.session.codes.means
     np.testing.assert_allclose(plot.scatter.data["x"], means[:, 2], atol=1e-5)
     np.testing.assert_allclose(plot.scatter.data["y"], means[:, 0], atol=1e-5)
+
+
+def test_ctrl_shift_r_continues_the_model_it_trained(window, qtbot):
+    one_epoch(window)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_R, CTRL)
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
+    model = window.session.model
+    assert len(window.session.history) == 1 and window.actions["continue"].isEnabled()
+    qtbot.keyClick(window, Qt.Key.Key_R, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert window.training.runner.running
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
+    assert window.session.model is model and [h["epoch"] for h in window.session.history] == [1, 2]
