@@ -23,9 +23,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> NoReturn:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+def _application():
+    """The QApplication, pyqtgraph configured, with the app's name and icon."""
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    from importlib import resources
+
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -35,11 +37,27 @@ def main(argv: list[str] | None = None) -> NoReturn:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("vae-explorer")
     app.setOrganizationName("vae-explorer")
-    from importlib import resources
-
     icon = resources.files("vae_explorer").joinpath("icon.svg")
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def _startup_probe(window) -> None:
+    """For benchmarks/: say when the window is on screen, then close."""
+    from PySide6.QtCore import QTimer
+
+    def shown():
+        print(f"window shown {time.perf_counter() - _START:.3f}", flush=True)
+        window.session.dirty = False
+        window.close()  # finishes once the TensorFlow import has ended: no thread is cut off
+
+    QTimer.singleShot(0, shown)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = _application()
     from vae_explorer.explorer.main_window import MainWindow
 
     window = MainWindow()
@@ -47,19 +65,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
     window.closed.connect(app.quit)  # also when closing waited, hidden, for a background job
     window.show()
     if os.environ.get("VAE_EXPLORER_STARTUP_PROBE"):
-        # For benchmarks/: say when the window is on screen, then close.
-        from PySide6.QtCore import QTimer
-
-        def shown():
-            print(f"window shown {time.perf_counter() - _START:.3f}", flush=True)
-            window.session.dirty = False
-            window.close()  # finishes once the TensorFlow import has ended: no thread is cut off
-
-        QTimer.singleShot(0, shown)
+        _startup_probe(window)
     if args.data:
-        window.load_dataset(args.data)
+        window.datasets.load(args.data)
     if args.model:
-        window.open_model(args.model)
+        window.files.open_model(args.model)
     code = app.exec()
     # The window closes only when nothing is left in flight: training stopped, saves (synchronous,
     # atomic, fsynced) done, background jobs ended, settings synced. What remains is tearing down

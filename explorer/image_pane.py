@@ -15,20 +15,13 @@ class ImagePane(pg.GraphicsLayoutWidget):
         self.view = self.addViewBox(lockAspect=True, enableMouse=False, invertY=True)
         self.item = pg.ImageItem(axisOrder="row-major")
         self.view.addItem(self.item)
-        self._image: np.ndarray | None = None
 
     def set_image(self, image: np.ndarray | None) -> None:
         if image is None:
             self.item.clear()
-            self._image = None
             return
         image = np.asarray(image, np.float32)
         if image.ndim == 3 and image.shape[2] == 1:
             image = image[..., 0]
-        self._image = image
         self.item.setImage(image, levels=(0.0, 1.0), autoLevels=False)
         self.view.autoRange(padding=0)
-
-    def image(self) -> np.ndarray | None:
-        """The image last shown (H×W or H×W×3), for tests and export."""
-        return self._image

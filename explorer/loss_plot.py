@@ -107,11 +107,6 @@ class LossPlot(pg.PlotWidget):
             self.add_epoch(row)
         self._redraw()
 
-    def points(self) -> dict:
-        """What is plotted, for tests: batch x, epoch x, and per-term epoch values."""
-        return {"batch_x": list(self._bx), "epoch_x": list(self._ex),
-                "epoch": {k: list(v) for k, v in self._ey.items()}}
-
     def _redraw(self) -> None:
         if not self._dirty:
             return

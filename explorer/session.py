@@ -1,30 +1,54 @@
 """What the app is working on: one model, its config and history, a dataset, the encoded map.
 
-A plain object (no Qt): the widgets read it and the main window changes it. It holds the
-trainer's objects, so everything here is the core's own data, never a copy in Qt types.
+The one source of truth for those, with change notification (``explorer.evented``): every
+change ends in one ``changed`` signal naming the fields that changed. The title, the actions'
+enabled state, the training part and the map controller subscribe to it; nobody has to
+remember to refresh them. The values are the core's own objects (``trainer``), never copies
+in Qt types.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
+from vae_explorer.explorer.evented import EventedModel, Field
 
-@dataclass
-class Session:
-    """The current model (or none yet) and what belongs to it."""
 
-    model: object | None = None  # trainer.model.VAE
-    config: object | None = None  # trainer.config.TrainConfig
-    history: list[dict] = field(default_factory=list)
-    dataset: object | None = None  # trainer.data.Dataset the map and training use
-    dataset_info: dict = field(default_factory=dict)  # the model file's description of its data
-    codes: object | None = None  # trainer.latent.LatentCodes of the held-out set
-    space: object | None = None  # trainer.latent.LatentSpace around ``model``
-    compiled: object | None = None  # trainer.training.CompiledVAE of the last training, for reuse
-    path: str | None = None  # the model file it was loaded from / saved to
-    dirty: bool = False  # trained since the last save
+class Session(EventedModel):
+    """The current model (or none yet) and what belongs to it.
+
+    ``changed`` also names ``"model"`` when a model is *replaced* (``replace_model``) by one
+    that happens to be the same object: a fresh Start recycles the last model's graphs.
+    """
+
+    FIELDS = {
+        "model": None,  # trainer.model.VAE
+        "config": None,  # trainer.config.TrainConfig
+        "history": [],  # per-epoch dicts; always assigned a new list, never appended to
+        "dataset": None,  # trainer.data.Dataset the map and training use
+        "dataset_info": {},  # the model file's description of its data
+        "codes": None,  # trainer.latent.LatentCodes of the held-out set
+        "space": None,  # trainer.latent.LatentSpace around ``model``
+        "compiled": None,  # trainer.training.CompiledVAE of the last training, for reuse
+        "path": None,  # the model file it was loaded from / saved to
+        "dirty": False,  # trained since the last save
+        "tf_ready": False,  # the TensorFlow half of the core has been imported
+    }
+    model = Field()
+    config = Field()
+    history = Field()
+    dataset = Field()
+    dataset_info = Field()
+    codes = Field()
+    space = Field()
+    compiled = Field()
+    path = Field()
+    dirty = Field()
+    tf_ready = Field()
+
+    def replace_model(self, **values) -> None:
+        """A different model from now on (loaded, or a fresh Start): subscribers start over."""
+        self.update(_also=("model",), **values)
 
     @property
     def has_model(self) -> bool:
@@ -49,3 +73,11 @@ class Session:
         if len(self.dataset.x_test) != len(self.codes.means):
             return None
         return self.dataset.x_test
+
+    def encode_held_out(self) -> bool:
+        """Encode the dataset's held-out images for the map, when they fit the model."""
+        if self.space is None or self.dataset is None or self.model is None \
+                or tuple(self.dataset.image_shape) != tuple(self.model.image_shape):
+            return False
+        self.codes = self.space.codes(self.dataset.x_test, self.dataset.y_test)
+        return True

@@ -2,25 +2,24 @@
 
 ``Job`` runs one function (TensorFlow import, dataset or model loading) off the GUI thread;
 ``TrainingWorker`` turns the trainer's plain callbacks into Qt signals. Signals carry
-plain Python floats and NumPy arrays; Qt queues them to the GUI thread. Nothing here ever
-calls ``QThread.terminate()``.
+plain Python floats and NumPy arrays; Qt queues them to the GUI thread. ``errored`` carries
+the exception object itself (type and traceback), for ``explorer.errors.ErrorSink`` to word.
+Nothing here ever calls ``QThread.terminate()``.
 """
 
 from __future__ import annotations
 
 import time
-import traceback
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from vae_explorer.trainer.errors import UserError
 
 
 class FunctionWorker(QObject):
-    """Calls ``fn()`` once on its thread; emits ``returned(result)`` or ``errored(message)``."""
+    """Calls ``fn()`` once on its thread; emits ``returned(result)`` or ``errored(exception)``."""
 
     returned = Signal(object)
-    errored = Signal(str)
+    errored = Signal(object)  # the exception, its traceback attached
     finished = Signal()
 
     def __init__(self, fn):
@@ -31,11 +30,8 @@ class FunctionWorker(QObject):
     def work(self) -> None:
         try:
             result = self._fn()
-        except UserError as exc:
-            self.errored.emit(str(exc))
-        except Exception as exc:  # a bug, not the user's fault: keep the app alive, say what
-            traceback.print_exc()
-            self.errored.emit(f"unexpected error: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # the app stays alive; the GUI thread says what happened
+            self.errored.emit(exc)
         else:
             self.returned.emit(result)
         finally:
@@ -79,20 +75,18 @@ class Job(QObject):
         self.worker = FunctionWorker(fn)
         self.worker.returned.connect(self._returned)
         self.worker.errored.connect(self._errored)
-        self.running = True
         start_worker(self.worker, self, on_thread_finished=self._thread_finished)
 
     @Slot(object)
     def _returned(self, result) -> None:
         self._on_returned(result)
 
-    @Slot(str)
-    def _errored(self, message: str) -> None:
-        self._on_errored(message)
+    @Slot(object)
+    def _errored(self, error) -> None:
+        self._on_errored(error)
 
     @Slot()
     def _thread_finished(self) -> None:
-        self.running = False
         self.worker = None
         self.done.emit(self)
 
@@ -103,7 +97,7 @@ class TrainingWorker(QObject):
     batches_done = Signal(object)  # list of trainer.reports.BatchReport, at most every 50 ms
     epoch_done = Signal(object)  # trainer.reports.EpochReport
     returned = Signal(object)  # trainer.training.TrainResult
-    errored = Signal(str)
+    errored = Signal(object)  # the exception
     finished = Signal()
 
     def __init__(self, trainer):
@@ -117,11 +111,8 @@ class TrainingWorker(QObject):
             result = self.trainer.run()
             self.trainer.listener.flush()  # the last batches of a stopped run
             self.returned.emit(result)
-        except UserError as exc:
-            self.errored.emit(str(exc))
         except Exception as exc:
-            traceback.print_exc()
-            self.errored.emit(f"training failed: {type(exc).__name__}: {exc}")
+            self.errored.emit(exc)
         finally:
             self.finished.emit()
 

@@ -44,14 +44,19 @@ class Dialogs:
 
     def __init__(self):
         self.warnings: list[tuple[str, str]] = []
+        self.questions: list[tuple[str, str]] = []  # (title, text) of each question asked
         self.answer = QMessageBox.StandardButton.Discard
+
+    def question(self, parent, title, text, *args, **kwargs):
+        self.questions.append((title, text))
+        return self.answer
 
 
 @pytest.fixture
 def dialogs(monkeypatch):
     d = Dialogs()
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: d.warnings.append((title, text))))
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: d.answer))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(d.question))
     return d
 
 
@@ -64,12 +69,12 @@ def window(qtbot, tmp_path, dialogs, mnist_small):
     w = MainWindow(settings=settings)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.tf_ready and w.session.dataset is not None and not w.busy(), timeout=60_000)
-    w._dataset_loaded(mnist_small)
+    qtbot.waitUntil(lambda: w.session.tf_ready and w.session.dataset is not None and not w.busy(), timeout=60_000)
+    w.datasets.show(mnist_small)
     yield w
-    if w.runner.running:
-        w.runner.stop()
-        w.runner.wait(5000)
+    if w.training.runner.running:
+        w.training.runner.stop()
+        w.training.runner.wait(5000)
     w.close()
     qtbot.waitUntil(lambda: not w.busy(), timeout=10_000)
 
@@ -93,11 +98,11 @@ def long_training(window, mnist) -> list:
     batch reports always lands inside the first epoch: with a few hundred images a whole
     epoch could end between two bundled reports on a busy machine.
     """
-    window._dataset_loaded(mnist.subset(4000, 64))
-    panel = window.train_panel
+    window.datasets.show(mnist.subset(4000, 64))
+    panel = window.training.panel
     panel.set_preset("tutorial")
     panel.epochs.setValue(1000)
     panel.batch_size.setValue(32)
     batches: list = []
-    window.runner.batches_done.connect(batches.extend)
+    window.training.runner.batches_done.connect(batches.extend)
     return batches

@@ -21,7 +21,7 @@ DRIVER = textwrap.dedent('''
     import time
 
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
     app = QApplication(sys.argv[:1])
     batches = []
@@ -31,13 +31,13 @@ DRIVER = textwrap.dedent('''
 
     def start():
         w = window()
-        if w is None or not (w.tf_ready and w.session.dataset is not None and not w.busy()):
+        if w is None or not (w.session.tf_ready and w.session.dataset is not None and not w.busy()):
             QTimer.singleShot(50, start)
             return
-        w.train_panel.set_preset("tutorial")
-        w.train_panel.epochs.setValue(1000)
-        w.runner.batches_done.connect(batches.extend)
-        w.train_panel.start.click()
+        w.training.panel.set_preset("tutorial")
+        w.training.panel.epochs.setValue(1000)
+        w.training.runner.batches_done.connect(batches.extend)
+        w.training.panel.start.click()
         close_after_batches()
 
     def close_after_batches():
@@ -45,9 +45,9 @@ DRIVER = textwrap.dedent('''
         if len(batches) < 5:
             QTimer.singleShot(20, close_after_batches)
             return
-        w._add_recent(sys.argv[1])  # must reach the settings file although the process ends fast
-        w.session.dirty = False  # no "save?" question
-        print(f"training {w.runner.running} closing {time.time():.6f}", flush=True)
+        w.recents.add(sys.argv[1])  # must reach the settings file although the process ends fast
+        QMessageBox.question = staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)  # "save?": no
+        print(f"training {w.training.runner.running} closing {time.time():.6f}", flush=True)
         w.close()
 
     QTimer.singleShot(0, start)

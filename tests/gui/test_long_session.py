@@ -31,7 +31,7 @@ def qt_children(window) -> tuple[int, int]:
 
 
 def test_start_stop_30_times_in_one_session(window, qtbot, long_training):
-    panel = window.train_panel
+    panel = window.training.panel
     batches = long_training
     timers0, threads0 = qt_children(window)
     rss: dict[int, float] = {0: rss_mb()}
@@ -44,10 +44,10 @@ def test_start_stop_30_times_in_one_session(window, qtbot, long_training):
         batches.clear()
         wanted = 1 + (cycle - 1) % 3
         panel.start.click()
-        assert window.runner.running, f"cycle {cycle}: training did not start"
+        assert window.training.runner.running, f"cycle {cycle}: training did not start"
         qtbot.waitUntil(lambda: len(batches) >= wanted, timeout=30_000)
-        window.stop_training()
-        qtbot.waitUntil(lambda: not window.runner.running, timeout=10_000)
+        window.training.stop()
+        qtbot.waitUntil(lambda: not window.training.runner.running, timeout=10_000)
         qtbot.waitUntil(lambda: not window.busy(), timeout=10_000)
         assert not any(t.isRunning() for t in window.findChildren(QThread)), f"cycle {cycle}"
         s = window.session

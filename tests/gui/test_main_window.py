@@ -9,6 +9,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
+from tests.gui.helpers import plotted, point_count, shown_image
+
 
 def png_size(path) -> tuple[int, int]:
     with open(path, "rb") as f:
@@ -18,21 +20,21 @@ def png_size(path) -> tuple[int, int]:
 
 
 def train(window, qtbot, epochs=2, preset="tutorial"):
-    panel = window.train_panel
+    panel = window.training.panel
     panel.set_preset(preset)
     panel.epochs.setValue(epochs)
     panel.batch_size.setValue(32)
     batches = []
-    window.runner.batches_done.connect(batches.extend)
+    window.training.runner.batches_done.connect(batches.extend)
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
-    assert window.runner.running
-    qtbot.waitUntil(lambda: not window.runner.running, timeout=120_000)
+    assert window.training.runner.running
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=120_000)
     return batches
 
 
 def click_map(window, qtbot, x, y):
     """Click the map at view coordinates (x, y) the way a user's click arrives: on the viewport."""
-    plot = window.latent_map
+    plot = window.map.map
     qtbot.wait(50)  # let the view finish auto-ranging to the data, as it would on screen
     scene_pos = plot.getViewBox().mapViewToScene(QPointF(x, y))
     widget_pos = plot.mapFromScene(scene_pos)
@@ -42,41 +44,41 @@ def click_map(window, qtbot, x, y):
 
 def test_window_opens_and_closes(window):
     assert window.isVisible()
-    assert window.train_panel.start.isEnabled()
-    assert window.act_save.isEnabled() is False
-    assert "MNIST" in window.train_panel.dataset.currentText()
+    assert window.training.panel.start.isEnabled()
+    assert window.actions["save"].isEnabled() is False
+    assert "MNIST" in window.datasets.box.dataset.currentText()
 
 
 def test_training_emits_signals_and_updates_plot_and_map(window, qtbot):
     batches = train(window, qtbot, epochs=2)
     assert len(batches) == 2 * 8
-    points = window.loss_plot.points()
+    points = plotted(window.training.loss_plot)
     assert points["epoch_x"] == [1.0, 2.0]
     assert len(points["batch_x"]) == 16
     assert points["epoch"]["loss"][1] < points["epoch"]["loss"][0]
-    assert window.latent_map.point_count() == 64
+    assert point_count(window.map.map) == 64
     assert window.session.dirty and len(window.session.history) == 2
-    assert "held-out" in window.status_elbo.text()
-    assert window.train_panel.start.isEnabled() and not window.train_panel.stop.isEnabled()
+    assert "held-out" in window.training.elbo_label.text()
+    assert window.training.panel.start.isEnabled() and not window.training.panel.stop.isEnabled()
 
 
 def test_click_on_map_decodes_that_point(window, qtbot, gui_model_file):
     path, _ = gui_model_file
-    assert window.open_model(str(path))
-    assert window.latent_map.point_count() == 64
+    assert window.files.open_model(str(path))
+    assert point_count(window.map.map) == 64
     space = window.session.space
-    (x0, x1), (y0, y1) = window.latent_map.visible_region()
+    (x0, x1), (y0, y1) = window.map.map.visible_region()
     targets = [(x0 + 0.2 * (x1 - x0), y0 + 0.3 * (y1 - y0)), (x0 + 0.8 * (x1 - x0), y0 + 0.7 * (y1 - y0))]
     shown = []
     for x, y in targets:
-        window.explorer.current = None
+        window.map.state.current = None
         click_map(window, qtbot, x, y)
-        z = window.explorer.current
+        z = window.map.state.current
         assert z is not None, "the click did not reach the map"
         tol = 0.03 * max(x1 - x0, y1 - y0)
-        if window.explorer.current_index is None:  # empty space: the point under the mouse
+        if window.map.state.current_index is None:  # empty space: the point under the mouse
             assert abs(z[0] - x) < tol and abs(z[1] - y) < tol
-        image = window.explore_panel.decoded.image()
+        image = shown_image(window.map.panel.decoded)
         np.testing.assert_allclose(image, space.decode(z)[0][..., 0], atol=1e-6)
         shown.append(image.copy())
     assert np.abs(shown[0] - shown[1]).max() > 0.05  # two places, two different digits
@@ -84,67 +86,68 @@ def test_click_on_map_decodes_that_point(window, qtbot, gui_model_file):
 
 def test_click_on_data_point_shows_original_and_reconstruction(window, qtbot, gui_model_file, mnist_small):
     path, _ = gui_model_file
-    window.open_model(str(path))
+    window.files.open_model(str(path))
     i = 5
-    x, y = window.explorer.projection.to_plane(window.session.codes.means[i])[0]
+    x, y = window.map.state.projection.to_plane(window.session.codes.means[i])[0]
     click_map(window, qtbot, float(x), float(y))
-    assert window.explorer.current_index is not None
-    j = window.explorer.current_index
-    np.testing.assert_array_equal(window.explore_panel.original.image(), mnist_small.x_test[j][..., 0])
-    assert window.explore_panel.reconstruction.image() is not None
+    assert window.map.state.current_index is not None
+    j = window.map.state.current_index
+    np.testing.assert_array_equal(shown_image(window.map.panel.original), mnist_small.x_test[j][..., 0])
+    assert shown_image(window.map.panel.reconstruction) is not None
 
 
 def test_interpolation_yields_n_frames_and_a_path(window, gui_model_file):
     path, _ = gui_model_file
-    window.open_model(str(path))
-    window.explore_panel.steps.setValue(7)
-    window.explorer.click_position(-1.0, -1.0)
-    window.explorer.set_endpoint("A")
-    window.explorer.click_position(1.5, 1.0)
-    window.explorer.set_endpoint("B")
-    frames = window.explorer.frames
+    window.files.open_model(str(path))
+    window.map.panel.steps.setValue(7)
+    window.map.click_position(-1.0, -1.0)
+    window.map.set_endpoint("A")
+    window.map.click_position(1.5, 1.0)
+    window.map.set_endpoint("B")
+    frames = window.map.state.frames
     assert frames.shape == (7, 28, 28, 1)
-    np.testing.assert_allclose(window.explorer.path[0], [-1.0, -1.0], atol=1e-6)
-    np.testing.assert_allclose(window.explorer.path[-1], [1.5, 1.0], atol=1e-6)
-    window.explore_panel.slider.setValue(6)
-    np.testing.assert_allclose(window.explore_panel.frame.image(), frames[6][..., 0])
-    window.explore_panel.method.setCurrentText("spherical")
-    assert window.explorer.frames.shape[0] == 7
-    assert window.explore_panel.traversal.image() is not None  # traversal follows the current point
+    np.testing.assert_allclose(window.map.state.path[0], [-1.0, -1.0], atol=1e-6)
+    np.testing.assert_allclose(window.map.state.path[-1], [1.5, 1.0], atol=1e-6)
+    window.map.panel.slider.setValue(6)
+    np.testing.assert_allclose(shown_image(window.map.panel.frame), frames[6][..., 0])
+    window.map.panel.method.setCurrentText("spherical")
+    assert window.map.state.frames.shape[0] == 7
+    window.map.panel.setCurrentWidget(window.map.panel.traverse_tab)  # decoded when its tab is in view
+    assert shown_image(window.map.panel.traversal) is not None  # traversal follows the current point
 
 
 def test_export_png_and_csv(window, gui_model_file, tmp_path):
     path, _ = gui_model_file
-    window.open_model(str(path))
-    window.explore_panel.grid_n.setValue(5)
+    window.files.open_model(str(path))
+    window.map.panel.grid_n.setValue(5)
     out = tmp_path / "grid.png"
-    assert window.export_png("grid", str(out), scale=2)
+    assert window.exports.export_png("grid", str(out), scale=2)
     assert png_size(out) == (5 * 28 * 2, 5 * 28 * 2)
-    assert window.export_png("samples", str(tmp_path / "s.png"), scale=1)
+    assert window.exports.export_png("samples", str(tmp_path / "s.png"), scale=1)
     csv = tmp_path / "codes.csv"
-    assert window.export_csv(str(csv))
+    assert window.exports.export_csv(str(csv))
     lines = csv.read_text().splitlines()
     assert lines[0].startswith("index,z0,z1") and len(lines) == 65
 
 
 def test_opening_a_saved_model_restores_the_map(window, gui_model_file):
     path, result = gui_model_file
-    assert window.open_model(str(path))
+    assert window.files.open_model(str(path))
     s = window.session
     assert len(s.history) == result.epochs_done
-    assert window.latent_map.point_count() == len(s.codes.means) == 64
-    assert window.loss_plot.points()["epoch_x"] == [1.0, 2.0]
-    assert window.act_save.isEnabled() and not s.dirty
+    assert point_count(window.map.map) == len(s.codes.means) == 64
+    assert plotted(window.training.loss_plot)["epoch_x"] == [1.0, 2.0]
+    assert window.actions["save"].isEnabled() and not s.dirty
 
 
 def test_save_then_reopen(window, qtbot, tmp_path):
     train(window, qtbot, epochs=1)
     out = tmp_path / "saved.h5"
-    assert window._save_to(str(out))
+    assert window.files.save_to(str(out))
     assert not window.session.dirty
     z = np.array([[0.5, -0.5]], np.float32)
     before = window.session.space.decode(z)
-    assert window.open_model(str(out))
+    assert window.files.open_model(str(out))
     np.testing.assert_array_equal(window.session.space.decode(z), before)
 
 
@@ -156,13 +159,13 @@ def test_bad_files_give_dialogs_and_the_app_goes_on(window, qtbot, tmp_path, dia
     nan = tmp_path / "nan.npz"
     np.savez(nan, x_train=np.full((10, 8, 8), np.nan))
     for bad in (junk, truncated, tmp_path / "missing.h5"):
-        assert window.open_model(str(bad)) is False
-    window.load_dataset(str(nan))
+        assert window.files.open_model(str(bad)) is False
+    window.datasets.load(str(nan))
     qtbot.waitUntil(lambda: len(dialogs.warnings) == 4, timeout=20_000)
     for (title, text), name in zip(dialogs.warnings, ["junk.h5", "truncated.h5", "missing.h5", "nan.npz"]):
         assert name in text and "Traceback" not in text
     assert "NaN" in dialogs.warnings[3][1]
-    assert window.open_model(str(gui_model_file[0]))  # still works
+    assert window.files.open_model(str(gui_model_file[0]))  # still works
     assert window.session.dataset.name != "nan"
 
 
@@ -180,15 +183,15 @@ def test_a_dataset_asked_for_later_is_not_replaced_by_a_slower_earlier_one(windo
         return fast
 
     monkeypatch.setattr(trainer_data, "load_dataset", load)
-    window.load_dataset("slow")
-    window.load_dataset("fast")
+    window.datasets.load("slow")
+    window.datasets.load("fast")
     qtbot.waitUntil(lambda: window.session.dataset is fast, timeout=10_000)
     qtbot.waitUntil(lambda: not window.busy(), timeout=10_000)  # the slow one has arrived too
     assert window.session.dataset is fast
 
 
 def test_closing_during_training_stops_within_2s(window, qtbot, long_training):
-    panel = window.train_panel
+    panel = window.training.panel
     batches = long_training
     panel.start.click()
     qtbot.waitUntil(lambda: len(batches) > 3, timeout=30_000)

@@ -35,26 +35,7 @@ class LatentMap(pg.PlotWidget):
         self.showGrid(x=True, y=True, alpha=0.15)
         self.setAspectLocked(False)
         self.legend = self.addLegend(offset=(5, 5), labelTextSize="8pt", colCount=2)
-        self.grid_image = pg.ImageItem(axisOrder="row-major")
-        self.grid_image.setZValue(-10)
-        self.grid_image.setOpacity(0.85)
-        self.grid_image.setVisible(False)
-        self.addItem(self.grid_image, ignoreBounds=True)
-        self.scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=None, hoverable=False)
-        self.addItem(self.scatter)
-        self.path = pg.PlotDataItem([], [], pen=pg.mkPen((255, 255, 255), width=2))
-        self.addItem(self.path, ignoreBounds=True)
-        self.endpoints = pg.ScatterPlotItem(size=14, symbol="s", pen=pg.mkPen("w", width=2), brush=None)
-        self.addItem(self.endpoints, ignoreBounds=True)
-        self.cursor = pg.ScatterPlotItem(size=12, symbol="+", pen=pg.mkPen((255, 255, 0), width=2))
-        self.addItem(self.cursor, ignoreBounds=True)
-        self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((255, 255, 0, 150)))
-        self.hline = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen((255, 255, 0, 150)))
-        for line in (self.vline, self.hline):
-            line.setVisible(False)
-            self.addItem(line, ignoreBounds=True)
-        self.coords = pg.TextItem(anchor=(0, 1), color=(255, 255, 0))
-        self.addItem(self.coords, ignoreBounds=True)
+        self._add_items()
         self._plane = np.zeros((0, 2), np.float32)
         self._legend_labels: tuple = ()
         self._hover_pos: tuple[float, float] | None = None
@@ -64,6 +45,26 @@ class LatentMap(pg.PlotWidget):
         self._hover_timer.timeout.connect(self._emit_hover)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_move)
+
+    def _add_items(self) -> None:
+        """The grid overlay under the scatter; the path, endpoints, cursor and crosshair over it."""
+        self.grid_image = pg.ImageItem(axisOrder="row-major")
+        self.grid_image.setZValue(-10)
+        self.grid_image.setOpacity(0.85)
+        self.grid_image.setVisible(False)
+        self.scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=None, hoverable=False)
+        self.path = pg.PlotDataItem([], [], pen=pg.mkPen((255, 255, 255), width=2))
+        self.endpoints = pg.ScatterPlotItem(size=14, symbol="s", pen=pg.mkPen("w", width=2), brush=None)
+        self.cursor = pg.ScatterPlotItem(size=12, symbol="+", pen=pg.mkPen((255, 255, 0), width=2))
+        self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((255, 255, 0, 150)))
+        self.hline = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen((255, 255, 0, 150)))
+        self.vline.setVisible(False)
+        self.hline.setVisible(False)
+        self.coords = pg.TextItem(anchor=(0, 1), color=(255, 255, 0))
+        self.addItem(self.grid_image, ignoreBounds=True)
+        self.addItem(self.scatter)
+        for item in (self.path, self.endpoints, self.cursor, self.vline, self.hline, self.coords):
+            self.addItem(item, ignoreBounds=True)
 
     # -- data -----------------------------------------------------------------------------
     def set_points(self, plane: np.ndarray, labels: np.ndarray | None, names: list[str] | None,
@@ -131,9 +132,6 @@ class LatentMap(pg.PlotWidget):
     def visible_region(self) -> tuple[tuple[float, float], tuple[float, float]]:
         (x0, x1), (y0, y1) = self.getViewBox().viewRange()
         return (x0, x1), (y0, y1)
-
-    def point_count(self) -> int:
-        return len(self._plane)
 
     # -- mouse ----------------------------------------------------------------------------
     def _view_pos(self, scene_pos) -> QPointF | None:

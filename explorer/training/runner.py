@@ -8,24 +8,26 @@ from vae_explorer.explorer.workers import TrainingWorker, start_worker
 
 
 class TrainingRunner(QObject):
-    """At most one training at a time; re-emits the worker's signals on the GUI thread."""
+    """At most one training at a time; re-emits the worker's signals on the GUI thread.
+
+    Whether it is paused is not kept here: ``TrainingState.paused`` is the one copy.
+    """
 
     batches_done = Signal(object)  # a list of BatchReports (what arrived since the last one)
     epoch_done = Signal(object)
     returned = Signal(object)
-    errored = Signal(str)
-    finished = Signal()
+    errored = Signal(object)  # the exception
+    finished = Signal()  # the thread has ended
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.worker: TrainingWorker | None = None  # kept until its thread has ended
         self._thread: QThread | None = None
-        self._active = False
-        self.paused = False
 
     @property
     def running(self) -> bool:
-        return self._active
+        """A training thread exists (it may be paused or stopping)."""
+        return self._thread is not None
 
     def start(self, trainer) -> None:
         if self.running:
@@ -37,17 +39,15 @@ class TrainingRunner(QObject):
         worker.epoch_done.connect(self._epoch_done)
         worker.returned.connect(self._returned)
         worker.errored.connect(self._errored)
-        self.worker, self.paused, self._active = worker, False, True
+        self.worker = worker
         self._thread = start_worker(worker, self, on_thread_finished=self._thread_ended)
 
-    def toggle_pause(self) -> None:
-        if not self._active:
-            return
-        self.paused = not self.paused
-        (self.worker.pause if self.paused else self.worker.resume)()
+    def set_paused(self, paused: bool) -> None:
+        if self.worker is not None:
+            (self.worker.pause if paused else self.worker.resume)()
 
     def stop(self) -> None:
-        if self._active:
+        if self.worker is not None:
             self.worker.stop()
 
     def wait(self, msecs: int) -> bool:
@@ -59,10 +59,6 @@ class TrainingRunner(QObject):
             return thread.wait(msecs)
         except RuntimeError:  # already deleted: it has finished
             return True
-
-    @property
-    def thread_alive(self) -> bool:
-        return self._thread is not None
 
     @Slot(object)
     def _batches_done(self, reports) -> None:
@@ -76,15 +72,13 @@ class TrainingRunner(QObject):
     def _returned(self, result) -> None:
         self.returned.emit(result)
 
-    @Slot(str)
-    def _errored(self, message: str) -> None:
-        self.errored.emit(message)
+    @Slot(object)
+    def _errored(self, error) -> None:
+        self.errored.emit(error)
 
     @Slot()
     def _thread_ended(self) -> None:
         """The thread has really ended: only now may another training start."""
         self._thread = None
         self.worker = None
-        self._active = False
-        self.paused = False
         self.finished.emit()

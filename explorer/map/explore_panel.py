@@ -1,6 +1,6 @@
 """The exploring side panel: a decoded point, interpolation, traversal and the manifold grid.
 
-A view only: it shows images and emits what the user asked for; ``ExploreController`` does
+A view only: it shows images and emits what the user asked for; ``MapController`` does
 the decoding.
 """
 
@@ -28,8 +28,24 @@ class ExplorePanel(QTabWidget):
         super().__init__(parent)
         self.addTab(self._point_tab(), "Point")
         self.addTab(self._interpolate_tab(), "Interpolate")
-        self.addTab(self._traverse_tab(), "Traverse")
+        self.traverse_tab = self._traverse_tab()
+        self.addTab(self.traverse_tab, "Traverse")
         self.addTab(self._grid_tab(), "Grid")
+
+    def clear_images(self) -> None:
+        for pane in (self.decoded, self.original, self.reconstruction, self.strip, self.frame,
+                     self.traversal, self.grid):
+            pane.set_image(None)
+        self.point_label.setText("—")
+        self.ends_label.setText("Click the map, then set A; click again, then set B.")
+
+    def show_original(self, original, reconstruction) -> None:
+        """A held-out image beside its reconstruction (``None``: not a data point)."""
+        self.original.set_image(original)
+        self.reconstruction.set_image(reconstruction)
+
+    def traversal_in_view(self) -> bool:
+        return self.currentWidget() is self.traverse_tab
 
     # -- tabs -----------------------------------------------------------------------------
     def _point_tab(self) -> QWidget:
@@ -52,9 +68,7 @@ class ExplorePanel(QTabWidget):
         layout.setRowStretch(4, 2)
         return tab
 
-    def _interpolate_tab(self) -> QWidget:
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
+    def _endpoint_buttons(self) -> QHBoxLayout:
         ends = QHBoxLayout()
         self.set_a = QPushButton("Set &A = current")
         self.set_b = QPushButton("Set &B = current")
@@ -64,7 +78,12 @@ class ExplorePanel(QTabWidget):
         self.set_b.clicked.connect(lambda: self.set_endpoint.emit("B"))
         ends.addWidget(self.set_a)
         ends.addWidget(self.set_b)
-        layout.addLayout(ends)
+        return ends
+
+    def _interpolate_tab(self) -> QWidget:
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addLayout(self._endpoint_buttons())
         self.ends_label = QLabel("Click the map, then set A; click again, then set B.")
         self.ends_label.setWordWrap(True)
         layout.addWidget(self.ends_label)

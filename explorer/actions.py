@@ -1,0 +1,147 @@
+"""Every menu command in one table: its text, shortcut, menu place, and when it is enabled.
+
+Enabled state is derived, never kept by hand: ``ActionTable.refresh(facts)`` evaluates each
+action's rule on ``Facts``, a snapshot of the parts' state, whenever that state changes.
+Buttons that do the same as an action (Start, Pause, Stop, Continue) are bound to it, so they
+follow the same rule and go through the same command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+
+Key = QKeySequence.StandardKey
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the enabled rules may look at."""
+
+    tf_ready: bool = False
+    has_dataset: bool = False
+    has_model: bool = False
+    training: bool = False  # preparing or running (also paused): the model may change
+    running: bool = False  # a training thread exists: it can be paused or stopped
+
+    @classmethod
+    def of(cls, session, training) -> "Facts":
+        return cls(tf_ready=session.tf_ready, has_dataset=session.dataset is not None,
+                   has_model=session.has_model, training=training.busy, running=training.running)
+
+
+def _ready(f: Facts) -> bool:
+    return f.tf_ready and f.has_dataset and not f.training
+
+
+def _idle_model(f: Facts) -> bool:
+    return f.has_model and not f.training
+
+
+def _can_open(f: Facts) -> bool:
+    return f.tf_ready and not f.training
+
+
+def _running(f: Facts) -> bool:
+    return f.running
+
+
+def _always(f: Facts) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Spec:
+    text: str
+    shortcut: object = None
+    enabled: Callable[[Facts], bool] = _always
+    checkable: bool = False
+    tip: str = ""
+
+
+ACTIONS: dict[str, Spec] = {
+    "open": Spec("&Open model…", Key.Open, _can_open),
+    "open_data": Spec("Open &dataset…", "Ctrl+Shift+O", _can_open, tip="An .npz file, an IDX folder or a folder of images"),
+    "save": Spec("&Save model", Key.Save, _idle_model),
+    "save_as": Spec("Save model &as…", "Ctrl+Shift+S", _idle_model),
+    "export_grid": Spec("Manifold &grid (PNG)…", "Ctrl+E", _idle_model),
+    "export_samples": Spec("Random &samples (PNG)…", None, _idle_model),
+    "export_interp": Spec("&Interpolation strip (PNG)…", None, _idle_model),
+    "export_traverse": Spec("&Traversal (PNG)…", None, _idle_model),
+    "export_csv": Spec("Latent &codes (CSV)…", "Ctrl+Shift+E", _idle_model),
+    "export_keras": Spec("&Keras model (.keras)…", None, _idle_model),
+    "quit": Spec("&Quit", Key.Quit),
+    "start": Spec("&Start", "Ctrl+R", _ready),
+    "continue": Spec("&Continue training", "Ctrl+Shift+R", lambda f: _ready(f) and f.has_model),
+    "pause": Spec("&Pause / resume", "Ctrl+P", _running),
+    "stop": Spec("S&top", "Ctrl+.", _running),
+    "log": Spec("&Log-scale loss", "Ctrl+L", checkable=True),
+    "fit": Spec("&Fit plots to data", "Ctrl+0"),
+    "about": Spec("&About"),
+}
+
+# Menu layout: action names, "-" for a separator, "@name" for a submenu the window supplies,
+# and (title, items) for a nested menu.
+MENUS = (
+    ("&File", ("open", "open_data", "@recent", "-", "save", "save_as", "-",
+               ("&Export", ("export_grid", "export_samples", "export_interp", "export_traverse", "-",
+                            "export_csv", "export_keras")), "-", "quit")),
+    ("&Training", ("start", "continue", "pause", "stop")),
+    ("&View", ("log", "fit")),
+    ("&Help", ("about",)),
+)
+
+
+class ActionTable(QObject):
+    """The QActions of ``ACTIONS``, each calling ``commands[name]`` (with ``checked`` if checkable)."""
+
+    def __init__(self, commands: dict[str, Callable], parent: QObject):
+        super().__init__(parent)
+        self.actions: dict[str, QAction] = {name: self._make(name, spec, commands[name])
+                                            for name, spec in ACTIONS.items()}
+
+    def _make(self, name: str, spec: Spec, command) -> QAction:
+        action = QAction(spec.text, self.parent())
+        action.setObjectName(name)
+        if spec.shortcut is not None:
+            action.setShortcut(QKeySequence(spec.shortcut))
+        action.setStatusTip(spec.tip)
+        action.setCheckable(spec.checkable)
+        if spec.checkable:
+            action.triggered.connect(lambda checked, c=command: c(checked))
+        else:
+            action.triggered.connect(lambda checked=False, c=command: c())
+        return action
+
+    def __getitem__(self, name: str) -> QAction:
+        return self.actions[name]
+
+    def build_menus(self, menubar, submenus: dict) -> None:
+        for title, items in MENUS:
+            self._fill(menubar.addMenu(title), items, submenus)
+
+    def _fill(self, menu, items, submenus: dict) -> None:
+        for item in items:
+            if item == "-":
+                menu.addSeparator()
+            elif isinstance(item, tuple):
+                self._fill(menu.addMenu(item[0]), item[1], submenus)
+            elif item.startswith("@"):
+                menu.addMenu(submenus[item[1:]])
+            else:
+                menu.addAction(self.actions[item])
+
+    def refresh(self, facts: Facts) -> None:
+        """Enable each action by its rule."""
+        for name, spec in ACTIONS.items():
+            self.actions[name].setEnabled(spec.enabled(facts))
+
+    def bind_button(self, name: str, button) -> None:
+        """A button that is this action: it triggers it and is enabled when it is."""
+        action = self.actions[name]
+        button.clicked.connect(lambda: action.trigger())
+        action.changed.connect(lambda: button.setEnabled(action.isEnabled()))
+        button.setEnabled(action.isEnabled())

@@ -1,0 +1,135 @@
+"""Model files: open, save, save as, open a dropped or recent path, and "save first?".
+
+Every file the user names goes through the core (``trainer.modelfile``); a ``UserError``
+becomes one dialog that names the file and the problem, and the session stays as it was.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+
+from vae_explorer.trainer.errors import UserError
+
+MODEL_FILTER = "vae-explorer models (*.h5);;All files (*)"
+Answer = QMessageBox.StandardButton
+
+
+class ModelFiles(QObject):
+    """The files part. ``load_dataset(spec)`` and ``load_model_dataset(info)`` reach the datasets part."""
+
+    def __init__(self, window: QWidget, session, training, recents, errors, status,
+                 load_dataset, load_model_dataset):
+        super().__init__(window)
+        self.window, self.session, self.training, self.recents = window, session, training, recents
+        self.errors, self.status = errors, status
+        self._load_dataset, self._load_model_dataset = load_dataset, load_model_dataset
+        self._pending: str | None = None  # a model asked for before TensorFlow was ready
+        session.changed.connect(self._session_changed)
+
+    # -- asking ---------------------------------------------------------------------------
+    def ask_save(self, what: str) -> Answer:
+        """Save, Discard or Cancel: the question asked before unsaved training is lost."""
+        return QMessageBox.question(self.window, what, "The current model has unsaved training. Save it first?",
+                                    Answer.Save | Answer.Discard | Answer.Cancel)
+
+    def confirm_discard(self, what: str) -> bool:
+        """True when the current model may go: it was saved now, or the user let it go."""
+        answer = self.ask_save(what)
+        if answer == Answer.Save:
+            return self.save()
+        return answer == Answer.Discard
+
+    # -- opening --------------------------------------------------------------------------
+    def open_path(self, path: str) -> None:
+        """A model (.h5) opens as a model; anything else is tried as a dataset."""
+        if path.lower().endswith(".h5"):
+            self.open_model(path)
+        else:
+            self._load_dataset(path)
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open model", self.recents.last_folder(), MODEL_FILTER)
+        if path:
+            self.open_model(path)
+
+    def open_model(self, path: str) -> bool:
+        """Load a model file into the session; a bad file gives a dialog and changes nothing."""
+        if not self.session.tf_ready:
+            self._pending = path
+            self.status(f"{path} opens when TensorFlow is ready…")
+            return False
+        if self.training.busy:
+            self.errors.report("Cannot open a model", "Stop the training first.")
+            return False
+        if self.session.dirty and not self.confirm_discard("Open another model"):
+            return False
+        loaded = self._load(path)
+        if loaded is None:
+            return False
+        self._show_loaded(path, loaded)
+        return True
+
+    def _load(self, path: str):
+        from vae_explorer.trainer.modelfile import load_model
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            return load_model(path)
+        except UserError as exc:
+            self.errors.report("Cannot open model", exc)
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def _show_loaded(self, path: str, loaded) -> None:
+        from vae_explorer.trainer.latent import LatentSpace
+
+        s = self.session
+        s.replace_model(model=loaded.model, config=loaded.config, history=list(loaded.history),
+                        dataset_info=loaded.dataset, codes=loaded.latent, path=os.path.abspath(path),
+                        dirty=False, space=LatentSpace(loaded.model), compiled=None)
+        if s.codes is None:
+            s.encode_held_out()
+        self._load_model_dataset(loaded.dataset)
+        self.recents.add(path)
+        self.status(f"Opened {path}", 5000)
+
+    def _session_changed(self, names) -> None:
+        if "tf_ready" in names and self.session.tf_ready and self._pending:
+            path, self._pending = self._pending, None
+            self.open_model(path)
+
+    # -- saving ---------------------------------------------------------------------------
+    def save(self) -> bool:
+        if not self.session.path:
+            return self.save_as()
+        return self.save_to(self.session.path)
+
+    def save_as(self) -> bool:
+        if not self.session.has_model:
+            return False
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save model as", self.recents.last_folder("model.h5"),
+                                              MODEL_FILTER)
+        if not path:
+            return False
+        return self.save_to(path if path.lower().endswith(".h5") else path + ".h5")
+
+    def save_to(self, path: str) -> bool:
+        from vae_explorer.trainer.modelfile import save_model
+
+        s = self.session
+        codes, images = s.codes, s.held_out_images()
+        if images is not None and s.space is not None:
+            codes = s.space.codes(images, s.dataset.y_test)  # the weights may have moved since
+        try:
+            save_model(path, s.model, s.config, s.history, s.dataset_info, codes)
+        except UserError as exc:
+            self.errors.report("Cannot save model", exc)
+            return False
+        s.update(path=os.path.abspath(path), dirty=False)
+        self.recents.add(path)
+        self.status(f"Saved {path}", 5000)
+        return True

@@ -1,0 +1,189 @@
+"""Start, continue, pause and stop a training, and turn its reports into session changes.
+
+The training part owns its widgets (the panel, the loss plot, the held-out −ELBO label) and
+its state (``TrainingState``); what the run changes in the model (history, codes, "unsaved")
+goes into the ``Session``, where the map and the title pick it up.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from vae_explorer.explorer.loss_plot import LossPlot
+from vae_explorer.explorer.training.panel import TrainPanel
+from vae_explorer.explorer.training.runner import TrainingRunner
+from vae_explorer.explorer.training.state import ActiveClock, TrainingState
+from vae_explorer.trainer.errors import UserError
+
+RESULT_TEXT = {"finished": "finished", "stopped": "stopped", "diverged": "stopped: loss diverged"}
+
+
+class TrainingController(QObject):
+    """The training part; ``confirm_discard(what) -> bool`` asks before a new model replaces one."""
+
+    def __init__(self, session, errors, status, confirm_discard, parent: QObject):
+        super().__init__(parent)
+        self.session, self.errors, self.status = session, errors, status
+        self._confirm_discard = confirm_discard
+        self.state = TrainingState(self)
+        self.runner = TrainingRunner(self)
+        self.clock = ActiveClock()
+        self.panel = TrainPanel(self.state)
+        self.loss_plot = LossPlot()
+        self.elbo_label = QLabel("")
+        self.runner.batches_done.connect(self._on_batches)
+        self.runner.epoch_done.connect(self._on_epoch)
+        self.runner.returned.connect(self._on_trained)
+        self.runner.errored.connect(self.errors.reporter("Training failed"))
+        self.runner.finished.connect(lambda: self.state.set(running=False, paused=False, stopping=False))
+        session.changed.connect(self._session_changed)
+
+    # -- commands -------------------------------------------------------------------------
+    def can_start(self) -> bool:
+        s = self.session
+        return s.tf_ready and s.dataset is not None and not self.state.busy
+
+    def start(self) -> None:
+        """A new model from the panel's settings (the current one is discarded, after asking)."""
+        if not self.can_start():
+            return
+        self.state.set(preparing=True)  # from here on a second Start (a queued click) is refused
+        try:
+            trainer = self._new_trainer() if self._may_discard("Start a new model") else None
+        finally:
+            self.state.set(preparing=False)
+        if trainer is not None:
+            self._begin(trainer, fresh=True)
+
+    def continue_training(self) -> None:
+        """More epochs of the current model, with the panel's epochs, batch size, β and rate."""
+        if not (self.can_start() and self.session.has_model):
+            return
+        self.state.set(preparing=True)
+        try:
+            trainer = self._continued_trainer()
+        finally:
+            self.state.set(preparing=False)
+        if trainer is not None:
+            self._begin(trainer, fresh=False)
+
+    def toggle_pause(self) -> None:
+        if not self.state.running:
+            return
+        paused = not self.state.paused
+        self.runner.set_paused(paused)
+        (self.clock.pause if paused else self.clock.resume)()
+        self.state.set(paused=paused)
+
+    def stop(self) -> None:
+        if not self.state.running:
+            return
+        self.runner.stop()
+        self.state.set(stopping=True)
+        self.status("Stopping after this batch…")
+
+    def stop_and_wait(self, msecs: int) -> None:
+        """Stop, wait up to ``msecs`` for the thread, and deliver its last reports (closing)."""
+        self.stop()
+        self.runner.wait(msecs)
+        QApplication.processEvents()
+
+    # -- building a trainer ---------------------------------------------------------------
+    def _may_discard(self, what: str) -> bool:
+        return not self.session.dirty or self._confirm_discard(what)
+
+    def _new_trainer(self):
+        from vae_explorer.trainer.training import Trainer
+
+        config = self.panel.config()
+        # The old model is discarded: its compiled graphs are reused if it has the same
+        # architecture (its weights are reset to a new model's), which saves the tracing.
+        return self._prepared("Cannot start training", lambda: Trainer(
+            config, self.session.dataset, encode_each_epoch=True, recycle=self.session.compiled))
+
+    def _continued_trainer(self):
+        from vae_explorer.trainer.config import TrainConfig
+        from vae_explorer.trainer.training import Trainer
+
+        s, panel = self.session, self.panel.config()
+        base = s.config.to_dict()
+        base.update(epochs=panel.epochs, batch_size=panel.batch_size, learning_rate=panel.learning_rate,
+                    beta=panel.beta, kl_warmup_epochs=panel.kl_warmup_epochs)
+        return self._prepared("Cannot continue training", lambda: Trainer(
+            TrainConfig.from_dict(base), s.dataset, model=s.model, history=s.history,
+            encode_each_epoch=True, recycle=s.compiled))
+
+    def _prepared(self, title: str, build):
+        """Building and compiling the model runs here, on the GUI thread, on purpose:
+        TensorFlow may deadlock when a function is first traced on a worker thread
+        (tensorflow#66115). It takes a second or two; say so and show a busy cursor.
+        The events processed here cannot start a second training: ``state.preparing``."""
+        self.status("Preparing the model (building and compiling)…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        QApplication.processEvents()
+        try:
+            return build()
+        except UserError as exc:
+            self.errors.report(title, exc)
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def _begin(self, trainer, fresh: bool) -> None:
+        from vae_explorer.trainer.latent import LatentSpace
+
+        s = self.session
+        values = dict(model=trainer.model, config=trainer.config, history=list(trainer.history),
+                      compiled=trainer.compiled, dataset_info=s.dataset.describe())
+        if fresh:
+            s.replace_model(space=trainer.latent, codes=None, path=None, dirty=False, **values)
+        else:
+            s.update(space=s.space or LatentSpace(trainer.model), **values)
+        self.loss_plot.set_planned_epochs(len(trainer.history) + trainer.config.epochs)
+        self.clock.start()
+        self.runner.start(trainer)
+        self.state.set(running=True, paused=False, stopping=False)
+        self.status(f"Training '{trainer.config.preset}' on {s.dataset.name}…")
+
+    # -- reports --------------------------------------------------------------------------
+    def _on_batches(self, reports) -> None:
+        for report in reports:
+            self.loss_plot.add_batch(report)
+        last = reports[-1]
+        self.panel.show_batch(last, self.clock.eta(last.progress))
+        self.session.dirty = True  # trained, even if Stop comes before the epoch ends
+
+    def _on_epoch(self, report) -> None:
+        from vae_explorer.trainer.latent import LatentCodes
+
+        s = self.session
+        row = report.history_row()
+        changes = dict(history=s.history + [row], dirty=True)
+        if report.latent_means is not None:
+            changes["codes"] = LatentCodes(report.latent_means, None, s.dataset.y_test)
+        self.loss_plot.add_epoch(row)
+        s.update(**changes)
+        self.elbo_label.setText(f"epoch {report.epoch}/{report.epochs} · held-out −ELBO {report.val_neg_elbo:.2f}")
+
+    def _on_trained(self, result) -> None:
+        s = self.session
+        s.update(history=list(result.history))
+        self.panel.show_idle(RESULT_TEXT[result.status])
+        if result.status == "diverged":
+            self.errors.report("Training stopped", result.message)
+        else:
+            self.status(result.message, 8000)
+        if s.codes is None and s.model is not None:
+            s.encode_held_out()
+
+    def _session_changed(self, names) -> None:
+        """Another model (opened, or a fresh Start): show its settings and its history."""
+        if "model" not in names:
+            return
+        s = self.session
+        self.loss_plot.set_history(s.history)
+        if s.config is not None:
+            self.panel.show_config(s.config)
+        last = s.history[-1].get("val_neg_elbo", float("nan")) if s.history else None
+        self.elbo_label.setText(f"{len(s.history)} epochs · held-out −ELBO {last:.2f}" if s.history else "")

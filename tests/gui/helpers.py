@@ -1,0 +1,21 @@
+"""What the tests read from widgets: kept here, not as test-only accessors in production classes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def plotted(loss_plot) -> dict:
+    """What the loss plot holds: batch x, epoch x, and per-term epoch values."""
+    return {"batch_x": list(loss_plot._bx), "epoch_x": list(loss_plot._ex),
+            "epoch": {k: list(v) for k, v in loss_plot._ey.items()}}
+
+
+def point_count(latent_map) -> int:
+    """How many points the latent map's scatter draws."""
+    return len(latent_map.scatter.data)
+
+
+def shown_image(pane) -> np.ndarray | None:
+    """The image an ``ImagePane`` shows (H×W or H×W×3), or None."""
+    return pane.item.image

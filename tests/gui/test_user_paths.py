@@ -1,0 +1,242 @@
+"""What a user does, through the real window: buttons, shortcuts, drops, the Recent menu, closing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tests.gui.helpers import shown_image
+
+Answer = QMessageBox.StandardButton
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def count_starts(window, monkeypatch) -> list:
+    starts: list = []
+    runner = window.training.runner
+    original = runner.start
+    monkeypatch.setattr(runner, "start", lambda trainer: (starts.append(trainer), original(trainer)))
+    return starts
+
+
+def one_epoch(window):
+    panel = window.training.panel
+    panel.set_preset("tutorial")
+    panel.epochs.setValue(1)
+    panel.batch_size.setValue(32)
+
+
+def test_double_click_on_start_starts_one_training(window, qtbot, monkeypatch):
+    starts = count_starts(window, monkeypatch)
+    one_epoch(window)
+    qtbot.mouseDClick(window.training.panel.start, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.training.panel.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
+    assert len(starts) == 1
+
+
+def test_a_click_on_start_while_the_model_is_prepared_is_refused(window, qtbot, monkeypatch):
+    """``_prepared`` processes events: a click queued meanwhile must not start a second training."""
+    from vae_explorer.trainer import training
+
+    starts = count_starts(window, monkeypatch)
+    one_epoch(window)
+    clicks = []
+
+    class ClickedWhilePreparing(training.Trainer):
+        def __init__(self, *args, **kwargs):
+            if not clicks:
+                clicks.append(window.training.panel.start.isEnabled())
+                qtbot.mouseClick(window.training.panel.start, Qt.MouseButton.LeftButton)
+                window.training.start()  # also the action's command itself (a queued shortcut)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(training, "Trainer", ClickedWhilePreparing)
+    qtbot.mouseClick(window.training.panel.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
+    assert clicks == [False] and len(starts) == 1
+
+
+def test_shortcuts_start_pause_resume_stop_and_log_scale(window, qtbot, long_training):
+    batches, state = long_training, window.training.state
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_R, CTRL)
+    assert window.training.runner.running
+    qtbot.waitUntil(lambda: len(batches) > 1, timeout=30_000)
+    qtbot.keyClick(window, Qt.Key.Key_P, CTRL)
+    assert state.paused and window.training.panel.pause.text() == "Resume"
+    qtbot.keyClick(window, Qt.Key.Key_P, CTRL)
+    assert not state.paused and window.training.panel.pause.text() == "Pause"
+    qtbot.keyClick(window, Qt.Key.Key_Period, CTRL)
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=10_000)
+    assert window.training.panel.start.isEnabled() and not window.actions["stop"].isEnabled()
+    qtbot.keyClick(window, Qt.Key.Key_L, CTRL)
+    assert window.actions["log"].isChecked() and window.training.loss_plot.getAxis("left").logMode
+    qtbot.keyClick(window, Qt.Key.Key_L, CTRL)
+    assert not window.training.loss_plot.getAxis("left").logMode
+
+
+def test_ctrl_s_saves_the_opened_model(window, qtbot, gui_model_file, tmp_path):
+    path = tmp_path / "mine.h5"
+    shutil.copy(gui_model_file[0], path)
+    assert window.files.open_model(str(path))
+    window.session.dirty = True
+    assert window.windowTitle() == "vae-explorer — mine.h5 *"
+    os.utime(path, (0, 0))
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_S, CTRL)
+    assert not window.session.dirty and os.path.getmtime(path) > 0
+    assert window.windowTitle() == "vae-explorer — mine.h5"
+
+
+def drop(window, path) -> bool:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, event)
+    return enter.isAccepted() and event.isAccepted()
+
+
+def test_dropping_a_model_and_a_dataset(window, qtbot, gui_model_file, small_npz):
+    assert drop(window, gui_model_file[0])
+    assert window.session.path == os.path.abspath(gui_model_file[0])
+    assert drop(window, small_npz)
+    qtbot.waitUntil(lambda: window.session.dataset.source.endswith("small.npz"), timeout=20_000)
+    assert "small.npz" in window.datasets.box.dataset.currentText()
+
+
+def test_the_recent_menu_reopens_a_model(window, gui_model_file, tmp_path):
+    first, second = tmp_path / "first.h5", tmp_path / "second.h5"
+    for copy in (first, second):
+        shutil.copy(gui_model_file[0], copy)
+        assert window.files.open_model(str(copy))
+    entries = window.recent_menu.actions()
+    assert [a.text() for a in entries] == [str(second), str(first)]
+    entries[1].trigger()
+    assert window.session.path == str(first)
+
+
+def start_long(window, qtbot, batches) -> None:
+    window.training.panel.start.click()
+    qtbot.waitUntil(lambda: len(batches) > 3, timeout=30_000)
+
+
+def test_closing_while_training_asks_first_and_cancel_keeps_training(window, qtbot, dialogs, long_training):
+    batches = long_training
+    start_long(window, qtbot, batches)
+    dialogs.answer = Answer.Cancel
+    window.close()
+    assert dialogs.questions and dialogs.questions[-1][0] == "Quit"
+    assert window.isVisible() and window.training.runner.running and not window.training.state.stopping
+    seen = len(batches)
+    qtbot.waitUntil(lambda: len(batches) > seen, timeout=30_000)  # still training
+    dialogs.answer = Answer.Discard
+    window.close()
+    qtbot.waitUntil(lambda: not window.busy(), timeout=2_000)
+    assert not window.isVisible() and len(dialogs.questions) == 2
+
+
+def test_closing_while_training_and_saving_saves_then_closes(window, qtbot, dialogs, long_training, tmp_path):
+    batches = long_training
+    start_long(window, qtbot, batches)
+    out = tmp_path / "closing.h5"
+    window.session.path = str(out)
+    dialogs.answer = Answer.Save
+    window.close()
+    assert dialogs.questions[-1][0] == "Quit"
+    assert out.exists() and not window.isVisible() and not window.session.dirty
+    qtbot.waitUntil(lambda: not window.busy(), timeout=2_000)
+
+
+def test_a_stop_inside_epoch_1_still_offers_to_save(window, qtbot, dialogs, long_training):
+    batches = long_training
+    start_long(window, qtbot, batches)
+    window.training.stop()
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=10_000)
+    assert window.session.history == [] and window.session.dirty
+    dialogs.answer = Answer.Cancel
+    window.close()
+    assert window.isVisible() and [q[0] for q in dialogs.questions] == ["Quit"]
+
+
+def counting_decodes(space, monkeypatch) -> list:
+    sizes: list = []
+    original = space.decode
+
+    def decode(z):
+        out = original(z)
+        sizes.append(len(out))
+        return out
+
+    monkeypatch.setattr(space, "decode", decode)
+    return sizes
+
+
+def test_the_traversal_is_decoded_only_in_view_and_exports_reuse_decodes(window, gui_model_file, tmp_path,
+                                                                          monkeypatch):
+    window.files.open_model(str(gui_model_file[0]))
+    part, panel = window.map, window.map.panel
+    sheet_rows = window.session.latent_dim * panel.traverse_steps.value()
+    sizes = counting_decodes(window.session.space, monkeypatch)
+    part.click_position(0.5, -0.5)
+    assert sizes == [1] and shown_image(panel.traversal) is None
+    panel.setCurrentWidget(panel.traverse_tab)
+    assert sizes == [1, sheet_rows] and shown_image(panel.traversal) is not None
+    assert window.exports.export_png("traversal", str(tmp_path / "t.png"), scale=1)
+    panel.grid_n.setValue(4)
+    part.update_grid()
+    assert window.exports.export_png("grid", str(tmp_path / "g.png"), scale=1)
+    assert sizes == [1, sheet_rows, 16]  # the exports decoded nothing again
+
+
+def test_a_worker_error_is_one_dialog_line(window, qtbot, dialogs, monkeypatch):
+    from vae_explorer.trainer import data as trainer_data
+
+    def broken(spec, *args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(trainer_data, "load_dataset", broken)
+    window.datasets.load("anything")
+    qtbot.waitUntil(lambda: bool(dialogs.warnings), timeout=10_000)
+    assert dialogs.warnings == [("Cannot open dataset", "unexpected error: RuntimeError: boom")]
+
+
+def test_chosen_dimensions_axis_shows_z_d_itself(window, tmp_path, mnist_small, train_and_save):
+    import numpy as np
+
+    from vae_explorer.trainer.config import TrainConfig
+
+    path = tmp_path / "latent3.h5"
+    train_and_save(TrainConfig(preset="dense", latent_dim=3, epochs=1, batch_size=64, seed=1), mnist_small, path)
+    assert window.files.open_model(str(path))
+    axes, plot = window.map.axes, window.map.map
+    assert axes.isEnabled() and plot.getAxis("bottom").labelText == "PCA 1"
+    axes.pca.setChecked(False)
+    axes.x_dim.setValue(2)
+    axes.y_dim.setValue(0)
+    assert window.map.state.layout == "dims" and window.map.state.dims == (2, 0)
+    assert (plot.getAxis("bottom").labelText, plot.getAxis("left").labelText) == ("z[2]", "z[0]")
+    means = window.session.codes.means
+    np.testing.assert_allclose(plot.scatter.data["x"], means[:, 2], atol=1e-5)
+    np.testing.assert_allclose(plot.scatter.data["y"], means[:, 0], atol=1e-5)
+
+
+def test_ctrl_shift_r_continues_the_model_it_trained(window, qtbot):
+    one_epoch(window)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_R, CTRL)
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
+    model = window.session.model
+    assert len(window.session.history) == 1 and window.actions["continue"].isEnabled()
+    qtbot.keyClick(window, Qt.Key.Key_R, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert window.training.runner.running
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
+    assert window.session.model is model and [h["epoch"] for h in window.session.history] == [1, 2]
