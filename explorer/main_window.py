@@ -546,7 +546,7 @@ class MainWindow(QMainWindow):
         return True
 
     def export_keras(self) -> bool:
-        from vae_explorer.trainer.modelfile import export_keras
+        from vae_explorer.trainer.keras_export import export_keras
 
         path, _ = QFileDialog.getSaveFileName(self, "Export Keras model", self._last_folder("vae.keras"),
                                               "Keras (*.keras)")

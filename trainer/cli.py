@@ -18,6 +18,7 @@ import numpy as np
 from vae_explorer.trainer.errors import UserError
 
 COMMANDS = ("train", "export", "eval", "info")
+KERAS_PARTS = {"keras": "vae", "keras-encoder": "encoder", "keras-decoder": "decoder"}
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -69,10 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", default=None, metavar="MODEL.h5", help="continue a saved model")
     train.add_argument("--out", required=True, metavar="MODEL.h5")
 
-    export = sub.add_parser("export", help="write images (PNG) or a .keras file from a model")
+    export = sub.add_parser(
+        "export", help="write images (PNG) or a .keras file from a model",
+        description="keras-encoder and keras-decoder write files that load in plain Keras "
+        "(keras.saving.load_model, stock layers only); keras writes the whole VAE, whose VAE and "
+        "Sampling classes are ours: load it after 'import vae_explorer.trainer.model'.")
     export.add_argument("model", metavar="MODEL.h5")
     export.add_argument("--what", required=True, choices=(
-        "grid", "samples", "interpolate", "traverse", "reconstructions", "keras", "keras-decoder"))
+        "grid", "samples", "interpolate", "traverse", "reconstructions", *KERAS_PARTS))
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--n", type=int, default=15, help="grid: n×n tiles (default 15)")
     export.add_argument("--radius", type=float, default=4.0, help="grid: span [-r, r] (default 4)")
@@ -218,11 +223,13 @@ def _check_writable(path: str) -> None:
 
 
 def cmd_export(args) -> int:
-    from vae_explorer.trainer.modelfile import export_keras, load_model
+    from vae_explorer.trainer.modelfile import load_model
 
-    if args.what in ("keras", "keras-decoder"):
+    if args.what in KERAS_PARTS:
+        from vae_explorer.trainer.keras_export import export_keras
+
         loaded = load_model(args.model)
-        export_keras(args.out, loaded.model, "vae" if args.what == "keras" else "decoder")
+        export_keras(args.out, loaded.model, KERAS_PARTS[args.what])
         print(f"wrote {args.out}", file=sys.stderr)
         return 0
     from vae_explorer.trainer.imagegrid import upscale, write_png

@@ -291,14 +291,3 @@ def _load_latent(f, path: str, latent_dim: int) -> LatentCodes | None:
             raise ModelFileError(f"latent {name} hold NaN or infinite values", path)
     return LatentCodes(means=means, log_vars=log_vars, labels=labels)
 
-
-def export_keras(path: str | os.PathLike, model, what: str = "vae") -> None:
-    """Save the whole VAE or only its decoder as a ``.keras`` file, for users who go on in Keras."""
-    path = os.fspath(path)
-    if not path.endswith(".keras"):
-        raise UserError("a Keras export must end in .keras", path)
-    target = {"vae": model, "decoder": model.decoder, "encoder": model.encoder}.get(what)
-    if target is None:
-        raise UserError(f"cannot export '{what}' (choose vae, encoder or decoder)")
-    with atomic_path(path, ".keras") as tmp:
-        target.save(tmp)
