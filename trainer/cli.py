@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a model and save it to an .h5 file")
     train.add_argument("--data", default=None, help="dataset: a name (mnist-10k, the default) or a path")
-    train.add_argument("--image-size", type=_size, default=None, help="resize image folders to HxW")
+    train.add_argument("--image-size", type=_size, default=None,
+                       help="resize image folders to HxW (with --resume: the model's size)")
     train.add_argument("--preset", default=None, help="tutorial, dcgan, dense or default")
     train.add_argument("--latent-dim", type=int, default=None)
     train.add_argument("--epochs", type=int, default=10)
@@ -91,11 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--at", type=_floats, default=None, help="traverse: the centre point")
     export.add_argument("--span", type=float, default=3.0, help="traverse: ±span (default 3)")
     export.add_argument("--data", default=None, help="reconstructions: dataset (default: the model's)")
+    export.add_argument("--image-size", type=_size, default=None,
+                        help="reconstructions: decode an image folder at HxW (default: the model's size)")
     export.add_argument("--scale", type=int, default=2, help="enlarge pixels by this factor")
 
     ev = sub.add_parser("eval", help="held-out negative ELBO as one JSON line")
     ev.add_argument("model", metavar="MODEL.h5")
-    ev.add_argument("--data", default=None)
+    ev.add_argument("--data", default=None, help="dataset (default: the model's)")
+    ev.add_argument("--image-size", type=_size, default=None,
+                    help="decode an image folder at HxW (default: the model's size)")
 
     info = sub.add_parser("info", help="what a model file holds")
     info.add_argument("model", metavar="MODEL.h5")
@@ -150,16 +155,35 @@ def _dataset_spec(args, description: dict | None = None):
     return name or None
 
 
-def _model_dataset(args, loaded):
-    """The dataset to evaluate or reconstruct with, split with the model's seed (the same
-    held-out images as in training), and checked against the model's image shape."""
-    from vae_explorer.trainer.data import load_dataset
+def _model_dataset(args, loaded, model_path: str):
+    """The data a model was trained on (or ``--data``), for ``eval``, ``export`` and ``--resume``:
+    an image folder is decoded at the model's image size (or ``--image-size``), a dataset without
+    a split is split as the file recorded, and the held-out images are checked against the
+    file's checksum. Returns the dataset and ``verified``, ``differs`` or ``unverified``."""
+    from vae_explorer.trainer.data import SPLIT_SEED, load_dataset
+    from vae_explorer.trainer.data.dataset import recorded_split_seed
 
-    dataset = load_dataset(_dataset_spec(args, loaded.dataset), seed=loaded.config.seed)
-    if dataset.image_shape != tuple(loaded.model.image_shape):
-        raise UserError(f"holds {dataset.image_shape} images but the model takes "
-                        f"{tuple(loaded.model.image_shape)}", dataset.source)
-    return dataset
+    shape = tuple(loaded.model.image_shape)
+    split_seed = recorded_split_seed(loaded.dataset)
+    dataset = load_dataset(_dataset_spec(args, loaded.dataset), args.image_size or shape[:2],
+                           split_seed=SPLIT_SEED if split_seed is None else split_seed)
+    if dataset.image_shape != shape:
+        raise UserError(f"holds {dataset.image_shape} images but the model takes {shape}", dataset.source)
+    return dataset, _check_held_out(dataset, loaded.dataset, model_path)
+
+
+def _check_held_out(dataset, description: dict, model_path: str) -> str:
+    """Say in one line when the held-out images may not be those the model held out."""
+    from vae_explorer.trainer.data.dataset import held_out_status
+
+    status = held_out_status(dataset, description)
+    if status == "differs":
+        print(f"vae-explorer: warning: {dataset.source}: the held-out images are not the images "
+              f"{model_path} held out in training (checksum differs)", file=sys.stderr)
+    elif status == "unverified" and dataset.split.get("method") == "random":
+        print(f"vae-explorer: warning: {model_path}: records no held-out checksum (saved by an older "
+              "version): cannot check that these are the images it held out", file=sys.stderr)
+    return status
 
 
 def cmd_train(args) -> int:
@@ -184,12 +208,11 @@ def cmd_train(args) -> int:
                                 args.resume)
         config = TrainConfig.from_dict({**loaded.config.to_dict(), **overrides, "epochs": args.epochs})
         model, history = loaded.model, loaded.history
-        dataset = load_dataset(_dataset_spec(args, loaded.dataset), args.image_size,
-                               seed=config.seed)
+        dataset, _ = _model_dataset(args, loaded, args.resume)
     else:
         config = TrainConfig(preset=args.preset or "default", latent_dim=args.latent_dim,
                              epochs=args.epochs, **overrides)
-        dataset = load_dataset(args.data, args.image_size, seed=config.seed)
+        dataset = load_dataset(args.data, args.image_size)
     for warning in dataset.warnings:
         print(f"vae-explorer: warning: {warning}", file=sys.stderr)
     trainer = Trainer(config, dataset, model=model, history=history, listener=ProgressBar())
@@ -269,7 +292,7 @@ def _render(loaded, args):
     if args.what == "traverse":
         return exports.traversal_sheet(space, _point(args.at, dim, "--at", np.zeros(dim)),
                                        args.steps, args.span)
-    return exports.reconstruction_sheet(space, _model_dataset(args, loaded).x_test, args.count)
+    return exports.reconstruction_sheet(space, _model_dataset(args, loaded, args.model)[0].x_test, args.count)
 
 
 def _point(values, dim: int, option: str, fallback):
@@ -285,11 +308,12 @@ def cmd_eval(args) -> int:
     from vae_explorer.trainer.training import HeldOutEvaluator
 
     loaded = load_model(args.model)
-    dataset = _model_dataset(args, loaded)
+    dataset, held_out = _model_dataset(args, loaded, args.model)
     terms = HeldOutEvaluator(loaded.model)(dataset.x_test)
     print(json.dumps({"model": args.model, "data": dataset.name, "n": int(len(dataset.x_test)),
-                      "neg_elbo": terms["neg_elbo"], "reconstruction": terms["reconstruction_loss"],
-                      "kl": terms["kl_loss"], "loss": terms["loss"]}))
+                      "held_out": held_out, "neg_elbo": terms["neg_elbo"],
+                      "reconstruction": terms["reconstruction_loss"], "kl": terms["kl_loss"],
+                      "loss": terms["loss"]}))
     return 0
 
 
