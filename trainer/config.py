@@ -57,6 +57,7 @@ class TrainConfig:
             (self.epochs >= 0, f"epochs must be ≥ 0 (got {self.epochs})"),
             (self.batch_size >= 1, f"batch size must be ≥ 1 (got {self.batch_size})"),
             (self.learning_rate > 0, f"learning rate must be > 0 (got {self.learning_rate})"),
+            (self.seed >= 0, f"seed must be ≥ 0 (got {self.seed})"),
         ]
         for ok, message in checks:
             if not ok:

@@ -189,6 +189,11 @@ class VAE(keras.Model):
         self.update_trackers(self.loss_terms(x, training=False), ops.shape(x)[0])
         return {m.name: m.result() for m in self.metrics}
 
+    def random_state(self) -> list:
+        """Variables that are neither weights nor optimizer state but still steer training: the
+        Sampling layer's seed-generator state, which advances with every draw of ε."""
+        return [self.sampling.seed_generator.state]
+
     def get_config(self):
         return {**super().get_config(), "preset": self.preset, "latent_dim": self.latent_dim,
                 "image_shape": list(self.image_shape), "beta": self.beta,

@@ -40,6 +40,13 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
 
 
+def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The shuffle of epoch ``epoch`` (0-based, counting earlier runs): a function of the seed and
+    the epoch alone, so a run resumed from a file, in another process, shuffles as an
+    uninterrupted one would."""
+    return np.random.default_rng([seed, epoch]).permutation(n).astype(np.int32)
+
+
 def new_model(config: TrainConfig, image_shape) -> VAE:
     """A fresh VAE, seeded so that the same seed and data give the same result."""
     keras.utils.set_random_seed(config.seed)
@@ -151,7 +158,6 @@ class Trainer:
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
-        self._rng = np.random.default_rng(config.seed + len(self.history))
         self.compiled = compiled or CompiledVAE(self.model)
         self._train_fn = self.compiled.train_step
         self._evaluate = self.compiled.evaluate
@@ -189,7 +195,7 @@ class Trainer:
             self.model.kl_weight.assign(cfg.kl_weight(e))
             for m in self.model.metrics:
                 m.reset_state()
-            order = self._rng.permutation(n).astype(np.int32)
+            order = epoch_order(cfg.seed, e, n)
             epoch_start = time.perf_counter()
             for b in range(batches):
                 if not self._running.is_set():
@@ -246,12 +252,13 @@ class Trainer:
             pass
 
     def _snapshot(self):
-        return ([v.numpy() for v in self.model.weights],
+        # variables, not weights: the sampler's seed state goes back with the weights
+        return ([v.numpy() for v in self.model.variables],
                 [v.numpy() for v in self.model.optimizer.variables])
 
     def _restore(self, snapshot) -> None:
         weights, opt = snapshot
-        for var, value in zip(self.model.weights, weights):
+        for var, value in zip(self.model.variables, weights):
             var.assign(value)
         for var, value in zip(self.model.optimizer.variables, opt):
             var.assign(value)
