@@ -90,3 +90,12 @@ def test_fused_batchnorm_matches_keras_batchnorm(shape):
                               tape.gradient(l_fused, fused.trainable_weights)):
         np.testing.assert_allclose(g_fused.numpy(), g_ref.numpy(), rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(fused(x, training=False).numpy(), ref(x, training=False).numpy(), atol=1e-4)
+
+
+def test_keras_fit_trains_through_train_step_and_test_step(mnist_small):
+    vae = build_vae("dense", latent_dim=2, seed=0)
+    logs = vae.fit(mnist_small.x_train, epochs=2, batch_size=64, verbose=0,
+                   validation_data=(mnist_small.x_test,)).history
+    assert logs["loss"][1] < logs["loss"][0]
+    assert logs["neg_elbo"][1] == pytest.approx(logs["reconstruction_loss"][1] + logs["kl_loss"][1], rel=1e-4)
+    assert np.isfinite(logs["val_neg_elbo"]).all()

@@ -171,3 +171,15 @@ def test_the_shuffle_order_depends_on_seed_and_epoch_only(mnist_small):
     assert sorted(epoch_order(5, 3, 100)) == list(range(100))
     assert not np.array_equal(epoch_order(5, 3, 100), epoch_order(5, 4, 100))
     assert not np.array_equal(epoch_order(5, 3, 100), epoch_order(6, 3, 100))
+
+
+def test_the_compiled_steps_are_the_models_train_step_and_test_step(mnist_small, monkeypatch):
+    from vae_explorer.trainer.model import VAE
+
+    traced = []
+    for name in ("train_step", "test_step"):
+        original = getattr(VAE, name)
+        monkeypatch.setattr(VAE, name, lambda self, data, _o=original, _n=name: traced.append(_n) or _o(self, data))
+    trainer = Trainer(TrainConfig(preset="dense", epochs=1, batch_size=64, seed=2), mnist_small)
+    assert sorted(set(traced)) == ["test_step", "train_step"]  # traced into the compiled graphs
+    assert trainer.run().status == "finished"

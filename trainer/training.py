@@ -62,7 +62,7 @@ class HeldOutEvaluator:
         self._step = compile_now(self._update, tf.TensorSpec([None, *model.image_shape], tf.float32))
 
     def _update(self, x):
-        self.model.update_trackers(self.model.loss_terms(x, training=False), tf.shape(x)[0])
+        self.model.test_step(x)
 
     def __call__(self, x) -> dict[str, float]:
         """Means of loss, reconstruction_loss, kl_loss and neg_elbo over ``x``."""
@@ -88,8 +88,8 @@ class CompiledVAE:
         image = tf.TensorSpec([None, *model.image_shape], tf.float32)
 
         def train_step(x_all, idx):  # closes over the model only, never over a Trainer
-            terms = model.train_batch(tf.gather(x_all, idx))
-            return terms["loss"], terms["reconstruction_loss"], terms["kl_loss"]
+            logs = model.train_step(tf.gather(x_all, idx))
+            return logs["batch_loss"], logs["batch_reconstruction_loss"], logs["batch_kl_loss"]
 
         self.train_step = compile_now(train_step, image, tf.TensorSpec([None], tf.int32))
         self.evaluate = HeldOutEvaluator(model)
