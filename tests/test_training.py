@@ -173,6 +173,25 @@ def test_the_shuffle_order_depends_on_seed_and_epoch_only(mnist_small):
     assert not np.array_equal(epoch_order(5, 3, 100), epoch_order(6, 3, 100))
 
 
+def test_kl_warmup_weight_is_the_one_each_training_batch_uses(mnist_small):
+    """Inside training: every batch's loss is reconstruction + w·KL with this epoch's warm-up w."""
+    seen = []
+
+    class Spy(TrainingListener):
+        def on_batch(self, r):
+            seen.append((r.epoch, float(trainer.model.kl_weight.numpy()), r))
+
+    config = TrainConfig(preset="dense", beta=2.0, kl_warmup_epochs=3, epochs=4, batch_size=128, seed=1)
+    trainer = Trainer(config, mnist_small, listener=Spy())
+    trainer.run()
+    weights = {epoch: sorted({w for e, w, _ in seen if e == epoch}) for epoch in (1, 2, 3, 4)}
+    assert weights == {1: [pytest.approx(2 / 3)], 2: [pytest.approx(4 / 3)], 3: [2.0], 4: [2.0]}
+    for _, w, r in seen:
+        assert r.kl_loss > 0.1
+        assert r.loss == pytest.approx(r.reconstruction_loss + w * r.kl_loss, rel=1e-5)
+    assert [h["kl_weight"] for h in trainer.history] == pytest.approx([2 / 3, 4 / 3, 2.0, 2.0])
+
+
 def test_the_compiled_steps_are_the_models_train_step_and_test_step(mnist_small, monkeypatch):
     from vae_explorer.trainer.model import VAE
 
