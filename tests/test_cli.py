@@ -136,6 +136,22 @@ def test_eval_prints_one_json_line(cli_model):
     assert 50 < result["neg_elbo"] < 600  # nats per 28×28 image, after a single short epoch
 
 
+def test_with_squared_error_eval_and_history_do_not_call_the_sum_an_elbo(small_npz, tmp_path, cli_model):
+    """BCE + KL is the negative ELBO of a Bernoulli decoder; squared error + KL is no ELBO."""
+    model = tmp_path / "mse.h5"
+    code, _, err = run(["train", "--data", small_npz, "--preset", "dense", "--reconstruction", "mse",
+                        "--epochs", 1, "--batch-size", 64, "--out", model])
+    assert code == 0 and "held-out SSE+KL" in err and "ELBO" not in err, err
+    code, out, err = run(["eval", model])
+    result = json.loads(out)
+    assert code == 0 and result["objective"] == "sse_plus_kl" and "neg_elbo" not in result
+    assert result["sse_plus_kl"] == pytest.approx(result["reconstruction"] + result["kl"], rel=1e-5)
+    assert load_model(model).history[0]["objective"] == "sse_plus_kl"
+    assert "held-out SSE+KL" in run(["info", model])[1]
+    assert json.loads(run(["eval", cli_model[0]])[1])["objective"] == "neg_elbo"
+    assert load_model(cli_model[0]).history[0]["objective"] == "neg_elbo"
+
+
 def test_info_text_and_json(cli_model, small_npz):
     path = cli_model[0]
     code, out, err = run(["info", path])

@@ -15,6 +15,7 @@ import sys
 
 import numpy as np
 
+from vae_explorer.trainer.config import OBJECTIVE_LABELS, OBJECTIVES
 from vae_explorer.trainer.errors import UserError
 
 COMMANDS = ("train", "export", "eval", "info")
@@ -96,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="reconstructions: decode an image folder at HxW (default: the model's size)")
     export.add_argument("--scale", type=int, default=2, help="enlarge pixels by this factor")
 
-    ev = sub.add_parser("eval", help="held-out negative ELBO as one JSON line")
+    ev = sub.add_parser("eval", help="held-out negative ELBO (bce) or SSE+KL (mse) as one JSON line")
     ev.add_argument("model", metavar="MODEL.h5")
     ev.add_argument("--data", default=None, help="dataset (default: the model's)")
     ev.add_argument("--image-size", type=_size, default=None,
@@ -227,7 +228,8 @@ def cmd_train(args) -> int:
     codes = trainer.latent.codes(dataset.x_test, dataset.y_test)
     save_model(args.out, trainer.model, config, result.history, dataset.describe(), codes)
     last = result.history[-1]["val_neg_elbo"] if result.history else float("nan")
-    print(f"saved {args.out}: {result.epochs_done} epoch(s), held-out -ELBO {last:.2f}", file=sys.stderr)
+    print(f"saved {args.out}: {result.epochs_done} epoch(s), held-out "
+          f"{OBJECTIVE_LABELS[config.objective]} {last:.2f}", file=sys.stderr)
     if result.status == "stopped":
         print(f"vae-explorer: interrupted: {result.message}; saved what was trained", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -311,7 +313,8 @@ def cmd_eval(args) -> int:
     dataset, held_out = _model_dataset(args, loaded, args.model)
     terms = HeldOutEvaluator(loaded.model)(dataset.x_test)
     print(json.dumps({"model": args.model, "data": dataset.name, "n": int(len(dataset.x_test)),
-                      "held_out": held_out, "neg_elbo": terms["neg_elbo"],
+                      "held_out": held_out, "objective": loaded.config.objective,
+                      loaded.config.objective: terms["neg_elbo"],
                       "reconstruction": terms["reconstruction_loss"], "kl": terms["kl_loss"],
                       "loss": terms["loss"]}))
     return 0
@@ -351,7 +354,8 @@ def _info_text(path: str, header: dict) -> str:
         f"seed {c.get('seed')}",
     ]
     if h:
-        lines.append(f"  last:    loss {h[-1].get('loss', float('nan')):.2f}, held-out -ELBO "
+        label = OBJECTIVE_LABELS[OBJECTIVES.get(c.get("reconstruction"), "neg_elbo")]
+        lines.append(f"  last:    loss {h[-1].get('loss', float('nan')):.2f}, held-out {label} "
                      f"{h[-1].get('val_neg_elbo', float('nan')):.2f}")
     if d:
         lines.append(f"  data:    {d.get('name')} ({d.get('n_train')} train / {d.get('n_test')} held out) "

@@ -237,6 +237,7 @@ class Trainer:
                 eta=elapsed / done_batches * (total_batches - done_batches),
                 images_per_second=n / max(time.perf_counter() - epoch_start, 1e-9),
                 latent_means=self.encode(data.x_test) if self.encode_each_epoch else None,
+                objective=cfg.objective,
             )
             self.history.append(report.history_row())
             snapshot = self._snapshot()
