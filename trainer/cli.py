@@ -7,7 +7,6 @@ loads the model to check it, as ``eval`` would).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -15,126 +14,21 @@ import sys
 
 import numpy as np
 
+from vae_explorer.trainer.cli_args import KERAS_PARTS, attach_points, build_parser
 from vae_explorer.trainer.config import OBJECTIVE_LABELS, OBJECTIVES
 from vae_explorer.trainer.errors import UserError
 
 COMMANDS = ("train", "export", "eval", "info")
-KERAS_PARTS = {"keras": "vae", "keras-encoder": "encoder", "keras-decoder": "decoder"}
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line, not a usage block."""
-
-    def error(self, message):
-        raise UserError(f"{self.prog}: {message} (see --help)")
-
-
-def _floats(text: str) -> list[float]:
-    try:
-        return [float(v) for v in text.replace(" ", "").split(",") if v]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got '{text}'") from None
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        parts = [int(v) for v in text.lower().replace("x", ",").split(",")]
-    except ValueError:
-        parts = []
-    if len(parts) == 1:
-        parts *= 2
-    if len(parts) != 2 or min(parts) < 4 or max(parts) > 1024:
-        raise argparse.ArgumentTypeError(f"expected a size like 64 or 64x48 (4–1024), got '{text}'")
-    return parts[0], parts[1]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="vae-explorer", description="Train a VAE and explore its latent space. "
-                     "With no command, opens the desktop app.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    train = sub.add_parser("train", help="train a model and save it to an .h5 file")
-    train.add_argument("--data", default=None, help="dataset: a name (mnist-10k, the default) or a path")
-    train.add_argument("--image-size", type=_size, default=None,
-                       help="resize image folders to HxW (with --resume: the model's size)")
-    train.add_argument("--preset", default=None, help="tutorial, dcgan, dense or default")
-    train.add_argument("--latent-dim", type=int, default=None)
-    train.add_argument("--epochs", type=int, default=10)
-    train.add_argument("--batch-size", type=int, default=None)
-    train.add_argument("--beta", type=float, default=None, help="KL weight (default 1)")
-    train.add_argument("--kl-warmup", type=int, default=None, help="epochs to ramp β up linearly")
-    train.add_argument("--reconstruction", choices=("bce", "mse"), default=None)
-    train.add_argument("--lr", type=float, default=None, help="Adam learning rate (default 1e-3)")
-    train.add_argument("--seed", type=int, default=None)
-    train.add_argument("--resume", default=None, metavar="MODEL.h5", help="continue a saved model")
-    train.add_argument("--out", required=True, metavar="MODEL.h5")
-
-    export = sub.add_parser(
-        "export", help="write images (PNG) or a .keras file from a model",
-        description="keras-encoder and keras-decoder write files that load in plain Keras "
-        "(keras.saving.load_model, stock layers only); keras writes the whole VAE, whose VAE and "
-        "Sampling classes are ours: load it after 'import vae_explorer.trainer.model'.")
-    export.add_argument("model", metavar="MODEL.h5")
-    export.add_argument("--what", required=True, choices=(
-        "grid", "samples", "interpolate", "traverse", "reconstructions", *KERAS_PARTS))
-    export.add_argument("--out", required=True, metavar="FILE")
-    export.add_argument("--n", type=int, default=15, help="grid: n×n tiles (default 15)")
-    export.add_argument("--radius", type=float, default=4.0, help="grid: span [-r, r] (default 4)")
-    export.add_argument("--quantiles", action="store_true", help="grid: over N(0,1) quantiles")
-    export.add_argument("--count", type=int, default=64, help="samples/reconstructions: how many")
-    export.add_argument("--seed", type=int, default=0)
-    export.add_argument("--from", dest="start", type=_floats, default=None, help="interpolate: z,z,…")
-    export.add_argument("--to", dest="end", type=_floats, default=None, help="interpolate: z,z,…")
-    export.add_argument("--steps", type=int, default=10, help="interpolate/traverse: frames")
-    export.add_argument("--method", choices=("linear", "spherical"), default="linear")
-    export.add_argument("--at", type=_floats, default=None, help="traverse: the centre point")
-    export.add_argument("--span", type=float, default=3.0, help="traverse: ±span (default 3)")
-    export.add_argument("--data", default=None, help="reconstructions: dataset (default: the model's)")
-    export.add_argument("--image-size", type=_size, default=None,
-                        help="reconstructions: decode an image folder at HxW (default: the model's size)")
-    export.add_argument("--scale", type=int, default=2, help="enlarge pixels by this factor")
-
-    ev = sub.add_parser("eval", help="held-out negative ELBO (bce) or SSE+KL (mse) as one JSON line")
-    ev.add_argument("model", metavar="MODEL.h5")
-    ev.add_argument("--data", default=None, help="dataset (default: the model's)")
-    ev.add_argument("--image-size", type=_size, default=None,
-                    help="decode an image folder at HxW (default: the model's size)")
-
-    info = sub.add_parser("info", help="what a model file holds")
-    info.add_argument("model", metavar="MODEL.h5")
-    info.add_argument("--json", action="store_true")
-    return parser
-
-
-POINT_OPTIONS = ("--from", "--to", "--at")
-
-
-def _attach_points(argv: list[str]) -> list[str]:
-    """``--from -2,0.5`` → ``--from=-2,0.5``: argparse would take a point starting with '-' for an option."""
-    out, i = [], 0
-    while i < len(argv):
-        if argv[i] in POINT_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-"):
-            try:
-                _floats(argv[i + 1])
-            except argparse.ArgumentTypeError:
-                pass  # not a point: let argparse report the missing value
-            else:
-                out.append(f"{argv[i]}={argv[i + 1]}")
-                i += 2
-                continue
-        out.append(argv[i])
-        i += 1
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(_attach_points(list(argv)))
+        args = build_parser().parse_args(attach_points(list(argv)))
         return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info}[
             args.command](args)
     except UserError as exc:
@@ -190,7 +84,7 @@ def _check_held_out(dataset, description: dict, model_path: str) -> str:
 def cmd_train(args) -> int:
     from vae_explorer.trainer.config import TrainConfig
     from vae_explorer.trainer.data import load_dataset
-    from vae_explorer.trainer.modelfile import load_model, save_model
+    from vae_explorer.trainer.modelfile import save_model
     from vae_explorer.trainer.progress import ProgressBar
     from vae_explorer.trainer.training import Trainer
 
@@ -198,22 +92,12 @@ def cmd_train(args) -> int:
     overrides = {"batch_size": args.batch_size, "beta": args.beta, "kl_warmup_epochs": args.kl_warmup,
                  "reconstruction": args.reconstruction, "learning_rate": args.lr, "seed": args.seed}
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    model = history = None
     if args.resume:
-        loaded = load_model(args.resume)
-        fixed = {"preset": args.preset, "latent_dim": args.latent_dim}
-        for key, value in fixed.items():
-            if value is not None and value != getattr(loaded.config, key):
-                raise UserError(f"--{key.replace('_', '-')} {value} differs from the model's "
-                                f"{getattr(loaded.config, key)}; a resumed model keeps its architecture",
-                                args.resume)
-        config = TrainConfig.from_dict({**loaded.config.to_dict(), **overrides, "epochs": args.epochs})
-        model, history = loaded.model, loaded.history
-        dataset, _ = _model_dataset(args, loaded, args.resume)
+        config, model, history, dataset = _resumed(args, overrides)
     else:
         config = TrainConfig(preset=args.preset or "default", latent_dim=args.latent_dim,
                              epochs=args.epochs, **overrides)
-        dataset = load_dataset(args.data, args.image_size)
+        model, history, dataset = None, None, load_dataset(args.data, args.image_size)
     for warning in dataset.warnings:
         print(f"vae-explorer: warning: {warning}", file=sys.stderr)
     trainer = Trainer(config, dataset, model=model, history=history, listener=ProgressBar())
@@ -237,6 +121,24 @@ def cmd_train(args) -> int:
         print(f"vae-explorer: error: {result.message}", file=sys.stderr)
         return EXIT_FAILED
     return 0
+
+
+def _resumed(args, overrides: dict):
+    """Config, model, history and data of ``--resume``: the architecture is the file's, the data
+    are reloaded at its image size with its held-out split."""
+    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.modelfile import load_model
+
+    loaded = load_model(args.resume)
+    fixed = {"preset": args.preset, "latent_dim": args.latent_dim}
+    for key, value in fixed.items():
+        if value is not None and value != getattr(loaded.config, key):
+            raise UserError(f"--{key.replace('_', '-')} {value} differs from the model's "
+                            f"{getattr(loaded.config, key)}; a resumed model keeps its architecture",
+                            args.resume)
+    config = TrainConfig.from_dict({**loaded.config.to_dict(), **overrides, "epochs": args.epochs})
+    dataset, _ = _model_dataset(args, loaded, args.resume)
+    return config, loaded.model, loaded.history, dataset
 
 
 def _check_writable(path: str) -> None:
