@@ -63,7 +63,7 @@ class Exporter(QObject):
         return bool(path) and self._write(write_latent_csv, path, s.codes, s.label_names())
 
     def export_keras(self, path: str | None = None) -> bool:
-        from vae_explorer.trainer.modelfile import export_keras
+        from vae_explorer.trainer.keras_export import export_keras
 
         path = path or self._ask_path("Export Keras model", "vae.keras", "Keras (*.keras)")
         return bool(path) and self._write(export_keras, _with_suffix(path, ".keras"), self.session.model, "vae")

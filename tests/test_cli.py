@@ -136,6 +136,22 @@ def test_eval_prints_one_json_line(cli_model):
     assert 50 < result["neg_elbo"] < 600  # nats per 28×28 image, after a single short epoch
 
 
+def test_with_squared_error_eval_and_history_do_not_call_the_sum_an_elbo(small_npz, tmp_path, cli_model):
+    """BCE + KL is the negative ELBO of a Bernoulli decoder; squared error + KL is no ELBO."""
+    model = tmp_path / "mse.h5"
+    code, _, err = run(["train", "--data", small_npz, "--preset", "dense", "--reconstruction", "mse",
+                        "--epochs", 1, "--batch-size", 64, "--out", model])
+    assert code == 0 and "held-out SSE+KL" in err and "ELBO" not in err, err
+    code, out, err = run(["eval", model])
+    result = json.loads(out)
+    assert code == 0 and result["objective"] == "sse_plus_kl" and "neg_elbo" not in result
+    assert result["sse_plus_kl"] == pytest.approx(result["reconstruction"] + result["kl"], rel=1e-5)
+    assert load_model(model).history[0]["objective"] == "sse_plus_kl"
+    assert "held-out SSE+KL" in run(["info", model])[1]
+    assert json.loads(run(["eval", cli_model[0]])[1])["objective"] == "neg_elbo"
+    assert load_model(cli_model[0]).history[0]["objective"] == "neg_elbo"
+
+
 def test_info_text_and_json(cli_model, small_npz):
     path = cli_model[0]
     code, out, err = run(["info", path])
@@ -168,44 +184,133 @@ def test_resume_continues_the_epoch_count(cli_model, tmp_path):
     assert code == 2 and "a resumed model keeps its architecture" in err
 
 
-def test_eval_and_export_use_the_held_out_split_of_training(tmp_path, mnist_small, monkeypatch):
-    """An .npz without a split is split by the model's seed: eval must not score training images."""
-    from vae_explorer.trainer import training
-
-    data = tmp_path / "unsplit.npz"
+@pytest.fixture(scope="module")
+def unsplit_model(tmp_path_factory, mnist_small):
+    """An x-only .npz (so we split it) and a model trained on it by the CLI with seed 7."""
+    folder = tmp_path_factory.mktemp("unsplit")
+    data, model = folder / "unsplit.npz", folder / "m.h5"
     np.savez(data, x=np.concatenate([mnist_small.x_train, mnist_small.x_test]))
-    model = tmp_path / "m.h5"
     code, _, err = run(["train", "--data", data, "--preset", "dense", "--epochs", 1, "--batch-size", 32,
                         "--seed", 7, "--out", model])
     assert code == 0, err
-    loaded = load_model(model)
+    return data, model
+
+
+def scored_images(monkeypatch) -> list[np.ndarray]:
+    """The arrays HeldOutEvaluator is called on from now on (it then returns dummy terms)."""
+    from vae_explorer.trainer import training
+
     seen = []
     monkeypatch.setattr(training.HeldOutEvaluator, "__call__",
                         lambda self, x: seen.append(np.asarray(x)) or {
                             "neg_elbo": 1.0, "reconstruction_loss": 1.0, "kl_loss": 0.0, "loss": 1.0})
-    code, _, err = run(["eval", model])
-    assert code == 0, err
+    return seen
+
+
+def test_app_and_cli_hold_out_the_same_images_whatever_the_seed(unsplit_model):
+    """The app loads with ``load_dataset(spec)``; a CLI model trained with --seed 7 held out the
+    same images, so the map, eval and the app agree on what was never trained on."""
+    from vae_explorer.trainer.data import load_dataset
+    from vae_explorer.trainer.data.pixels import SPLIT_SEED
     from vae_explorer.trainer.latent import LatentSpace
 
-    # the images eval scored encode to exactly the held-out codes stored at training time
-    np.testing.assert_allclose(LatentSpace(loaded.model).encode(seen[0])[0], loaded.latent.means, atol=1e-5)
-    # resuming trains on the same split (the held-out codes are again those of the same images)
-    code, _, err = run(["train", "--resume", model, "--epochs", 1, "--out", tmp_path / "m2.h5"])
-    assert code == 0, err
-    resumed = load_model(tmp_path / "m2.h5")
-    np.testing.assert_allclose(LatentSpace(resumed.model).encode(seen[0])[0], resumed.latent.means, atol=1e-5)
-    # the reconstruction sheet shows held-out images of that split, not of the default seed's
+    data, model = unsplit_model
+    loaded = load_model(model)
+    app_view = load_dataset(str(data))
+    np.testing.assert_allclose(LatentSpace(loaded.model).encode(app_view.x_test)[0], loaded.latent.means,
+                               atol=1e-5)
+    assert loaded.dataset["split"] == {"method": "random", "seed": SPLIT_SEED, "fraction": 0.2}
+    assert loaded.dataset["held_out_sha256"] == app_view.describe()["held_out_sha256"]
+
+
+def test_eval_export_and_resume_use_the_held_out_split_of_training(unsplit_model, tmp_path, monkeypatch):
     from vae_explorer.trainer.data import load_dataset
     from vae_explorer.trainer.imagegrid import to_uint8
+    from vae_explorer.trainer.latent import LatentSpace
     from vae_explorer.trainer.tf_runtime import import_tensorflow
 
+    data, model = unsplit_model
+    loaded = load_model(model)
+    held_out = load_dataset(str(data)).x_test
+    seen = scored_images(monkeypatch)
+    code, out, err = run(["eval", model])
+    assert code == 0 and err == "", err
+    np.testing.assert_array_equal(seen[0], held_out)
+    assert json.loads(out)["held_out"] == "verified"
+    code, _, err = run(["train", "--resume", model, "--epochs", 1, "--out", tmp_path / "m2.h5"])
+    assert code == 0 and "warning" not in err, err
+    resumed = load_model(tmp_path / "m2.h5")
+    assert resumed.dataset["held_out_sha256"] == loaded.dataset["held_out_sha256"]
+    np.testing.assert_allclose(LatentSpace(resumed.model).encode(held_out)[0], resumed.latent.means, atol=1e-5)
     sheet = tmp_path / "r.png"
     code, _, err = run(["export", model, "--what", "reconstructions", "--count", 8, "--scale", 1, "--out", sheet])
-    assert code == 0, err
+    assert code == 0 and "warning" not in err, err
     first_tile = import_tensorflow().io.decode_png(sheet.read_bytes()).numpy()[2:30, 2:30]
-    held_out = load_dataset(data, seed=7).x_test
     np.testing.assert_array_equal(first_tile, to_uint8(held_out[0]))
-    assert not np.array_equal(first_tile, to_uint8(load_dataset(data, seed=0).x_test[0]))
+
+
+def test_a_changed_dataset_is_reported_in_one_line(unsplit_model, tmp_path, monkeypatch, mnist_small):
+    data, model = unsplit_model
+    changed = tmp_path / "changed.npz"
+    with np.load(data) as npz:
+        np.savez(changed, x=npz["x"][::-1])  # same images, another order: another held-out set
+    scored_images(monkeypatch)
+    code, out, err = run(["eval", model, "--data", changed])
+    assert code == 0
+    assert err.count("\n") == 1 and err.startswith(f"vae-explorer: warning: {changed}: ")
+    assert "not the images" in err and str(model) in err
+    assert json.loads(out)["held_out"] == "differs"
+
+
+def test_a_model_file_without_a_recorded_split_is_unverified(unsplit_model, tmp_path, monkeypatch):
+    import h5py
+
+    data, model = unsplit_model
+    old = tmp_path / "old.h5"
+    shutil.copyfile(model, old)
+    with h5py.File(old, "r+") as f:
+        described = json.loads(f.attrs["dataset"])
+        f.attrs["dataset"] = json.dumps({k: v for k, v in described.items()
+                                         if k not in ("split", "held_out_sha256")})
+    scored_images(monkeypatch)
+    code, out, err = run(["eval", old])
+    assert code == 0 and err.count("\n") == 1 and "records no held-out checksum" in err
+    assert json.loads(out)["held_out"] == "unverified"
+
+
+@pytest.fixture(scope="module")
+def folder_model(tmp_path_factory):
+    """A folder of 20×12 RGB PNGs in two classes, and a model trained on it at --image-size 16x8."""
+    from vae_explorer.trainer.imagegrid import write_png
+
+    root = tmp_path_factory.mktemp("folder")
+    rng = np.random.default_rng(0)
+    for label in ("a", "b"):
+        (root / "pics" / label).mkdir(parents=True)
+        for i in range(12):
+            write_png(root / "pics" / label / f"{i}.png", rng.integers(0, 256, (20, 12, 3), dtype=np.uint8))
+    model = root / "m.h5"
+    code, _, err = run(["train", "--data", root / "pics", "--image-size", "16x8", "--preset", "dense",
+                        "--epochs", 1, "--batch-size", 8, "--out", model])
+    assert code == 0, err
+    return root / "pics", model
+
+
+def test_eval_and_reconstructions_reload_an_image_folder_at_the_models_size(folder_model, tmp_path):
+    data, model = folder_model
+    assert load_model(model).model.image_shape == (16, 8, 3)
+    code, out, err = run(["eval", model])
+    assert code == 0 and err == "", err
+    assert json.loads(out)["n"] == 5 and json.loads(out)["held_out"] == "verified"
+    code, _, err = run(["eval", model, "--image-size", "16x8"])
+    assert code == 0 and err == "", err
+    sheet = tmp_path / "r.png"
+    code, _, err = run(["export", model, "--what", "reconstructions", "--count", 4, "--scale", 1, "--out", sheet])
+    assert code == 0, err
+    code, _, err = run(["train", "--resume", model, "--epochs", 1, "--out", tmp_path / "more.h5"])
+    assert code == 0 and "warning" not in err, err
+    code, _, err = run(["eval", model, "--image-size", "20x12"])
+    assert code == 2 and err.count("\n") == 1 and "but the model takes (16, 8, 3)" in err
 
 
 def test_installed_console_script(tmp_path, small_npz):

@@ -130,6 +130,8 @@ def test_dataset_helpers(embedded):
         "n_train": 10,
         "n_test": 3,
         "label_names": DIGITS,
+        "split": {"method": "given"},
+        "held_out_sha256": small.held_out_digest(),
     }
     assert small.label_name(7) == "7"
     assert small.label_name(42) == "42"
@@ -244,8 +246,23 @@ def test_npz_x_y_only_gets_held_out_split(tmp_path):
     # the split is reproducible and follows the seed
     again = load_npz(path)
     np.testing.assert_array_equal(again.y_test, d.y_test)
-    other = load_npz(path, seed=1)
+    other = load_npz(path, split_seed=1)
     assert not np.array_equal(other.x_test, d.x_test)
+    assert d.split == {"method": "random", "seed": 0, "fraction": 0.2}
+
+
+def test_held_out_checksum_follows_the_held_out_images_only(tmp_path):
+    from vae_explorer.trainer.data.dataset import held_out_status
+
+    x, y = labelled(50)
+    d = load_npz(save_npz(tmp_path / "xy.npz", x=x, y=y))
+    recorded = d.describe()
+    assert len(recorded["held_out_sha256"]) == 64
+    assert held_out_status(load_npz(tmp_path / "xy.npz"), recorded) == "verified"
+    assert held_out_status(load_npz(tmp_path / "xy.npz", split_seed=1), recorded) == "differs"
+    relabelled = load_npz(save_npz(tmp_path / "relabelled.npz", x=x, y=(y + 1) % 10))
+    assert held_out_status(relabelled, recorded) == "differs"
+    assert held_out_status(d, {k: v for k, v in recorded.items() if k != "held_out_sha256"}) == "unverified"
 
 
 def test_npz_x_train_only_gets_held_out_split(tmp_path):
@@ -1084,6 +1101,6 @@ def test_image_folder_seed_changes_split(tmp_path, write_png):
     root = tmp_path / "seeded"
     for i in range(10):
         write_png(root / f"{i}.png", value=i * 20)
-    a, b, c = load_image_folder(root), load_image_folder(root), load_image_folder(root, seed=3)
+    a, b, c = load_image_folder(root), load_image_folder(root), load_image_folder(root, split_seed=3)
     np.testing.assert_array_equal(a.x_test, b.x_test)
     assert not np.array_equal(a.x_test, c.x_test) or not np.array_equal(a.x_train, c.x_train)

@@ -151,6 +151,48 @@ def test_spherical_interpolation_keeps_the_norm():
     np.testing.assert_allclose(interpolate(a, 2 * a, 3, "spherical")[1], 1.5 * a, rtol=1e-5)
 
 
+def _angle_pair(omega: float, dim: int, na: float = 1.5, nb: float = 0.5):
+    """Endpoints with norms ``na`` and ``nb`` at angle ``omega`` in the plane of the first two axes."""
+    a, b = np.zeros(dim), np.zeros(dim)
+    a[0] = na
+    b[0], b[1] = nb * np.cos(omega), nb * np.sin(omega)
+    return a, b
+
+
+@pytest.mark.parametrize("omega", [0.0, 1e-9, 1e-3, 0.5, np.pi / 2, 2.5, np.pi - 1e-3,
+                                   np.pi - 1e-6, np.pi - 1e-9, np.pi])
+@pytest.mark.parametrize("dim", [2, 5])
+def test_spherical_interpolation_over_the_whole_range_of_angles(omega, dim):
+    """Finite everywhere, exact endpoints, and the norm moves monotonically from |a| to |b|,
+    also for (near-)antipodal endpoints, where sin ω ≈ 0 used to blow the path up to ~1e16."""
+    a, b = _angle_pair(omega, dim)
+    path = interpolate(a, b, 9, "spherical").astype(np.float64)
+    assert np.isfinite(path).all()
+    np.testing.assert_array_equal(path[0], a.astype(np.float32))
+    np.testing.assert_array_equal(path[-1], b.astype(np.float32))
+    norms = np.linalg.norm(path, axis=1)
+    np.testing.assert_allclose(norms, np.linspace(1.5, 0.5, 9), rtol=1e-6)
+    assert (np.diff(norms) < 0).all()
+
+
+def test_antipodal_spherical_interpolation_turns_through_a_fixed_orthogonal_direction():
+    path = interpolate([1, 0], [-2, 0], 5, "spherical")
+    np.testing.assert_allclose(np.linalg.norm(path, axis=1), [1, 1.25, 1.5, 1.75, 2], rtol=1e-6)
+    assert abs(path[2, 0]) < 1e-6 and abs(path[2, 1]) == pytest.approx(1.5)  # half-way: ⟂ to a
+    np.testing.assert_array_equal(path, interpolate([1, 0], [-2, 0], 5, "spherical"))  # deterministic
+    # in 8-D too, the midpoint is orthogonal to both ends
+    a = np.random.default_rng(1).standard_normal(8)
+    mid = interpolate(a, -a, 3, "spherical")[1].astype(np.float64)
+    assert abs(mid @ a) < 1e-5 * np.linalg.norm(a) ** 2
+    assert np.linalg.norm(mid) == pytest.approx(np.linalg.norm(a), rel=1e-6)
+
+
+@pytest.mark.parametrize("b", [[3.0], [-2.0], [0.0]])
+def test_spherical_interpolation_in_one_dimension_is_linear(b):
+    """A 1-D latent has no direction orthogonal to a: the path is the straight line."""
+    np.testing.assert_allclose(interpolate([1.0], b, 5, "spherical"), interpolate([1.0], b, 5), atol=1e-7)
+
+
 def test_traverse_changes_one_coordinate_per_block():
     z = np.array([0.5, -1.0, 2.0], np.float32)
     steps, span = 7, 3.0

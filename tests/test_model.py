@@ -12,6 +12,10 @@ def test_tutorial_matches_the_keras_tutorial_parameter_counts():
     assert vae.encoder.count_params() == 17_208
     assert vae.decoder.count_params() == 9_137
     assert vae.encoder.count_params() + vae.decoder.count_params() == 26_345
+    trainable = sum(int(np.prod(w.shape)) for w in vae.trainable_weights)
+    frozen = sum(int(np.prod(w.shape)) for m in (vae.encoder, vae.decoder) for w in m.non_trainable_weights)
+    assert (trainable, frozen) == (24_641, 1_704)  # BatchNorm moving means and variances
+    assert [w.path for w in vae.non_trainable_weights if "moving" not in w.path] == ["kl_weight"]
     names = [layer.__class__.__name__ for layer in vae.encoder.layers]
     batchnorms = [layer for layer in vae.encoder.layers if isinstance(layer, keras.layers.BatchNormalization)]
     assert names.count("Conv2D") == 2 and len(batchnorms) == 3
@@ -90,3 +94,57 @@ def test_fused_batchnorm_matches_keras_batchnorm(shape):
                               tape.gradient(l_fused, fused.trainable_weights)):
         np.testing.assert_allclose(g_fused.numpy(), g_ref.numpy(), rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(fused(x, training=False).numpy(), ref(x, training=False).numpy(), atol=1e-4)
+
+
+def with_fixed_noise(vae, eps: np.ndarray):
+    """Replace the model's Sampling layer by one that uses ``eps`` as its N(0, I) draw."""
+    from keras import ops
+
+    class FixedNoise(keras.layers.Layer):
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+    object.__setattr__(vae, "sampling", FixedNoise())  # past Keras's tracking: the model is built
+    return vae
+
+
+def numpy_loss_terms(vae, x, eps, reconstruction):
+    """The loss computed here in NumPy from the encoder and decoder outputs, not with Keras ops."""
+    mean, log_var = (t.numpy().astype(np.float64) for t in vae.encoder(x, training=False))
+    z = (mean + np.exp(0.5 * log_var) * eps).astype(np.float32)
+    logits = vae.decoder_logits(z, training=False).numpy().astype(np.float64)
+    xd = x.astype(np.float64)
+    if reconstruction == "bce":  # -[x log σ(l) + (1-x) log(1-σ(l))], written stably
+        per_pixel = np.maximum(logits, 0) - logits * xd + np.log1p(np.exp(-np.abs(logits)))
+    else:
+        per_pixel = (xd - 1 / (1 + np.exp(-logits))) ** 2
+    rec = per_pixel.reshape(len(x), -1).sum(axis=1).mean()
+    kl = (0.5 * (mean ** 2 + np.exp(log_var) - 1 - log_var)).sum(axis=1).mean()
+    return rec, kl
+
+
+@pytest.mark.parametrize("reconstruction", ["bce", "mse"])
+def test_loss_terms_equal_an_independent_numpy_computation(reconstruction):
+    rng = np.random.default_rng(3)
+    vae = build_vae("default", latent_dim=4, beta=0.5, reconstruction=reconstruction, seed=1)
+    # weights that make the KL term far from zero: means and variances away from the prior
+    vae.encoder.get_layer("z_mean").bias.assign(rng.normal(0, 1.5, 4).astype("float32"))
+    vae.encoder.get_layer("z_log_var").bias.assign(rng.normal(0, 1.0, 4).astype("float32"))
+    x = rng.random((6, 28, 28, 1)).astype("float32")
+    eps = rng.standard_normal((6, 4)).astype("float32")
+    terms = {k: float(v) for k, v in with_fixed_noise(vae, eps).loss_terms(x, training=False).items()}
+    rec, kl = numpy_loss_terms(vae, x, eps, reconstruction)
+    assert kl > 1.0
+    assert terms["reconstruction_loss"] == pytest.approx(rec, rel=1e-5)
+    assert terms["kl_loss"] == pytest.approx(kl, rel=1e-5)
+    assert terms["loss"] == pytest.approx(rec + 0.5 * kl, rel=1e-5)
+
+
+def test_keras_fit_trains_through_train_step_and_test_step(mnist_small):
+    vae = build_vae("dense", latent_dim=2, seed=0)
+    logs = vae.fit(mnist_small.x_train, epochs=2, batch_size=64, verbose=0,
+                   validation_data=(mnist_small.x_test,)).history
+    assert logs["loss"][1] < logs["loss"][0]
+    assert logs["neg_elbo"][1] == pytest.approx(logs["reconstruction_loss"][1] + logs["kl_loss"][1], rel=1e-4)
+    assert np.isfinite(logs["val_neg_elbo"]).all()

@@ -131,7 +131,74 @@ def test_model_and_data_must_agree(mnist_small):
 
 
 @pytest.mark.parametrize("bad", [dict(latent_dim=0), dict(batch_size=0), dict(learning_rate=-1),
-                                 dict(preset="nope"), dict(reconstruction="l1"), dict(beta=-1)])
+                                 dict(preset="nope"), dict(reconstruction="l1"), dict(beta=-1),
+                                 dict(seed=-1)])
 def test_bad_settings_are_user_errors(bad):
     with pytest.raises(UserError):
         TrainConfig(**bad)
+
+
+def test_resuming_from_a_saved_file_is_bit_exact(mnist_small, tmp_path):
+    """Two straight epochs == one epoch, save, load in a new model, one more epoch: every weight
+    (BatchNorm statistics included), the Adam state, the sampler's random state and the losses."""
+    from dataclasses import replace
+
+    from vae_explorer.trainer.modelfile import load_model, save_model
+
+    config = TrainConfig(preset="tutorial", epochs=2, batch_size=64, seed=5)
+    straight = Trainer(config, mnist_small)
+    straight.run()
+    one = replace(config, epochs=1)
+    first = Trainer(one, mnist_small)
+    result = first.run()
+    save_model(tmp_path / "m.h5", first.model, one, result.history, mnist_small.describe())
+    loaded = load_model(tmp_path / "m.h5")
+    resumed = Trainer(one, mnist_small, model=loaded.model, history=loaded.history)
+    resumed.run()
+    assert len(straight.model.variables) > len(straight.model.weights)  # the seed state is not a weight
+    for a, b in zip(straight.model.variables, resumed.model.variables, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+    for a, b in zip(straight.model.optimizer.variables, resumed.model.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+    for key in ("loss", "reconstruction_loss", "kl_loss", "val_loss", "val_neg_elbo"):
+        assert [h[key] for h in straight.history] == [h[key] for h in resumed.history], key
+
+
+def test_the_shuffle_order_depends_on_seed_and_epoch_only(mnist_small):
+    from vae_explorer.trainer.training import epoch_order
+
+    np.testing.assert_array_equal(epoch_order(5, 3, 100), epoch_order(5, 3, 100))
+    assert sorted(epoch_order(5, 3, 100)) == list(range(100))
+    assert not np.array_equal(epoch_order(5, 3, 100), epoch_order(5, 4, 100))
+    assert not np.array_equal(epoch_order(5, 3, 100), epoch_order(6, 3, 100))
+
+
+def test_kl_warmup_weight_is_the_one_each_training_batch_uses(mnist_small):
+    """Inside training: every batch's loss is reconstruction + w·KL with this epoch's warm-up w."""
+    seen = []
+
+    class Spy(TrainingListener):
+        def on_batch(self, r):
+            seen.append((r.epoch, float(trainer.model.kl_weight.numpy()), r))
+
+    config = TrainConfig(preset="dense", beta=2.0, kl_warmup_epochs=3, epochs=4, batch_size=128, seed=1)
+    trainer = Trainer(config, mnist_small, listener=Spy())
+    trainer.run()
+    weights = {epoch: sorted({w for e, w, _ in seen if e == epoch}) for epoch in (1, 2, 3, 4)}
+    assert weights == {1: [pytest.approx(2 / 3)], 2: [pytest.approx(4 / 3)], 3: [2.0], 4: [2.0]}
+    for _, w, r in seen:
+        assert r.kl_loss > 0.1
+        assert r.loss == pytest.approx(r.reconstruction_loss + w * r.kl_loss, rel=1e-5)
+    assert [h["kl_weight"] for h in trainer.history] == pytest.approx([2 / 3, 4 / 3, 2.0, 2.0])
+
+
+def test_the_compiled_steps_are_the_models_train_step_and_test_step(mnist_small, monkeypatch):
+    from vae_explorer.trainer.model import VAE
+
+    traced = []
+    for name in ("train_step", "test_step"):
+        original = getattr(VAE, name)
+        monkeypatch.setattr(VAE, name, lambda self, data, _o=original, _n=name: traced.append(_n) or _o(self, data))
+    trainer = Trainer(TrainConfig(preset="dense", epochs=1, batch_size=64, seed=2), mnist_small)
+    assert sorted(set(traced)) == ["test_step", "train_step"]  # traced into the compiled graphs
+    assert trainer.run().status == "finished"

@@ -7,7 +7,6 @@ loads the model to check it, as ``eval`` would).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -15,8 +14,9 @@ import sys
 
 import numpy as np
 
+from vae_explorer.trainer.cli_args import KERAS_PARTS, attach_points, build_parser
+from vae_explorer.trainer.config import OBJECTIVE_LABELS, OBJECTIVES
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.layouts import LAYOUT_NAMES
 
 COMMANDS = ("train", "export", "eval", "info")
 EXIT_USAGE = 2
@@ -24,113 +24,11 @@ EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line, not a usage block."""
-
-    def error(self, message):
-        raise UserError(f"{self.prog}: {message} (see --help)")
-
-
-def _floats(text: str) -> list[float]:
-    try:
-        return [float(v) for v in text.replace(" ", "").split(",") if v]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got '{text}'") from None
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        parts = [int(v) for v in text.lower().replace("x", ",").split(",")]
-    except ValueError:
-        parts = []
-    if len(parts) == 1:
-        parts *= 2
-    if len(parts) != 2 or min(parts) < 4 or max(parts) > 1024:
-        raise argparse.ArgumentTypeError(f"expected a size like 64 or 64x48 (4–1024), got '{text}'")
-    return parts[0], parts[1]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="vae-explorer", description="Train a VAE and explore its latent space. "
-                     "With no command, opens the desktop app.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    train = sub.add_parser("train", help="train a model and save it to an .h5 file")
-    train.add_argument("--data", default=None, help="dataset: a name (mnist-10k, the default) or a path")
-    train.add_argument("--image-size", type=_size, default=None, help="resize image folders to HxW")
-    train.add_argument("--preset", default=None, help="tutorial, dcgan, dense or default")
-    train.add_argument("--latent-dim", type=int, default=None)
-    train.add_argument("--epochs", type=int, default=10)
-    train.add_argument("--batch-size", type=int, default=None)
-    train.add_argument("--beta", type=float, default=None, help="KL weight (default 1)")
-    train.add_argument("--kl-warmup", type=int, default=None, help="epochs to ramp β up linearly")
-    train.add_argument("--reconstruction", choices=("bce", "mse"), default=None)
-    train.add_argument("--lr", type=float, default=None, help="Adam learning rate (default 1e-3)")
-    train.add_argument("--seed", type=int, default=None)
-    train.add_argument("--resume", default=None, metavar="MODEL.h5", help="continue a saved model")
-    train.add_argument("--out", required=True, metavar="MODEL.h5")
-
-    export = sub.add_parser("export", help="write images (PNG) or a .keras file from a model")
-    export.add_argument("model", metavar="MODEL.h5")
-    export.add_argument("--what", required=True, choices=(
-        "grid", "samples", "interpolate", "traverse", "reconstructions", "layout", "keras", "keras-decoder"))
-    export.add_argument("--out", required=True, metavar="FILE")
-    export.add_argument("--n", type=int, default=15, help="grid: n×n tiles (default 15)")
-    export.add_argument("--radius", type=float, default=4.0, help="grid: span [-r, r] (default 4)")
-    export.add_argument("--quantiles", action="store_true", help="grid: over N(0,1) quantiles")
-    export.add_argument("--count", type=int, default=64, help="samples/reconstructions: how many")
-    export.add_argument("--seed", type=int, default=0)
-    export.add_argument("--from", dest="start", type=_floats, default=None, help="interpolate: z,z,…")
-    export.add_argument("--to", dest="end", type=_floats, default=None, help="interpolate: z,z,…")
-    export.add_argument("--steps", type=int, default=10, help="interpolate/traverse: frames")
-    export.add_argument("--method", choices=("linear", "spherical"), default="linear")
-    export.add_argument("--at", type=_floats, default=None, help="traverse: the centre point")
-    export.add_argument("--span", type=float, default=3.0, help="traverse: ±span (default 3)")
-    export.add_argument("--data", default=None, help="reconstructions: dataset (default: the model's)")
-    export.add_argument("--scale", type=int, default=2, help="enlarge pixels by this factor")
-    export.add_argument("--layout", choices=LAYOUT_NAMES, default=None,
-                        help="layout: the map's layout (default: what the app shows first: the latent "
-                             "plane for latent dim ≤ 2, else tsne); writes index,x,y,label CSV")
-
-    ev = sub.add_parser("eval", help="held-out negative ELBO as one JSON line")
-    ev.add_argument("model", metavar="MODEL.h5")
-    ev.add_argument("--data", default=None)
-    ev.add_argument("--map", action="store_true",
-                    help="add a 'map' object: per layout, legibility (5-NN label accuracy in the plane), "
-                         "inverse_mae and seconds; and latent_knn, the same k-NN in the latent space")
-
-    info = sub.add_parser("info", help="what a model file holds")
-    info.add_argument("model", metavar="MODEL.h5")
-    info.add_argument("--json", action="store_true")
-    return parser
-
-
-POINT_OPTIONS = ("--from", "--to", "--at")
-
-
-def _attach_points(argv: list[str]) -> list[str]:
-    """``--from -2,0.5`` → ``--from=-2,0.5``: argparse would take a point starting with '-' for an option."""
-    out, i = [], 0
-    while i < len(argv):
-        if argv[i] in POINT_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-"):
-            try:
-                _floats(argv[i + 1])
-            except argparse.ArgumentTypeError:
-                pass  # not a point: let argparse report the missing value
-            else:
-                out.append(f"{argv[i]}={argv[i + 1]}")
-                i += 2
-                continue
-        out.append(argv[i])
-        i += 1
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(_attach_points(list(argv)))
+        args = build_parser().parse_args(attach_points(list(argv)))
         return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info}[
             args.command](args)
     except UserError as exc:
@@ -152,22 +50,41 @@ def _dataset_spec(args, description: dict | None = None):
     return name or None
 
 
-def _model_dataset(args, loaded):
-    """The dataset to evaluate or reconstruct with, split with the model's seed (the same
-    held-out images as in training), and checked against the model's image shape."""
-    from vae_explorer.trainer.data import load_dataset
+def _model_dataset(args, loaded, model_path: str):
+    """The data a model was trained on (or ``--data``), for ``eval``, ``export`` and ``--resume``:
+    an image folder is decoded at the model's image size (or ``--image-size``), a dataset without
+    a split is split as the file recorded, and the held-out images are checked against the
+    file's checksum. Returns the dataset and ``verified``, ``differs`` or ``unverified``."""
+    from vae_explorer.trainer.data import SPLIT_SEED, load_dataset
+    from vae_explorer.trainer.data.dataset import recorded_split_seed
 
-    dataset = load_dataset(_dataset_spec(args, loaded.dataset), seed=loaded.config.seed)
-    if dataset.image_shape != tuple(loaded.model.image_shape):
-        raise UserError(f"holds {dataset.image_shape} images but the model takes "
-                        f"{tuple(loaded.model.image_shape)}", dataset.source)
-    return dataset
+    shape = tuple(loaded.model.image_shape)
+    split_seed = recorded_split_seed(loaded.dataset)
+    dataset = load_dataset(_dataset_spec(args, loaded.dataset), args.image_size or shape[:2],
+                           split_seed=SPLIT_SEED if split_seed is None else split_seed)
+    if dataset.image_shape != shape:
+        raise UserError(f"holds {dataset.image_shape} images but the model takes {shape}", dataset.source)
+    return dataset, _check_held_out(dataset, loaded.dataset, model_path)
+
+
+def _check_held_out(dataset, description: dict, model_path: str) -> str:
+    """Say in one line when the held-out images may not be those the model held out."""
+    from vae_explorer.trainer.data.dataset import held_out_status
+
+    status = held_out_status(dataset, description)
+    if status == "differs":
+        print(f"vae-explorer: warning: {dataset.source}: the held-out images are not the images "
+              f"{model_path} held out in training (checksum differs)", file=sys.stderr)
+    elif status == "unverified" and dataset.split.get("method") == "random":
+        print(f"vae-explorer: warning: {model_path}: records no held-out checksum (saved by an older "
+              "version): cannot check that these are the images it held out", file=sys.stderr)
+    return status
 
 
 def cmd_train(args) -> int:
     from vae_explorer.trainer.config import TrainConfig
     from vae_explorer.trainer.data import load_dataset
-    from vae_explorer.trainer.modelfile import load_model, save_model
+    from vae_explorer.trainer.modelfile import save_model
     from vae_explorer.trainer.progress import ProgressBar
     from vae_explorer.trainer.training import Trainer
 
@@ -175,23 +92,12 @@ def cmd_train(args) -> int:
     overrides = {"batch_size": args.batch_size, "beta": args.beta, "kl_warmup_epochs": args.kl_warmup,
                  "reconstruction": args.reconstruction, "learning_rate": args.lr, "seed": args.seed}
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    model = history = None
     if args.resume:
-        loaded = load_model(args.resume)
-        fixed = {"preset": args.preset, "latent_dim": args.latent_dim}
-        for key, value in fixed.items():
-            if value is not None and value != getattr(loaded.config, key):
-                raise UserError(f"--{key.replace('_', '-')} {value} differs from the model's "
-                                f"{getattr(loaded.config, key)}; a resumed model keeps its architecture",
-                                args.resume)
-        config = TrainConfig.from_dict({**loaded.config.to_dict(), **overrides, "epochs": args.epochs})
-        model, history = loaded.model, loaded.history
-        dataset = load_dataset(_dataset_spec(args, loaded.dataset), args.image_size,
-                               seed=config.seed)
+        config, model, history, dataset = _resumed(args, overrides)
     else:
         config = TrainConfig(preset=args.preset or "default", latent_dim=args.latent_dim,
                              epochs=args.epochs, **overrides)
-        dataset = load_dataset(args.data, args.image_size, seed=config.seed)
+        model, history, dataset = None, None, load_dataset(args.data, args.image_size)
     for warning in dataset.warnings:
         print(f"vae-explorer: warning: {warning}", file=sys.stderr)
     trainer = Trainer(config, dataset, model=model, history=history, listener=ProgressBar())
@@ -206,7 +112,8 @@ def cmd_train(args) -> int:
     codes = trainer.latent.codes(dataset.x_test, dataset.y_test)
     save_model(args.out, trainer.model, config, result.history, dataset.describe(), codes)
     last = result.history[-1]["val_neg_elbo"] if result.history else float("nan")
-    print(f"saved {args.out}: {result.epochs_done} epoch(s), held-out -ELBO {last:.2f}", file=sys.stderr)
+    print(f"saved {args.out}: {result.epochs_done} epoch(s), held-out "
+          f"{OBJECTIVE_LABELS[config.objective]} {last:.2f}", file=sys.stderr)
     if result.status == "stopped":
         print(f"vae-explorer: interrupted: {result.message}; saved what was trained", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -214,6 +121,24 @@ def cmd_train(args) -> int:
         print(f"vae-explorer: error: {result.message}", file=sys.stderr)
         return EXIT_FAILED
     return 0
+
+
+def _resumed(args, overrides: dict):
+    """Config, model, history and data of ``--resume``: the architecture is the file's, the data
+    are reloaded at its image size with its held-out split."""
+    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.modelfile import load_model
+
+    loaded = load_model(args.resume)
+    fixed = {"preset": args.preset, "latent_dim": args.latent_dim}
+    for key, value in fixed.items():
+        if value is not None and value != getattr(loaded.config, key):
+            raise UserError(f"--{key.replace('_', '-')} {value} differs from the model's "
+                            f"{getattr(loaded.config, key)}; a resumed model keeps its architecture",
+                            args.resume)
+    config = TrainConfig.from_dict({**loaded.config.to_dict(), **overrides, "epochs": args.epochs})
+    dataset, _ = _model_dataset(args, loaded, args.resume)
+    return config, loaded.model, loaded.history, dataset
 
 
 def _check_writable(path: str) -> None:
@@ -225,11 +150,13 @@ def _check_writable(path: str) -> None:
 
 
 def cmd_export(args) -> int:
-    from vae_explorer.trainer.modelfile import export_keras, load_model
+    from vae_explorer.trainer.modelfile import load_model
 
-    if args.what in ("keras", "keras-decoder"):
+    if args.what in KERAS_PARTS:
+        from vae_explorer.trainer.keras_export import export_keras
+
         loaded = load_model(args.model)
-        export_keras(args.out, loaded.model, "vae" if args.what == "keras" else "decoder")
+        export_keras(args.out, loaded.model, KERAS_PARTS[args.what])
         print(f"wrote {args.out}", file=sys.stderr)
         return 0
     if args.what == "layout":
@@ -271,7 +198,7 @@ def _render(loaded, args):
     if args.what == "traverse":
         return exports.traversal_sheet(space, _point(args.at, dim, "--at", np.zeros(dim)),
                                        args.steps, args.span)
-    return exports.reconstruction_sheet(space, _model_dataset(args, loaded).x_test, args.count)
+    return exports.reconstruction_sheet(space, _model_dataset(args, loaded, args.model)[0].x_test, args.count)
 
 
 def _point(values, dim: int, option: str, fallback):
@@ -312,11 +239,12 @@ def cmd_eval(args) -> int:
     from vae_explorer.trainer.training import HeldOutEvaluator
 
     loaded = load_model(args.model)
-    dataset = _model_dataset(args, loaded)
+    dataset, held_out = _model_dataset(args, loaded, args.model)
     terms = HeldOutEvaluator(loaded.model)(dataset.x_test)
     result = {"model": args.model, "data": dataset.name, "n": int(len(dataset.x_test)),
-              "neg_elbo": terms["neg_elbo"], "reconstruction": terms["reconstruction_loss"],
-              "kl": terms["kl_loss"], "loss": terms["loss"]}
+              "held_out": held_out, "objective": loaded.config.objective,
+              loaded.config.objective: terms["neg_elbo"],
+              "reconstruction": terms["reconstruction_loss"], "kl": terms["kl_loss"], "loss": terms["loss"]}
     if args.map:
         result["map"] = _map_figures(loaded.model, dataset)
     print(json.dumps(result))
@@ -365,7 +293,8 @@ def _info_text(path: str, header: dict) -> str:
         f"seed {c.get('seed')}",
     ]
     if h:
-        lines.append(f"  last:    loss {h[-1].get('loss', float('nan')):.2f}, held-out -ELBO "
+        label = OBJECTIVE_LABELS[OBJECTIVES.get(c.get("reconstruction"), "neg_elbo")]
+        lines.append(f"  last:    loss {h[-1].get('loss', float('nan')):.2f}, held-out {label} "
                      f"{h[-1].get('val_neg_elbo', float('nan')):.2f}")
     if d:
         lines.append(f"  data:    {d.get('name')} ({d.get('n_train')} train / {d.get('n_test')} held out) "

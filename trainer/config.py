@@ -9,6 +9,11 @@ from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.presets import get_preset
 
 RECONSTRUCTION_LOSSES = ("bce", "mse")
+# What reconstruction + KL is, per loss. With BCE it is the negative ELBO (a Bernoulli decoder).
+# Squared error is no log-likelihood (a Gaussian one needs a variance and a constant), so with
+# it the sum is only the training objective, and reports and `eval` name it so.
+OBJECTIVES = {"bce": "neg_elbo", "mse": "sse_plus_kl"}
+OBJECTIVE_LABELS = {"neg_elbo": "-ELBO", "sse_plus_kl": "SSE+KL"}
 # Bounds that keep the largest model any setting or file can ask for within a desktop's memory
 # (the `dense` preset on 1024×1024×3 images is ~400 M weights); a crafted model file must not
 # make the app allocate tens of gigabytes before its weights are even compared.
@@ -57,6 +62,7 @@ class TrainConfig:
             (self.epochs >= 0, f"epochs must be ≥ 0 (got {self.epochs})"),
             (self.batch_size >= 1, f"batch size must be ≥ 1 (got {self.batch_size})"),
             (self.learning_rate > 0, f"learning rate must be > 0 (got {self.learning_rate})"),
+            (self.seed >= 0, f"seed must be ≥ 0 (got {self.seed})"),
         ]
         for ok, message in checks:
             if not ok:
@@ -68,6 +74,11 @@ class TrainConfig:
         if self.kl_warmup_epochs <= 0:
             return float(self.beta)
         return float(self.beta) * min(1.0, (epoch + 1) / self.kl_warmup_epochs)
+
+    @property
+    def objective(self) -> str:
+        """The name of reconstruction + KL for this loss: ``neg_elbo`` or ``sse_plus_kl``."""
+        return OBJECTIVES[self.reconstruction]
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -16,6 +16,8 @@ from vae_explorer.trainer.tf_runtime import compile_now, import_tensorflow
 
 ENCODE_BATCH = 1000
 DECODE_BATCH = 512
+# Below this sine of the angle between the ends, the part of b orthogonal to a is rounding noise.
+ANTIPODAL_SIN = 1e-6
 
 
 @dataclass
@@ -98,22 +100,54 @@ def grid_points(n: int, x_range=(-4.0, 4.0), y_range=(-4.0, 4.0), quantiles: boo
 
 
 def interpolate(a: np.ndarray, b: np.ndarray, steps: int, method: str = "linear") -> np.ndarray:
-    """``steps`` points from ``a`` to ``b`` inclusive: straight line, or spherical (slerp)."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    """``steps`` points from ``a`` to ``b`` inclusive: straight line, or spherical (slerp).
+
+    The ends are ``a`` and ``b`` exactly, whatever rounding the path picked up on the way.
+    """
+    a, b = np.asarray(a, np.float64).reshape(-1), np.asarray(b, np.float64).reshape(-1)
     t = np.linspace(0.0, 1.0, max(2, steps))[:, None]
     if method == "linear":
-        return ((1 - t) * a + t * b).astype(np.float32)
-    if method != "spherical":
+        path = (1 - t) * a + t * b
+    elif method == "spherical":
+        path = _slerp(a, b, t)
+    else:
         raise ValueError(f"unknown interpolation '{method}' (linear or spherical)")
+    path[0], path[-1] = a, b
+    return path.astype(np.float32)
+
+
+def _slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The direction turns along the great circle from a to b, the norm goes linearly from |a| to
+    |b|: so the path keeps away from the origin (where a Gaussian prior has little mass) and its
+    norm is monotone also when |a| ≠ |b|, which the textbook slerp formula does not give.
+
+    sin ω ≈ 0 at ω ≈ π made that formula explode; here the turn is measured from a towards the
+    part of b orthogonal to a, and for (near-)antipodal ends, where that part is only rounding
+    noise, towards a fixed direction orthogonal to a. A 1-D latent has no orthogonal direction:
+    the path is the straight line, through 0 when the signs differ.
+    """
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    if na < 1e-8 or nb < 1e-8:
-        return ((1 - t) * a + t * b).astype(np.float32)
-    cos = np.clip(np.dot(a / na, b / nb), -1.0, 1.0)
-    omega = np.arccos(cos)
-    if omega < 1e-6:
-        return ((1 - t) * a + t * b).astype(np.float32)
-    s = np.sin(omega)
-    return (np.sin((1 - t) * omega) / s * a + np.sin(t * omega) / s * b).astype(np.float32)
+    if na < 1e-8 or nb < 1e-8 or a.size < 2:
+        return (1 - t) * a + t * b
+    ua, ub = a / na, b / nb
+    along = float(ua @ ub)
+    across = ub - along * ua
+    omega = np.arctan2(np.linalg.norm(across), along)
+    if np.linalg.norm(across) > ANTIPODAL_SIN:
+        perp = across / np.linalg.norm(across)
+    else:  # same or opposite direction: any orthogonal direction, but always the same one
+        perp = _orthogonal_to(ua)
+    directions = np.cos(t * omega) * ua + np.sin(t * omega) * perp
+    return ((1 - t) * na + t * nb) * directions
+
+
+def _orthogonal_to(u: np.ndarray) -> np.ndarray:
+    """A unit vector orthogonal to unit ``u``, chosen deterministically: the axis u leans on
+    least, with its component along u removed (so [1, 0] turns through [0, 1])."""
+    k = int(np.argmin(np.abs(u)))
+    v = -u[k] * u
+    v[k] += 1.0
+    return v / np.linalg.norm(v)
 
 
 def traverse(z: np.ndarray, steps: int = 9, span: float = 3.0) -> np.ndarray:

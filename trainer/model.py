@@ -170,24 +170,28 @@ class VAE(keras.Model):
         for tracker in self.metrics:
             tracker.update_state(terms[tracker.name], sample_weight=batch_size)
 
-    def train_batch(self, x):
-        """One gradient step; returns this batch's loss terms (the trackers are updated too)."""
+    def train_step(self, data):
+        """One gradient step. ``fit`` calls it, and so does the trainer's compiled step, which
+        reports each batch's own terms (``batch_loss``...) beside the trackers' epoch means."""
+        x = data[0] if isinstance(data, tuple) else data
         with tf.GradientTape() as tape:
             terms = self.loss_terms(x, training=True)
         grads = tape.gradient(terms["loss"], self.trainable_weights)
         self.optimizer.apply(grads, self.trainable_weights)
         self.update_trackers(terms, ops.shape(x)[0])
-        return terms
-
-    def train_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
-        self.train_batch(x)
-        return {m.name: m.result() for m in self.metrics}
+        return {**{m.name: m.result() for m in self.metrics}, **{f"batch_{k}": v for k, v in terms.items()}}
 
     def test_step(self, data):
+        """Loss terms without a gradient step, into the trackers: ``evaluate`` and the trainer's
+        held-out evaluation both call it."""
         x = data[0] if isinstance(data, tuple) else data
         self.update_trackers(self.loss_terms(x, training=False), ops.shape(x)[0])
         return {m.name: m.result() for m in self.metrics}
+
+    def random_state(self) -> list:
+        """Variables that are neither weights nor optimizer state but still steer training: the
+        Sampling layer's seed-generator state, which advances with every draw of ε."""
+        return [self.sampling.seed_generator.state]
 
     def get_config(self):
         return {**super().get_config(), "preset": self.preset, "latent_dim": self.latent_dim,

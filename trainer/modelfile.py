@@ -6,6 +6,8 @@ Layout (format ``vae-explorer-model``, version 1)::
                              config (JSON), history (JSON), dataset (JSON)
     /weights/<layer>/<var>      every model variable, BatchNorm statistics included
     /optimizer/<index>          optimizer variables in order, attrs ``name`` (for resuming)
+    /random/<index>             the Sampling layer's seed-generator state, attrs ``name``
+                                (optional: files without it load, their resumed ε draws differ)
     /latent/means, log_vars, labels     the encoded held-out set, so the app can show the map
 
 Everything is numbers or JSON text: loading runs no code from the file (no pickle, no Keras
@@ -66,10 +68,8 @@ def save_model(path: str | os.PathLike, model, config: TrainConfig, history=(), 
             weights = f.create_group("weights")
             for var in model.weights:
                 weights.create_dataset(var.path, data=np.asarray(var.numpy()))
-            opt = f.create_group("optimizer")
-            for i, var in enumerate(model.optimizer.variables):
-                ds = opt.create_dataset(f"{i:05d}", data=np.asarray(var.numpy()))
-                ds.attrs["name"] = var.path
+            _save_ordered(f, "optimizer", model.optimizer.variables)
+            _save_ordered(f, "random", model.random_state())
             if latent is not None:
                 group = f.create_group("latent")
                 group.create_dataset("means", data=np.asarray(latent.means, np.float32))
@@ -78,6 +78,13 @@ def save_model(path: str | os.PathLike, model, config: TrainConfig, history=(), 
                 if latent.labels is not None:
                     group.create_dataset("labels", data=np.asarray(latent.labels, np.int32))
             f.flush()
+
+
+def _save_ordered(f, group: str, variables) -> None:
+    """Variables by position, each named in an attribute: their paths are not unique."""
+    g = f.create_group(group)
+    for i, var in enumerate(variables):
+        g.create_dataset(f"{i:05d}", data=np.asarray(var.numpy())).attrs["name"] = var.path
 
 
 def _keras_version() -> str:
@@ -206,7 +213,8 @@ def load_model(path: str | os.PathLike) -> ModelFile:
                           config.reconstruction, seed=config.seed,
                           learning_rate=config.learning_rate)
         _load_weights(f, model, path)
-        optimizer_restored = _load_optimizer(f, model, path)
+        optimizer_restored = _load_ordered(f, "optimizer", model.optimizer.variables, path)
+        _load_ordered(f, "random", model.random_state(), path)
         latent = _load_latent(f, path, config.latent_dim)
     return ModelFile(model=model, config=config, history=header["history"],
                      dataset=header["dataset"], latent=latent,
@@ -246,24 +254,23 @@ def _load_weights(f, model, path: str) -> None:
         var.assign(values[name].astype(np.float32))
 
 
-def _load_optimizer(f, model, path: str) -> bool:
-    if "optimizer" not in f:
+def _load_ordered(f, group: str, variables, path: str) -> bool:
+    """Restore what ``_save_ordered`` wrote; False (variables untouched) when the file has none."""
+    if group not in f:
         return False
-    stored = f["optimizer"]
-    variables = model.optimizer.variables
+    stored = f[group]
     keys = sorted(stored.keys())
     if len(keys) != len(variables):
-        raise ModelFileError(
-            f"has {len(keys)} optimizer variables, expected {len(variables)}", path)
+        raise ModelFileError(f"has {len(keys)} {group} variables, expected {len(variables)}", path)
     values = []
     for key, var in zip(keys, variables):
-        value = _numeric(stored[key], path, f"optimizer/{key}")
+        value = _numeric(stored[key], path, f"{group}/{key}")
         if tuple(value.shape) != tuple(var.shape):
             raise ModelFileError(
-                f"optimizer variable '{var.path}' has shape {tuple(value.shape)}, "
+                f"{group} variable '{var.path}' has shape {tuple(value.shape)}, "
                 f"expected {tuple(var.shape)}", path)
         if not np.isfinite(value).all():
-            raise ModelFileError(f"optimizer variable '{var.path}' holds NaN or infinite values", path)
+            raise ModelFileError(f"{group} variable '{var.path}' holds NaN or infinite values", path)
         values.append(value)
     for value, var in zip(values, variables):
         var.assign(value.astype(var.dtype))
@@ -291,14 +298,3 @@ def _load_latent(f, path: str, latent_dim: int) -> LatentCodes | None:
             raise ModelFileError(f"latent {name} hold NaN or infinite values", path)
     return LatentCodes(means=means, log_vars=log_vars, labels=labels)
 
-
-def export_keras(path: str | os.PathLike, model, what: str = "vae") -> None:
-    """Save the whole VAE or only its decoder as a ``.keras`` file, for users who go on in Keras."""
-    path = os.fspath(path)
-    if not path.endswith(".keras"):
-        raise UserError("a Keras export must end in .keras", path)
-    target = {"vae": model, "decoder": model.decoder, "encoder": model.encoder}.get(what)
-    if target is None:
-        raise UserError(f"cannot export '{what}' (choose vae, encoder or decoder)")
-    with atomic_path(path, ".keras") as tmp:
-        target.save(tmp)

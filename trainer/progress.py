@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
+from vae_explorer.trainer.config import OBJECTIVE_LABELS
 from vae_explorer.trainer.reports import BatchReport, EpochReport, TrainingListener
 
 WIDTH = 24
@@ -44,7 +45,7 @@ class ProgressBar(TrainingListener):
         prefix = "\r\x1b[K" if self.tty else ""
         self.stream.write(
             f"{prefix}epoch {r.epoch}/{r.epochs}  loss {r.loss:.2f} (rec {r.reconstruction_loss:.2f}, "
-            f"kl {r.kl_loss:.2f})  held-out -ELBO {r.val_neg_elbo:.2f}  "
+            f"kl {r.kl_loss:.2f})  held-out {OBJECTIVE_LABELS[r.objective]} {r.val_neg_elbo:.2f}  "
             f"{r.images_per_second:,.0f} img/s  {format_seconds(r.elapsed)} elapsed, "
             f"ETA {format_seconds(r.eta)}\n"
         )

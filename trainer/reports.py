@@ -40,6 +40,9 @@ class EpochReport:
     eta: float
     images_per_second: float
     latent_means: np.ndarray | None = None  # held-out encoded means, for the live map
+    # What ``val_neg_elbo`` (held-out reconstruction + KL) is: the negative ELBO with BCE, or
+    # ``sse_plus_kl`` with squared error, which is no ELBO (config.OBJECTIVES)
+    objective: str = "neg_elbo"
 
     def history_row(self) -> dict:
         """The JSON-able part kept in a model's history."""

@@ -40,6 +40,13 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
 
 
+def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The shuffle of epoch ``epoch`` (0-based, counting earlier runs): a function of the seed and
+    the epoch alone, so a run resumed from a file, in another process, shuffles as an
+    uninterrupted one would."""
+    return np.random.default_rng([seed, epoch]).permutation(n).astype(np.int32)
+
+
 def new_model(config: TrainConfig, image_shape) -> VAE:
     """A fresh VAE, seeded so that the same seed and data give the same result."""
     keras.utils.set_random_seed(config.seed)
@@ -55,7 +62,7 @@ class HeldOutEvaluator:
         self._step = compile_now(self._update, tf.TensorSpec([None, *model.image_shape], tf.float32))
 
     def _update(self, x):
-        self.model.update_trackers(self.model.loss_terms(x, training=False), tf.shape(x)[0])
+        self.model.test_step(x)
 
     def __call__(self, x) -> dict[str, float]:
         """Means of loss, reconstruction_loss, kl_loss and neg_elbo over ``x``."""
@@ -81,8 +88,8 @@ class CompiledVAE:
         image = tf.TensorSpec([None, *model.image_shape], tf.float32)
 
         def train_step(x_all, idx):  # closes over the model only, never over a Trainer
-            terms = model.train_batch(tf.gather(x_all, idx))
-            return terms["loss"], terms["reconstruction_loss"], terms["kl_loss"]
+            logs = model.train_step(tf.gather(x_all, idx))
+            return logs["batch_loss"], logs["batch_reconstruction_loss"], logs["batch_kl_loss"]
 
         self.train_step = compile_now(train_step, image, tf.TensorSpec([None], tf.int32))
         self.evaluate = HeldOutEvaluator(model)
@@ -151,7 +158,6 @@ class Trainer:
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
-        self._rng = np.random.default_rng(config.seed + len(self.history))
         self.compiled = compiled or CompiledVAE(self.model)
         self._train_fn = self.compiled.train_step
         self._evaluate = self.compiled.evaluate
@@ -189,7 +195,7 @@ class Trainer:
             self.model.kl_weight.assign(cfg.kl_weight(e))
             for m in self.model.metrics:
                 m.reset_state()
-            order = self._rng.permutation(n).astype(np.int32)
+            order = epoch_order(cfg.seed, e, n)
             epoch_start = time.perf_counter()
             for b in range(batches):
                 if not self._running.is_set():
@@ -231,6 +237,7 @@ class Trainer:
                 eta=elapsed / done_batches * (total_batches - done_batches),
                 images_per_second=n / max(time.perf_counter() - epoch_start, 1e-9),
                 latent_means=self.encode(data.x_test) if self.encode_each_epoch else None,
+                objective=cfg.objective,
             )
             self.history.append(report.history_row())
             snapshot = self._snapshot()
@@ -246,12 +253,13 @@ class Trainer:
             pass
 
     def _snapshot(self):
-        return ([v.numpy() for v in self.model.weights],
+        # variables, not weights: the sampler's seed state goes back with the weights
+        return ([v.numpy() for v in self.model.variables],
                 [v.numpy() for v in self.model.optimizer.variables])
 
     def _restore(self, snapshot) -> None:
         weights, opt = snapshot
-        for var, value in zip(self.model.weights, weights):
+        for var, value in zip(self.model.variables, weights):
             var.assign(value)
         for var, value in zip(self.model.optimizer.variables, opt):
             var.assign(value)

@@ -13,9 +13,10 @@ from vae_explorer.trainer.data.dataset import Dataset
 from vae_explorer.trainer.data.idx import is_idx_folder, load_idx_folder
 from vae_explorer.trainer.data.image_folder import load_image_folder
 from vae_explorer.trainer.data.npz import load_npz
+from vae_explorer.trainer.data.pixels import SPLIT_SEED
 from vae_explorer.trainer.errors import DatasetError
 
-__all__ = ["DEFAULT_DATASET", "Dataset", "known_datasets", "load_dataset"]
+__all__ = ["DEFAULT_DATASET", "SPLIT_SEED", "Dataset", "known_datasets", "load_dataset"]
 
 DEFAULT_DATASET = "mnist-10k"
 MNIST_LABELS = [str(d) for d in range(10)]
@@ -45,9 +46,14 @@ def known_datasets() -> dict[str, str]:
 def load_dataset(
     spec: str | os.PathLike | None = None,
     image_size: tuple[int, int] | None = None,
-    seed: int = 0,
+    split_seed: int = SPLIT_SEED,
 ) -> Dataset:
-    """Load a dataset from a name or a path; raise DatasetError with the file and the problem."""
+    """Load a dataset from a name or a path; raise DatasetError with the file and the problem.
+
+    ``image_size`` applies to image folders; ``split_seed`` draws the held-out part of a dataset
+    that has none. Leave it at ``SPLIT_SEED`` (what the app and ``train`` use) unless a model
+    file recorded another one.
+    """
     spec = DEFAULT_DATASET if spec is None else os.fspath(spec)
     known = known_datasets()
     if spec in known:
@@ -64,9 +70,9 @@ def load_dataset(
         if is_idx_folder(path):
             data = load_idx_folder(path, name=name)
         else:
-            data = load_image_folder(path, image_size=image_size, name=name, seed=seed)
+            data = load_image_folder(path, image_size=image_size, name=name, split_seed=split_seed)
     elif path.lower().endswith(".npz"):
-        data = load_npz(path, name=name, seed=seed)
+        data = load_npz(path, name=name, split_seed=split_seed)
     else:
         raise DatasetError("is not a dataset: expected an .npz file, an IDX folder or an image folder", path)
     if name in (DEFAULT_DATASET, "mnist") and data.label_names is None and data.has_labels:

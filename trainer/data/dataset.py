@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,6 +14,8 @@ class Dataset:
 
     ``x_*`` are float32 in [0, 1] with shape N×H×W×C; ``y_*`` are int32 of length N or None.
     ``warnings`` lists what a loader skipped (unreadable files...), for the user to see.
+    ``split`` says where the held-out part came from: ``{"method": "given"}`` (the files had
+    one) or ``{"method": "random", "seed": ..., "fraction": ...}`` (``pixels.split_held_out``).
     """
 
     name: str
@@ -23,6 +26,7 @@ class Dataset:
     y_test: np.ndarray | None = None
     label_names: list[str] | None = None
     warnings: list[str] = field(default_factory=list)
+    split: dict = field(default_factory=lambda: {"method": "given"})
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -46,7 +50,18 @@ class Dataset:
             "n_train": int(len(self.x_train)),
             "n_test": int(len(self.x_test)),
             "label_names": list(self.label_names) if self.label_names else None,
+            "split": dict(self.split),
+            "held_out_sha256": self.held_out_digest(),
         }
+
+    def held_out_digest(self) -> str:
+        """A checksum of the held-out images (as 8-bit pixels) and labels: what a model file
+        records so that reloading its data can tell whether the same images are held out."""
+        digest = hashlib.sha256(repr(self.x_test.shape).encode())
+        digest.update(np.ascontiguousarray(np.round(self.x_test * 255.0).astype(np.uint8)).data)
+        if self.y_test is not None:
+            digest.update(np.ascontiguousarray(self.y_test, dtype="<i4").data)
+        return digest.hexdigest()
 
     def subset(self, n_train: int, n_test: int) -> "Dataset":
         """The first images of each split: for quick runs and tests."""
@@ -59,4 +74,21 @@ class Dataset:
             y_test=None if self.y_test is None else self.y_test[:n_test],
             label_names=self.label_names,
             warnings=list(self.warnings),
+            split=dict(self.split),
         )
+
+
+def recorded_split_seed(description: dict) -> int | None:
+    """The split seed a model file's dataset description records, if it records a valid one."""
+    split = description.get("split")
+    seed = split.get("seed") if isinstance(split, dict) else None
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else None
+
+
+def held_out_status(dataset: Dataset, description: dict) -> str:
+    """``verified`` when ``dataset`` holds out the images a model file's description recorded,
+    ``differs`` when it does not, ``unverified`` when the file records no checksum."""
+    recorded = description.get("held_out_sha256")
+    if not isinstance(recorded, str):
+        return "unverified"
+    return "verified" if recorded == dataset.held_out_digest() else "differs"

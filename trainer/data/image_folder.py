@@ -14,7 +14,7 @@ import numpy as np
 
 from vae_explorer.trainer.config import MAX_IMAGE_SIDE
 from vae_explorer.trainer.data.dataset import Dataset
-from vae_explorer.trainer.data.pixels import check_splits, split_held_out
+from vae_explorer.trainer.data.pixels import SPLIT_SEED, check_splits, random_split, split_held_out
 from vae_explorer.trainer.errors import DatasetError
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
@@ -81,7 +81,7 @@ def load_image_folder(
     folder: str | os.PathLike,
     image_size: tuple[int, int] | None = None,
     name: str | None = None,
-    seed: int = 0,
+    split_seed: int = SPLIT_SEED,
 ) -> Dataset:
     """Decode, convert to one channel count and one size, scale to [0, 1], hold 20% out."""
     from vae_explorer.trainer.tf_runtime import import_tensorflow
@@ -127,7 +127,7 @@ def load_image_folder(
             im = np.repeat(im, 3, axis=-1)
         x[i] = np.clip(im, 0, 255) / 255.0
     y = None if class_names is None else np.asarray(labels, dtype=np.int32)
-    x_train, y_train, x_test, y_test = split_held_out(x, y, HELD_OUT_FRACTION, seed, folder)
+    x_train, y_train, x_test, y_test = split_held_out(x, y, HELD_OUT_FRACTION, folder, split_seed)
     check_splits(x_train, x_test, folder)
     return Dataset(
         name=name or os.path.basename(os.path.normpath(folder)),
@@ -138,4 +138,5 @@ def load_image_folder(
         y_test=y_test,
         label_names=class_names,
         warnings=warnings,
+        split=random_split(HELD_OUT_FRACTION, split_seed),
     )

@@ -14,7 +14,9 @@ import numpy as np
 from vae_explorer.trainer.data.dataset import Dataset
 from vae_explorer.trainer.data.pixels import (
     check_label_names,
+    SPLIT_SEED,
     check_splits,
+    random_split,
     split_held_out,
     to_labels,
     to_unit_images,
@@ -49,11 +51,12 @@ def _read_arrays(path: str) -> dict[str, np.ndarray]:
         raise DatasetError(f"declares an array too large to load ({exc})", path) from None
 
 
-def load_npz(path: str | os.PathLike, name: str | None = None, seed: int = 0) -> Dataset:
+def load_npz(path: str | os.PathLike, name: str | None = None, split_seed: int = SPLIT_SEED) -> Dataset:
     """Load a Keras-layout archive; a file without a held-out split gets one (20%)."""
     path = os.fspath(path)
     arrays = _read_arrays(path)
     keys = set(arrays)
+    split = {"method": "given"}
     if "x_train" in keys:
         x_train = to_unit_images(arrays["x_train"], path, "x_train")
         y_train = _labels(arrays, "y_train", len(x_train), path)
@@ -64,12 +67,14 @@ def load_npz(path: str | os.PathLike, name: str | None = None, seed: int = 0) ->
                 y_train = y_test = None  # labels on one side only cannot colour the map
         else:
             x_train, y_train, x_test, y_test = split_held_out(
-                x_train, y_train, HELD_OUT_FRACTION, seed, path
+                x_train, y_train, HELD_OUT_FRACTION, path, split_seed
             )
+            split = random_split(HELD_OUT_FRACTION, split_seed)
     elif "x" in keys:
         x = to_unit_images(arrays["x"], path, "x")
         y = _labels(arrays, "y", len(x), path)
-        x_train, y_train, x_test, y_test = split_held_out(x, y, HELD_OUT_FRACTION, seed, path)
+        x_train, y_train, x_test, y_test = split_held_out(x, y, HELD_OUT_FRACTION, path, split_seed)
+        split = random_split(HELD_OUT_FRACTION, split_seed)
     else:
         found = ", ".join(sorted(keys)) or "nothing"
         raise DatasetError(f"has no 'x_train' or 'x' array (found: {found})", path)
@@ -83,6 +88,7 @@ def load_npz(path: str | os.PathLike, name: str | None = None, seed: int = 0) ->
         y_train=y_train,
         y_test=y_test,
         label_names=names,
+        split=split,
     )
 
 

@@ -11,6 +11,10 @@ import numpy as np
 from vae_explorer.trainer.errors import DatasetError
 
 MIN_TRAIN_IMAGES = 2
+# The held-out split of a dataset that comes without one is drawn with this seed, never with the
+# training seed: the app, `train`, `eval`, `export` and `--resume` then hold out the same images
+# whatever seed a model was trained with.
+SPLIT_SEED = 0
 
 
 def to_unit_images(x: np.ndarray, path: str, key: str = "images") -> np.ndarray:
@@ -93,7 +97,7 @@ def check_label_names(names, labels: list[np.ndarray | None], path: str) -> list
     return names
 
 
-def split_held_out(x, y, fraction: float, seed: int, path: str):
+def split_held_out(x, y, fraction: float, path: str, seed: int = SPLIT_SEED):
     """Shuffle and split one array into train and held-out parts (at least one image each)."""
     n = len(x)
     if n < MIN_TRAIN_IMAGES + 1:
@@ -107,6 +111,11 @@ def split_held_out(x, y, fraction: float, seed: int, path: str):
     y_train = None if y is None else y[train]
     y_test = None if y is None else y[test]
     return x[train], y_train, x[test], y_test
+
+
+def random_split(fraction: float, seed: int) -> dict:
+    """How ``split_held_out`` split a dataset, as recorded in a model file's dataset description."""
+    return {"method": "random", "seed": int(seed), "fraction": fraction}
 
 
 def check_splits(x_train, x_test, path: str) -> None:

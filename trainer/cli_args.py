@@ -1,0 +1,133 @@
+"""The command line's arguments: argparse with one-line usage errors, and the option types.
+
+Kept apart from ``trainer.cli`` (the commands) and free of TensorFlow, so ``--help`` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.layouts import LAYOUT_NAMES
+
+KERAS_PARTS = {"keras": "vae", "keras-encoder": "encoder", "keras-decoder": "decoder"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, not a usage block."""
+
+    def error(self, message):
+        raise UserError(f"{self.prog}: {message} (see --help)")
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got '{text}'") from None
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        parts = [int(v) for v in text.lower().replace("x", ",").split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) == 1:
+        parts *= 2
+    if len(parts) != 2 or min(parts) < 4 or max(parts) > 1024:
+        raise argparse.ArgumentTypeError(f"expected a size like 64 or 64x48 (4–1024), got '{text}'")
+    return parts[0], parts[1]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="vae-explorer", description="Train a VAE and explore its latent space. "
+                     "With no command, opens the desktop app.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_train(sub)
+    _add_export(sub)
+    _add_eval_and_info(sub)
+    return parser
+
+
+def _add_train(sub) -> None:
+    train = sub.add_parser("train", help="train a model and save it to an .h5 file")
+    train.add_argument("--data", default=None, help="dataset: a name (mnist-10k, the default) or a path")
+    train.add_argument("--image-size", type=_size, default=None,
+                       help="resize image folders to HxW (with --resume: the model's size)")
+    train.add_argument("--preset", default=None, help="tutorial, dcgan, dense or default")
+    train.add_argument("--latent-dim", type=int, default=None)
+    train.add_argument("--epochs", type=int, default=10)
+    train.add_argument("--batch-size", type=int, default=None)
+    train.add_argument("--beta", type=float, default=None, help="KL weight (default 1)")
+    train.add_argument("--kl-warmup", type=int, default=None, help="epochs to ramp β up linearly")
+    train.add_argument("--reconstruction", choices=("bce", "mse"), default=None)
+    train.add_argument("--lr", type=float, default=None, help="Adam learning rate (default 1e-3)")
+    train.add_argument("--seed", type=int, default=None)
+    train.add_argument("--resume", default=None, metavar="MODEL.h5", help="continue a saved model")
+    train.add_argument("--out", required=True, metavar="MODEL.h5")
+
+
+def _add_export(sub) -> None:
+    export = sub.add_parser(
+        "export", help="write images (PNG) or a .keras file from a model",
+        description="keras-encoder and keras-decoder write files that load in plain Keras "
+        "(keras.saving.load_model, stock layers only); keras writes the whole VAE, whose VAE and "
+        "Sampling classes are ours: load it after 'import vae_explorer.trainer.model'.")
+    export.add_argument("model", metavar="MODEL.h5")
+    export.add_argument("--what", required=True, choices=(
+        "grid", "samples", "interpolate", "traverse", "reconstructions", "layout", *KERAS_PARTS))
+    export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--n", type=int, default=15, help="grid: n×n tiles (default 15)")
+    export.add_argument("--radius", type=float, default=4.0, help="grid: span [-r, r] (default 4)")
+    export.add_argument("--quantiles", action="store_true", help="grid: over N(0,1) quantiles")
+    export.add_argument("--count", type=int, default=64, help="samples/reconstructions: how many")
+    export.add_argument("--seed", type=int, default=0)
+    export.add_argument("--from", dest="start", type=_floats, default=None, help="interpolate: z,z,…")
+    export.add_argument("--to", dest="end", type=_floats, default=None, help="interpolate: z,z,…")
+    export.add_argument("--steps", type=int, default=10, help="interpolate/traverse: frames")
+    export.add_argument("--method", choices=("linear", "spherical"), default="linear")
+    export.add_argument("--at", type=_floats, default=None, help="traverse: the centre point")
+    export.add_argument("--span", type=float, default=3.0, help="traverse: ±span (default 3)")
+    export.add_argument("--data", default=None, help="reconstructions: dataset (default: the model's)")
+    export.add_argument("--image-size", type=_size, default=None,
+                        help="reconstructions: decode an image folder at HxW (default: the model's size)")
+    export.add_argument("--scale", type=int, default=2, help="enlarge pixels by this factor")
+    export.add_argument("--layout", choices=LAYOUT_NAMES, default=None,
+                        help="layout: the map's layout (default: what the app shows first: the latent "
+                             "plane for latent dim ≤ 2, else tsne); writes index,x,y,label CSV")
+
+
+def _add_eval_and_info(sub) -> None:
+    ev = sub.add_parser("eval", help="held-out negative ELBO (bce) or SSE+KL (mse) as one JSON line")
+    ev.add_argument("model", metavar="MODEL.h5")
+    ev.add_argument("--data", default=None, help="dataset (default: the model's)")
+    ev.add_argument("--image-size", type=_size, default=None,
+                    help="decode an image folder at HxW (default: the model's size)")
+    ev.add_argument("--map", action="store_true",
+                    help="add a 'map' object: per layout, legibility (5-NN label accuracy in the plane), "
+                         "inverse_mae and seconds; and latent_knn, the same k-NN in the latent space")
+
+    info = sub.add_parser("info", help="what a model file holds")
+    info.add_argument("model", metavar="MODEL.h5")
+    info.add_argument("--json", action="store_true")
+
+
+POINT_OPTIONS = ("--from", "--to", "--at")
+
+
+def attach_points(argv: list[str]) -> list[str]:
+    """``--from -2,0.5`` → ``--from=-2,0.5``: argparse would take a point starting with '-' for an option."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in POINT_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            try:
+                _floats(argv[i + 1])
+            except argparse.ArgumentTypeError:
+                pass  # not a point: let argparse report the missing value
+            else:
+                out.append(f"{argv[i]}={argv[i + 1]}")
+                i += 2
+                continue
+        out.append(argv[i])
+        i += 1
+    return out
