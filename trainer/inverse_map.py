@@ -30,8 +30,9 @@ class InverseMap:
         self._floor = max(float(np.median(spacing[:, -1])) * 1e-3, 1e-12) if len(self.plane) > 1 else 1e-12
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
-        """N×2 plane points → N×latent codes (float32)."""
-        points = np.asarray(points, np.float64).reshape(-1, 2)
+        """N×2 plane points → N×latent codes (float32). (Built the other way round, as
+        ``InverseMap(means, plane)``, the same blend places codes on the plane.)"""
+        points = np.asarray(points, np.float64).reshape(-1, self.plane.shape[1])
         distance, index = self._tree.query(points, k=self.k)
         return self._blend(distance.reshape(len(points), -1), index.reshape(len(points), -1))
 

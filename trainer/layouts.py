@@ -6,8 +6,11 @@ Every layout maps latent codes to the plane (``to_plane``) and the plane back to
 - ``latent``: the latent plane itself (latent dim 2) or two chosen dimensions; exact.
 - ``pca``: the first two principal components, the other coordinates at the mean; exact.
 - ``tsne``: a neighbour-preserving t-SNE layout of the encoded means (openTSNE), for any latent
-  size; approximate: the plane decodes through ``trainer.inverse_map`` and new codes are placed
-  with openTSNE's own ``transform``. Chosen by measurement over UMAP (README, "The map").
+  size; approximate both ways: the plane decodes through ``trainer.inverse_map``, and new codes
+  (an interpolation path) are placed by the same inverse-distance blend run forwards, over their
+  nearest codes in the latent space. openTSNE's own ``transform`` optimises new points against
+  the layout (0.2–3 s for one path on this 2-core machine, seconds more while training runs):
+  too slow for a path that follows the slider. Chosen by measurement over UMAP (README, "The map").
 
 A t-SNE layout computed after each epoch starts from the previous one and is rotated onto it
 (orthogonal Procrustes), so the points drift while the model trains instead of jumping.
@@ -52,12 +55,14 @@ class TSNELayout:
         self.latent_dim = means.shape[1]
         self.n_jobs = n_jobs
         warm = previous is not None and previous.plane.shape[0] == len(means)
-        self.embedding = self._fit(means, previous.plane if warm else None, seed)
-        plane = np.asarray(self.embedding, np.float64)
-        self._rotation, self._shift = _procrustes(plane, previous.plane) if warm else (np.eye(2), np.zeros(2))
-        self.plane = self._aligned(plane)
+        plane = np.asarray(self._fit(means, previous.plane if warm else None, seed), np.float64)
+        if warm:
+            rotation, shift = _procrustes(plane, previous.plane)
+            plane = plane @ rotation + shift
+        self.plane = plane
         self.warm_started = warm
         self.inverse = InverseMap(self.plane, means)
+        self.forward = InverseMap(means, self.plane)  # the same blend, latent → plane
 
     def _fit(self, means: np.ndarray, start: np.ndarray | None, seed: int):
         from openTSNE import TSNE
@@ -70,14 +75,9 @@ class TSNELayout:
         return TSNE(initialization=start, early_exaggeration_iter=0, n_iter=WARM_ITERATIONS,
                     **settings).fit(means)
 
-    def _aligned(self, plane: np.ndarray) -> np.ndarray:
-        return plane @ self._rotation + self._shift
-
     def to_plane(self, z: np.ndarray) -> np.ndarray:
-        """Place new codes among the fitted ones (openTSNE ``transform``; ~0.1 s for a path)."""
-        z = np.asarray(z, np.float64).reshape(-1, self.latent_dim)
-        placed = self.embedding.transform(z, n_iter=100) if len(z) else np.zeros((0, 2))
-        return self._aligned(np.asarray(placed, np.float64)).astype(np.float32)
+        """Place codes among the fitted ones: a fitted code lands on its own point (microseconds)."""
+        return self.forward(np.asarray(z, np.float64).reshape(-1, self.latent_dim))
 
     def from_plane(self, p: np.ndarray) -> np.ndarray:
         """Plane → latent through the inverse map (approximate between the data points)."""
