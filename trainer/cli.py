@@ -18,7 +18,7 @@ import numpy as np
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.layouts import LAYOUT_NAMES
 
-COMMANDS = ("train", "export", "eval", "info")
+COMMANDS = ("train", "export", "eval", "info", "runs")
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=None)
     train.add_argument("--resume", default=None, metavar="MODEL.h5", help="continue a saved model")
     train.add_argument("--out", required=True, metavar="MODEL.h5")
+    train.add_argument("--tensorboard", default=None, metavar="DIR", help="write TensorBoard logs to DIR")
+    train.add_argument("--tensorboard-every", type=int, default=50, metavar="N", help="batch scalars every N batches")
+    train.add_argument("--runs-dir", default=None, metavar="DIR", help="keep the run record in DIR "
+                       "(default: MODEL.h5.run.json beside the model)")
 
     export = sub.add_parser("export", help="write images (PNG) or a .keras file from a model")
     export.add_argument("model", metavar="MODEL.h5")
@@ -98,6 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--map", action="store_true",
                     help="add a 'map' object: per layout, legibility (5-NN label accuracy in the plane), "
                          "inverse_mae and seconds; and latent_knn, the same k-NN in the latent space")
+    ev.add_argument("--iw", type=int, default=None, metavar="K", help="importance-weighted bound on log p(x), K samples")
+    ev.add_argument("--per-class", action="store_true", help="--iw: the bound per label too")
+    ev.add_argument("--binarize", action="store_true", help="evaluate on binarised images (pixels > 0.5)")
+    ev.add_argument("--seed", type=int, default=0, help="--iw: seed of the samples")
+    ev.add_argument("--record", default=None, metavar="RUN.json", help="--iw: add the figures to this run "
+                    "record (default: MODEL.h5.run.json when it exists)")
+
+    runs = sub.add_parser("runs", help="list run records (table, or --json lines)")
+    runs.add_argument("places", nargs="*", metavar="DIR", help="folders or record files (default: .)")
+    runs.add_argument("--json", action="store_true")
 
     info = sub.add_parser("info", help="what a model file holds")
     info.add_argument("model", metavar="MODEL.h5")
@@ -131,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(_attach_points(list(argv)))
-        return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info}[
+        return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info, "runs": cmd_runs}[
             args.command](args)
     except UserError as exc:
         print(f"vae-explorer: error: {exc}", file=sys.stderr)
@@ -169,6 +183,8 @@ def cmd_train(args) -> int:
     from vae_explorer.trainer.data import load_dataset
     from vae_explorer.trainer.modelfile import load_model, save_model
     from vae_explorer.trainer.progress import ProgressBar
+    from vae_explorer.trainer.runs import finish_run, start_run
+    from vae_explorer.trainer.tensorboard_log import attach as attach_tensorboard
     from vae_explorer.trainer.training import Trainer
 
     _check_writable(args.out)
@@ -195,6 +211,9 @@ def cmd_train(args) -> int:
     for warning in dataset.warnings:
         print(f"vae-explorer: warning: {warning}", file=sys.stderr)
     trainer = Trainer(config, dataset, model=model, history=history, listener=ProgressBar())
+    board = attach_tensorboard(trainer, dataset, args.tensorboard, args.tensorboard_every)
+    record = start_run(args.out, config.to_dict(), dataset.describe(), args.runs_dir, resumed_from=args.resume,
+                       tensorboard=args.tensorboard and os.path.abspath(args.tensorboard))
     print(f"training '{config.preset}' (latent {config.latent_dim}) on {dataset.name}: "
           f"{len(dataset.x_train)} train / {len(dataset.x_test)} held-out images "
           f"{'×'.join(map(str, dataset.image_shape))}", file=sys.stderr)
@@ -205,6 +224,9 @@ def cmd_train(args) -> int:
         signal.signal(signal.SIGINT, previous)
     codes = trainer.latent.codes(dataset.x_test, dataset.y_test)
     save_model(args.out, trainer.model, config, result.history, dataset.describe(), codes)
+    if board is not None:
+        board.close(codes)
+    finish_run(record, result.status, result.message, result.history)
     last = result.history[-1]["val_neg_elbo"] if result.history else float("nan")
     print(f"saved {args.out}: {result.epochs_done} epoch(s), held-out -ELBO {last:.2f}", file=sys.stderr)
     if result.status == "stopped":
@@ -311,15 +333,55 @@ def cmd_eval(args) -> int:
     from vae_explorer.trainer.modelfile import load_model
     from vae_explorer.trainer.training import HeldOutEvaluator
 
+    from vae_explorer.trainer.likelihood import binarize
+
+    if args.iw is None and (args.per_class or args.record):
+        raise UserError("--per-class and --record go with --iw K")
     loaded = load_model(args.model)
     dataset = _model_dataset(args, loaded)
-    terms = HeldOutEvaluator(loaded.model)(dataset.x_test)
+    x = binarize(dataset.x_test) if args.binarize else dataset.x_test
+    terms = HeldOutEvaluator(loaded.model)(x)
     result = {"model": args.model, "data": dataset.name, "n": int(len(dataset.x_test)),
               "neg_elbo": terms["neg_elbo"], "reconstruction": terms["reconstruction_loss"],
               "kl": terms["kl_loss"], "loss": terms["loss"]}
     if args.map:
         result["map"] = _map_figures(loaded.model, dataset)
+    if args.iw is not None:
+        result.update(_likelihood(args, loaded, dataset, x))
     print(json.dumps(result))
+    return 0
+
+
+def _likelihood(args, loaded, dataset, x) -> dict:
+    """``eval --iw``: the importance-weighted figures, also added to the model's run record."""
+    from vae_explorer.trainer.likelihood import likelihood_figures
+    from vae_explorer.trainer.runs import attach_likelihood
+
+    if args.per_class and dataset.y_test is None:
+        raise UserError("has no labels, which --per-class needs", dataset.source or dataset.name)
+    labels = dataset.y_test if args.per_class else None
+    figures = likelihood_figures(loaded.model, x, args.iw, args.seed, labels, args.binarize, args.model).to_dict()
+    record = attach_likelihood(args.model, loaded.history, {**figures, "data": dataset.name, "n": len(x),
+                                                            "seed": args.seed}, args.record)
+    if record:
+        print(f"added the likelihood figures to {record}", file=sys.stderr)
+    return figures
+
+
+def cmd_runs(args) -> int:
+    """List run records as a table (or JSON lines); unreadable records are skipped with a warning."""
+    from vae_explorer.trainer import runs_table
+    from vae_explorer.trainer.runs import list_records
+
+    records, warnings = list_records(args.places or ["."])
+    for warning in warnings:
+        print(f"vae-explorer: warning: {warning}", file=sys.stderr)
+    if not records:
+        print(f"no run records in {', '.join(args.places or ['.'])}", file=sys.stderr)
+    elif args.json:
+        print(runs_table.json_lines(records))
+    else:
+        print(runs_table.table(records))
     return 0
 
 

@@ -45,10 +45,11 @@ def logmeanexp(a: np.ndarray, axis: int = 0) -> np.ndarray:
 class ImportanceWeighted:
     """log-weights log p(x, z_k) − log q(z_k|x) of a VAE, through one compiled graph."""
 
-    def __init__(self, model):
+    def __init__(self, model, source: str | None = None):
         if model.reconstruction != "bce":
             raise UserError(f"the importance-weighted bound needs a likelihood; this model was trained "
-                            f"with '{model.reconstruction}' reconstruction, which defines none (only bce does)")
+                            f"with '{model.reconstruction}' reconstruction, which defines none (only bce does)",
+                            source)
         tf = import_tensorflow()
         self.model = model
         self.image_shape = tuple(model.image_shape)
@@ -119,9 +120,10 @@ def bits_per_dim(nll: float, image_shape) -> float:
 
 
 def likelihood_figures(model, x: np.ndarray, k: int, seed: int = 0, labels=None,
-                       binarized: bool = False) -> LikelihoodFigures:
-    """Mean −log p(x) bound over ``x``, in nats and bits per dim, optionally per label."""
-    nll = -ImportanceWeighted(model).log_px(x, k, seed)
+                       binarized: bool = False, source: str | None = None) -> LikelihoodFigures:
+    """Mean −log p(x) bound over ``x``, in nats and bits per dim, optionally per label;
+    ``source`` (the model file) is named in the error for a model without a likelihood."""
+    nll = -ImportanceWeighted(model, source).log_px(x, k, seed)
     shape = tuple(model.image_shape)
     per_class = None
     if labels is not None:
