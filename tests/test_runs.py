@@ -8,8 +8,8 @@ import os
 import pytest
 
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.runs import (RunRecord, attach_likelihood, list_records, read_record, record_path,
-                                       write_record)
+from vae_explorer.trainer.runs import (RunRecord, add_likelihood, list_records, read_record, record_for_model,
+                                       record_path, write_record)
 from vae_explorer.trainer.runs_table import duration, table
 
 HISTORY = [{"epoch": 1, "val_neg_elbo": 180.5}]
@@ -31,16 +31,29 @@ def test_round_trip_and_atomic_write(tmp_path):
 
 def test_likelihood_figures_are_replaced_per_k_and_kind(tmp_path):
     r = record(tmp_path)
+    model = str(tmp_path / "m.h5")
     figures = {"iw_k": 10, "likelihood": "bernoulli-on-grey", "data": "small", "n": 64, "seed": 0, "iw_nll": 90.0}
-    attach_likelihood(str(tmp_path / "m.h5"), HISTORY, figures)
-    attach_likelihood(str(tmp_path / "m.h5"), HISTORY, {**figures, "iw_nll": 89.0})
-    attach_likelihood(str(tmp_path / "m.h5"), HISTORY, {**figures, "iw_k": 100, "iw_nll": 88.0})
+    for changes in ({}, {"iw_nll": 89.0}, {"iw_k": 100, "iw_nll": 88.0}):
+        found, warning = record_for_model(model, HISTORY)
+        assert warning is None and found.path == r.path
+        add_likelihood(found, {**figures, **changes})
     kept = read_record(r.path).likelihood
     assert [(f["iw_k"], f["iw_nll"]) for f in kept] == [(10, 89.0), (100, 88.0)]
     assert all("computed" in f for f in kept)
-    assert attach_likelihood(str(tmp_path / "other.h5"), HISTORY, figures) is None  # no record beside it
-    with pytest.raises(UserError, match="describes another training run"):
-        attach_likelihood(str(tmp_path / "m.h5"), [{"epoch": 1, "val_neg_elbo": 1.0}], figures)
+
+
+def test_which_record_eval_adds_to(tmp_path):
+    r = record(tmp_path)
+    model, other_run = str(tmp_path / "m.h5"), [{"epoch": 1, "val_neg_elbo": 1.0}]
+    assert record_for_model(str(tmp_path / "other.h5"), HISTORY) == (None, None)  # no record beside it
+    found, warning = record_for_model(model, other_run)  # beside it, but of another run: skipped
+    assert found is None and warning == (f"{r.path}: describes another training run than {model} "
+                                         "(the histories differ); the figures are not added to it")
+    with pytest.raises(UserError, match="describes another training run"):  # named by the user: an error
+        record_for_model(model, other_run, r.path)
+    (tmp_path / "m.h5.run.json").write_text("{")
+    assert record_for_model(model, HISTORY)[1].endswith("is not valid JSON (line 1: Expecting property name "
+                                                        "enclosed in double quotes); the figures are not added to it")
 
 
 def test_listing_skips_what_is_not_a_record(tmp_path):

@@ -1,4 +1,4 @@
-"""``vae-explorer train|export|eval|info``: the headless commands.
+"""``vae-explorer train|export|eval|info|runs``: the headless commands.
 
 Every user mistake ends as one line on stderr naming the file and the problem, and exit 2;
 TensorFlow is imported only by the commands that need it, so ``--help`` is fast (``info``
@@ -69,10 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=None)
     train.add_argument("--resume", default=None, metavar="MODEL.h5", help="continue a saved model")
     train.add_argument("--out", required=True, metavar="MODEL.h5")
-    train.add_argument("--tensorboard", default=None, metavar="DIR", help="write TensorBoard logs to DIR")
-    train.add_argument("--tensorboard-every", type=int, default=50, metavar="N", help="batch scalars every N batches")
-    train.add_argument("--runs-dir", default=None, metavar="DIR", help="keep the run record in DIR "
-                       "(default: MODEL.h5.run.json beside the model)")
+    _add_record_options(train)
 
     export = sub.add_parser("export", help="write images (PNG) or a .keras file from a model")
     export.add_argument("model", metavar="MODEL.h5")
@@ -102,6 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--map", action="store_true",
                     help="add a 'map' object: per layout, legibility (5-NN label accuracy in the plane), "
                          "inverse_mae and seconds; and latent_knn, the same k-NN in the latent space")
+    _add_likelihood_options(ev)
+    _add_runs_command(sub)
+
+    info = sub.add_parser("info", help="what a model file holds")
+    info.add_argument("model", metavar="MODEL.h5")
+    info.add_argument("--json", action="store_true")
+    return parser
+
+
+def _add_record_options(train) -> None:
+    train.add_argument("--tensorboard", default=None, metavar="DIR", help="write TensorBoard logs to DIR")
+    train.add_argument("--tensorboard-every", type=int, default=50, metavar="N", help="batch scalars every N batches")
+    train.add_argument("--runs-dir", default=None, metavar="DIR", help="keep the run record in DIR "
+                       "(default: MODEL.h5.run.json beside the model)")
+
+
+def _add_likelihood_options(ev) -> None:
     ev.add_argument("--iw", type=int, default=None, metavar="K", help="importance-weighted bound on log p(x), K samples")
     ev.add_argument("--per-class", action="store_true", help="--iw: the bound per label too")
     ev.add_argument("--binarize", action="store_true", help="evaluate on binarised images (pixels > 0.5)")
@@ -109,14 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--record", default=None, metavar="RUN.json", help="--iw: add the figures to this run "
                     "record (default: MODEL.h5.run.json when it exists)")
 
+
+def _add_runs_command(sub) -> None:
     runs = sub.add_parser("runs", help="list run records (table, or --json lines)")
     runs.add_argument("places", nargs="*", metavar="DIR", help="folders or record files (default: .)")
     runs.add_argument("--json", action="store_true")
-
-    info = sub.add_parser("info", help="what a model file holds")
-    info.add_argument("model", metavar="MODEL.h5")
-    info.add_argument("--json", action="store_true")
-    return parser
 
 
 POINT_OPTIONS = ("--from", "--to", "--at")
@@ -183,8 +194,6 @@ def cmd_train(args) -> int:
     from vae_explorer.trainer.data import load_dataset
     from vae_explorer.trainer.modelfile import load_model, save_model
     from vae_explorer.trainer.progress import ProgressBar
-    from vae_explorer.trainer.runs import finish_run, start_run
-    from vae_explorer.trainer.tensorboard_log import attach as attach_tensorboard
     from vae_explorer.trainer.training import Trainer
 
     _check_writable(args.out)
@@ -211,9 +220,7 @@ def cmd_train(args) -> int:
     for warning in dataset.warnings:
         print(f"vae-explorer: warning: {warning}", file=sys.stderr)
     trainer = Trainer(config, dataset, model=model, history=history, listener=ProgressBar())
-    board = attach_tensorboard(trainer, dataset, args.tensorboard, args.tensorboard_every)
-    record = start_run(args.out, config.to_dict(), dataset.describe(), args.runs_dir, resumed_from=args.resume,
-                       tensorboard=args.tensorboard and os.path.abspath(args.tensorboard))
+    board, record = _start_records(args, trainer, config, dataset)
     print(f"training '{config.preset}' (latent {config.latent_dim}) on {dataset.name}: "
           f"{len(dataset.x_train)} train / {len(dataset.x_test)} held-out images "
           f"{'×'.join(map(str, dataset.image_shape))}", file=sys.stderr)
@@ -224,9 +231,7 @@ def cmd_train(args) -> int:
         signal.signal(signal.SIGINT, previous)
     codes = trainer.latent.codes(dataset.x_test, dataset.y_test)
     save_model(args.out, trainer.model, config, result.history, dataset.describe(), codes)
-    if board is not None:
-        board.close(codes)
-    finish_run(record, result.status, result.message, result.history)
+    _finish_records(board, record, result, codes)
     last = result.history[-1]["val_neg_elbo"] if result.history else float("nan")
     print(f"saved {args.out}: {result.epochs_done} epoch(s), held-out -ELBO {last:.2f}", file=sys.stderr)
     if result.status == "stopped":
@@ -236,6 +241,25 @@ def cmd_train(args) -> int:
         print(f"vae-explorer: error: {result.message}", file=sys.stderr)
         return EXIT_FAILED
     return 0
+
+
+def _start_records(args, trainer, config, dataset):
+    """TensorBoard logs (with ``--tensorboard``) and the run record (always) of ``train``."""
+    from vae_explorer.trainer.runs import start_run
+    from vae_explorer.trainer.tensorboard_log import attach
+
+    board = attach(trainer, dataset, args.tensorboard, args.tensorboard_every)
+    record = start_run(args.out, config.to_dict(), dataset.describe(), args.runs_dir, resumed_from=args.resume,
+                       tensorboard=args.tensorboard and os.path.abspath(args.tensorboard))
+    return board, record
+
+
+def _finish_records(board, record, result, codes) -> None:
+    from vae_explorer.trainer.runs import finish_run
+
+    if board is not None:
+        board.close(codes)
+    finish_run(record, result.status, result.message, result.history)
 
 
 def _check_writable(path: str) -> None:
@@ -330,10 +354,9 @@ def _export_layout(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    from vae_explorer.trainer.likelihood import binarize
     from vae_explorer.trainer.modelfile import load_model
     from vae_explorer.trainer.training import HeldOutEvaluator
-
-    from vae_explorer.trainer.likelihood import binarize
 
     if args.iw is None and (args.per_class or args.record):
         raise UserError("--per-class and --record go with --iw K")
@@ -355,17 +378,27 @@ def cmd_eval(args) -> int:
 def _likelihood(args, loaded, dataset, x) -> dict:
     """``eval --iw``: the importance-weighted figures, also added to the model's run record."""
     from vae_explorer.trainer.likelihood import likelihood_figures
-    from vae_explorer.trainer.runs import attach_likelihood
+    from vae_explorer.trainer.runs import add_likelihood, record_for_model
 
     if args.per_class and dataset.y_test is None:
         raise UserError("has no labels, which --per-class needs", dataset.source or dataset.name)
+    record, warning = record_for_model(args.model, loaded.history, args.record)  # before the long part
+    if warning:
+        print(f"vae-explorer: warning: {warning}", file=sys.stderr)
     labels = dataset.y_test if args.per_class else None
     figures = likelihood_figures(loaded.model, x, args.iw, args.seed, labels, args.binarize, args.model).to_dict()
-    record = attach_likelihood(args.model, loaded.history, {**figures, "data": dataset.name, "n": len(x),
-                                                            "seed": args.seed}, args.record)
-    if record:
-        print(f"added the likelihood figures to {record}", file=sys.stderr)
+    if record is not None:
+        path = add_likelihood(record, {**figures, "data": dataset.name, "n": len(x), "seed": args.seed})
+        print(f"added the likelihood figures to {path}", file=sys.stderr)
     return figures
+
+
+def _map_figures(model, dataset) -> dict:
+    from vae_explorer.trainer.latent import LatentSpace
+    from vae_explorer.trainer.map_figures import map_figures
+
+    space = LatentSpace(model)
+    return map_figures(space.encode(dataset.x_test)[0], dataset.y_test, space.decode)
 
 
 def cmd_runs(args) -> int:
@@ -383,14 +416,6 @@ def cmd_runs(args) -> int:
     else:
         print(runs_table.table(records))
     return 0
-
-
-def _map_figures(model, dataset) -> dict:
-    from vae_explorer.trainer.latent import LatentSpace
-    from vae_explorer.trainer.map_figures import map_figures
-
-    space = LatentSpace(model)
-    return map_figures(space.encode(dataset.x_test)[0], dataset.y_test, space.decode)
 
 
 def cmd_info(args) -> int:

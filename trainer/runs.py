@@ -201,15 +201,25 @@ def same_history(a: list, b: list) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def attach_likelihood(model_path: str, history: list, figures: dict, record: str | None = None) -> str | None:
-    """Add ``eval --iw`` figures to the model's run record: ``record`` if given, else
-    ``MODEL.run.json`` when it exists. Return the record's path, or None when there is none.
-    A record of another run (its history differs from the model's) is refused."""
+def record_for_model(model_path: str, history: list, record: str | None = None) -> tuple[RunRecord | None, str | None]:
+    """The run record ``eval`` should add figures to, and a warning: ``record`` if given (an
+    unusable one is an error), else ``MODEL.run.json`` if it exists (an unusable one is skipped
+    with the warning). A record of another run (its history differs from the model's) is unusable."""
     path = record or os.fspath(model_path) + RECORD_SUFFIX
     if record is None and not os.path.isfile(path):
-        return None
-    found = read_record(path)
-    if not same_history(found.history, history):
-        raise UserError(f"describes another training run than {model_path} (the histories differ)", path)
-    found.add_likelihood({**figures, "computed": now_utc()})
-    return write_record(found)
+        return None, None
+    try:
+        found = read_record(path)
+        if not same_history(found.history, history):
+            raise UserError(f"describes another training run than {model_path} (the histories differ)", path)
+    except UserError as exc:
+        if record is not None:
+            raise
+        return None, f"{exc}; the figures are not added to it"
+    return found, None
+
+
+def add_likelihood(record: RunRecord, figures: dict) -> str:
+    """Keep ``eval --iw`` figures in ``record`` (stamped with the time) and rewrite it."""
+    record.add_likelihood({**figures, "computed": now_utc()})
+    return write_record(record)

@@ -116,26 +116,32 @@ def _write_text(path: str, text: str, suffix: str) -> None:
 def write_projector(logdir: str, means, images, labels=None, label_names=None) -> list[str]:
     """``tensors.tsv``, ``metadata.tsv``, ``sprite.png`` and ``projector_config.pbtxt`` for
     TensorBoard's Embedding Projector (TSV tensors: no checkpoint needed). Returns the names."""
-    means = np.asarray(means, np.float32)
-    _write_text(os.path.join(logdir, "tensors.tsv"), "".join("\t".join(f"{v:.7g}" for v in row) + "\n"
-                                                            for row in means), ".tsv")
-    config = ['embeddings {', '  tensor_name: "held_out_latent_means"', '  tensor_path: "tensors.tsv"']
+    rows = "".join("\t".join(f"{v:.7g}" for v in row) + "\n" for row in np.asarray(means, np.float32))
+    _write_text(os.path.join(logdir, "tensors.tsv"), rows, ".tsv")
     written = ["tensors.tsv"]
     if labels is not None:
         _write_text(os.path.join(logdir, "metadata.tsv"), _metadata_tsv(labels, label_names), ".tsv")
-        config.append('  metadata_path: "metadata.tsv"')
         written.append("metadata.tsv")
-    sprite = _sprite(np.asarray(images, np.float32))
+    images = np.asarray(images, np.float32)
+    sprite = _sprite(images)
     if sprite is not None:
         with atomic_path(os.path.join(logdir, "sprite.png"), ".png") as tmp:
             with open(tmp, "wb") as f:
                 f.write(encode_png(sprite))
-        h, w = images.shape[1:3]
-        config += ['  sprite {', '    image_path: "sprite.png"', f'    single_image_dim: {w}',
-                   f'    single_image_dim: {h}', '  }']
         written.append("sprite.png")
-    _write_text(os.path.join(logdir, "projector_config.pbtxt"), "\n".join(config + ["}"]) + "\n", ".pbtxt")
+    _write_text(os.path.join(logdir, "projector_config.pbtxt"), _projector_config(written, images.shape), ".pbtxt")
     return written + ["projector_config.pbtxt"]
+
+
+def _projector_config(files: list[str], image_shape) -> str:
+    """The text-format ProjectorConfig naming the files written beside it."""
+    lines = ["embeddings {", '  tensor_name: "held_out_latent_means"', '  tensor_path: "tensors.tsv"']
+    if "metadata.tsv" in files:
+        lines.append('  metadata_path: "metadata.tsv"')
+    if "sprite.png" in files:  # single_image_dim: width, then height
+        lines += ["  sprite {", '    image_path: "sprite.png"', f"    single_image_dim: {image_shape[2]}",
+                  f"    single_image_dim: {image_shape[1]}", "  }"]
+    return "\n".join(lines + ["}"]) + "\n"
 
 
 def _metadata_tsv(labels, label_names) -> str:
