@@ -173,6 +173,27 @@ def test_diverged_run_is_recorded(tmp_path, small_npz):
     assert record["history"] == load_model(model).history
 
 
+
+def test_interrupted_run_is_recorded_as_stopped(tmp_path, small_npz, monkeypatch):
+    """Ctrl-C in the second epoch: the record says stopped, with the one finished epoch."""
+    import signal
+
+    from vae_explorer.trainer.progress import ProgressBar
+
+    def interrupt(self, report):
+        if report.epoch == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # the handler train installs asks the trainer to stop
+
+    monkeypatch.setattr(ProgressBar, "on_batch", interrupt)
+    model = tmp_path / "m.h5"
+    code, _, err = run(["train", "--data", small_npz, "--preset", "dense", "--epochs", 3, "--batch-size", 32,
+                        "--tensorboard", tmp_path / "tb", "--out", model])
+    assert code == 130, err
+    record = json.loads(open(f"{model}.run.json").read())
+    assert record["status"] == "stopped" and "during epoch 2" in record["message"]
+    assert [row["epoch"] for row in record["history"]] == [1]
+    assert (tmp_path / "tb" / "projector_config.pbtxt").exists()  # the logs are closed all the same
+
 @pytest.fixture(scope="module")
 def mse_model(tmp_path_factory, small_npz):
     path = tmp_path_factory.mktemp("mse") / "mse.h5"
