@@ -25,6 +25,10 @@ import numpy as np
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.tf_runtime import compile_now, import_tensorflow
 
+tf = import_tensorflow()
+
+from keras import ops  # noqa: E402
+
 LOGIT_BYTES = 8 * 2**20  # per call; the decoder's inner activations are a few times more
 LOG_2PI = math.log(2.0 * math.pi)
 MAX_K = 1_000_000
@@ -50,7 +54,6 @@ class ImportanceWeighted:
             raise UserError(f"the importance-weighted bound needs a likelihood; this model was trained "
                             f"with '{model.reconstruction}' reconstruction, which defines none (only bce does)",
                             source)
-        tf = import_tensorflow()
         self.model = model
         self.image_shape = tuple(model.image_shape)
         self.samples_per_call = max(1, LOGIT_BYTES // (4 * int(np.prod(self.image_shape))))
@@ -60,9 +63,6 @@ class ImportanceWeighted:
 
     def _graph(self, x, k, seed):
         """K×B log-weights for images ``x`` (B×H×W×C) and ``k`` samples each."""
-        from keras import ops
-
-        tf = import_tensorflow()
         mean, log_var = self.model.encoder(x, training=False)
         eps = tf.random.stateless_normal(tf.stack([k, tf.shape(x)[0], tf.shape(mean)[1]]), seed)
         z = mean + ops.exp(0.5 * log_var) * eps  # K×B×D

@@ -24,7 +24,6 @@ from vae_explorer.trainer.errors import UserError
 RECORD_SUFFIX = ".run.json"
 FORMAT_NAME = "vae-explorer-run"
 FORMAT_VERSION = 1
-STATUSES = ("running", "finished", "stopped", "diverged")
 
 
 @dataclass
