@@ -97,3 +97,15 @@ def test_table_and_durations(tmp_path):
                             "180.50", "86.76", "(K=1000b)", "1:15"]
     assert len(header) == len(line)
     assert (duration(3.21), duration(3725), duration(None)) == ("3.2 s", "1:02:05", "-")
+
+
+def test_records_need_neither_qt_nor_tensorflow():
+    """The app will call these from its GUI thread; `vae-explorer runs` starts in a fraction of a second."""
+    import subprocess
+    import sys
+
+    code = ("import sys, vae_explorer.trainer.runs, vae_explorer.trainer.runs_table; "
+            "print(sorted(m for m in ('tensorflow', 'keras', 'PySide6', 'pyqtgraph') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
