@@ -20,7 +20,7 @@ from vae_explorer.trainer.errors import UserError
 # A temporary file this old whose writer is gone is abandoned. The age guard protects a save in
 # progress by another machine writing to a shared folder, whose pid means nothing here.
 STALE_AFTER_SECONDS = 600
-_TEMP_NAME = re.compile(r"^\.tmp-(\d+)-[^/]*\.(h5|keras|png|csv)$")
+_TEMP_NAME = re.compile(r"^\.tmp-(\d+)-[^/]*\.(h5|keras|png|csv|json|tsv|pbtxt)$")
 
 
 def _fsync_dir(folder: str) -> None:

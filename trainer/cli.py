@@ -1,4 +1,4 @@
-"""``vae-explorer train|export|eval|info``: the headless commands.
+"""``vae-explorer train|export|eval|info|runs``: the headless commands.
 
 Every user mistake ends as one line on stderr naming the file and the problem, and exit 2;
 TensorFlow is imported only by the commands that need it, so ``--help`` is fast (``info``
@@ -14,14 +14,12 @@ import sys
 
 import numpy as np
 
-from vae_explorer.trainer.cli_args import KERAS_PARTS, attach_points, build_parser
-from vae_explorer.trainer.config import OBJECTIVE_LABELS, OBJECTIVES
+from vae_explorer.trainer.cli_args import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, KERAS_PARTS, attach_points, build_parser
+from vae_explorer.trainer.config import OBJECTIVE_LABELS
+from vae_explorer.trainer.cli_info import cmd_info, cmd_runs
 from vae_explorer.trainer.errors import UserError
 
-COMMANDS = ("train", "export", "eval", "info")
-EXIT_USAGE = 2
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
+COMMANDS = ("train", "export", "eval", "info", "runs")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(attach_points(list(argv)))
-        return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info}[
+        return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info, "runs": cmd_runs}[
             args.command](args)
     except UserError as exc:
         print(f"vae-explorer: error: {exc}", file=sys.stderr)
@@ -101,6 +99,7 @@ def cmd_train(args) -> int:
     for warning in dataset.warnings:
         print(f"vae-explorer: warning: {warning}", file=sys.stderr)
     trainer = Trainer(config, dataset, model=model, history=history, listener=ProgressBar())
+    board, record = _start_records(args, trainer, config, dataset)
     print(f"training '{config.preset}' (latent {config.latent_dim}) on {dataset.name}: "
           f"{len(dataset.x_train)} train / {len(dataset.x_test)} held-out images "
           f"{'×'.join(map(str, dataset.image_shape))}", file=sys.stderr)
@@ -111,6 +110,7 @@ def cmd_train(args) -> int:
         signal.signal(signal.SIGINT, previous)
     codes = trainer.latent.codes(dataset.x_test, dataset.y_test)
     save_model(args.out, trainer.model, config, result.history, dataset.describe(), codes)
+    _finish_records(board, record, result, codes)
     last = result.history[-1]["val_neg_elbo"] if result.history else float("nan")
     print(f"saved {args.out}: {result.epochs_done} epoch(s), held-out "
           f"{OBJECTIVE_LABELS[config.objective]} {last:.2f}", file=sys.stderr)
@@ -139,6 +139,25 @@ def _resumed(args, overrides: dict):
     config = TrainConfig.from_dict({**loaded.config.to_dict(), **overrides, "epochs": args.epochs})
     dataset, _ = _model_dataset(args, loaded, args.resume)
     return config, loaded.model, loaded.history, dataset
+
+
+def _start_records(args, trainer, config, dataset):
+    """TensorBoard logs (with ``--tensorboard``) and the run record (always) of ``train``."""
+    from vae_explorer.trainer.runs import start_run
+    from vae_explorer.trainer.tensorboard_log import attach
+
+    board = attach(trainer, dataset, args.tensorboard, args.tensorboard_every)
+    record = start_run(args.out, config.to_dict(), dataset.describe(), args.runs_dir, resumed_from=args.resume,
+                       tensorboard=args.tensorboard and os.path.abspath(args.tensorboard))
+    return board, record
+
+
+def _finish_records(board, record, result, codes) -> None:
+    from vae_explorer.trainer.runs import finish_run
+
+    if board is not None:
+        board.close(codes)
+    finish_run(record, result.status, result.message, result.history)
 
 
 def _check_writable(path: str) -> None:
@@ -235,20 +254,44 @@ def _export_layout(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    from vae_explorer.trainer.likelihood import binarize
     from vae_explorer.trainer.modelfile import load_model
     from vae_explorer.trainer.training import HeldOutEvaluator
 
+    if args.iw is None and (args.per_class or args.record):
+        raise UserError("--per-class and --record go with --iw K")
     loaded = load_model(args.model)
     dataset, held_out = _model_dataset(args, loaded, args.model)
-    terms = HeldOutEvaluator(loaded.model)(dataset.x_test)
+    x = binarize(dataset.x_test) if args.binarize else dataset.x_test
+    terms = HeldOutEvaluator(loaded.model)(x)
     result = {"model": args.model, "data": dataset.name, "n": int(len(dataset.x_test)),
               "held_out": held_out, "objective": loaded.config.objective,
               loaded.config.objective: terms["neg_elbo"],
               "reconstruction": terms["reconstruction_loss"], "kl": terms["kl_loss"], "loss": terms["loss"]}
     if args.map:
         result["map"] = _map_figures(loaded.model, dataset)
+    if args.iw is not None:
+        result.update(_likelihood(args, loaded, dataset, x))
     print(json.dumps(result))
     return 0
+
+
+def _likelihood(args, loaded, dataset, x) -> dict:
+    """``eval --iw``: the importance-weighted figures, also added to the model's run record."""
+    from vae_explorer.trainer.likelihood import likelihood_figures
+    from vae_explorer.trainer.runs import add_likelihood, record_for_model
+
+    if args.per_class and dataset.y_test is None:
+        raise UserError("has no labels, which --per-class needs", dataset.source or dataset.name)
+    record, warning = record_for_model(args.model, loaded.history, args.record)  # before the long part
+    if warning:
+        print(f"vae-explorer: warning: {warning}", file=sys.stderr)
+    labels = dataset.y_test if args.per_class else None
+    figures = likelihood_figures(loaded.model, x, args.iw, args.seed, labels, args.binarize, args.model).to_dict()
+    if record is not None:
+        path = add_likelihood(record, {**figures, "data": dataset.name, "n": len(x), "seed": args.seed})
+        print(f"added the likelihood figures to {path}", file=sys.stderr)
+    return figures
 
 
 def _map_figures(model, dataset) -> dict:
@@ -257,48 +300,3 @@ def _map_figures(model, dataset) -> dict:
 
     space = LatentSpace(model)
     return map_figures(space.encode(dataset.x_test)[0], dataset.y_test, space.decode)
-
-
-def cmd_info(args) -> int:
-    """Describe a model file, after the checks loading makes: a file that ``eval`` or the app
-    would refuse is reported as damaged (exit 2), never summarised as healthy."""
-    from vae_explorer.trainer.modelfile import load_model, read_header
-
-    header = read_header(args.model)
-    try:
-        load_model(args.model)
-        problem = None
-    except UserError as exc:
-        problem = str(exc)
-    if args.json:
-        print(json.dumps({**header, "ok": problem is None, "error": problem}))
-    elif problem:
-        print(f"vae-explorer: error: {problem}", file=sys.stderr)
-    else:
-        print(_info_text(args.model, header))
-    return EXIT_USAGE if problem else 0
-
-
-def _info_text(path: str, header: dict) -> str:
-    n_weights, n_codes = header["parameters"], header["latent_codes"]
-    c, d, h = header["config"], header["dataset"], header["history"]
-    lines = [
-        f"{path}: {header['format']} v{header['format_version']}, written by "
-        f"{header['written_by']} on {header['created']}",
-        f"  model:   preset '{c.get('preset')}', latent dim {c.get('latent_dim')}, image "
-        f"{'×'.join(map(str, c.get('image_shape', [])))}, {n_weights:,} parameters",
-        f"  loss:    {c.get('reconstruction')} + β={c.get('beta')}·KL"
-        f"{', warm-up ' + str(c.get('kl_warmup_epochs')) + ' epochs' if c.get('kl_warmup_epochs') else ''}",
-        f"  trained: {len(h)} epoch(s), batch {c.get('batch_size')}, lr {c.get('learning_rate')}, "
-        f"seed {c.get('seed')}",
-    ]
-    if h:
-        label = OBJECTIVE_LABELS[OBJECTIVES.get(c.get("reconstruction"), "neg_elbo")]
-        lines.append(f"  last:    loss {h[-1].get('loss', float('nan')):.2f}, held-out {label} "
-                     f"{h[-1].get('val_neg_elbo', float('nan')):.2f}")
-    if d:
-        lines.append(f"  data:    {d.get('name')} ({d.get('n_train')} train / {d.get('n_test')} held out) "
-                     f"from {d.get('source')}")
-    lines.append(f"  map:     {n_codes} encoded held-out images" if n_codes else "  map:     none stored")
-    return "\n".join(lines)
-

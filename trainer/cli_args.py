@@ -10,6 +10,9 @@ import argparse
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.layouts import LAYOUT_NAMES
 
+EXIT_USAGE = 2  # a user mistake: one line on stderr naming the file and the problem
+EXIT_FAILED = 1  # training diverged
+EXIT_INTERRUPTED = 130  # Ctrl-C
 KERAS_PARTS = {"keras": "vae", "keras-encoder": "encoder", "keras-decoder": "decoder"}
 
 
@@ -65,6 +68,7 @@ def _add_train(sub) -> None:
     train.add_argument("--seed", type=int, default=None)
     train.add_argument("--resume", default=None, metavar="MODEL.h5", help="continue a saved model")
     train.add_argument("--out", required=True, metavar="MODEL.h5")
+    _add_record_options(train)
 
 
 def _add_export(sub) -> None:
@@ -106,10 +110,34 @@ def _add_eval_and_info(sub) -> None:
     ev.add_argument("--map", action="store_true",
                     help="add a 'map' object: per layout, legibility (5-NN label accuracy in the plane), "
                          "inverse_mae and seconds; and latent_knn, the same k-NN in the latent space")
+    _add_likelihood_options(ev)
+    _add_runs_command(sub)
 
     info = sub.add_parser("info", help="what a model file holds")
     info.add_argument("model", metavar="MODEL.h5")
     info.add_argument("--json", action="store_true")
+
+
+def _add_record_options(train) -> None:
+    train.add_argument("--tensorboard", default=None, metavar="DIR", help="write TensorBoard logs to DIR")
+    train.add_argument("--tensorboard-every", type=int, default=50, metavar="N", help="batch scalars every N batches")
+    train.add_argument("--runs-dir", default=None, metavar="DIR", help="keep the run record in DIR "
+                       "(default: MODEL.h5.run.json beside the model)")
+
+
+def _add_likelihood_options(ev) -> None:
+    ev.add_argument("--iw", type=int, default=None, metavar="K", help="importance-weighted bound on log p(x), K samples")
+    ev.add_argument("--per-class", action="store_true", help="--iw: the bound per label too")
+    ev.add_argument("--binarize", action="store_true", help="evaluate on binarised images (pixels > 0.5)")
+    ev.add_argument("--seed", type=int, default=0, help="--iw: seed of the samples")
+    ev.add_argument("--record", default=None, metavar="RUN.json", help="--iw: add the figures to this run "
+                    "record (default: MODEL.h5.run.json when it exists)")
+
+
+def _add_runs_command(sub) -> None:
+    runs = sub.add_parser("runs", help="list run records (table, or --json lines)")
+    runs.add_argument("places", nargs="*", metavar="DIR", help="folders or record files (default: .)")
+    runs.add_argument("--json", action="store_true")
 
 
 POINT_OPTIONS = ("--from", "--to", "--at")
