@@ -138,3 +138,13 @@ def test_warm_start_keeps_points_in_place(tsne_pair):
     assert warm.warm_started and not cold.warm_started
     assert median_drift(first.plane, warm.plane) < 0.05
     assert median_drift(first.plane, warm.plane) < median_drift(first.plane, cold.plane)
+
+
+def test_a_cancelled_layout_stops_early():
+    from vae_explorer.trainer.layouts import LayoutCancelled
+
+    means, _ = clusters(n_per=50, dim=8)
+    polls = []
+    with pytest.raises(LayoutCancelled):
+        TSNELayout(means, should_stop=lambda: polls.append(1) or len(polls) >= 2)
+    assert len(polls) == 2  # stopped at the second poll, 20 iterations in, not after 750

@@ -18,6 +18,8 @@ A t-SNE layout computed after each epoch starts from the previous one and is rot
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from vae_explorer.trainer.inverse_map import InverseMap
@@ -28,6 +30,17 @@ WARM_ITERATIONS = 250  # from the previous epoch's layout: no early exaggeration
 COLD_ITERATIONS = 500
 BARNES_HUT_BELOW = 5000  # openTSNE: Barnes-Hut is faster for small sets, FFT for large ones
 LAYOUT_NAMES = ("latent", "pca", "tsne")
+
+
+class _WarmStartNotice(logging.Filter):
+    """openTSNE warns that an initial layout wider than 1e-4 "may converge poorly": a warm start
+    is such a layout on purpose (the previous epoch's, already converged)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Standard deviation of embedding")
+
+
+logging.getLogger("openTSNE.tsne").addFilter(_WarmStartNotice())
 
 
 def linear_layout(means: np.ndarray, name: str, dims: tuple[int, int] | None = None) -> Projection:
@@ -43,17 +56,26 @@ def default_layout_name(latent_dim: int) -> str:
     return "latent" if latent_dim <= 2 else "tsne"
 
 
+class LayoutCancelled(Exception):
+    """``should_stop`` said so: the layout was abandoned between two optimisation steps."""
+
+
 class TSNELayout:
-    """A t-SNE layout of ``means``, warm-started from ``previous`` (same points) when given."""
+    """A t-SNE layout of ``means``, warm-started from ``previous`` (same points) when given.
+
+    ``should_stop()``, polled every few iterations, abandons the computation (``LayoutCancelled``):
+    a window that closes does not wait for a layout nobody will see.
+    """
 
     name = kind = "tsne"
     exact = False
 
     def __init__(self, means: np.ndarray, previous: "TSNELayout | None" = None, seed: int = 0,
-                 n_jobs: int = 1):
+                 n_jobs: int = 1, should_stop=None):
         means = np.asarray(means, np.float64)
         self.latent_dim = means.shape[1]
         self.n_jobs = n_jobs
+        self._should_stop = should_stop
         warm = previous is not None and previous.plane.shape[0] == len(means)
         plane = np.asarray(self._fit(means, previous.plane if warm else None, seed), np.float64)
         if warm:
@@ -67,13 +89,21 @@ class TSNELayout:
     def _fit(self, means: np.ndarray, start: np.ndarray | None, seed: int):
         from openTSNE import TSNE
 
-        settings = dict(perplexity=min(PERPLEXITY, max(2, (len(means) - 1) // 3)), n_jobs=self.n_jobs,
-                        random_state=seed, verbose=False,
-                        negative_gradient_method="bh" if len(means) < BARNES_HUT_BELOW else "fft")
+        small = len(means) < BARNES_HUT_BELOW
+        settings = dict(n_jobs=self.n_jobs, random_state=seed, verbose=False,
+                        negative_gradient_method="bh" if small else "fft")
+        if self._should_stop is not None:
+            settings.update(callbacks=self._poll, callbacks_every_iters=10)
+        affinities = _affinities(means, small, self.n_jobs, seed)
         if start is None:
-            return TSNE(n_iter=COLD_ITERATIONS, **settings).fit(means)
-        return TSNE(initialization=start, early_exaggeration_iter=0, n_iter=WARM_ITERATIONS,
-                    **settings).fit(means)
+            return TSNE(n_iter=COLD_ITERATIONS, **settings).fit(means, affinities=affinities)
+        return TSNE(early_exaggeration_iter=0, n_iter=WARM_ITERATIONS, **settings).fit(
+            means, affinities=affinities, initialization=start)
+
+    def _poll(self, iteration, error, embedding) -> bool:
+        if self._should_stop():
+            raise LayoutCancelled("the layout was cancelled")
+        return False
 
     def to_plane(self, z: np.ndarray) -> np.ndarray:
         """Place codes among the fitted ones: a fitted code lands on its own point (microseconds)."""
@@ -82,6 +112,20 @@ class TSNELayout:
     def from_plane(self, p: np.ndarray) -> np.ndarray:
         """Plane → latent through the inverse map (approximate between the data points)."""
         return self.inverse(p)
+
+
+def _affinities(means: np.ndarray, small: bool, n_jobs: int, seed: int):
+    """Perplexity-based affinities over an explicit neighbour index: exact (scikit-learn) for
+    small sets, Annoy (bundled with openTSNE) for large ones. Never openTSNE's "auto", which
+    imports pynndescent when it happens to be installed, and numba's first import on a worker
+    thread aborts the process."""
+    from openTSNE import affinity, nearest_neighbors
+
+    perplexity = min(PERPLEXITY, max(2, (len(means) - 1) // 3))
+    k = min(len(means) - 1, 3 * perplexity)
+    index_type = nearest_neighbors.Sklearn if small else nearest_neighbors.Annoy
+    index = index_type(means, k, n_jobs=n_jobs, random_state=seed)
+    return affinity.PerplexityBasedNN(perplexity=perplexity, knn_index=index, n_jobs=n_jobs)
 
 
 def _procrustes(plane: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,14 +1,25 @@
-"""The map's axes chooser: PCA components or two chosen latent dimensions (latent dim > 2).
+"""The map's layout chooser: t-SNE, PCA or two chosen latent dimensions (latent dim > 2).
 
 A view of ``MapState.layout`` and ``MapState.dims``: it writes them when the user changes it
-and follows them when something else does.
+and follows them when something else does. Beside it, a line says which kind of map is
+showing: *exact* (the latent plane, a PCA slice, two dimensions: every point of the plane is
+one latent point) or *approximate* (a t-SNE layout: the plane decodes through an inverse map),
+and how legible the map is.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from vae_explorer.explorer.map.state import MapState
+
+CHOICES = (("t-SNE (neighbours)", "tsne"), ("PCA", "pca"), ("Two dimensions", "dims"))
+TIPS = {
+    "tsne": "Neighbour-preserving layout of the encoded means: classes the model separates stay apart. "
+            "Approximate: a point between the data decodes through an inverse map.",
+    "pca": "The first two principal components, the other coordinates held at the mean. Exact.",
+    "dims": "Two latent dimensions as they are, the others held at the mean. Exact.",
+}
 
 
 class AxesChooser(QWidget):
@@ -17,46 +28,61 @@ class AxesChooser(QWidget):
         self.state = state
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.pca = QCheckBox("PCA axes")
-        self.pca.setChecked(True)
+        self.layout_box = QComboBox()
+        for text, name in CHOICES:
+            self.layout_box.addItem(text, name)
+            self.layout_box.setItemData(self.layout_box.count() - 1, TIPS[name], 3)  # 3: Qt.ToolTipRole
         self.x_dim, self.y_dim = QSpinBox(), QSpinBox()
         self.x_dim.setPrefix("x = z[")
         self.y_dim.setPrefix("y = z[")
         for spin in (self.x_dim, self.y_dim):
             spin.setSuffix("]")
         self.y_dim.setValue(1)
-        layout.addWidget(QLabel("Map axes:"))
-        layout.addWidget(self.pca)
-        layout.addWidget(self.x_dim)
-        layout.addWidget(self.y_dim)
+        self.mode = QLabel("")
+        self.mode.setToolTip("Legibility: the share of held-out images whose 5 nearest neighbours on the map "
+                             "mostly have the same label")
+        for widget in (QLabel("Map:"), self.layout_box, self.x_dim, self.y_dim):
+            layout.addWidget(widget)
         layout.addStretch(1)
-        self.pca.toggled.connect(self._edited)
+        layout.addWidget(self.mode)
+        self.layout_box.currentIndexChanged.connect(self._edited)
         self.x_dim.valueChanged.connect(self._edited)
         self.y_dim.valueChanged.connect(self._edited)
         state.changed.connect(self._state_changed)
+        self._show_state()
         self.set_latent_dim(2)
+
+    def choose(self, name: str) -> None:
+        """Select the layout called ``name`` as a user would, through the combo box."""
+        self.layout_box.setCurrentIndex(self.layout_box.findData(name))
 
     def set_latent_dim(self, dim: int) -> None:
         for spin in (self.x_dim, self.y_dim):
             spin.setRange(0, max(0, dim - 1))
-        self.setEnabled(dim > 2)
+        self.layout_box.setEnabled(dim > 2)
+        self.layout_box.setToolTip("" if dim > 2 else "A latent space of two dimensions is its own map")
         self._sync_enabled()
 
+    def show_mode(self, text: str) -> None:
+        self.mode.setText(text)
+
     def _sync_enabled(self) -> None:
+        dims = self.layout_box.currentData() == "dims" and self.layout_box.isEnabled()
         for spin in (self.x_dim, self.y_dim):
-            spin.setEnabled(not self.pca.isChecked() and self.isEnabled())
+            spin.setVisible(dims)
 
     def _edited(self) -> None:
         self._sync_enabled()
-        self.state.update(layout="pca" if self.pca.isChecked() else "dims",
-                          dims=(self.x_dim.value(), self.y_dim.value()))
+        self.state.update(layout=self.layout_box.currentData(), dims=(self.x_dim.value(), self.y_dim.value()))
 
     def _state_changed(self, names) -> None:
-        if not names & {"layout", "dims"}:
-            return
-        for widget, value in ((self.pca, self.state.layout == "pca"), (self.x_dim, self.state.dims[0]),
-                              (self.y_dim, self.state.dims[1])):
+        if names & {"layout", "dims"}:
+            self._show_state()
+
+    def _show_state(self) -> None:
+        for widget, value in ((self.layout_box, self.layout_box.findData(self.state.layout)),
+                              (self.x_dim, self.state.dims[0]), (self.y_dim, self.state.dims[1])):
             widget.blockSignals(True)
-            (widget.setChecked if widget is self.pca else widget.setValue)(value)
+            (widget.setCurrentIndex if widget is self.layout_box else widget.setValue)(value)
             widget.blockSignals(False)
         self._sync_enabled()

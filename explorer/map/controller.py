@@ -18,6 +18,7 @@ from vae_explorer.explorer.map.axes import AxesChooser
 from vae_explorer.explorer.map.explore_panel import ExplorePanel
 from vae_explorer.explorer.map.latent_map import LatentMap
 from vae_explorer.explorer.map.state import MapState
+from vae_explorer.explorer.map.tsne_service import TSNEService
 from vae_explorer.trainer.imagegrid import tile
 from vae_explorer.trainer.latent import interpolate, traverse
 
@@ -27,10 +28,11 @@ PATH_POINTS = 64
 class MapController(QObject):
     """The map part; ``status(text)`` shows a line in the window's status bar."""
 
-    def __init__(self, session, status, parent: QObject):
+    def __init__(self, session, status, jobs, parent: QObject):
         super().__init__(parent)
         self.session, self.status = session, status
         self.state = MapState(self)
+        self.tsne = TSNEService(jobs, self)
         self.map, self.panel, self.axes = LatentMap(), ExplorePanel(), AxesChooser(self.state)
         self._traversal = None  # (key, frames) of the sheet last decoded
         self._grid = None  # (key, image) of the grid last decoded
@@ -50,6 +52,8 @@ class MapController(QObject):
         p.grid_overlay_toggled.connect(lambda on: self.update_grid() if on else self.map.show_grid(None, None))
         self.session.changed.connect(self._session_changed)
         self.state.changed.connect(self._state_changed)
+        self.tsne.ready.connect(self._tsne_ready)
+        self.tsne.failed.connect(lambda error: self.status(f"t-SNE layout failed: {error}"))
 
     def _session_changed(self, names) -> None:
         if "model" in names:
@@ -61,10 +65,19 @@ class MapController(QObject):
         if names & {"layout", "dims"}:
             self.refresh_map()
 
+    def _tsne_ready(self, codes, layout) -> None:
+        """A t-SNE layout arrived: show it, keeping the user's view (points drift, not jump)."""
+        if self.session.codes is None:
+            return
+        self.state.update(tsne=layout, tsne_codes=codes)
+        if layouts.effective_layout(self.state, layout.latent_dim) == "tsne":
+            self.refresh_map(keep_view=True)
+
     # -- the map --------------------------------------------------------------------------
     def reset(self) -> None:
         """A different model: forget points, endpoints and images; follow the new data."""
         self.state.forget_points()
+        self.tsne.forget()
         self._traversal = self._grid = None
         self.map.show_path(None)
         self.map.show_grid(None, None)
@@ -79,10 +92,29 @@ class MapController(QObject):
             return
         projection, (x_name, y_name) = layouts.build(self.state, codes.means)
         self.state.update(codes=codes, projection=projection)
+        tsne_shown = layouts.effective_layout(self.state, codes.means.shape[1]) == "tsne"
+        if tsne_shown and self.state.tsne_codes is not codes:
+            self.tsne.request(codes)  # in the background; until then the last layout places the points
+        plane = projection.plane if projection is self.state.tsne and self.state.tsne_codes is codes \
+            else projection.to_plane(codes.means)
         self.map.set_axis_names(x_name, y_name)
-        self.map.set_points(projection.to_plane(codes.means), codes.labels, self.session.label_names(),
-                            keep_view=keep_view)
+        self.map.set_points(plane, codes.labels, self.session.label_names(), keep_view=keep_view)
+        self.axes.show_mode(self._mode_text(projection, plane, codes, tsne_shown))
         self.refresh_images()
+
+    def _mode_text(self, projection, plane, codes, tsne_shown: bool) -> str:
+        """Exact or approximate, t-SNE still computing, and the legibility of what is drawn."""
+        from vae_explorer.trainer.legibility import legibility
+
+        if tsne_shown and projection.kind != "tsne":
+            text = "computing the t-SNE layout… (PCA meanwhile)"
+        elif projection.exact:
+            text = "exact: every point of the plane is one latent point"
+        else:
+            text = "approximate: the plane decodes through an inverse map" + \
+                (" · updating…" if self.tsne.computing else "")
+        score = legibility(plane, codes.labels)
+        return text if score is None else f"{text} · legibility {score:.0%}"
 
     def refresh_images(self) -> None:
         """Decode again with the current weights: the preview, the strip and the traversal."""

@@ -24,7 +24,8 @@ class Layout:
 
 def _pca(means, state, previous):
     projection = Projection(means)
-    if previous is not None and projection.kind == "pca" and getattr(previous, "kind", None) == "pca":
+    if previous is not None and projection.kind == "pca" and getattr(previous, "kind", None) == "pca" \
+            and previous.basis.shape == projection.basis.shape:
         signs = np.sign(np.sum(projection.basis * previous.basis, axis=1))
         projection.basis *= np.where(signs == 0, 1, signs)[:, None]  # no flipping between epochs
     return projection
@@ -50,11 +51,22 @@ def _dims_names(projection, state):
     return f"z[{state.dims[0]}]", f"z[{state.dims[1]}]"
 
 
-LAYOUTS: dict[str, Layout] = {"pca": Layout(_pca, _pca_names), "dims": Layout(_dims, _dims_names)}
+def _tsne(means, state, previous):
+    """The newest t-SNE layout of this model (``TSNEService`` computes it in the background);
+    until the first one arrives, the PCA plane stands in."""
+    return state.tsne if state.tsne is not None else _pca(means, state, previous)
+
+
+def _tsne_names(projection, state):
+    return ("t-SNE 1", "t-SNE 2") if projection.kind == "tsne" else _pca_names(projection, state)
+
+
+LAYOUTS: dict[str, Layout] = {"tsne": Layout(_tsne, _tsne_names), "pca": Layout(_pca, _pca_names),
+                              "dims": Layout(_dims, _dims_names)}
 
 
 def effective_layout(state, latent_dim: int) -> str:
-    """Chosen dimensions only mean something above two latent dimensions."""
+    """Above two latent dimensions, the chosen layout; at two or fewer the latent plane itself."""
     return state.layout if latent_dim > 2 else "pca"
 
 

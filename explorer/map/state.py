@@ -19,9 +19,11 @@ class MapState(EventedModel):
 
     FIELDS = {
         "codes": None,  # the trainer.latent.LatentCodes drawn (the session's, not a copy)
-        "layout": "pca",  # a key of explorer.map.layouts.LAYOUTS
+        "layout": "tsne",  # a key of explorer.map.layouts.LAYOUTS (t-SNE first: the most legible map)
         "dims": (0, 1),  # the two latent dimensions of the "dims" layout
         "projection": None,  # latent ↔ plane for the codes drawn (trainer.latent.Projection or alike)
+        "tsne": None,  # the newest trainer.layouts.TSNELayout of this model (computed in the background)
+        "tsne_codes": None,  # the LatentCodes that layout was computed from
         "current": None,  # the latent point shown (float32 vector), or None
         "current_index": None,  # the held-out image it is the code of, or None
         "ends": {},  # interpolation endpoints {"A": z, "B": z}; a new dict on every change
@@ -32,6 +34,8 @@ class MapState(EventedModel):
     layout = Field()
     dims = Field()
     projection = Field()
+    tsne = Field()
+    tsne_codes = Field()
     current = Field()
     current_index = Field()
     ends = Field()
@@ -40,4 +44,4 @@ class MapState(EventedModel):
 
     def forget_points(self) -> None:
         """A different model: no point, endpoint or frame of the old one means anything."""
-        self.update(projection=None, current=None, current_index=None, ends={}, frames=None, path=None)
+        self.update(projection=None, tsne=None, tsne_codes=None, current=None, current_index=None, ends={}, frames=None, path=None)

@@ -56,10 +56,10 @@ class TrainPanel(QWidget):
         self.preset.currentIndexChanged.connect(self._preset_changed)
         self.latent_dim = int_spin(1, MAX_LATENT_DIM, PRESETS["default"].latent_dim)
         self.epochs = int_spin(1, 10_000, 10)
-        self.batch_size = int_spin(1, 65_536, 128)
+        self.batch_size = int_spin(1, 65_536, PRESETS["default"].batch_size)
         self.beta = real_spin(0.0, 1000.0, 1.0, 3, 0.1)
         self.warmup = int_spin(0, 1000, 0)
-        self.lr = real_spin(1e-6, 1.0, 1e-3, 6, 1e-4)
+        self.lr = real_spin(1e-6, 1.0, PRESETS["default"].learning_rate, 6, 1e-4)
         self.seed = int_spin(0, 2**31 - 1, 0)
         for label, field in (("Preset", self.preset), ("Latent dim", self.latent_dim), ("Epochs", self.epochs),
                              ("Batch size", self.batch_size), ("β (KL weight)", self.beta),
@@ -68,7 +68,11 @@ class TrainPanel(QWidget):
         return box
 
     def _preset_changed(self) -> None:
-        self.latent_dim.setValue(PRESETS[self.preset.currentData()].latent_dim)
+        """A preset brings its latent size and the training settings it was chosen with."""
+        preset = PRESETS[self.preset.currentData()]
+        self.latent_dim.setValue(preset.latent_dim)
+        self.batch_size.setValue(preset.batch_size)
+        self.lr.setValue(preset.learning_rate)
 
     def set_preset(self, name: str) -> None:
         self.preset.setCurrentIndex(max(0, self.preset.findData(name)))

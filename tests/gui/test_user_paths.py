@@ -218,8 +218,9 @@ def test_chosen_dimensions_axis_shows_z_d_itself(window, tmp_path, mnist_small, 
     train_and_save(TrainConfig(preset="dense", latent_dim=3, epochs=1, batch_size=64, seed=1), mnist_small, path)
     assert window.files.open_model(str(path))
     axes, plot = window.map.axes, window.map.map
-    assert axes.isEnabled() and plot.getAxis("bottom").labelText == "PCA 1"
-    axes.pca.setChecked(False)
+    axes.choose("pca")
+    assert axes.layout_box.isEnabled() and plot.getAxis("bottom").labelText == "PCA 1"
+    axes.choose("dims")
     axes.x_dim.setValue(2)
     axes.y_dim.setValue(0)
     assert window.map.state.layout == "dims" and window.map.state.dims == (2, 0)

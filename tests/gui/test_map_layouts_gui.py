@@ -1,0 +1,85 @@
+"""The map's layouts through the user's path: t-SNE by default above two latent dimensions,
+computed in the background, switched from the chooser, decoded anywhere through its inverse."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.gui.helpers import shown_image
+from tests.gui.test_main_window import click_map
+
+
+@pytest.fixture(scope="module")
+def wide_model_file(tmp_path_factory, mnist, train_and_save):
+    """A `dense` model with latent 6 on 2,000 real images, 64 held out: its map is a t-SNE layout."""
+    from vae_explorer.trainer.config import TrainConfig
+
+    path = tmp_path_factory.mktemp("wide") / "wide.h5"
+    config = TrainConfig(preset="dense", latent_dim=6, epochs=2, batch_size=64, learning_rate=3e-3, seed=0)
+    train_and_save(config, mnist.subset(2000, 64), path)
+    return path
+
+
+def tsne_ready(window) -> bool:
+    return window.map.state.projection is not None and window.map.state.projection.kind == "tsne"
+
+
+def test_a_wide_model_opens_on_a_t_sne_map_that_decodes_empty_space_through_its_inverse(
+        window, qtbot, wide_model_file):
+    assert window.files.open_model(str(wide_model_file))
+    assert "computing the t-SNE layout" in window.map.axes.mode.text()  # PCA stands in, the GUI is free
+    qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
+    plot, layout = window.map.map, window.map.state.projection
+    assert plot.getAxis("bottom").labelText == "t-SNE 1"
+    assert "approximate" in window.map.axes.mode.text() and "legibility" in window.map.axes.mode.text()
+    np.testing.assert_allclose(np.c_[plot.scatter.data["x"], plot.scatter.data["y"]], layout.plane, atol=1e-4)
+    # empty space: halfway between the two points that are farthest apart, off any dot
+    far = np.argsort(np.linalg.norm(layout.plane - layout.plane.mean(axis=0), axis=1))[-2:]
+    x, y = layout.plane[far].mean(axis=0) + 0.37
+    window.map.state.current = None
+    click_map(window, qtbot, float(x), float(y))
+    assert window.map.state.current is not None and window.map.state.current_index is None
+    z = window.map.state.current
+    np.testing.assert_allclose(z, layout.from_plane([[x, y]])[0], atol=0.05)
+    np.testing.assert_allclose(shown_image(window.map.panel.decoded), window.session.space.decode(z)[0][..., 0],
+                               atol=1e-6)
+
+
+def test_switching_layouts_from_the_chooser_with_the_keyboard(window, qtbot, wide_model_file):
+    window.files.open_model(str(wide_model_file))
+    qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
+    box, plot = window.map.axes.layout_box, window.map.map
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Down)  # t-SNE → PCA
+    assert window.map.state.layout == "pca" and plot.getAxis("bottom").labelText == "PCA 1"
+    assert window.map.axes.mode.text().startswith("exact")
+    means = window.session.codes.means
+    np.testing.assert_allclose(np.c_[plot.scatter.data["x"], plot.scatter.data["y"]],
+                               window.map.state.projection.to_plane(means), atol=1e-5)
+    qtbot.keyClick(box, Qt.Key.Key_Up)  # back to t-SNE: the layout is kept, nothing recomputed
+    assert window.map.state.layout == "tsne" and plot.getAxis("bottom").labelText == "t-SNE 1"
+
+
+def test_a_2d_model_shows_its_own_plane_exactly(window, gui_model_file):
+    window.files.open_model(str(gui_model_file[0]))
+    assert not window.map.axes.layout_box.isEnabled()
+    assert window.map.axes.mode.text().startswith("exact")
+    assert window.map.map.getAxis("bottom").labelText == "z[0]"
+
+
+def test_training_updates_the_t_sne_layout_each_epoch_with_a_warm_start(window, qtbot):
+    panel = window.training.panel
+    panel.set_preset("dense")
+    panel.latent_dim.setValue(4)
+    panel.epochs.setValue(3)
+    panel.batch_size.setValue(64)
+    layouts = []
+    window.map.tsne.ready.connect(lambda codes, layout: layouts.append(layout))
+    qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.map.tsne.computing and window.map.state.tsne_codes is window.session.codes,
+                    timeout=60_000)
+    assert len(layouts) >= 2 and not layouts[0].warm_started and all(l.warm_started for l in layouts[1:])
+    assert window.map.state.projection is layouts[-1]
