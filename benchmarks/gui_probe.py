@@ -51,19 +51,19 @@ def main() -> None:
     heartbeat.timeout.connect(beat)
 
     def start():
-        if not (w.tf_ready and not w.busy()):
+        if not (w.session.tf_ready and not w.busy()):
             QTimer.singleShot(100, start)
             return
-        w._dataset_loaded(data)
-        p = w.train_panel
+        w.datasets.show(data)
+        p = w.training.panel
         p.set_preset(args.preset)
         p.epochs.setValue(args.epochs)
         p.batch_size.setValue(args.batch_size)
-        w.start_training()
+        w.training.start()
         clock.start()
         heartbeat.start()
         # Move the mouse over the map and hover-decode while training, as a user would.
-        w.latent_map.hovered.emit(0.0, 0.0)
+        w.map.map.hovered.emit(0.0, 0.0)
 
     epoch_times: list[float] = []
 
@@ -76,8 +76,8 @@ def main() -> None:
         w.session.dirty = False
         w.close()
 
-    w.runner.epoch_done.connect(on_epoch)
-    w.runner.finished.connect(done)
+    w.training.runner.epoch_done.connect(on_epoch)
+    w.training.runner.finished.connect(done)
     w.closed.connect(app.quit)
     QTimer.singleShot(0, start)
     profile_to = os.environ.get("GUI_PROBE_PROFILE")  # a path: cProfile the GUI thread

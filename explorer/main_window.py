@@ -38,7 +38,6 @@ def _load_tensorflow():
     import vae_explorer.trainer.latent  # noqa: F401
     import vae_explorer.trainer.modelfile  # noqa: F401
     import vae_explorer.trainer.training  # noqa: F401
-    import openTSNE  # noqa: F401  (and scikit-learn: the first map layout need not import them)
 
     return True
 
@@ -72,7 +71,7 @@ class MainWindow(QMainWindow):
         self.datasets = DatasetChooser(self.session, self.training.state, self.jobs, self.errors, status, self)
         self.files = ModelFiles(self, self.session, self.training.state, self.recents, self.errors, status,
                                 self.datasets.load, self.datasets.load_for_model)
-        self.map = MapController(self.session, lambda text: self.show_status(text, 8000), self.jobs, self)
+        self.map = MapController(self.session, lambda text: self.show_status(text, 8000), self)
         self.exports = Exporter(self, self.session, self.map, self.recents, self.errors, status,
                                 sample_seed=lambda: self.training.panel.seed.value())
         self.drops = DropFilter(self)
@@ -160,7 +159,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._closing = True
-        self.map.tsne.forget()  # a layout nobody will see stops within a few iterations
+        self.map.tsne.close()  # a layout nobody will see: its process ends at once
         if self.busy():
             # A background job (e.g. TensorFlow still importing) cannot be interrupted:
             # hide now and finish closing when it ends; nothing is terminated.

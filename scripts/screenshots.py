@@ -2,9 +2,10 @@
 
     xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshots.py assets/
 
-It trains the default preset for a few epochs on the embedded MNIST, grabs the screen with
-ImageMagick's ``import -window root`` while training, then clicks the map, sets an
-interpolation and grabs again.
+It trains the default preset as the app does (10 epochs) on the embedded MNIST, grabs the
+screen with ImageMagick's ``import -window root`` while training, waits for the t-SNE map of
+the trained model, clicks it, sets an interpolation between a 0 and a 7 and grabs again; then
+switches the same model's map to PCA and grabs a third time (the README shows both).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def grab(path: str) -> None:
 
 def main() -> None:
     out = sys.argv[1] if len(sys.argv) > 1 else "assets"
-    epochs = int(os.environ.get("SCREENSHOT_EPOCHS", "6"))
+    epochs = int(os.environ.get("SCREENSHOT_EPOCHS", "10"))
     app = QApplication(sys.argv[:1])
     from vae_explorer.explorer.main_window import MainWindow
 
@@ -34,37 +35,47 @@ def main() -> None:
     state = {"epochs": 0}
 
     def start():
-        if not (w.tf_ready and w.session.dataset is not None and not w.busy()):
+        if not (w.session.tf_ready and w.session.dataset is not None and not w.busy()):
             QTimer.singleShot(200, start)
             return
-        w.train_panel.epochs.setValue(epochs)
-        w.start_training()
-        w.runner.epoch_done.connect(on_epoch)
-        w.runner.finished.connect(lambda: QTimer.singleShot(500, explore))
+        w.training.panel.epochs.setValue(epochs)
+        w.training.start()
+        w.training.runner.epoch_done.connect(on_epoch)
+        w.training.runner.finished.connect(lambda: QTimer.singleShot(500, wait_for_tsne))
 
     def on_epoch(report):
         state["epochs"] += 1
         if state["epochs"] == epochs - 1:
             QTimer.singleShot(300, lambda: grab(os.path.join(out, "screenshot-training.png")))
 
+    def wait_for_tsne():
+        if w.map.tsne.computing or w.map.state.tsne_codes is not w.session.codes:
+            QTimer.singleShot(200, wait_for_tsne)
+            return
+        explore()
+
     def explore():
-        ex = w.explorer
+        ex = w.map
         codes = w.session.codes
-        plane = ex.projection.to_plane(codes.means)
+        plane = ex.state.projection.to_plane(codes.means)
         labels = codes.labels
         a = plane[list(labels).index(0)]
         b = plane[list(labels).index(7)]
-        w.explore_panel.steps.setValue(10)
+        w.map.panel.steps.setValue(10)
         ex.click_position(float(a[0]), float(a[1]))
         ex.set_endpoint("A")
         ex.click_position(float(b[0]), float(b[1]))
         ex.set_endpoint("B")
-        w.explore_panel.setCurrentIndex(1)
-        w.explore_panel.slider.setValue(5)
+        w.map.panel.setCurrentIndex(1)
+        w.map.panel.slider.setValue(5)
         QTimer.singleShot(800, finish)
 
     def finish():
         grab(os.path.join(out, "screenshot-explore.png"))
+        w.map.axes.choose("pca")
+        QTimer.singleShot(800, lambda: (grab(os.path.join(out, "screenshot-pca.png")), close()))
+
+    def close():
         w.session.dirty = False
         w.close()
         QTimer.singleShot(500, app.quit)

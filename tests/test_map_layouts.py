@@ -147,4 +147,4 @@ def test_a_cancelled_layout_stops_early():
     polls = []
     with pytest.raises(LayoutCancelled):
         TSNELayout(means, should_stop=lambda: polls.append(1) or len(polls) >= 2)
-    assert len(polls) == 2  # stopped at the second poll, 20 iterations in, not after 750
+    assert len(polls) == 2  # stopped at the second poll, 25 iterations in, not after 750

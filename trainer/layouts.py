@@ -18,8 +18,6 @@ A t-SNE layout computed after each epoch starts from the previous one and is rot
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 
 from vae_explorer.trainer.inverse_map import InverseMap
@@ -28,19 +26,12 @@ from vae_explorer.trainer.latent import Projection
 PERPLEXITY = 15  # best legibility on the embedded MNIST among 10, 15, 20, 30, 50 (README)
 WARM_ITERATIONS = 250  # from the previous epoch's layout: no early exaggeration, half the work
 COLD_ITERATIONS = 500
+EARLY_ITERATIONS, EARLY_EXAGGERATION = 250, 12.0  # openTSNE's defaults
+POLL_EVERY = 25  # iterations between two looks at ``should_stop``
 BARNES_HUT_BELOW = 5000  # openTSNE: Barnes-Hut is faster for small sets, FFT for large ones
 LAYOUT_NAMES = ("latent", "pca", "tsne")
 
 
-class _WarmStartNotice(logging.Filter):
-    """openTSNE warns that an initial layout wider than 1e-4 "may converge poorly": a warm start
-    is such a layout on purpose (the previous epoch's, already converged)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Standard deviation of embedding")
-
-
-logging.getLogger("openTSNE.tsne").addFilter(_WarmStartNotice())
 
 
 def linear_layout(means: np.ndarray, name: str, dims: tuple[int, int] | None = None) -> Projection:
@@ -63,7 +54,7 @@ class LayoutCancelled(Exception):
 class TSNELayout:
     """A t-SNE layout of ``means``, warm-started from ``previous`` (same points) when given.
 
-    ``should_stop()``, polled every few iterations, abandons the computation (``LayoutCancelled``):
+    ``should_stop()``, polled every 25 iterations, abandons the computation (``LayoutCancelled``):
     a window that closes does not wait for a layout nobody will see.
     """
 
@@ -71,13 +62,14 @@ class TSNELayout:
     exact = False
 
     def __init__(self, means: np.ndarray, previous: "TSNELayout | None" = None, seed: int = 0,
-                 n_jobs: int = 1, should_stop=None):
+                 n_jobs: int = 1, should_stop=None, fit=None):
+        """``fit(means, start, seed) -> plane`` computes the raw layout (default: ``tsne_plane``
+        here; the app passes one that runs it in a separate process, ``trainer.layout_process``)."""
         means = np.asarray(means, np.float64)
         self.latent_dim = means.shape[1]
-        self.n_jobs = n_jobs
-        self._should_stop = should_stop
         warm = previous is not None and previous.plane.shape[0] == len(means)
-        plane = np.asarray(self._fit(means, previous.plane if warm else None, seed), np.float64)
+        fit = fit or (lambda m, start, s: tsne_plane(m, start, s, n_jobs, should_stop))
+        plane = np.asarray(fit(means, previous.plane if warm else None, seed), np.float64)
         if warm:
             rotation, shift = _procrustes(plane, previous.plane)
             plane = plane @ rotation + shift
@@ -86,25 +78,6 @@ class TSNELayout:
         self.inverse = InverseMap(self.plane, means)
         self.forward = InverseMap(means, self.plane)  # the same blend, latent → plane
 
-    def _fit(self, means: np.ndarray, start: np.ndarray | None, seed: int):
-        from openTSNE import TSNE
-
-        small = len(means) < BARNES_HUT_BELOW
-        settings = dict(n_jobs=self.n_jobs, random_state=seed, verbose=False,
-                        negative_gradient_method="bh" if small else "fft")
-        if self._should_stop is not None:
-            settings.update(callbacks=self._poll, callbacks_every_iters=10)
-        affinities = _affinities(means, small, self.n_jobs, seed)
-        if start is None:
-            return TSNE(n_iter=COLD_ITERATIONS, **settings).fit(means, affinities=affinities)
-        return TSNE(early_exaggeration_iter=0, n_iter=WARM_ITERATIONS, **settings).fit(
-            means, affinities=affinities, initialization=start)
-
-    def _poll(self, iteration, error, embedding) -> bool:
-        if self._should_stop():
-            raise LayoutCancelled("the layout was cancelled")
-        return False
-
     def to_plane(self, z: np.ndarray) -> np.ndarray:
         """Place codes among the fitted ones: a fitted code lands on its own point (microseconds)."""
         return self.forward(np.asarray(z, np.float64).reshape(-1, self.latent_dim))
@@ -112,6 +85,37 @@ class TSNELayout:
     def from_plane(self, p: np.ndarray) -> np.ndarray:
         """Plane → latent through the inverse map (approximate between the data points)."""
         return self.inverse(p)
+
+
+def tsne_plane(means: np.ndarray, start: np.ndarray | None, seed: int = 0, n_jobs: int = 1,
+           should_stop=None) -> np.ndarray:
+    """A raw t-SNE layout (N×2) of ``means``: openTSNE's schedule (early exaggeration 12 for
+    250 iterations, then 500 plain ones; a warm start only the plain ones, 250), run in chunks
+    so that ``should_stop`` is polled."""
+    from openTSNE import TSNEEmbedding, initialization
+
+    small = len(means) < BARNES_HUT_BELOW
+    affinities = _affinities(means, small, n_jobs, seed)
+    if start is None:
+        start = initialization.pca(means, random_state=seed)
+        phases = [(EARLY_ITERATIONS, EARLY_EXAGGERATION, 0.5), (COLD_ITERATIONS, 1.0, 0.8)]
+    else:
+        phases = [(WARM_ITERATIONS, 1.0, 0.8)]
+    embedding = TSNEEmbedding(start, affinities, random_state=seed, n_jobs=n_jobs,
+                              negative_gradient_method="bh" if small else "fft")
+    for iterations, exaggeration, momentum in phases:
+        for done in range(0, iterations, POLL_EVERY):
+            if should_stop is not None and should_stop():
+                raise LayoutCancelled("the layout was cancelled")
+            embedding.optimize(min(POLL_EVERY, iterations - done), inplace=True, exaggeration=exaggeration,
+                               momentum=momentum, learning_rate=_learning_rate(len(means), exaggeration))
+    return np.asarray(embedding)
+
+
+def _learning_rate(n: int, exaggeration: float) -> float:
+    """openTSNE's N / exaggeration, but at least 200 (Belkina et al. 2019): with a few dozen
+    points the embedding otherwise hardly leaves its 1e-4 starting scale."""
+    return max(n / exaggeration, 200.0)
 
 
 def _affinities(means: np.ndarray, small: bool, n_jobs: int, seed: int):

@@ -28,11 +28,11 @@ PATH_POINTS = 64
 class MapController(QObject):
     """The map part; ``status(text)`` shows a line in the window's status bar."""
 
-    def __init__(self, session, status, jobs, parent: QObject):
+    def __init__(self, session, status, parent: QObject):
         super().__init__(parent)
         self.session, self.status = session, status
         self.state = MapState(self)
-        self.tsne = TSNEService(jobs, self)
+        self.tsne = TSNEService(self)
         self.map, self.panel, self.axes = LatentMap(), ExplorePanel(), AxesChooser(self.state)
         self._traversal = None  # (key, frames) of the sheet last decoded
         self._grid = None  # (key, image) of the grid last decoded

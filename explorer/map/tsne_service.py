@@ -1,29 +1,20 @@
 """t-SNE layouts of the map, computed off the GUI thread while the user keeps clicking.
 
-A layout of 2,000 codes takes a few seconds (``trainer.layouts.TSNELayout``), longer while a
-training shares the two cores: it runs as a background job, and the map shows the last layout
-until the new one arrives. Requests that come in while one is computing are not queued: only
-the newest waits (an epoch that ended meanwhile is already out of date). Each layout starts
-from the previous one of the same model (warm start), so points drift instead of jumping.
+A layout of 2,000 codes takes a few seconds, longer while a training shares the two cores. It
+runs in a child process (``trainer.layout_process``) that a timer on the GUI thread looks at
+every 50 ms: no thread of ours waits for it, the GUI thread never holds the GIL for t-SNE, and
+closing the window ends the process at once. The map shows the last layout until the new one
+arrives. Requests that come in meanwhile are not queued: only the newest waits (an epoch that
+ended in the meantime is already out of date). Each layout starts from the previous one of the
+same model (warm start), so points drift instead of jumping.
 """
 
 from __future__ import annotations
 
-import threading
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from PySide6.QtCore import QObject, Signal
-
-# One thread for t-SNE: the training (when one runs) has the other core.
-TSNE_THREADS = 1
-
-
-def _compute(means, previous, seed: int, cancelled: threading.Event):
-    from vae_explorer.trainer.layouts import LayoutCancelled, TSNELayout
-
-    try:
-        return TSNELayout(means, previous=previous, seed=seed, n_jobs=TSNE_THREADS, should_stop=cancelled.is_set)
-    except LayoutCancelled:
-        return None
+TSNE_THREADS = 1  # the training (when one runs) has the other core
+POLL_MS = 50
 
 
 class TSNEService(QObject):
@@ -32,57 +23,70 @@ class TSNEService(QObject):
     ready = Signal(object, object)
     failed = Signal(object)
 
-    def __init__(self, jobs, parent: QObject):
+    def __init__(self, parent: QObject):
         super().__init__(parent)
-        self.jobs = jobs
         self.latest = None  # the newest finished layout, the start of the next one
-        self._running = False
-        self._waiting = None  # the newest codes asked for while one was computing
-        self._computing = None  # the codes being laid out
-        self._generation = 0  # bumped by ``forget``: results of a previous model are dropped
-        self._cancelled = threading.Event()  # set by ``forget``: the running layout stops early
+        self._process = None  # the trainer.layout_process.LayoutProcess, started with the first layout
+        self._computing = None  # (codes, previous) being laid out
+        self._waiting = None  # the newest codes asked for meanwhile
+        self._closed = False  # after ``close`` nothing starts
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
 
     @property
     def computing(self) -> bool:
-        return self._running
-
-    def forget(self) -> None:
-        """A different model, or the window closes: no warm start from the old model, the layout
-        being computed stops within a few iterations, and its result is dropped."""
-        self._generation += 1
-        self.latest, self._waiting = None, None
-        self._cancelled.set()
+        return self._computing is not None
 
     def request(self, codes) -> None:
         """Lay out ``codes`` (now, or after the layout being computed)."""
-        if self._running:
-            if codes is not self._computing:
+        if self._closed:
+            return
+        if self._computing is not None:
+            if codes is not self._computing[0]:
                 self._waiting = codes
             return
         self._start(codes)
 
+    def forget(self) -> None:
+        """A different model: no warm start from the old one; the layout being computed is dropped."""
+        self.latest, self._waiting, self._computing = None, None, None
+        self._timer.stop()
+        if self._process is not None:
+            self._process.cancel()
+
+    def close(self) -> None:
+        """The window closes: end the child process, start nothing more."""
+        self._closed = True
+        self.forget()
+        if self._process is not None:
+            self._process.close()
+
     def _start(self, codes) -> None:
-        self._running, self._computing = True, codes
-        self._cancelled = cancelled = threading.Event()
-        generation, previous = self._generation, self.latest
-        self.jobs.run(lambda: _compute(codes.means, previous, 0, cancelled),
-                      lambda layout: self._done(generation, codes, layout),
-                      lambda error: self._failed(generation, error))
+        from vae_explorer.trainer.layout_process import LayoutProcess
 
-    def _done(self, generation: int, codes, layout) -> None:
-        self._running = False
-        if generation == self._generation and layout is not None:
-            self.latest = layout
-            self.ready.emit(codes, layout)
-        self._next()
+        self._process = self._process or LayoutProcess(TSNE_THREADS)
+        previous = self.latest if self.latest is not None and len(self.latest.plane) == len(codes.means) else None
+        self._process.submit(codes.means, None if previous is None else previous.plane)
+        self._computing = (codes, previous)
+        self._timer.start()
 
-    def _failed(self, generation: int, error) -> None:
-        self._running = False
-        if generation == self._generation:
-            self.failed.emit(error)
-        self._next()
-
-    def _next(self) -> None:
+    def _poll(self) -> None:
+        if self._computing is None or not self._process.ready():
+            return
+        self._timer.stop()
+        (codes, previous), self._computing = self._computing, None
         waiting, self._waiting = self._waiting, None
+        try:
+            self._finish(codes, previous, self._process.result())  # listeners may request more
+        except Exception as error:  # noqa: BLE001 (the child's failure, shown as one line)
+            self.failed.emit(error)
         if waiting is not None:
-            self._start(waiting)
+            self.request(waiting)
+
+    def _finish(self, codes, previous, plane) -> None:
+        from vae_explorer.trainer.layouts import TSNELayout
+
+        layout = TSNELayout(codes.means, previous=previous, fit=lambda means, start, seed: plane)
+        self.latest = layout
+        self.ready.emit(codes, layout)
