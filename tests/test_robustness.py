@@ -66,6 +66,7 @@ SAVER = textwrap.dedent('''
         m.weights = [Var(p, arrays[f"{version}/w{i}"]) for i, p in enumerate(meta["weights"])]
         m.optimizer = types.SimpleNamespace(
             variables=[Var(p, arrays[f"opt{i}"]) for i, p in enumerate(meta["optimizer"])])
+        m.random_state = lambda: [Var(p, arrays[f"rnd{i}"]) for i, p in enumerate(meta["random"])]
         return m
 
     models = [model("a"), model("b")]
@@ -93,10 +94,12 @@ def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path):
 
     meta = {"weights": [w.path for w in model_a.weights],
             "optimizer": [v.path for v in model_a.optimizer.variables],
+            "random": [v.path for v in model_a.random_state()],
             "image_shape": list(model_a.image_shape), "latent_dim": model_a.latent_dim,
             "config": config.to_dict()}
     arrays = {f"{v}/w{i}": weights[v][i] for v in "ab" for i in range(len(weights[v]))}
     arrays.update({f"opt{i}": v.numpy() for i, v in enumerate(model_a.optimizer.variables)})
+    arrays.update({f"rnd{i}": v.numpy() for i, v in enumerate(model_a.random_state())})
     np.savez(tmp_path / "arrays.npz", meta=json.dumps(meta), **arrays)
     (tmp_path / "saver.py").write_text(SAVER)
 

@@ -111,8 +111,13 @@ def cmd_train(args) -> int:
     codes = trainer.latent.codes(dataset.x_test, dataset.y_test)
     save_model(args.out, trainer.model, config, result.history, dataset.describe(), codes)
     _finish_records(board, record, result, codes)
+    return _report_trained(args.out, config, result)
+
+
+def _report_trained(out: str, config, result) -> int:
+    """The last line of ``train`` and its exit code: 0, 130 (stopped) or 1 (diverged)."""
     last = result.history[-1]["val_neg_elbo"] if result.history else float("nan")
-    print(f"saved {args.out}: {result.epochs_done} epoch(s), held-out "
+    print(f"saved {out}: {result.epochs_done} epoch(s), held-out "
           f"{OBJECTIVE_LABELS[config.objective]} {last:.2f}", file=sys.stderr)
     if result.status == "stopped":
         print(f"vae-explorer: interrupted: {result.message}; saved what was trained", file=sys.stderr)
@@ -147,8 +152,15 @@ def _start_records(args, trainer, config, dataset):
     from vae_explorer.trainer.tensorboard_log import attach
 
     board = attach(trainer, dataset, args.tensorboard, args.tensorboard_every)
-    record = start_run(args.out, config.to_dict(), dataset.describe(), args.runs_dir, resumed_from=args.resume,
-                       tensorboard=args.tensorboard and os.path.abspath(args.tensorboard))
+    try:
+        record = start_run(args.out, config.to_dict(), dataset.describe(), args.runs_dir,
+                           resumed_from=args.resume, tensorboard=args.tensorboard and os.path.abspath(args.tensorboard))
+    except UserError as exc:
+        if args.runs_dir:  # a folder the user named is a mistake to report
+            raise
+        # beside the model: the record is secondary; train, and let the model's own save speak
+        print(f"vae-explorer: warning: no run record: {exc}", file=sys.stderr)
+        record = None
     return board, record
 
 
@@ -157,7 +169,8 @@ def _finish_records(board, record, result, codes) -> None:
 
     if board is not None:
         board.close(codes)
-    finish_run(record, result.status, result.message, result.history)
+    if record is not None:
+        finish_run(record, result.status, result.message, result.history)
 
 
 def _check_writable(path: str) -> None:
