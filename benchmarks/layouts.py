@@ -2,7 +2,7 @@
 
     python benchmarks/layouts.py [--repeats 3] [--json FILE]
 
-For the model the app trains by default (the `default` preset, 10 epochs on the embedded
+For the model the app trains by default (the `default` preset, 15 epochs on the embedded
 MNIST, seed 0), on its 2,000 held-out codes and on all 10,000 embedded images' codes: legibility (5-NN
 label accuracy in the plane), seconds per layout (median and min–max of the repeats), the first
 call in a fresh process (import + any JIT compile), and the installed size of each library with
@@ -63,7 +63,7 @@ def train_default():
     from vae_explorer.trainer.training import Trainer
 
     data, epochs = load_dataset(), EpochCodes()
-    trainer = Trainer(TrainConfig(preset="default", epochs=10, seed=0), data, listener=epochs,
+    trainer = Trainer(TrainConfig(preset="default", seed=0), data, listener=epochs,
                       encode_each_epoch=True)
     result = trainer.run()
     print(f"trained: held-out -ELBO {result.history[-1]['val_neg_elbo']:.2f}", flush=True)

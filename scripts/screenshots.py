@@ -2,7 +2,7 @@
 
     xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshots.py assets/
 
-It trains the default preset as the app does (10 epochs) on the embedded MNIST, grabs the
+It trains the default preset as the app does (15 epochs) on the embedded MNIST, grabs the
 screen with ImageMagick's ``import -window root`` while training, waits for the t-SNE map of
 the trained model, clicks it, sets an interpolation between a 0 and a 7 and grabs again; then
 switches the same model's map to PCA and grabs a third time (the README shows both).
@@ -25,7 +25,7 @@ def grab(path: str) -> None:
 
 def main() -> None:
     out = sys.argv[1] if len(sys.argv) > 1 else "assets"
-    epochs = int(os.environ.get("SCREENSHOT_EPOCHS", "10"))
+    epochs = int(os.environ.get("SCREENSHOT_EPOCHS", "15"))
     app = QApplication(sys.argv[:1])
     from vae_explorer.explorer.main_window import MainWindow
 

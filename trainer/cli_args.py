@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from vae_explorer.trainer.config import DEFAULT_EPOCHS
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.layouts import LAYOUT_NAMES
 
@@ -59,7 +60,7 @@ def _add_train(sub) -> None:
                        help="resize image folders to HxW (with --resume: the model's size)")
     train.add_argument("--preset", default=None, help="tutorial, dcgan, dense or default")
     train.add_argument("--latent-dim", type=int, default=None)
-    train.add_argument("--epochs", type=int, default=10)
+    train.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"default {DEFAULT_EPOCHS}")
     train.add_argument("--batch-size", type=int, default=None, help="default: the preset's (64 for default, else 128)")
     train.add_argument("--beta", type=float, default=None, help="KL weight (default 1)")
     train.add_argument("--kl-warmup", type=int, default=None, help="epochs to ramp β up linearly")

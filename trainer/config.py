@@ -17,6 +17,9 @@ OBJECTIVE_LABELS = {"neg_elbo": "-ELBO", "sse_plus_kl": "SSE+KL"}
 # Bounds that keep the largest model any setting or file can ask for within a desktop's memory
 # (the `dense` preset on 1024×1024×3 images is ~400 M weights); a crafted model file must not
 # make the app allocate tens of gigabytes before its weights are even compared.
+# The default training, in the app and on the command line: with the `default` preset, 15
+# epochs give a t-SNE map of legibility 91.5–92.1% (3 seeds; README, "The map").
+DEFAULT_EPOCHS = 15
 MAX_LATENT_DIM = 512
 MAX_IMAGE_SIDE = 1024
 _INT, _REAL, _TEXT = (numbers.Integral, "a whole number"), (numbers.Real, "a number"), (str, "text")
@@ -37,7 +40,7 @@ class TrainConfig:
     beta: float = 1.0
     reconstruction: str = "bce"
     kl_warmup_epochs: int = 0
-    epochs: int = 10
+    epochs: int = DEFAULT_EPOCHS
     batch_size: int | None = None
     learning_rate: float | None = None
     seed: int = 0

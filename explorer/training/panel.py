@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from vae_explorer.explorer.spin_boxes import int_spin, real_spin
 from vae_explorer.explorer.training.state import TrainingState
-from vae_explorer.trainer.config import MAX_LATENT_DIM, TrainConfig
+from vae_explorer.trainer.config import DEFAULT_EPOCHS, MAX_LATENT_DIM, TrainConfig
 from vae_explorer.trainer.presets import PRESETS
 from vae_explorer.trainer.progress import format_seconds
 
@@ -55,7 +55,7 @@ class TrainPanel(QWidget):
             self.preset.setItemData(self.preset.count() - 1, preset.description, 3)  # tooltip role
         self.preset.currentIndexChanged.connect(self._preset_changed)
         self.latent_dim = int_spin(1, MAX_LATENT_DIM, PRESETS["default"].latent_dim)
-        self.epochs = int_spin(1, 10_000, 10)
+        self.epochs = int_spin(1, 10_000, DEFAULT_EPOCHS)
         self.batch_size = int_spin(1, 65_536, PRESETS["default"].batch_size)
         self.beta = real_spin(0.0, 1000.0, 1.0, 3, 0.1)
         self.warmup = int_spin(0, 1000, 0)
