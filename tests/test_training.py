@@ -202,3 +202,17 @@ def test_the_compiled_steps_are_the_models_train_step_and_test_step(mnist_small,
     trainer = Trainer(TrainConfig(preset="dense", epochs=1, batch_size=64, seed=2), mnist_small)
     assert sorted(set(traced)) == ["test_step", "train_step"]  # traced into the compiled graphs
     assert trainer.run().status == "finished"
+
+
+def test_a_continued_config_keeps_the_architecture_and_takes_new_settings():
+    """One rule for the app's *Continue training* and ``train --resume``."""
+    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.errors import UserError
+
+    saved = TrainConfig(preset="tutorial", epochs=30, seed=4)
+    more = saved.continued(epochs=3, learning_rate=5e-4, beta=0.5, preset="tutorial", latent_dim=None)
+    assert (more.epochs, more.learning_rate, more.beta, more.seed, more.latent_dim) == (3, 5e-4, 0.5, 4, 2)
+    for change, text in (({"latent_dim": 8}, "latent dim 8 differs from the model's 2"),
+                         ({"preset": "dense"}, "preset dense differs from the model's tutorial")):
+        with pytest.raises(UserError, match=text):
+            saved.continued(**change)

@@ -131,17 +131,14 @@ def _report_trained(out: str, config, result) -> int:
 def _resumed(args, overrides: dict):
     """Config, model, history and data of ``--resume``: the architecture is the file's, the data
     are reloaded at its image size with its held-out split."""
-    from vae_explorer.trainer.config import TrainConfig
     from vae_explorer.trainer.modelfile import load_model
 
     loaded = load_model(args.resume)
-    fixed = {"preset": args.preset, "latent_dim": args.latent_dim}
-    for key, value in fixed.items():
-        if value is not None and value != getattr(loaded.config, key):
-            raise UserError(f"--{key.replace('_', '-')} {value} differs from the model's "
-                            f"{getattr(loaded.config, key)}; a resumed model keeps its architecture",
-                            args.resume)
-    config = TrainConfig.from_dict({**loaded.config.to_dict(), **overrides, "epochs": args.epochs})
+    try:
+        config = loaded.config.continued(preset=args.preset, latent_dim=args.latent_dim, epochs=args.epochs,
+                                         **overrides)
+    except UserError as exc:
+        raise UserError(exc.problem, args.resume) from None
     dataset, _ = _model_dataset(args, loaded, args.resume)
     return config, loaded.model, loaded.history, dataset
 

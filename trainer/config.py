@@ -88,6 +88,17 @@ class TrainConfig:
         """The name of reconstruction + KL for this loss: ``neg_elbo`` or ``sse_plus_kl``."""
         return OBJECTIVES[self.reconstruction]
 
+    def continued(self, **changes) -> "TrainConfig":
+        """The config for training this model further: optimisation settings may change, the
+        architecture may not. A ``preset`` or ``latent_dim`` that differs is a UserError (the app
+        and ``train --resume`` both say so instead of ignoring it); ``None`` values are ignored."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        for key in ("preset", "latent_dim"):
+            if key in changes and changes[key] != getattr(self, key):
+                raise UserError(f"{key.replace('_', ' ')} {changes[key]} differs from the model's "
+                                f"{getattr(self, key)}; a resumed model keeps its architecture")
+        return TrainConfig.from_dict({**self.to_dict(), **changes})
+
     def to_dict(self) -> dict:
         return asdict(self)
 

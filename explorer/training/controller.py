@@ -103,15 +103,13 @@ class TrainingController(QObject):
             config, self.session.dataset, encode_each_epoch=True, recycle=self.session.compiled))
 
     def _continued_trainer(self):
-        from vae_explorer.trainer.config import TrainConfig
         from vae_explorer.trainer.training import Trainer
 
         s, panel = self.session, self.panel.config()
-        base = s.config.to_dict()
-        base.update(epochs=panel.epochs, batch_size=panel.batch_size, learning_rate=panel.learning_rate,
-                    beta=panel.beta, kl_warmup_epochs=panel.kl_warmup_epochs)
+        changes = {k: getattr(panel, k) for k in ("preset", "latent_dim", "epochs", "batch_size", "learning_rate",
+                                                   "beta", "kl_warmup_epochs")}
         return self._prepared("Cannot continue training", lambda: Trainer(
-            TrainConfig.from_dict(base), s.dataset, model=s.model, history=s.history,
+            s.config.continued(**changes), s.dataset, model=s.model, history=s.history,
             encode_each_epoch=True, recycle=s.compiled))
 
     def _prepared(self, title: str, build):
