@@ -9,8 +9,8 @@ Every layout maps latent codes to the plane (``to_plane``) and the plane back to
   size; approximate both ways: the plane decodes through ``trainer.inverse_map``, and new codes
   (an interpolation path) are placed by the same inverse-distance blend run forwards, over their
   nearest codes in the latent space. openTSNE's own ``transform`` optimises new points against
-  the layout (0.2–3 s for one path on this 2-core machine, seconds more while training runs):
-  too slow for a path that follows the slider. Chosen by measurement over UMAP (README, "The map").
+  the layout (2.7 s for one point, 4.5 s for a 64-point path on this 2-core machine under
+  load): too slow for a path that follows the slider. Chosen by measurement over UMAP (README, "The map").
 
 A t-SNE layout computed after each epoch starts from the previous one and is rotated onto it
 (orthogonal Procrustes), so the points drift while the model trains instead of jumping.
@@ -30,8 +30,6 @@ EARLY_ITERATIONS, EARLY_EXAGGERATION = 250, 12.0  # openTSNE's defaults
 POLL_EVERY = 25  # iterations between two looks at ``should_stop``
 BARNES_HUT_BELOW = 5000  # openTSNE: Barnes-Hut is faster for small sets, FFT for large ones
 LAYOUT_NAMES = ("latent", "pca", "tsne")
-
-
 
 
 def linear_layout(means: np.ndarray, name: str, dims: tuple[int, int] | None = None) -> Projection:
@@ -54,8 +52,9 @@ class LayoutCancelled(Exception):
 class TSNELayout:
     """A t-SNE layout of ``means``, warm-started from ``previous`` (same points) when given.
 
-    ``should_stop()``, polled every 25 iterations, abandons the computation (``LayoutCancelled``):
-    a window that closes does not wait for a layout nobody will see.
+    ``should_stop()``, polled every 25 iterations, abandons the computation (``LayoutCancelled``)
+    for a caller in this process; the app instead ends the child process that computes it
+    (``trainer.layout_process``).
     """
 
     name = kind = "tsne"
