@@ -14,7 +14,14 @@ from vae_explorer.explorer.loss_plot import LossPlot
 from vae_explorer.explorer.training.panel import TrainPanel
 from vae_explorer.explorer.training.runner import TrainingRunner
 from vae_explorer.explorer.training.state import ActiveClock, TrainingState
+from vae_explorer.trainer.config import OBJECTIVE_LABELS
 from vae_explorer.trainer.errors import UserError
+
+
+def held_out_label(objective: str) -> str:
+    """Name the held-out figure honestly: with ``mse`` it is SSE + KL, not an ELBO."""
+    return "held-out " + OBJECTIVE_LABELS[objective].replace("-", "−")
+
 
 RESULT_TEXT = {"finished": "finished", "stopped": "stopped", "diverged": "stopped: loss diverged"}
 
@@ -162,7 +169,8 @@ class TrainingController(QObject):
             changes["codes"] = LatentCodes(report.latent_means, None, s.dataset.y_test)
         self.loss_plot.add_epoch(row)
         s.update(**changes)
-        self.elbo_label.setText(f"epoch {report.epoch}/{report.epochs} · held-out −ELBO {report.val_neg_elbo:.2f}")
+        self.elbo_label.setText(f"epoch {report.epoch}/{report.epochs} · "
+                                f"{held_out_label(report.objective)} {report.val_neg_elbo:.2f}")
 
     def _on_trained(self, result) -> None:
         s = self.session
@@ -184,4 +192,5 @@ class TrainingController(QObject):
         if s.config is not None:
             self.panel.show_config(s.config)
         last = s.history[-1].get("val_neg_elbo", float("nan")) if s.history else None
-        self.elbo_label.setText(f"{len(s.history)} epochs · held-out −ELBO {last:.2f}" if s.history else "")
+        label = held_out_label(s.config.objective if s.config is not None else "neg_elbo")
+        self.elbo_label.setText(f"{len(s.history)} epochs · {label} {last:.2f}" if s.history else "")
