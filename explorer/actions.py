@@ -73,7 +73,7 @@ ACTIONS: dict[str, Spec] = {
     "export_traverse": Spec("&Traversal (PNG)…", None, _idle_model),
     "export_csv": Spec("Latent &codes (CSV)…", "Ctrl+Shift+E", _idle_model),
     "export_keras": Spec("&Keras model (.keras)…", None, _idle_model),
-    "quit": Spec("&Quit", Key.Quit),
+    "quit": Spec("&Quit", "Ctrl+Q"),  # Key.Quit is empty on Windows and on Linux without a desktop theme
     "start": Spec("&Start", "Ctrl+R", _ready),
     "continue": Spec("&Continue training", "Ctrl+Shift+R", lambda f: _ready(f) and f.has_model),
     "pause": Spec("&Pause / resume", "Ctrl+P", _running),

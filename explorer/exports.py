@@ -48,8 +48,10 @@ class Exporter(QObject):
             self.errors.report("Nothing to export", NOTHING_TO_EXPORT.get(what, "Open or train a model first."))
             return False
         scale = scale or self._ask_scale(image)
+        if not scale:  # cancelled: no second dialog
+            return False
         path = path or self._ask_path("Export PNG", f"{what}.png", "PNG (*.png)")
-        if not (scale and path):
+        if not path:
             return False
         return self._write(write_png, _with_suffix(path, ".png"), upscale(image, scale))
 

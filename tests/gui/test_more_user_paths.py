@@ -111,3 +111,39 @@ def test_cancelling_the_dataset_dialog_changes_nothing(window, qtbot, monkeypatc
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     qtbot.wait(100)
     assert window.session.dataset is before
+
+
+def test_every_remaining_shortcut_reaches_its_command(window, qtbot, monkeypatch, gui_model_file):
+    """Ctrl+O, Ctrl+Shift+S, Ctrl+E, Ctrl+Shift+E, Ctrl+0 and Ctrl+Q, pressed on the window.
+
+    (Ctrl+R/P/./L, Ctrl+S, Ctrl+Shift+R and Ctrl+Shift+O have their own tests.) The file
+    dialogs are the platform's and cannot be driven: they record their title and are cancelled.
+    """
+    from PySide6.QtWidgets import QInputDialog
+
+    asked: list[str] = []
+    cancel = staticmethod(lambda parent, title, *a, **k: (asked.append(title) or "", ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", cancel)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", cancel)
+    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda parent, title, *a, **k: (asked.append(title) or 0, False)))
+    window.files.open_model(str(gui_model_file[0]))
+    ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+    for key, mods, title in ((Qt.Key.Key_O, ctrl, "Open model"), (Qt.Key.Key_S, ctrl | shift, "Save model as"),
+                             (Qt.Key.Key_E, ctrl, "Export size"),  # cancelled: no path is asked
+                             (Qt.Key.Key_E, ctrl | shift, "Export latent codes")):
+        before = len(asked)
+        qtbot.keyClick(window, key, mods)
+        assert asked[before:] == [title]
+    box = window.map.map.getViewBox()
+    box.setRange(xRange=(100, 101), yRange=(100, 101), padding=0)
+    plane = window.map.state.projection.to_plane(window.session.codes.means)
+
+    def all_points_in_view() -> bool:
+        (x0, x1), (y0, y1) = window.map.map.visible_region()
+        return x0 <= plane[:, 0].min() and plane[:, 0].max() <= x1 and y0 <= plane[:, 1].min() <= plane[:, 1].max() <= y1
+
+    assert not all_points_in_view()
+    qtbot.keyClick(window, Qt.Key.Key_0, ctrl)  # fit: the data are back in view
+    qtbot.waitUntil(all_points_in_view, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_Q, ctrl)  # quit: the opened model is saved, nothing to ask
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
