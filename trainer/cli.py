@@ -80,6 +80,7 @@ def _check_held_out(dataset, description: dict, model_path: str) -> str:
 
 
 def cmd_train(args) -> int:
+    from vae_explorer.trainer import periodic_save
     from vae_explorer.trainer.config import TrainConfig
     from vae_explorer.trainer.data import load_dataset
     from vae_explorer.trainer.modelfile import save_model
@@ -100,6 +101,7 @@ def cmd_train(args) -> int:
         print(f"vae-explorer: warning: {warning}", file=sys.stderr)
     trainer = Trainer(config, dataset, model=model, history=history, listener=ProgressBar())
     board, record = _start_records(args, trainer, config, dataset)
+    periodic_save.attach(trainer, args.out, args.save_every)
     print(f"training '{config.preset}' (latent {config.latent_dim}) on {dataset.name}: "
           f"{len(dataset.x_train)} train / {len(dataset.x_test)} held-out images "
           f"{'×'.join(map(str, dataset.image_shape))}", file=sys.stderr)

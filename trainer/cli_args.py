@@ -43,6 +43,16 @@ def _size(text: str) -> tuple[int, int]:
     return parts[0], parts[1]
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got '{text}'")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="vae-explorer", description="Train a VAE and explore its latent space. "
                      "With no command, opens the desktop app.")
@@ -69,6 +79,8 @@ def _add_train(sub) -> None:
     train.add_argument("--seed", type=int, default=None)
     train.add_argument("--resume", default=None, metavar="MODEL.h5", help="continue a saved model")
     train.add_argument("--out", required=True, metavar="MODEL.h5")
+    train.add_argument("--save-every", type=_positive, default=None, metavar="N",
+                       help="also save --out (atomically) every N epochs, e.g. for the app's Follow model file")
     _add_record_options(train)
 
 
