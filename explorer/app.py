@@ -1,7 +1,8 @@
 """Start the desktop app: the window first, TensorFlow in the background.
 
 ``vae-explorer`` opens the window on the embedded MNIST; ``vae-explorer MODEL.h5`` opens a
-saved model into exploring; ``vae-explorer --data PATH`` preselects a dataset.
+saved model into exploring; ``vae-explorer --data PATH`` preselects a dataset;
+``vae-explorer --follow MODEL.h5`` shows each version a training elsewhere saves.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "Open the vae-explorer app. Headless commands: vae-explorer train|export|eval|info --help"))
     parser.add_argument("model", nargs="?", help="a model file (.h5) to open")
     parser.add_argument("--data", help="a dataset to preselect: an .npz file, an IDX or image folder")
+    parser.add_argument("--follow", metavar="MODEL.h5", help="show each new version of a model file that a "
+                        "training elsewhere saves (train --save-every N); it may not exist yet")
     return parser.parse_args(argv)
 
 
@@ -70,6 +73,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         window.datasets.load(args.data)
     if args.model:
         window.files.open_model(args.model)
+    if args.follow:
+        window.follower.follow(args.follow)
     code = app.exec()
     # The window closes only when nothing is left in flight: training stopped, saves (synchronous,
     # atomic, fsynced) done, background jobs ended, settings synced. What remains is tearing down

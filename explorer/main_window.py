@@ -21,6 +21,7 @@ from vae_explorer.explorer.errors import ErrorSink
 from vae_explorer.explorer.exports import Exporter
 from vae_explorer.explorer.files.controller import Answer, ModelFiles
 from vae_explorer.explorer.files.drops import DropFilter
+from vae_explorer.explorer.files.follow import ModelFollower
 from vae_explorer.explorer.files.recents import RecentFiles, RecentMenu
 from vae_explorer.explorer.jobs import BackgroundJobs
 from vae_explorer.explorer.map.controller import MapController
@@ -71,6 +72,8 @@ class MainWindow(QMainWindow):
         self.datasets = DatasetChooser(self.session, self.training.state, self.jobs, self.errors, status, self)
         self.files = ModelFiles(self, self.session, self.training.state, self.recents, self.errors, status,
                                 self.datasets.load, self.datasets.load_for_model)
+        self.follower = ModelFollower(self.session, self.training.state, self.files,
+                                      self.training.loss_plot.set_history, status, self)
         self.map = MapController(self.session, lambda text: self.show_status(text, 8000), self)
         self.exports = Exporter(self, self.session, self.map, self.recents, self.errors, status,
                                 sample_seed=lambda: self.training.panel.seed.value())
@@ -92,7 +95,8 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         t, f, e = self.training, self.files, self.exports
         self.actions = ActionTable({
-            "open": f.open_dialog, "open_data": self.datasets.open_dialog, "save": f.save, "save_as": f.save_as,
+            "open": f.open_dialog, "follow": self.follower.toggle, "open_data": self.datasets.open_dialog,
+            "save": f.save, "save_as": f.save_as,
             "export_grid": lambda: e.export_png("grid"), "export_samples": lambda: e.export_png("samples"),
             "export_interp": lambda: e.export_png("interpolation"),
             "export_traverse": lambda: e.export_png("traversal"), "export_csv": e.export_csv,
@@ -115,6 +119,7 @@ class MainWindow(QMainWindow):
         self.datasets.opened.connect(self.recents.add)
         self.recent_menu.chosen.connect(self.files.open_path)
         self.drops.dropped.connect(self.files.open_path)
+        self.follower.following.connect(self.actions["follow"].setChecked)
 
     # -- state shown ----------------------------------------------------------------------
     def _refresh_actions(self, *_) -> None:

@@ -69,7 +69,7 @@ class ModelFiles(QObject):
         loaded = self._load(path)
         if loaded is None:
             return False
-        self._show_loaded(path, loaded)
+        self.show_loaded(path, loaded)
         return True
 
     def _load(self, path: str):
@@ -84,7 +84,8 @@ class ModelFiles(QObject):
         finally:
             QApplication.restoreOverrideCursor()
 
-    def _show_loaded(self, path: str, loaded) -> None:
+    def show_loaded(self, path: str, loaded) -> None:
+        """Make a loaded model file the session's model (also for the follow part's versions)."""
         from vae_explorer.trainer.latent import LatentSpace
 
         s = self.session

@@ -1,0 +1,153 @@
+"""Follow a model file that a training elsewhere keeps replacing (``train --save-every N``).
+
+*File ▸ Follow model file…* and ``vae-explorer --follow MODEL.h5``. The file may not exist
+yet: the follower waits for it. Each new version is loaded and shown without a question or
+a dialog, and without resetting what the user looks at: when the architecture is the same
+the new weights are copied into the model already shown (so the map keeps its view, the
+clicked point and A/B stay, and every decode follows the new weights, as during a training
+in the app); a different architecture opens as a new model.
+
+``train`` writes through ``os.replace``: the watched path then names a new inode, which
+``QFileSystemWatcher`` stops watching. The folder is watched as well and the file re-added
+after each change; a short quiet period lets the rename settle before the file is read.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+from PySide6.QtWidgets import QFileDialog
+
+from vae_explorer.explorer.files.controller import MODEL_FILTER
+from vae_explorer.trainer.errors import UserError
+
+SETTLE_MS = 150  # quiet time after a change before reading the file
+
+
+class ModelFollower(QObject):
+    """The follow part. From the files part: ``show_loaded(path, loaded)`` opens a version as a new
+    model, ``confirm_discard(what)`` asks before unsaved training goes; from the training part:
+    ``show_history(rows)`` redraws the loss curves."""
+
+    following = Signal(bool)
+    version_loaded = Signal(int)  # epochs in the version just shown
+
+    def __init__(self, session, training_state, files, show_history, status, parent: QObject):
+        super().__init__(parent)
+        self.session, self.training_state = session, training_state
+        self._show_loaded, self._confirm_discard = files.show_loaded, files.confirm_discard
+        self._show_history, self.status = show_history, status
+        self.path: str | None = None
+        self.versions = 0
+        self._seen = None  # (inode, size, mtime) of the version shown
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._changed)
+        self._watcher.directoryChanged.connect(self._changed)
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS, timeout=self.check)
+        session.changed.connect(self._session_changed)
+        training_state.changed.connect(lambda _: self.training_state.busy and self.stop("a training started"))
+
+    # -- starting and stopping ------------------------------------------------------------
+    def toggle(self, checked: bool) -> None:
+        """The checkable action: ask for a model file and follow it; unchecked, stop."""
+        if not checked:
+            self.stop("as asked")
+            return
+        path, _ = QFileDialog.getOpenFileName(self.parent(), "Follow model file", "", MODEL_FILTER)
+        if path and (not self.session.dirty or self._confirm_discard("Follow a model file")):
+            self.follow(path)
+        else:
+            self.following.emit(False)  # the action unchecks itself
+
+    def follow(self, path: str) -> None:
+        self.stop()
+        self.path, self.versions, self._seen = os.path.abspath(path), 0, None
+        self._watcher.addPath(os.path.dirname(self.path))
+        self.following.emit(True)
+        self.status(f"Following {self.path}: waiting for a version…")
+        self.check()
+
+    def stop(self, why: str = "") -> None:
+        if self.path is None:
+            return
+        paths = self._watcher.files() + self._watcher.directories()
+        if paths:
+            self._watcher.removePaths(paths)
+        self.path = None
+        self.following.emit(False)
+        if why:
+            self.status(f"Stopped following: {why}", 8000)
+
+    def _session_changed(self, names) -> None:
+        if self.path is None:
+            return
+        if "tf_ready" in names:
+            self.check()
+        elif "path" in names and self.session.path not in (None, self.path):
+            self.stop("the model shown is now another file")
+
+    # -- versions -------------------------------------------------------------------------
+    def _changed(self, _path: str) -> None:
+        self._settle.start()
+
+    def check(self) -> None:
+        """Read the file if a version not yet shown is there."""
+        if self.path is None or not self.session.tf_ready or self.training_state.busy:
+            return
+        if os.path.exists(self.path) and self.path not in self._watcher.files():
+            self._watcher.addPath(self.path)  # again, after os.replace
+        signature = _signature(self.path)
+        if signature is None or signature == self._seen:
+            return
+        loaded = self._read()
+        if loaded is not None:
+            self._seen = signature
+            self._show(loaded)
+
+    def _read(self):
+        from vae_explorer.trainer.modelfile import load_model
+
+        try:
+            return load_model(self.path)
+        except UserError as exc:  # e.g. not a model file: say so, keep the version shown, go on watching
+            self.status(f"Following: {exc}", 10000)
+            return None
+
+    def _show(self, loaded) -> None:
+        s = self.session
+        if s.path == self.path and _same_architecture(s.model, loaded.model):
+            _copy_weights(loaded.model, s.model)
+            changes = dict(config=loaded.config, history=list(loaded.history), dirty=False)
+            s.update(**changes, **({"codes": loaded.latent} if loaded.latent is not None else {}))
+            if loaded.latent is None:
+                s.encode_held_out()
+            self._show_history(s.history)
+        else:
+            self._show_loaded(self.path, loaded)
+        self.versions += 1
+        epochs = len(loaded.history)
+        self.status(f"Following {os.path.basename(self.path)}: version {self.versions}, "
+                    f"{epochs} epoch(s), loaded {time.strftime('%H:%M:%S')}")
+        self.version_loaded.emit(epochs)
+
+
+def _signature(path: str):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _same_architecture(shown, new) -> bool:
+    if shown is None:
+        return False
+    return [tuple(v.shape) for v in shown.variables] == [tuple(v.shape) for v in new.variables]
+
+
+def _copy_weights(source, target) -> None:
+    """Every variable, including BatchNorm statistics and the sampler's seed state."""
+    for mine, theirs in zip(target.variables, source.variables):
+        mine.assign(theirs)
