@@ -59,7 +59,9 @@ def _declared_pixels(data: bytes) -> int | None:
     return None
 
 
-def _decode(path: str, tf):
+def decode_image_file(path: str, tf):
+    """One image file as uint8 H×W×C (C = 1 or 3; alpha dropped), refusing decompression bombs
+    before decoding; ``ValueError``, ``OSError`` or TensorFlow's ``OpError`` when it cannot be read."""
     with open(path, "rb") as f:
         data = f.read()
     if not data:
@@ -100,7 +102,7 @@ def load_image_folder(
 
     for path, label in files:
         try:
-            im = _decode(path, tf)
+            im = decode_image_file(path, tf)
         except (ValueError, OSError, tf.errors.OpError) as exc:
             reason = getattr(exc, "message", None) or str(exc)
             warnings.append(f"{path}: skipped, cannot decode image ({reason.splitlines()[0]})")
