@@ -74,9 +74,11 @@ def data_is_white_on_black(space, codes: LatentCodes | None) -> bool:
 class ImageEncoder:
     """Prepares image files for one model and encodes them (``space``: a ``LatentSpace``)."""
 
-    def __init__(self, space, codes: LatentCodes | None):
+    def __init__(self, space, codes: LatentCodes | None, white_on_black: bool | None = None):
+        """``white_on_black``: the data's polarity when the caller has the data's images (the
+        app); else it is read from the decodes of the held-out means."""
         self.space, self.codes = space, codes
-        self.white_on_black = data_is_white_on_black(space, codes)
+        self.white_on_black = data_is_white_on_black(space, codes) if white_on_black is None else white_on_black
 
     def prepare(self, path) -> PreparedImage:
         """The file as the model's input (``ImageFileError`` naming it when it is not an image)."""
