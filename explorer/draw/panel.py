@@ -46,7 +46,7 @@ class DrawPanel(QWidget):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.images, self._remove_current,
                   context=Qt.ShortcutContext.WidgetShortcut)
         state.changed.connect(self._state_changed)
-        self._show_images()
+        self._state_changed(frozenset({"drawing", "images"}))
 
     # -- building -------------------------------------------------------------------------
     def _drawing_row(self) -> QHBoxLayout:
@@ -112,7 +112,11 @@ class DrawPanel(QWidget):
                                       "where it lands (★).")
         if "images" in names:
             self._show_images()
-        self._show_chosen()
+        if names & {"images", "chosen"}:
+            self._show_chosen()  # not on every stroke: the drawing has its own panes above
+        image = self.state.chosen_image()
+        self.set_a.setEnabled(image is not None)
+        self.set_b.setEnabled(image is not None)
 
     def _show_images(self) -> None:
         self.images.blockSignals(True)
@@ -126,12 +130,12 @@ class DrawPanel(QWidget):
         self.remove.setEnabled(bool(self.state.images))
 
     def _show_chosen(self) -> None:
-        image = self.state.chosen_image()
+        """The selected image file as the model got it, and its reconstruction (the drawing's are above)."""
+        image = None if self.state.chosen is None else self.state.chosen_image()
         self.chosen_input.set_image(None if image is None else image.pixels)
         self.chosen_reconstruction.set_image(None if image is None else image.reconstruction)
-        self.chosen_info.setText("" if image is None else f"{image.name}: {describe(image)}")
-        self.set_a.setEnabled(image is not None)
-        self.set_b.setEnabled(image is not None)
+        self.chosen_info.setText("Set A / Set B take the drawing" if image is None else
+                                 f"{image.name}: {describe(image)}")
 
     def _row_chosen(self, row: int) -> None:
         self.state.chosen = None if row <= 0 else row - 1

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from tests.gui.helpers import shown_image
 from tests.gui.test_main_window import click_map
+from tests.gui.test_map_layouts_gui import wide_model_file  # noqa: F401 (a fixture)
 from tests.test_own_images import dark_seven_on_white
 from vae_explorer.trainer.imagegrid import write_png
 
@@ -168,3 +169,19 @@ def test_a_clicked_point_shows_its_posterior_ellipse(opened, qtbot):
     click_map(opened, qtbot, *corner)  # empty space: no posterior, no ellipse
     assert opened.map.state.current_index is None
     assert overlay.ellipses["point"] == []
+
+
+def test_on_a_t_sne_map_a_drawing_is_placed_by_the_layout_s_forward_blend_and_has_no_ellipse(
+        window, qtbot, wide_model_file):
+    from tests.gui.test_map_layouts_gui import tsne_ready
+
+    assert window.files.open_model(str(wide_model_file))
+    qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
+    window.map.panel.setCurrentWidget(window.draw.panel)
+    draw_stroke(qtbot, window.draw.panel.canvas, [(8, 6), (20, 6), (14, 22)])
+    layout, drawing = window.map.state.projection, window.draw.state.drawing
+    np.testing.assert_allclose(marker_positions(window.draw.markers.drawing), layout.to_plane(drawing.encoded.mean),
+                               atol=1e-5)
+    assert window.draw.ellipses.ellipses["markers"] == []
+    click_map(window, qtbot, *map(float, layout.plane[0]))
+    assert window.map.state.current_index == 0 and window.draw.ellipses.ellipses["point"] == []
