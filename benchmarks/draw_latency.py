@@ -113,15 +113,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = args.model or trained_model(folder, args.epochs, args.preset, args.train_images)
         window = MainWindow(settings=QSettings(os.devnull, QSettings.Format.IniFormat))
-        window.resize(1400, 900)
-        window.show()
-        while not (window.session.tf_ready and not window.busy()):
-            app.processEvents()
-            time.sleep(0.02)
-        if not window.files.open_model(path):
-            raise SystemExit(f"cannot open {path}")
-        layout = wait_for_map(app, window)
-        window.map.panel.setCurrentWidget(window.draw.panel)
+        layout = open_in_window(app, window, path)
         rng = np.random.default_rng(args.seed)
         times = []
         for i in range(args.strokes):
@@ -135,6 +127,20 @@ def main() -> None:
                       "latent_dim": window.session.latent_dim, "median_ms": round(float(np.median(ms)), 2),
                       "p99_ms": round(float(np.percentile(ms, 99)), 2), "max_ms": round(float(ms.max()), 2),
                       "target_ms": TARGET_MS}))
+
+
+def open_in_window(app, window, path: str) -> str:
+    """Show the window, open the model once TensorFlow is loaded, wait for its map, show the Draw tab."""
+    window.resize(1400, 900)
+    window.show()
+    while not (window.session.tf_ready and not window.busy()):
+        app.processEvents()
+        time.sleep(0.02)
+    if not window.files.open_model(path):
+        raise SystemExit(f"cannot open {path}")
+    layout = wait_for_map(app, window)
+    window.map.panel.setCurrentWidget(window.draw.panel)
+    return layout
 
 
 if __name__ == "__main__":

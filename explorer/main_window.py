@@ -2,8 +2,8 @@
 
 Training on the left, the loss plot above, the latent map and its panels below. Each concern
 is a part with its own module and state object: ``training`` (TrainingController), ``datasets``
-(DatasetChooser), ``files`` (ModelFiles, RecentFiles, DropFilter), ``map`` (MapController), ``draw``
-(DrawController: the user's own drawing and images on the map),
+(DatasetChooser), ``files`` (ModelFiles, RecentFiles, DropFilter), ``map`` (MapController),
+``draw`` (DrawController: the user's own drawing and images on the map),
 ``exports`` (Exporter), ``jobs`` (BackgroundJobs), ``errors`` (ErrorSink), and the actions
 table. TensorFlow is loaded on a background thread after the window is shown; until then the
 actions that need it are disabled.
