@@ -113,3 +113,18 @@ def test_a_t_sne_map_has_no_ellipse():
         exact, kind, latent_dim = False, "tsne", 4
 
     assert posterior_ellipse(np.zeros(4), np.zeros(4), Layout()) is None
+
+
+def test_dark_strokes_on_a_transparent_page_are_not_lost_with_the_alpha(tmp_path):
+    """Drawing apps export black strokes on transparent pixels that are black too: dropping the
+    alpha would leave one black square; flattened on white, the strokes come back (then inverted)."""
+    import tensorflow as tf
+
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[8:32, 18:22] = (0, 0, 0, 255)  # a black 1, everything else transparent black
+    path = tmp_path / "transparent.png"
+    path.write_bytes(tf.io.encode_png(rgba).numpy())
+    prepared = prepare_image(path, (28, 28, 1), white_on_black=True)
+    assert prepared.inverted and border_mean(prepared.pixels) < 0.05
+    column = prepared.pixels[14, :, 0]
+    assert column[12:16].max() > 0.9 and column[:8].max() < 0.05  # bright stroke in the middle only

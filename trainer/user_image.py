@@ -73,7 +73,7 @@ def prepare_image(path: str | os.PathLike, image_shape, white_on_black: bool) ->
 
 
 def read_image(path: str) -> np.ndarray:
-    """uint8 H×W×C (C = 1 or 3) of an image file, or ``ImageFileError`` in one line."""
+    """uint8 H×W×C (C = 1 or 3, transparency flattened) of an image file, or ``ImageFileError`` in one line."""
     from vae_explorer.trainer.data.image_folder import decode_image_file
     from vae_explorer.trainer.tf_runtime import import_tensorflow
 
@@ -81,10 +81,24 @@ def read_image(path: str) -> np.ndarray:
     if os.path.isdir(path):
         raise ImageFileError("is a folder, not an image file", path)
     try:
-        return decode_image_file(path, tf)
+        image = decode_image_file(path, tf, keep_alpha=True)
     except (ValueError, OSError, tf.errors.OpError) as exc:
         reason = (getattr(exc, "message", None) or getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
         raise ImageFileError(f"cannot read it as a PNG or JPEG image ({reason})", path) from None
+    return flatten_alpha(image) if image.shape[-1] in (2, 4) else image
+
+
+def flatten_alpha(image: np.ndarray) -> np.ndarray:
+    """Composite a grey+alpha or RGBA image onto a background that contrasts with its opaque
+    pixels: a drawing exported as dark strokes on a transparent page becomes dark on white (and
+    light strokes become light on black), where dropping the alpha would give one flat colour."""
+    colour, alpha = image[..., :-1].astype(np.float32), image[..., -1:].astype(np.float32) / 255.0
+    if not np.any(alpha < 1.0):
+        return image[..., :-1]
+    luma = colour.mean(axis=-1, keepdims=True) if colour.shape[-1] == 1 else colour @ LUMA[:, None]
+    ink_is_light = float((luma * alpha).sum() / max(float(alpha.sum()), 1e-6)) > 255 * LIGHT
+    background = 0.0 if ink_is_light else 255.0
+    return np.round(colour * alpha + background * (1.0 - alpha)).astype(np.uint8)
 
 
 def fit_to_shape(image: np.ndarray, image_shape: tuple[int, int, int]) -> np.ndarray:

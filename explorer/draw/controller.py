@@ -92,6 +92,7 @@ class DrawController(QObject):
         encoder = self.encoder()
         if encoder is None:
             return
+        self.panel.label_names = self.session.label_names()
         key = (tuple(encoder.space.image_shape), encoder.white_on_black)
         if key != self._canvas_key:
             self._canvas_key = key

@@ -29,6 +29,7 @@ class DrawPanel(QWidget):
     def __init__(self, state: DrawState, parent=None):
         super().__init__(parent)
         self.state = state
+        self.label_names: list[str] | None = None  # the data's label names, when it has them
         layout = QVBoxLayout(self)
         layout.addLayout(self._drawing_row())
         layout.addLayout(self._tools_row())
@@ -108,7 +109,7 @@ class DrawPanel(QWidget):
         if "drawing" in names:
             drawing = self.state.drawing
             self.reconstruction.set_image(None if drawing is None else drawing.reconstruction)
-            self.drawing_info.setText(describe(drawing) if drawing else "Draw on the canvas: the map marks "
+            self.drawing_info.setText(describe(drawing, self.label_names) if drawing else "Draw on the canvas: the map marks "
                                       "where it lands (★).")
         if "images" in names:
             self._show_images()
@@ -135,7 +136,7 @@ class DrawPanel(QWidget):
         self.chosen_input.set_image(None if image is None else image.pixels)
         self.chosen_reconstruction.set_image(None if image is None else image.reconstruction)
         self.chosen_info.setText("Set A / Set B take the drawing" if image is None else
-                                 f"{image.name}: {describe(image)}")
+                                 f"{image.name}: {describe(image, self.label_names)}")
 
     def _row_chosen(self, row: int) -> None:
         self.state.chosen = None if row <= 0 else row - 1
@@ -145,10 +146,11 @@ class DrawPanel(QWidget):
             self.remove_requested.emit(self.images.currentRow() - 1)
 
 
-def describe(image) -> str:
-    """Where an image landed: its nearest held-out labels, its σ, and any note."""
+def describe(image, names: list[str] | None = None) -> str:
+    """Where an image landed: its nearest held-out labels (by name), its σ, and any note."""
     encoded = image.encoded
-    nearest = " ".join(str(v) for v in encoded.labels) or "(unlabelled data)"
+    nearest = " ".join(names[v] if names and v < len(names) else str(v) for v in encoded.labels) \
+        or "(unlabelled data)"
     sigma = ", ".join(f"{v:.2f}" for v in encoded.sigma[:4]) + (", …" if len(encoded.sigma) > 4 else "")
     note = f" · {image.note}" if image.note else ""
     return f"nearest held-out: {nearest} · σ = ({sigma}){note}"

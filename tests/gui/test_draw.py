@@ -171,7 +171,7 @@ def test_a_clicked_point_shows_its_posterior_ellipse(opened, qtbot):
     assert overlay.ellipses["point"] == []
 
 
-def test_on_a_t_sne_map_a_drawing_is_placed_by_the_layout_s_forward_blend_and_has_no_ellipse(
+def test_a_drawing_on_a_t_sne_map_has_no_ellipse_and_on_pca_the_projected_one(
         window, qtbot, wide_model_file):
     from tests.gui.test_map_layouts_gui import tsne_ready
 
@@ -185,3 +185,12 @@ def test_on_a_t_sne_map_a_drawing_is_placed_by_the_layout_s_forward_blend_and_ha
     assert window.draw.ellipses.ellipses["markers"] == []
     click_map(window, qtbot, *map(float, layout.plane[0]))
     assert window.map.state.current_index == 0 and window.draw.ellipses.ellipses["point"] == []
+    # the same drawing on the PCA plane: its ellipse is the projected covariance P Σ Pᵀ
+    window.map.axes.choose("pca")
+    pca = window.map.state.projection
+    assert pca.kind == "pca"
+    np.testing.assert_allclose(marker_positions(window.draw.markers.drawing), pca.to_plane(drawing.encoded.mean),
+                               atol=1e-5)
+    (ellipse,) = window.draw.ellipses.ellipses["markers"]
+    covariance = pca.basis @ np.diag(np.exp(drawing.encoded.log_var.astype(np.float64))) @ pca.basis.T
+    np.testing.assert_allclose(np.sort(ellipse.semi_axes ** 2), np.linalg.eigvalsh(covariance), rtol=1e-6)

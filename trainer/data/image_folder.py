@@ -59,9 +59,10 @@ def _declared_pixels(data: bytes) -> int | None:
     return None
 
 
-def decode_image_file(path: str, tf):
-    """One image file as uint8 H×W×C (C = 1 or 3; alpha dropped), refusing decompression bombs
-    before decoding; ``ValueError``, ``OSError`` or TensorFlow's ``OpError`` when it cannot be read."""
+def decode_image_file(path: str, tf, keep_alpha: bool = False):
+    """One image file as uint8 H×W×C (C = 1 or 3; alpha dropped unless ``keep_alpha``: then C
+    may be 2 or 4), refusing decompression bombs before decoding; ``ValueError``, ``OSError`` or
+    TensorFlow's ``OpError`` when it cannot be read."""
     with open(path, "rb") as f:
         data = f.read()
     if not data:
@@ -76,6 +77,8 @@ def decode_image_file(path: str, tf):
     if image.dtype != tf.uint8:
         image = tf.image.convert_image_dtype(image, tf.uint8)
     image = image.numpy()
+    if keep_alpha:
+        return image
     return image[..., :1] if image.shape[-1] == 2 else image[..., :3]
 
 
