@@ -67,6 +67,8 @@ ACTIONS: dict[str, Spec] = {
     "open_data": Spec("Open &dataset…", "Ctrl+Shift+O", _can_open, tip="An .npz file, an IDX folder or a folder of images"),
     "follow": Spec("&Follow model file…", None, _can_open, checkable=True,
                    tip="Show each new version of a model file a training elsewhere saves (train --save-every N)"),
+    "open_image": Spec("Open &image…", "Ctrl+I", lambda f: f.tf_ready and f.has_model,
+                       tip="Place PNG or JPEG images on the map with the model's encoder (or drop them on the window)"),
     "save": Spec("&Save model", Key.Save, _idle_model),
     "save_as": Spec("Save model &as…", "Ctrl+Shift+S", _idle_model),
     "export_grid": Spec("Manifold &grid (PNG)…", "Ctrl+E", _idle_model),
@@ -88,7 +90,7 @@ ACTIONS: dict[str, Spec] = {
 # Menu layout: action names, "-" for a separator, "@name" for a submenu the window supplies,
 # and (title, items) for a nested menu.
 MENUS = (
-    ("&File", ("open", "open_data", "@recent", "follow", "-", "save", "save_as", "-",
+    ("&File", ("open", "open_data", "open_image", "@recent", "follow", "-", "save", "save_as", "-",
                ("&Export", ("export_grid", "export_samples", "export_interp", "export_traverse", "-",
                             "export_csv", "export_keras")), "-", "quit")),
     ("&Training", ("start", "continue", "pause", "stop")),

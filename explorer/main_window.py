@@ -3,6 +3,7 @@
 Training on the left, the loss plot above, the latent map and its panels below. Each concern
 is a part with its own module and state object: ``training`` (TrainingController), ``datasets``
 (DatasetChooser), ``files`` (ModelFiles, RecentFiles, DropFilter), ``map`` (MapController),
+``draw`` (DrawController: the user's own drawing and images on the map),
 ``exports`` (Exporter), ``jobs`` (BackgroundJobs), ``errors`` (ErrorSink), and the actions
 table. TensorFlow is loaded on a background thread after the window is shown; until then the
 actions that need it are disabled.
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QVBoxLayout, 
 
 from vae_explorer.explorer.actions import ActionTable, Facts
 from vae_explorer.explorer.datasets import DatasetChooser
+from vae_explorer.explorer.draw.controller import DrawController
 from vae_explorer.explorer.errors import ErrorSink
 from vae_explorer.explorer.exports import Exporter
 from vae_explorer.explorer.files.controller import Answer, ModelFiles
@@ -80,6 +82,7 @@ class MainWindow(QMainWindow):
         self.follower = ModelFollower(self.session, self.training.state, self.files,
                                       self.training.loss_plot.set_history, status, self)
         self.map = MapController(self.session, lambda text: self.show_status(text, 8000), self)
+        self.draw = DrawController(self.session, self.map, self.jobs, self.errors, status, self)
         self.exports = Exporter(self, self.session, self.map, self.recents, self.errors, status,
                                 sample_seed=lambda: self.training.panel.seed.value())
         self.drops = DropFilter(self)
@@ -88,6 +91,7 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         left = _column(self.datasets.box, self.training.panel)
         left.setMaximumWidth(330)
+        self.map.panel.addTab(self.draw.panel, "&Draw")
         lower = _splitter(Qt.Orientation.Horizontal, _column(self.map.axes, self.map.map), self.map.panel)
         lower.setSizes([700, 360])
         right = _splitter(Qt.Orientation.Vertical, self.training.loss_plot, lower)
@@ -101,7 +105,7 @@ class MainWindow(QMainWindow):
         t, f, e = self.training, self.files, self.exports
         self.actions = ActionTable({
             "open": f.open_dialog, "follow": self.follower.toggle, "open_data": self.datasets.open_dialog,
-            "save": f.save, "save_as": f.save_as,
+            "save": f.save, "save_as": f.save_as, "open_image": self.draw.open_dialog,
             "export_grid": lambda: e.export_png("grid"), "export_samples": lambda: e.export_png("samples"),
             "export_interp": lambda: e.export_png("interpolation"),
             "export_traverse": lambda: e.export_png("traversal"), "export_csv": e.export_csv,
@@ -125,6 +129,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.chosen.connect(self.files.open_path)
         self.drops.dropped.connect(self.files.open_path)
         self.follower.following.connect(self.actions["follow"].setChecked)
+        self.drops.images_dropped.connect(self.draw.open_images)
 
     # -- state shown ----------------------------------------------------------------------
     def _refresh_actions(self, *_) -> None:

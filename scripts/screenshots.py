@@ -5,7 +5,9 @@
 It trains the default preset as the app does (15 epochs) on the embedded MNIST, grabs the
 screen with ImageMagick's ``import -window root`` while training, waits for the t-SNE map of
 the trained model, clicks it, sets an interpolation between a 0 and a 7 and grabs again; then
-switches the same model's map to PCA and grabs a third time (the README shows both).
+switches the same model's map to PCA and grabs a third time (the README shows both); then,
+back on the t-SNE map, draws a 7 on the Draw tab's canvas with real mouse events and grabs the
+drawing placed on the map beside its reconstruction.
 """
 
 from __future__ import annotations
@@ -21,6 +23,22 @@ from PySide6.QtWidgets import QApplication
 def grab(path: str) -> None:
     subprocess.run(["import", "-window", "root", path], check=True)
     print("wrote", path)
+
+
+SEVEN = ((7, 6), (13, 6), (21, 6), (18, 12), (15, 18), (13, 24))  # image coordinates on a 28×28 canvas
+
+
+def draw_digit(canvas, points=SEVEN) -> None:
+    """Draw one stroke through ``points`` as a hand would: press, moves, release on the canvas."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    side = canvas.image_shape()[0] / 28  # the stroke scales with the canvas
+    at = [canvas.to_widget(x * side, y * side).toPoint() for x, y in points]
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at[0])
+    for pos in at[1:]:
+        QTest.mouseMove(canvas, pos)
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at[-1])
 
 
 def main() -> None:
@@ -73,7 +91,14 @@ def main() -> None:
     def finish():
         grab(os.path.join(out, "screenshot-explore.png"))
         w.map.axes.choose("pca")
-        QTimer.singleShot(800, lambda: (grab(os.path.join(out, "screenshot-pca.png")), close()))
+        QTimer.singleShot(800, lambda: (grab(os.path.join(out, "screenshot-pca.png")), drawn()))
+
+    def drawn():
+        w.map.axes.choose("tsne")
+        w.map.panel.setCurrentWidget(w.draw.panel)
+        w.draw.panel.brush.setValue(2.5)
+        draw_digit(w.draw.panel.canvas)
+        QTimer.singleShot(800, lambda: (grab(os.path.join(out, "screenshot-draw.png")), close()))
 
     def close():
         w.session.dirty = False

@@ -1,4 +1,4 @@
-"""``vae-explorer train|export|eval|info|runs``: the headless commands.
+"""``vae-explorer train|export|eval|info|runs|encode``: the headless commands.
 
 Every user mistake ends as one line on stderr naming the file and the problem, and exit 2;
 TensorFlow is imported only by the commands that need it, so ``--help`` is fast (``info``
@@ -16,10 +16,11 @@ import numpy as np
 
 from vae_explorer.trainer.cli_args import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, KERAS_PARTS, attach_points, build_parser
 from vae_explorer.trainer.config import OBJECTIVE_LABELS
+from vae_explorer.trainer.cli_encode import cmd_encode
 from vae_explorer.trainer.cli_info import cmd_info, cmd_runs
 from vae_explorer.trainer.errors import UserError
 
-COMMANDS = ("train", "export", "eval", "info", "runs")
+COMMANDS = ("train", "export", "eval", "info", "runs", "encode")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(attach_points(list(argv)))
-        return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info, "runs": cmd_runs}[
+        return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info, "runs": cmd_runs,
+                "encode": cmd_encode}[
             args.command](args)
     except UserError as exc:
         print(f"vae-explorer: error: {exc}", file=sys.stderr)

@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_export(sub)
     _add_eval_and_info(sub)
+    _add_encode(sub)
     return parser
 
 
@@ -151,6 +152,15 @@ def _add_runs_command(sub) -> None:
     runs = sub.add_parser("runs", help="list run records (table, or --json lines)")
     runs.add_argument("places", nargs="*", metavar="DIR", help="folders or record files (default: .)")
     runs.add_argument("--json", action="store_true")
+
+
+def _add_encode(sub) -> None:
+    encode = sub.add_parser("encode", help="encode your own images: latent mean, σ and the 5 nearest "
+                            "held-out labels of each")
+    encode.add_argument("model", metavar="MODEL.h5")
+    encode.add_argument("images", nargs="+", metavar="IMAGE", help="PNG or JPEG files, any size, grey or RGB")
+    encode.add_argument("--json", action="store_true", help="one JSON line per image: file, mean, sigma, "
+                        "neighbours (labels), neighbour_indices, inverted")
 
 
 POINT_OPTIONS = ("--from", "--to", "--at")

@@ -28,3 +28,7 @@ class ModelFileError(UserError):
 
 class TrainingError(UserError):
     """Training cannot go on (for example a loss that became NaN)."""
+
+
+class ImageFileError(UserError):
+    """An image the user brought to encode (a dropped or opened PNG/JPEG) cannot be read."""

@@ -177,7 +177,11 @@ class MapController(QObject):
         if self.state.current is None:
             self.status("Click the map first: the endpoint is the current point")
             return
-        self.state.ends = {**self.state.ends, which: self.state.current.copy()}
+        self.set_endpoint_at(which, self.state.current)
+
+    def set_endpoint_at(self, which: str, z: np.ndarray) -> None:
+        """Make the latent point ``z`` the interpolation's end ``which`` ("A" or "B")."""
+        self.state.ends = {**self.state.ends, which: np.array(z, np.float32)}
         self.panel.ends_label.setText("  ".join(f"{k}: {fmt(v)}" for k, v in sorted(self.state.ends.items())))
         self.update_interpolation()
 

@@ -59,7 +59,10 @@ def _declared_pixels(data: bytes) -> int | None:
     return None
 
 
-def _decode(path: str, tf):
+def decode_image_file(path: str, tf, keep_alpha: bool = False):
+    """One image file as uint8 H×W×C (C = 1 or 3; alpha dropped unless ``keep_alpha``: then C
+    may be 2 or 4), refusing decompression bombs before decoding; ``ValueError``, ``OSError`` or
+    TensorFlow's ``OpError`` when it cannot be read."""
     with open(path, "rb") as f:
         data = f.read()
     if not data:
@@ -74,6 +77,8 @@ def _decode(path: str, tf):
     if image.dtype != tf.uint8:
         image = tf.image.convert_image_dtype(image, tf.uint8)
     image = image.numpy()
+    if keep_alpha:
+        return image
     return image[..., :1] if image.shape[-1] == 2 else image[..., :3]
 
 
@@ -100,7 +105,7 @@ def load_image_folder(
 
     for path, label in files:
         try:
-            im = _decode(path, tf)
+            im = decode_image_file(path, tf)
         except (ValueError, OSError, tf.errors.OpError) as exc:
             reason = getattr(exc, "message", None) or str(exc)
             warnings.append(f"{path}: skipped, cannot decode image ({reason.splitlines()[0]})")
