@@ -47,7 +47,7 @@ class ModelFollower(QObject):
         self._watcher.directoryChanged.connect(self._changed)
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS, timeout=self.check)
         session.changed.connect(self._session_changed)
-        training_state.changed.connect(lambda _: self.training_state.busy and self.stop("a training started"))
+        training_state.changed.connect(self._training_changed)
 
     # -- starting and stopping ------------------------------------------------------------
     def toggle(self, checked: bool) -> None:
@@ -79,6 +79,10 @@ class ModelFollower(QObject):
         self.following.emit(False)
         if why:
             self.status(f"Stopped following: {why}", 8000)
+
+    def _training_changed(self, *_) -> None:
+        if self.training_state.busy:
+            self.stop("a training started")
 
     def _session_changed(self, names) -> None:
         if self.path is None:

@@ -9,6 +9,7 @@ import tempfile
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from tests.gui.helpers import point_count, shown_image
@@ -122,3 +123,16 @@ def test_following_a_cli_training_that_saves_every_epoch(window, qtbot, dialogs,
             train.wait()
     assert len(window.session.history) == 5 and window.session.path == str(out)
     assert dialogs.warnings == [] and dialogs.questions == []
+
+
+def test_starting_a_training_in_the_app_stops_following(window, qtbot, two_versions, tmp_path):
+    followed = tmp_path / "model.h5"
+    replace_with(two_versions[0], followed)
+    window.follower.follow(str(followed))
+    assert window.actions["follow"].isChecked()
+    panel = window.training.panel
+    panel.epochs.setValue(1)
+    panel.batch_size.setValue(64)
+    qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
+    assert window.follower.path is None and not window.actions["follow"].isChecked()
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
