@@ -1,0 +1,70 @@
+"""The held-out codes of every epoch of a run, and the maps that replay how the space organised.
+
+During training the held-out set is encoded after every epoch (``EpochReport.latent_means``).
+``EpochCodes`` keeps those means (2,000 × 16 float32 is 128 kB an epoch) up to ``MAX_EPOCHS``;
+beyond that it drops every other stored epoch (never the newest), so a long run still spans
+from its first epoch to its last, more thinly.
+
+To replay, each epoch's codes are laid out on their own and aligned to the final map by
+orthogonal Procrustes (a rotation or reflection and a shift, optionally a scale), so that the
+axes of a per-epoch PCA, whose signs and order are arbitrary, do not make the picture flip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MAX_EPOCHS = 200
+
+
+class EpochCodes:
+    """Epoch numbers and the held-out means encoded after each (same images, same order)."""
+
+    def __init__(self, max_epochs: int = MAX_EPOCHS):
+        self.max_epochs = max(2, max_epochs)
+        self.epochs: list[int] = []
+        self.means: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def clear(self) -> None:
+        self.epochs, self.means = [], []
+
+    def add(self, epoch: int, means: np.ndarray) -> None:
+        """Keep ``means`` (N×D) as epoch ``epoch``; a different N or D starts a new record."""
+        means = np.asarray(means, np.float32).copy()
+        if self.means and self.means[-1].shape != means.shape:
+            self.clear()
+        self.epochs.append(int(epoch))
+        self.means.append(means)
+        if len(self.epochs) > self.max_epochs:
+            keep = list(range(0, len(self.epochs) - 1, 2)) + [len(self.epochs) - 1]
+            self.epochs = [self.epochs[i] for i in keep]
+            self.means = [self.means[i] for i in keep]
+
+
+def procrustes(plane: np.ndarray, target: np.ndarray, scale: bool = False) -> np.ndarray:
+    """``plane`` (N×2) rotated or reflected, shifted (and scaled, if ``scale``) onto ``target``
+    in the least-squares sense: the orthogonal Procrustes solution R = U Vᵀ of Aᵀ B = U S Vᵀ."""
+    plane, target = np.asarray(plane, np.float64), np.asarray(target, np.float64)
+    a, b = plane - plane.mean(axis=0), target - target.mean(axis=0)
+    u, s, vt = np.linalg.svd(a.T @ b)
+    rotation = u @ vt
+    factor = float(s.sum() / max(np.sum(a * a), 1e-300)) if scale else 1.0
+    return (a @ rotation * factor + target.mean(axis=0)).astype(np.float32)
+
+
+def pca_plane(means: np.ndarray) -> np.ndarray:
+    """The codes on their own first two principal axes (N×2; one axis: y = 0)."""
+    means = np.asarray(means, np.float64)
+    centred = means - means.mean(axis=0)
+    if means.shape[1] == 1 or len(means) < 2:
+        return np.c_[centred[:, :1], np.zeros(len(means))].astype(np.float32)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    return (centred @ vt[:2].T).astype(np.float32)
+
+
+def aligned_pca_plane(means: np.ndarray, final_plane: np.ndarray, scale: bool = False) -> np.ndarray:
+    """An epoch's codes on their own PCA plane, aligned to the final map (``procrustes``)."""
+    return procrustes(pca_plane(means), final_plane, scale=scale)

@@ -1,0 +1,82 @@
+"""Where the prior puts mass but the encoded data does not: "holes" on a linear map.
+
+A VAE samples from the prior N(0, I), but its decoder only learned from codes near the encoded
+data. On a linear map (the latent plane, two chosen dimensions, the PCA plane) the plane
+coordinates are ``p = B (z − c)`` with B the 2×D basis and c the centre, so the prior projects to
+N(−B c, B Bᵀ): exactly N(0, I₂) when B has orthonormal rows (a PCA basis, two unit axes) and c
+is 0; the PCA plane is centred on the data mean, so there the prior's centre moves to −B c.
+The data density is a Gaussian kernel density estimate of the map's points (Scott's bandwidth).
+The score of a grid cell is log p_prior − log p_data, clipped to [0, ``LOG_RATIO_MAX``] and
+scaled to [0, 1], and zero where the prior itself has almost no mass (outside its
+``PRIOR_MAHALANOBIS``-σ ellipse).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LOG_RATIO_MAX = 5.0  # a prior e⁵ ≈ 150 times denser than the data: fully shaded
+PRIOR_MAHALANOBIS = 3.0  # beyond 3σ the prior's own mass is negligible: nothing to shade
+KDE_CHUNK = 256  # grid points per block of the KDE sum (bounds its memory)
+TINY = 1e-300
+
+
+def projected_prior(basis: np.ndarray, center: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance on the plane of N(0, I) under ``p = basis (z − center)``."""
+    basis = np.asarray(basis, np.float64)
+    return -basis @ np.asarray(center, np.float64), basis @ basis.T
+
+
+def gaussian_log_density(points: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """log N(points; mean, cov) for M×2 points."""
+    diff = np.asarray(points, np.float64) - mean
+    inv = np.linalg.inv(cov)
+    _, logdet = np.linalg.slogdet(cov)
+    maha = np.einsum("mi,ij,mj->m", diff, inv, diff)
+    return -0.5 * (maha + logdet + diff.shape[1] * np.log(2 * np.pi))
+
+
+def kde_log_density(data: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """log of a Gaussian KDE of ``data`` (N×2) at ``points`` (M×2), Scott's bandwidth.
+
+    The kernel covariance is the data covariance × n^(−1/3) (Scott, for 2-D), with a small
+    ridge so that collinear or coincident points still give a density.
+    """
+    data = np.asarray(data, np.float64)
+    n, d = data.shape
+    cov = np.cov(data, rowvar=False) if n > 1 else np.zeros((d, d))
+    cov = cov * n ** (-2.0 / (d + 4)) + (1e-6 * (np.trace(cov) / d) + 1e-12) * np.eye(d)
+    inv = np.linalg.inv(cov)
+    _, logdet = np.linalg.slogdet(cov)
+    norm = -0.5 * (logdet + d * np.log(2 * np.pi)) - np.log(n)
+    out = np.empty(len(points))
+    for i in range(0, len(points), KDE_CHUNK):
+        diff = np.asarray(points[i:i + KDE_CHUNK], np.float64)[:, None, :] - data[None, :, :]
+        maha = np.einsum("mni,ij,mnj->mn", diff, inv, diff)
+        low = maha.min(axis=1, keepdims=True)  # log-sum-exp, so far points do not underflow to −inf
+        out[i:i + KDE_CHUNK] = -0.5 * low[:, 0] + np.log(np.exp(-0.5 * (maha - low)).sum(axis=1)) + norm
+    return out
+
+
+def grid_centres(n: int, x_range, y_range) -> np.ndarray:
+    """n×n cell centres over the region, row 0 at the lowest y (an image's first row at the bottom)."""
+    xs = x_range[0] + (np.arange(n) + 0.5) * (x_range[1] - x_range[0]) / n
+    ys = y_range[0] + (np.arange(n) + 0.5) * (y_range[1] - y_range[0]) / n
+    gx, gy = np.meshgrid(xs, ys)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+def prior_holes(plane_points: np.ndarray, basis: np.ndarray, center: np.ndarray, n: int,
+                x_range, y_range) -> np.ndarray:
+    """n×n scores in [0, 1] over the region (row 0 at the lowest y): 1 where the prior is at
+    least e⁵ times denser than the data, 0 where the data is as dense or the prior has no mass."""
+    mean, cov = projected_prior(basis, center)
+    if abs(np.linalg.det(cov)) < 1e-12:
+        raise ValueError("the map's plane is not two-dimensional in the latent space (latent dim 1?)")
+    cells = grid_centres(n, x_range, y_range)
+    log_prior = gaussian_log_density(cells, mean, cov)
+    log_ratio = log_prior - kde_log_density(plane_points, cells)
+    score = np.clip(log_ratio, 0.0, LOG_RATIO_MAX) / LOG_RATIO_MAX
+    diff = cells - mean
+    inside = np.einsum("mi,ij,mj->m", diff, np.linalg.inv(cov), diff) <= PRIOR_MAHALANOBIS ** 2
+    return np.where(inside, score, 0.0).reshape(n, n).astype(np.float32)
