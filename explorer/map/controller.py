@@ -17,6 +17,7 @@ from vae_explorer.explorer.map import layouts
 from vae_explorer.explorer.map.axes import AxesChooser
 from vae_explorer.explorer.map.explore_panel import ExplorePanel
 from vae_explorer.explorer.map.latent_map import LatentMap
+from vae_explorer.explorer.map.latent_tools import add_latent_tools
 from vae_explorer.explorer.map.state import MapState
 from vae_explorer.explorer.map.tsne_service import TSNEService
 from vae_explorer.trainer.imagegrid import tile
@@ -37,6 +38,7 @@ class MapController(QObject):
         self._traversal = None  # (key, frames) of the sheet last decoded
         self._grid = None  # (key, image) of the grid last decoded
         self._connect()
+        self.tools = add_latent_tools(self)  # class directions and samples, prior holes, epoch replay
 
     def _connect(self) -> None:
         self.map.position_clicked.connect(self.click_position)
