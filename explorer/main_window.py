@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         self.datasets.opened.connect(self.recents.add)
         self.recent_menu.chosen.connect(self.files.open_path)
         self.drops.dropped.connect(self.files.open_path)
+        self.map.tools.classes.samples_tab.export.clicked.connect(lambda: self.exports.export_png("class_samples"))
 
     # -- state shown ----------------------------------------------------------------------
     def _refresh_actions(self, *_) -> None:

@@ -1,9 +1,9 @@
 """The held-out codes of every epoch of a run, and the maps that replay how the space organised.
 
 During training the held-out set is encoded after every epoch (``EpochReport.latent_means``).
-``EpochCodes`` keeps those means (2,000 × 16 float32 is 128 kB an epoch) up to ``MAX_EPOCHS``;
-beyond that it drops every other stored epoch (never the newest), so a long run still spans
-from its first epoch to its last, more thinly.
+``EpochCodes`` keeps those means (2,000 × 16 float32 is 128 kB an epoch) up to ``MAX_EPOCHS``
+epochs and ``MAX_BYTES`` in all; beyond that it drops every other stored epoch (never the
+newest), so a long run still spans from its first epoch to its last, more thinly.
 
 To replay, each epoch's codes are laid out on their own and aligned to the final map by
 orthogonal Procrustes (a rotation or reflection and a shift, optionally a scale), so that the
@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 MAX_EPOCHS = 200
+MAX_BYTES = 64 * 2 ** 20  # 200 epochs of 2,000 × 16 codes is 25 MB; a 10,000-image set keeps ~100
 
 
 class EpochCodes:
@@ -38,7 +39,7 @@ class EpochCodes:
             self.clear()
         self.epochs.append(int(epoch))
         self.means.append(means)
-        if len(self.epochs) > self.max_epochs:
+        if len(self.epochs) > min(self.max_epochs, max(2, MAX_BYTES // max(means.nbytes, 1))):
             keep = list(range(0, len(self.epochs) - 1, 2)) + [len(self.epochs) - 1]
             self.epochs = [self.epochs[i] for i in keep]
             self.means = [self.means[i] for i in keep]

@@ -7,8 +7,8 @@ N(−B c, B Bᵀ): exactly N(0, I₂) when B has orthonormal rows (a PCA basis, 
 is 0; the PCA plane is centred on the data mean, so there the prior's centre moves to −B c.
 The data density is a Gaussian kernel density estimate of the map's points (Scott's bandwidth).
 The score of a grid cell is log p_prior − log p_data, clipped to [0, ``LOG_RATIO_MAX``] and
-scaled to [0, 1], and zero where the prior itself has almost no mass (outside its
-``PRIOR_MAHALANOBIS``-σ ellipse).
+scaled to [0, 1], and faded out where the prior itself has little mass: from full at its
+``FADE_FROM``-σ ellipse to zero at its ``PRIOR_MAHALANOBIS``-σ ellipse.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 
 LOG_RATIO_MAX = 5.0  # a prior e⁵ ≈ 150 times denser than the data: fully shaded
 PRIOR_MAHALANOBIS = 3.0  # beyond 3σ the prior's own mass is negligible: nothing to shade
+FADE_FROM = 2.0  # between 2σ and 3σ the shade fades out (no hard edge on the map)
 KDE_CHUNK = 256  # grid points per block of the KDE sum (bounds its memory)
 TINY = 1e-300
 
@@ -78,5 +79,6 @@ def prior_holes(plane_points: np.ndarray, basis: np.ndarray, center: np.ndarray,
     log_ratio = log_prior - kde_log_density(plane_points, cells)
     score = np.clip(log_ratio, 0.0, LOG_RATIO_MAX) / LOG_RATIO_MAX
     diff = cells - mean
-    inside = np.einsum("mi,ij,mj->m", diff, np.linalg.inv(cov), diff) <= PRIOR_MAHALANOBIS ** 2
-    return np.where(inside, score, 0.0).reshape(n, n).astype(np.float32)
+    maha = np.sqrt(np.einsum("mi,ij,mj->m", diff, np.linalg.inv(cov), diff))
+    fade = np.clip((PRIOR_MAHALANOBIS - maha) / (PRIOR_MAHALANOBIS - FADE_FROM), 0.0, 1.0)
+    return (score * fade).reshape(n, n).astype(np.float32)

@@ -33,7 +33,7 @@ class ClassToolsController(QObject):
         for item in (self.line, self.marker):
             part.map.addItem(item, ignoreBounds=True)
         self._centres = None  # (codes, {label: mean code}) of the codes last seen
-        self._samples = None  # (key, codes, grid image) last decoded
+        self._samples = None  # (key, codes, decoded samples) last decoded
         self.session.changed.connect(self._session_changed)
         self.state.changed.connect(self._state_changed)
         self.direction_tab.changed.connect(self.update_direction)
@@ -124,8 +124,9 @@ class ClassToolsController(QObject):
         self.line.setData(line[:, 0], line[:, 1])
 
     # -- samples of a class ---------------------------------------------------------------
-    def sample_grid(self) -> np.ndarray | None:
-        """The N×N grid of decoded samples of the chosen class (decoded now if not yet)."""
+    def sample_grid(self, pad: int = 1) -> np.ndarray | None:
+        """The N×N grid of decoded samples of the chosen class (decoded now if not yet);
+        ``pad`` 2 is the exports' spacing."""
         tab, codes = self.samples_tab, self.session.codes
         label = tab.label_box.currentData()
         if codes is None or codes.labels is None or label is None or self.session.space is None:
@@ -134,8 +135,8 @@ class ClassToolsController(QObject):
         key = (int(label), n, tab.seed.value())
         if self._samples is None or self._samples[0] != key or self._samples[1] is not codes:
             z = class_tools.class_samples(codes.means, codes.labels, int(label), n * n, tab.seed.value())
-            self._samples = key, codes, tile(self.session.space.decode(z), cols=n, pad=1)
-        return self._samples[2]
+            self._samples = key, codes, self.session.space.decode(z)
+        return tile(self._samples[2], cols=n, pad=pad)
 
     def update_samples(self) -> None:
         """Show the grid, if its tab is the one in view (it is decoded when it comes into view)."""

@@ -229,9 +229,12 @@ class MapController(QObject):
             self.panel.traversal.set_image(tile(frames, cols=self.panel.traverse_steps.value(), pad=1))
 
     def export_image(self, what: str) -> np.ndarray | None:
-        """``"grid"``, ``"interpolation"`` or ``"traversal"`` as exported (pad 2), from what is decoded."""
+        """``"grid"``, ``"interpolation"``, ``"traversal"`` or ``"class_samples"`` as exported (pad 2),
+        from what is decoded."""
         if what == "grid":
             return self.grid_image()
+        if what == "class_samples":
+            return self.tools.classes.sample_grid(pad=2)
         frames = self.state.frames if what == "interpolation" else self.traversal_frames()
         if frames is None:
             return None

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QToolButton
 
 from tests.gui.helpers import shown_image
-from tests.gui.test_main_window import click_map
+from tests.gui.test_main_window import click_map, png_size
 from vae_explorer.trainer import class_tools
 from vae_explorer.trainer.imagegrid import tile
 
@@ -81,7 +81,8 @@ def test_the_prior_holes_overlay_appears_under_the_points(window, qtbot, gui_mod
     assert not overlay.isVisible()
 
 
-def test_samples_of_a_class_are_decoded_from_its_fitted_gaussian(window, qtbot, gui_model_file):
+def test_samples_of_a_class_are_decoded_from_its_fitted_gaussian_and_exported(
+        window, qtbot, gui_model_file, tmp_path, monkeypatch):
     assert window.files.open_model(str(gui_model_file[0]))
     tab = open_tab(window, qtbot, "Class samples")
     label = choose_other_class(qtbot, tab.label_box, tab.label_box.itemData(0))
@@ -95,6 +96,11 @@ def test_samples_of_a_class_are_decoded_from_its_fitted_gaussian(window, qtbot, 
     qtbot.mouseClick(tab.resample, Qt.MouseButton.LeftButton)
     assert tab.seed.value() == 1
     np.testing.assert_allclose(shown_image(tab.grid), expected(1), atol=1e-5)
+    out = tmp_path / "sevens.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out), "")))
+    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda *a, **k: (1, True)))
+    qtbot.mouseClick(tab.export, Qt.MouseButton.LeftButton)
+    assert png_size(out) == (8 * 30 + 2, 8 * 30 + 2)  # 28-pixel digits, 2 pixels apart, as exports are
 
 
 def test_scrubbing_replays_the_map_of_each_epoch_of_a_training(window, qtbot):
