@@ -2,8 +2,9 @@
 
 The training part puts each epoch's codes into the ``Session`` together with the epoch's
 history row (one ``changed`` naming both ``codes`` and ``history``, without ``model``); that
-is what is recorded here, in a ``trainer.epoch_codes.EpochCodes``. A new model (a fresh
-Start, an opened file) or another held-out set starts a new record; Continue extends it.
+is what is recorded here, in the session's ``epoch_codes`` (a ``trainer.epoch_codes.EpochCodes``,
+saved with the model). A fresh Start starts a new record, an opened file brings its own (or
+none), Continue extends it.
 Moving the slider redraws the map's points for that epoch (``trainer.epoch_codes`` lays them
 out); at the right end the map part draws the live map again.
 """
@@ -24,18 +25,24 @@ class EpochScrub(QObject):
     def __init__(self, part, tab):
         super().__init__(part)
         self.part, self.tab, self.session = part, tab, part.session
-        self.record = EpochCodes()
+        if self.session.epoch_codes is None:
+            self.session.epoch_codes = EpochCodes()
         self.scrubbed = False  # the map shows a past epoch, not the live codes
         self.session.changed.connect(self._session_changed)
         part.state.changed.connect(self._state_changed)
         tab.epoch_slider.valueChanged.connect(self.show_epoch)
 
+    @property
+    def record(self) -> EpochCodes:
+        return self.session.epoch_codes
+
     def _session_changed(self, names) -> None:
         s = self.session
-        if "model" in names or "dataset" in names:
-            self.record.clear()
+        if "model" in names:
+            if "epoch_codes" not in names or s.epoch_codes is None:  # not an opened file's own
+                s.epoch_codes = EpochCodes()
         elif {"codes", "history"} <= names and s.codes is not None and s.history:
-            self.record.add(int(s.history[-1].get("epoch", len(s.history))), s.codes.means)
+            self.record.add(int(s.history[-1].get("epoch", len(s.history))), s.codes.means, s.codes.labels)
         else:
             return
         self.scrubbed = False  # the map part has just drawn the live map
@@ -68,12 +75,11 @@ class EpochScrub(QObject):
                 self.part.refresh_map(keep_view=True)
             self.tab.show_epochs(self.record.epochs)
             return
-        codes, plane = self.session.codes, self.epoch_plane(index)
-        if plane is None or codes is None:
+        plane = self.epoch_plane(index)
+        if plane is None:
             return
-        labels = codes.labels if codes.labels is not None and len(codes.labels) == len(plane) else None
         self.scrubbed = True
-        self.part.map.set_points(plane, labels, self.session.label_names(), keep_view=True)
+        self.part.map.set_points(plane, self.record.labels, self.session.label_names(), keep_view=True)
         kind = self.part.state.projection.kind
         how = "as they were" if kind in EXACT_KINDS else \
             "on that epoch's PCA plane, aligned to the final map" + (" (t-SNE replays as PCA)" if kind == "tsne" else "")

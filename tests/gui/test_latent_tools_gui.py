@@ -103,10 +103,11 @@ def test_samples_of_a_class_are_decoded_from_its_fitted_gaussian_and_exported(
     assert png_size(out) == (8 * 30 + 2, 8 * 30 + 2)  # 28-pixel digits, 2 pixels apart, as exports are
 
 
-def test_scrubbing_replays_the_map_of_each_epoch_of_a_training(window, qtbot):
+def train_three_epochs(window, qtbot, latent_dim: int) -> list:
+    """Train a tiny `dense` model for 3 epochs from the panel; the codes each epoch delivered."""
     panel = window.training.panel
     panel.set_preset("dense")
-    panel.latent_dim.setValue(2)
+    panel.latent_dim.setValue(latent_dim)
     panel.epochs.setValue(3)
     panel.batch_size.setValue(64)
     epochs = []
@@ -114,17 +115,45 @@ def test_scrubbing_replays_the_map_of_each_epoch_of_a_training(window, qtbot):
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.training.runner.running, timeout=120_000)
     assert len(epochs) == 3
-    tab = open_tab(window, qtbot, "Prior & epochs")
+    return epochs
+
+
+def drawn(window) -> np.ndarray:
     scatter = window.map.map.scatter
-    drawn = lambda: np.c_[scatter.data["x"], scatter.data["y"]]  # noqa: E731
+    return np.c_[scatter.data["x"], scatter.data["y"]]
+
+
+def test_scrubbing_replays_the_map_of_each_epoch_and_the_file_keeps_them(window, qtbot, tmp_path):
+    epochs = train_three_epochs(window, qtbot, latent_dim=2)
+    tab = open_tab(window, qtbot, "Prior & epochs")
     slider = tab.epoch_slider
     assert slider.isEnabled() and slider.maximum() == 2
     slider.setFocus()
     qtbot.keyClick(slider, Qt.Key.Key_Home)
-    np.testing.assert_allclose(drawn(), epochs[0], atol=1e-5)  # the latent plane: the codes of epoch 1
+    np.testing.assert_allclose(drawn(window), epochs[0], atol=1e-5)  # the latent plane: epoch 1's codes
     assert tab.epoch_label.text().startswith("Epoch 1 of 3")
     qtbot.keyClick(slider, Qt.Key.Key_Right)
-    np.testing.assert_allclose(drawn(), epochs[1], atol=1e-5)
+    np.testing.assert_allclose(drawn(window), epochs[1], atol=1e-5)
     qtbot.keyClick(slider, Qt.Key.Key_End)
-    np.testing.assert_allclose(drawn(), window.session.codes.means, atol=1e-5)
+    np.testing.assert_allclose(drawn(window), window.session.codes.means, atol=1e-5)
     assert tab.epoch_label.text().startswith("Live map (epoch 3)")
+    path = str(tmp_path / "run.h5")
+    assert window.files.save_to(path) and window.files.open_model(path)
+    assert slider.isEnabled() and slider.maximum() == 2  # the opened file brought its epochs
+    qtbot.keyClick(slider, Qt.Key.Key_Home)
+    np.testing.assert_allclose(drawn(window), epochs[0], atol=1e-2)  # kept as float16
+
+
+def test_a_pca_map_replays_each_epoch_on_its_own_pca_plane_aligned_to_the_last(window, qtbot):
+    from vae_explorer.trainer.epoch_codes import aligned_pca_plane
+
+    window.map.axes.choose("pca")
+    epochs = train_three_epochs(window, qtbot, latent_dim=3)
+    final = window.map.state.projection.to_plane(epochs[-1])
+    tab = open_tab(window, qtbot, "Prior & epochs")
+    tab.epoch_slider.setFocus()
+    qtbot.keyClick(tab.epoch_slider, Qt.Key.Key_Home)
+    np.testing.assert_allclose(drawn(window), aligned_pca_plane(epochs[0], final), atol=1e-4)
+    assert "aligned to the final map" in tab.epoch_label.text()
+    for axis in (0, 1):  # aligned, not flipped: each axis goes the same way as the final map's
+        assert np.corrcoef(drawn(window)[:, axis], final[:, axis])[0, 1] > 0
