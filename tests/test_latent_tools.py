@@ -133,3 +133,14 @@ def test_epoch_codes_thin_out_beyond_the_cap_keeping_the_first_and_the_newest():
     np.testing.assert_array_equal(record.means[-1], np.full((3, 2), 25))
     record.add(26, np.zeros((4, 2)))  # another held-out set: a new record
     assert record.epochs == [26]
+
+
+def test_epoch_codes_also_stay_within_their_memory_cap(monkeypatch):
+    from vae_explorer.trainer import epoch_codes
+
+    monkeypatch.setattr(epoch_codes, "MAX_BYTES", 5 * 40 * 4 * 4)  # five epochs of 40 × 4 float32 codes
+    record = EpochCodes()
+    for epoch in range(1, 31):
+        record.add(epoch, np.zeros((40, 4)), np.arange(40))
+    assert len(record) <= 5 and record.epochs[0] == 1 and record.epochs[-1] == 30
+    np.testing.assert_array_equal(record.labels, np.arange(40))

@@ -87,27 +87,26 @@ class ClassToolsController(QObject):
             return z, int(labels[index])
         return z, class_tools.nearest_class(z, centres)
 
-    def direction_point(self) -> np.ndarray | None:
-        """z + t·(μ target − μ source) for the slider's t, or None when there is no walk."""
+    def walk(self) -> tuple[np.ndarray, int, int, np.ndarray] | None:
+        """(start point, source class, target class, μ target − μ source), or None: no walk yet."""
         source, target = self.source(), self.direction_tab.target.currentData()
         if source is None or target is None or self.session.space is None:
             return None
-        vector = class_tools.direction(self.centres(), source[1], int(target))
-        return class_tools.along_direction(source[0], vector, self.direction_tab.t)
+        return source[0], source[1], int(target), class_tools.direction(self.centres(), source[1], int(target))
 
     def update_direction(self) -> None:
         """Decode the point the slider reached, and draw it and its path on the map."""
-        tab, z = self.direction_tab, self.direction_point()
-        if z is None:
+        tab, walk = self.direction_tab, self.walk()
+        if walk is None:
             self._draw_on_map(None)
             return
-        z0, source = self.source()
-        names, target = self.session.label_names(), int(tab.target.currentData())
+        z0, source, target, vector = walk
+        z = class_tools.along_direction(z0, vector, tab.t)
+        names = self.session.label_names()
         name = lambda v: names[v] if names and v < len(names) else str(v)  # noqa: E731
         tab.source_label.setText(f"From the clicked point (class {name(source)}) towards class {name(target)}")
         tab.amount.setText(f"t = {tab.t:.2f} × (μ {name(target)} − μ {name(source)})")
         tab.preview.set_image(self.session.space.decode(z)[0])
-        vector = class_tools.direction(self.centres(), source, target)
         path = class_tools.along_direction(z0, vector, np.linspace(0, class_tools.DIRECTION_MAX, PATH_POINTS))
         self._draw_on_map((z, path) if self.part.panel.currentWidget() is tab else None)
 

@@ -15,7 +15,7 @@ HOLES_TIP = ("Shades in orange where the prior N(0, I), seen on this plane, puts
              "p_data a Gaussian KDE of the map's points. Samples from the prior that land there decode to "
              "images the decoder never learned. Linear maps only (latent plane, PCA, two dimensions), not t-SNE.")
 SCRUB_TIP = ("Replays the map as it was after each epoch of this run (the held-out codes are kept after every "
-             "epoch, up to 200; longer runs keep every other one). The latent plane and two chosen dimensions "
+             "epoch, up to 200; longer runs keep every other one; saved with the model). The latent plane and two chosen dimensions "
              "show the codes as they were; PCA and t-SNE maps show each epoch's codes on their own PCA plane, "
              "rotated or reflected (and, for t-SNE, scaled) onto the final map by Procrustes alignment, so the "
              "points do not flip. At the right end: the live map. Clicks decode with the current weights.")
@@ -27,6 +27,12 @@ class SpaceTab(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         layout = QVBoxLayout(self)
+        layout.addWidget(self._prior_box())
+        layout.addWidget(self._epochs_box())
+        layout.addStretch(1)
+        self.show_epochs([])
+
+    def _prior_box(self) -> QGroupBox:
         prior = QGroupBox("What the prior says")
         box = QVBoxLayout(prior)
         self.holes = QCheckBox("Shade prior &holes on the map")
@@ -35,7 +41,9 @@ class SpaceTab(QWidget):
         self.holes_note.setWordWrap(True)
         box.addWidget(self.holes)
         box.addWidget(self.holes_note)
-        layout.addWidget(prior)
+        return prior
+
+    def _epochs_box(self) -> QGroupBox:
         epochs = QGroupBox("The map across epochs")
         epochs.setToolTip(SCRUB_TIP)
         box = QVBoxLayout(epochs)
@@ -46,9 +54,7 @@ class SpaceTab(QWidget):
         self.epoch_label.setWordWrap(True)
         box.addWidget(self.epoch_slider)
         box.addWidget(self.epoch_label)
-        layout.addWidget(epochs)
-        layout.addStretch(1)
-        self.show_epochs([])
+        return epochs
 
     def show_epochs(self, epochs: list[int]) -> None:
         """Offer the recorded epochs, the slider at the newest (the live map)."""
