@@ -10,7 +10,9 @@ from vae_explorer.trainer.class_tools import (
 )
 from vae_explorer.trainer.epoch_codes import EpochCodes, aligned_pca_plane, pca_plane, procrustes
 from vae_explorer.trainer.latent import Projection
-from vae_explorer.trainer.prior_holes import kde_log_density, prior_holes, projected_prior
+from vae_explorer.trainer.prior_holes import (
+    grid_centres, grid_kde_log_density, kde_log_density, prior_holes, projected_prior,
+)
 
 
 def labelled_codes(dim=5, per_class=200, seed=0):
@@ -96,6 +98,15 @@ def test_the_kde_is_a_density():
     density = np.exp(kde_log_density(data, np.c_[gx.ravel(), gy.ravel()]))
     assert density.sum() * (xs[1] - xs[0]) ** 2 == pytest.approx(1.0, abs=0.01)
     assert np.isfinite(kde_log_density(np.zeros((5, 2)), np.array([[50.0, 50.0]]))).all()
+
+
+def test_the_binned_kde_on_the_grid_matches_the_exact_sum():
+    data = np.random.default_rng(0).normal([1, 0], [1, 0.5], (2000, 2)) @ np.array([[1, 0.5], [0, 1]])
+    for n, r in ((64, 4.0), (64, 1.0), (40, 6.0)):
+        binned = np.exp(grid_kde_log_density(data, n, (-r, r), (-r + 0.3, r + 0.3)))
+        exact = np.exp(kde_log_density(data, grid_centres(n, (-r, r), (-r + 0.3, r + 0.3))))
+        assert np.abs(binned - exact).max() < 0.03 * exact.max()
+    assert grid_kde_log_density(data, 64, (0, 1e-3), (0, 1e-3)) is None  # zoomed far in: the exact sum
 
 
 def test_a_one_dimensional_latent_has_no_prior_plane():
