@@ -51,7 +51,7 @@ class DirectionTab(QWidget):
         form = QFormLayout()
         self.target = QComboBox()
         self.target.setToolTip("The class to move towards")
-        form.addRow("&Towards class", self.target)
+        form.addRow("T&owards class", self.target)
         layout.addLayout(form)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, SLIDER_STEPS)
@@ -84,6 +84,17 @@ class ClassSamplesTab(QWidget):
         super().__init__(parent)
         self.setToolTip(SAMPLES_TIP)
         layout = QVBoxLayout(self)
+        layout.addLayout(self._form())
+        layout.addLayout(self._buttons())
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        layout.addWidget(self.note)
+        self.grid = ImagePane()
+        layout.addWidget(self.grid, 1)
+        for signal in (self.label_box.currentIndexChanged, self.grid_n.valueChanged, self.seed.valueChanged):
+            signal.connect(self.changed)
+
+    def _form(self) -> QFormLayout:
         form = QFormLayout()
         self.label_box = QComboBox()
         self.grid_n = int_spin(2, 16, 8)
@@ -93,7 +104,9 @@ class ClassSamplesTab(QWidget):
         form.addRow("&Class", self.label_box)
         form.addRow("Grid N×N, N =", self.grid_n)
         form.addRow("Seed", self.seed)
-        layout.addLayout(form)
+        return form
+
+    def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
         self.resample = QPushButton("&Resample")
         self.resample.setToolTip("Draw new samples (the next seed)")
@@ -103,11 +116,4 @@ class ClassSamplesTab(QWidget):
         row.addWidget(self.resample)
         row.addWidget(self.export)
         row.addStretch(1)
-        layout.addLayout(row)
-        self.note = QLabel("")
-        self.note.setWordWrap(True)
-        layout.addWidget(self.note)
-        self.grid = ImagePane()
-        layout.addWidget(self.grid, 1)
-        for signal in (self.label_box.currentIndexChanged, self.grid_n.valueChanged, self.seed.valueChanged):
-            signal.connect(self.changed)
+        return row

@@ -35,7 +35,7 @@ class SpaceTab(QWidget):
     def _prior_box(self) -> QGroupBox:
         prior = QGroupBox("What the prior says")
         box = QVBoxLayout(prior)
-        self.holes = QCheckBox("Shade prior &holes on the map")
+        self.holes = QCheckBox("Shade prior ho&les on the map")
         self.holes.setToolTip(HOLES_TIP)
         self.holes_note = QLabel("")
         self.holes_note.setWordWrap(True)
