@@ -157,3 +157,27 @@ def test_a_pca_map_replays_each_epoch_on_its_own_pca_plane_aligned_to_the_last(w
     assert "aligned to the final map" in tab.epoch_label.text()
     for axis in (0, 1):  # aligned, not flipped: each axis goes the same way as the final map's
         assert np.corrcoef(drawn(window)[:, axis], final[:, axis])[0, 1] > 0
+
+
+def test_on_a_t_sne_map_the_walk_is_placed_by_the_layout_and_the_prior_is_not_shaded(
+        window, qtbot, tmp_path, mnist_small, train_and_save):
+    from vae_explorer.trainer.config import TrainConfig
+
+    path = tmp_path / "latent4.h5"
+    train_and_save(TrainConfig(preset="dense", latent_dim=4, epochs=1, batch_size=64, seed=2), mnist_small, path)
+    assert window.files.open_model(str(path))
+    qtbot.waitUntil(lambda: getattr(window.map.state.projection, "kind", None) == "tsne", timeout=60_000)
+    space_tab = open_tab(window, qtbot, "Prior & epochs")
+    qtbot.mouseClick(space_tab.holes, Qt.MouseButton.LeftButton)
+    assert not window.map.tools.prior_holes.image.isVisible() and "Not on a t-SNE map" in space_tab.holes_note.text()
+    tab = open_tab(window, qtbot, "Direction")
+    click_data_point(window, qtbot, 3)
+    choose_other_class(qtbot, tab.target, int(window.session.codes.labels[window.map.state.current_index]))
+    tab.slider.setFocus()
+    qtbot.keyClick(tab.slider, Qt.Key.Key_PageUp)
+    z = window.map.tools.classes.walk()
+    z = z[0] + 0.1 * z[3]
+    marker = window.map.tools.classes.marker.data
+    np.testing.assert_allclose([marker["x"][0], marker["y"][0]], window.map.state.projection.to_plane(z)[0], atol=1e-4)
+    window.map.axes.choose("pca")  # a linear map: the prior's holes can be shaded
+    assert window.map.tools.prior_holes.image.isVisible()
