@@ -18,6 +18,7 @@ DEFAULT_SCALE = 4
 NOTHING_TO_EXPORT = {
     "interpolation": "Set two endpoints (A and B) in the Interpolate tab first.",
     "traversal": "Click a point on the map first: the traversal is around it.",
+    "class_samples": "Samples of a class need a held-out set with labels.",
 }
 
 

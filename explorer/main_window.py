@@ -39,6 +39,7 @@ ABOUT = ("vae-explorer: train a convolutional VAE and explore its latent space.\
 def _load_tensorflow():
     """Import everything that needs TensorFlow (runs on a worker thread), and what the first map
     draw needs: imported there, on the GUI thread, scipy.spatial alone stalled it 0.2-0.4 s."""
+    import scipy.signal  # noqa: F401 (the prior-holes overlay: 0.85 s to import)
     import scipy.spatial  # noqa: F401
 
     import vae_explorer.trainer.latent  # noqa: F401
@@ -130,6 +131,7 @@ class MainWindow(QMainWindow):
         self.drops.dropped.connect(self.files.open_path)
         self.follower.following.connect(self.actions["follow"].setChecked)
         self.drops.images_dropped.connect(self.draw.open_images)
+        self.map.tools.classes.samples_tab.export.clicked.connect(lambda: self.exports.export_png("class_samples"))
 
     # -- state shown ----------------------------------------------------------------------
     def _refresh_actions(self, *_) -> None:

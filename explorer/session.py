@@ -33,6 +33,7 @@ class Session(EventedModel):
         "path": None,  # the model file it was loaded from / saved to
         "dirty": False,  # trained since the last save
         "tf_ready": False,  # the TensorFlow half of the core has been imported
+        "epoch_codes": None,  # trainer.epoch_codes.EpochCodes: the held-out codes after each epoch
     }
     model = Field()
     config = Field()
@@ -45,6 +46,7 @@ class Session(EventedModel):
     path = Field()
     dirty = Field()
     tf_ready = Field()
+    epoch_codes = Field()
 
     def replace_model(self, **values) -> None:
         """A different model from now on (loaded, or a fresh Start): subscribers start over."""

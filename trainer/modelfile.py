@@ -9,6 +9,8 @@ Layout (format ``vae-explorer-model``, version 1)::
     /random/<index>             the Sampling layer's seed-generator state, attrs ``name``
                                 (optional: files without it load, their resumed ε draws differ)
     /latent/means, log_vars, labels     the encoded held-out set, so the app can show the map
+    /epochs/numbers, means, labels      optional: the held-out means after each epoch of the run
+                                        (float16), to replay the map (``trainer.epoch_codes``)
 
 Everything is numbers or JSON text: loading runs no code from the file (no pickle, no Keras
 deserialisation), then checks every name and shape against the model the config describes.
@@ -29,6 +31,7 @@ import numpy as np
 from vae_explorer.trainer import __version__
 from vae_explorer.trainer.atomic import atomic_path
 from vae_explorer.trainer.config import TrainConfig, check_image_shape
+from vae_explorer.trainer.epoch_codes import EpochCodes, read_epoch_codes, write_epoch_codes
 from vae_explorer.trainer.errors import ModelFileError, UserError
 from vae_explorer.trainer.latent import LatentCodes
 
@@ -47,10 +50,11 @@ class ModelFile:
     dataset: dict = field(default_factory=dict)
     latent: LatentCodes | None = None
     optimizer_restored: bool = False
+    epoch_codes: EpochCodes | None = None  # None: the file has none (older files, the CLI's)
 
 
 def save_model(path: str | os.PathLike, model, config: TrainConfig, history=(), dataset=None,
-               latent: LatentCodes | None = None) -> None:
+               latent: LatentCodes | None = None, epoch_codes: EpochCodes | None = None) -> None:
     """Write the model and everything about it to ``path`` atomically."""
     path = os.fspath(path)
     model_config = {**config.to_dict(), "image_shape": list(model.image_shape),
@@ -77,6 +81,8 @@ def save_model(path: str | os.PathLike, model, config: TrainConfig, history=(), 
                     group.create_dataset("log_vars", data=np.asarray(latent.log_vars, np.float32))
                 if latent.labels is not None:
                     group.create_dataset("labels", data=np.asarray(latent.labels, np.int32))
+            if epoch_codes is not None:
+                write_epoch_codes(f, epoch_codes)
             f.flush()
 
 
@@ -216,8 +222,9 @@ def load_model(path: str | os.PathLike) -> ModelFile:
         optimizer_restored = _load_ordered(f, "optimizer", model.optimizer.variables, path)
         _load_ordered(f, "random", model.random_state(), path)
         latent = _load_latent(f, path, config.latent_dim)
+        epoch_codes = read_epoch_codes(f, path, config.latent_dim)
     return ModelFile(model=model, config=config, history=header["history"],
-                     dataset=header["dataset"], latent=latent,
+                     dataset=header["dataset"], latent=latent, epoch_codes=epoch_codes,
                      optimizer_restored=optimizer_restored)
 
 

@@ -91,7 +91,8 @@ class ModelFiles(QObject):
         s = self.session
         s.replace_model(model=loaded.model, config=loaded.config, history=list(loaded.history),
                         dataset_info=loaded.dataset, codes=loaded.latent, path=os.path.abspath(path),
-                        dirty=False, space=LatentSpace(loaded.model), compiled=None)
+                        dirty=False, space=LatentSpace(loaded.model), compiled=None,
+                        epoch_codes=loaded.epoch_codes)
         if s.codes is None:
             s.encode_held_out()
         self._load_model_dataset(loaded.dataset)
@@ -126,7 +127,7 @@ class ModelFiles(QObject):
         if images is not None and s.space is not None:
             codes = s.space.codes(images, s.dataset.y_test)  # the weights may have moved since
         try:
-            save_model(path, s.model, s.config, s.history, s.dataset_info, codes)
+            save_model(path, s.model, s.config, s.history, s.dataset_info, codes, s.epoch_codes)
         except UserError as exc:
             self.errors.report("Cannot save model", exc)
             return False

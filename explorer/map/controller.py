@@ -17,6 +17,7 @@ from vae_explorer.explorer.map import layouts
 from vae_explorer.explorer.map.axes import AxesChooser
 from vae_explorer.explorer.map.explore_panel import ExplorePanel
 from vae_explorer.explorer.map.latent_map import LatentMap
+from vae_explorer.explorer.map.latent_tools import add_latent_tools
 from vae_explorer.explorer.map.state import MapState
 from vae_explorer.explorer.map.tsne_service import TSNEService
 from vae_explorer.trainer.imagegrid import tile
@@ -37,6 +38,7 @@ class MapController(QObject):
         self._traversal = None  # (key, frames) of the sheet last decoded
         self._grid = None  # (key, image) of the grid last decoded
         self._connect()
+        self.tools = add_latent_tools(self)  # class directions and samples, prior holes, epoch replay
 
     def _connect(self) -> None:
         self.map.position_clicked.connect(self.click_position)
@@ -231,9 +233,12 @@ class MapController(QObject):
             self.panel.traversal.set_image(tile(frames, cols=self.panel.traverse_steps.value(), pad=1))
 
     def export_image(self, what: str) -> np.ndarray | None:
-        """``"grid"``, ``"interpolation"`` or ``"traversal"`` as exported (pad 2), from what is decoded."""
+        """``"grid"``, ``"interpolation"``, ``"traversal"`` or ``"class_samples"`` as exported (pad 2),
+        from what is decoded."""
         if what == "grid":
             return self.grid_image()
+        if what == "class_samples":
+            return self.tools.classes.sample_grid(pad=2)
         frames = self.state.frames if what == "interpolation" else self.traversal_frames()
         if frames is None:
             return None
