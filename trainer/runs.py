@@ -222,3 +222,25 @@ def add_likelihood(record: RunRecord, figures: dict) -> str:
     """Keep ``eval --iw`` figures in ``record`` (stamped with the time) and rewrite it."""
     record.add_likelihood({**figures, "computed": now_utc()})
     return write_record(record)
+
+
+def set_model_path(record: RunRecord, model_path: str) -> str:
+    """The run's model was saved (again) to ``model_path``: say so in its record and rewrite it."""
+    record.model_path = os.path.abspath(model_path)
+    return write_record(record)
+
+
+def delete_record(path: str) -> None:
+    """Remove one run record (never the model file it names); a failure is a one-line UserError."""
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        return  # already gone: what the user asked for
+    except OSError as exc:
+        raise UserError(f"cannot be deleted ({exc.strerror or exc})", path) from None
+
+
+def newest_with_history(records: list[RunRecord], history: list) -> RunRecord | None:
+    """The newest of ``records`` whose history is ``history``: the run that made a model."""
+    matches = [r for r in records if r.history and same_history(r.history, history)]
+    return max(matches, key=lambda r: (r.started, r.path)) if matches else None
