@@ -24,6 +24,7 @@ from vae_explorer.trainer.errors import UserError
 RECORD_SUFFIX = ".run.json"
 FORMAT_NAME = "vae-explorer-run"
 FORMAT_VERSION = 1
+UNSAVED_NAME = "run"  # names the record of a run whose model has no file yet
 
 
 @dataclass
@@ -164,13 +165,15 @@ def _record_files(place: str) -> list[str]:
 
 def start_run(model_path: str, config: dict, dataset: dict, runs_dir: str | None = None,
               **extra) -> RunRecord:
-    """A ``running`` record for a run about to start, written at once (a crash leaves it so)."""
+    """A ``running`` record for a run about to start, written at once (a crash leaves it so).
+    ``model_path`` "" is a model not saved yet (the app's runs, in ``runs_dir``, named ``run-…``)."""
     started = now_utc()
     if runs_dir is not None:
         _make_folder(runs_dir)
-    record = RunRecord(started=started, status="running", model_path=os.path.abspath(model_path),
+    record = RunRecord(started=started, status="running", model_path=os.path.abspath(model_path) if model_path else "",
                        config=dict(config), dataset=dict(dataset), versions=package_versions(),
-                       path=record_path(model_path, runs_dir, started), clock=time.monotonic(), **extra)
+                       path=record_path(model_path or UNSAVED_NAME, runs_dir, started), clock=time.monotonic(),
+                       **extra)
     write_record(record)
     return record
 
