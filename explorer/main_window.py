@@ -3,7 +3,8 @@
 Training on the left, the loss plot above, the latent map and its panels below. Each concern
 is a part with its own module and state object: ``training`` (TrainingController), ``datasets``
 (DatasetChooser), ``files`` (ModelFiles, RecentFiles, DropFilter), ``map`` (MapController),
-``exports`` (Exporter), ``jobs`` (BackgroundJobs), ``errors`` (ErrorSink), and the actions
+``exports`` (Exporter), ``jobs`` (BackgroundJobs), ``errors`` (ErrorSink), ``runs``
+(RunsController: run records, the Runs dock, overlays, compare, Evaluate), and the actions
 table. TensorFlow is loaded on a background thread after the window is shown; until then the
 actions that need it are disabled.
 """

@@ -70,15 +70,7 @@ class EvaluateDialog(QDialog):
                        "images: it rises towards log p(x) as K grows (K = 1 is the ELBO).")
         about.setWordWrap(True)
         layout.addWidget(about)
-        form = QFormLayout()
-        self.k = int_spin(1, MAX_K, DEFAULT_K)
-        self.k.setToolTip("Samples per image: more is a tighter bound and proportionally slower")
-        self.binarize = QCheckBox("Binarise the images at 0.5 (a true negative log-likelihood)")
-        self.seed = int_spin(0, 2**31 - 1, 0)
-        form.addRow("K", self.k)
-        form.addRow("", self.binarize)
-        form.addRow("Seed", self.seed)
-        layout.addLayout(form)
+        layout.addLayout(self._form())
         self.note = QLabel(self._data_text())
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
@@ -96,6 +88,18 @@ class EvaluateDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.binarize.toggled.connect(lambda _: self.note.setText(self._data_text()))
         layout.addWidget(self.buttons)
+
+    def _form(self) -> QFormLayout:
+        form = QFormLayout()
+        self.k = int_spin(1, MAX_K, DEFAULT_K)
+        self.k.setToolTip("Samples per image: more is a tighter bound and proportionally slower")
+        self.binarize = QCheckBox("Binarise the images at 0.5 (a true negative log-likelihood)")
+        self.seed = int_spin(0, 2**31 - 1, 0)
+        self.seed.setToolTip("Picks the samples: the same seed gives the same figure")
+        form.addRow("K", self.k)
+        form.addRow("", self.binarize)
+        form.addRow("Seed", self.seed)
+        return form
 
     def _data_text(self) -> str:
         t = self.target
@@ -124,6 +128,9 @@ class EvaluateDialog(QDialog):
             return
         finally:
             QApplication.restoreOverrideCursor()
+        self._run(iw)
+
+    def _run(self, iw) -> None:
         images = binarize(self.target.images) if self.binarize.isChecked() else self.target.images
         self.worker = EvaluationWorker(iw, images, self.k.value(), self.seed.value())
         for signal, slot in ((self.worker.progressed, self._progressed), (self.worker.returned, self._returned),

@@ -121,7 +121,9 @@ class RunsPanel(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             items.append(item)
         items[0].setData(record.path, PATH_ROLE)
-        items[1].setToolTip(record.model_path or "not saved")
+        if not record.model_path:
+            items[1].setText("(not saved)")
+        items[1].setToolTip(record.model_path or "Its model was not saved: Save it while it is the current model")
         return items
 
     def _select(self, paths: set) -> None:

@@ -62,21 +62,8 @@ def loneliest(plane: np.ndarray) -> int:
     return int(np.argmax(d.min(axis=1)))
 
 
-def test_two_runs_appear_overlay_and_compare_in_sync(window, qtbot, dialogs, tmp_path):
-    train_and_save(window, qtbot, tmp_path / "a.h5", "tutorial", epochs=1)
-    first_history = list(window.session.history)
-    train_and_save(window, qtbot, tmp_path / "b.h5", "dense", epochs=2, seed=1)
-    records = window.runs.state.records
-    assert [r.status for r in records] == ["finished", "finished"] and window.runs.panel.proxy.rowCount() == 2
-    assert [r.model_path for r in records] == [str(tmp_path / "a.h5"), str(tmp_path / "b.h5")]
-    assert records[0].history == first_history and records[1].history == window.session.history
-    assert all(p.startswith(str(tmp_path / "runs")) for p in glob.glob(str(tmp_path / "runs" / "*.run.json")))
-    on_disk = read_record(records[1].path)
-    assert on_disk.config["preset"] == "dense" and on_disk.wall_time > 0 and "tensorflow" in on_disk.versions
-
-    click_row(window, qtbot, records[0].path)
-    click_row(window, qtbot, records[1].path, CTRL)
-    assert set(window.runs.state.selected) == {r.path for r in records}
+def check_overlay(window, records) -> None:
+    """Each selected run's curves are in the loss plot, in its own colour, named in the legend."""
     plot, overlay = window.training.loss_plot, window.runs.overlay
     for record in records:
         train_curve, held_out_curve = overlay.items[record.path]
@@ -88,14 +75,15 @@ def test_two_runs_appear_overlay_and_compare_in_sync(window, qtbot, dialogs, tmp
     colours = {overlay.items[r.path][0].opts["pen"].color().name() for r in records}
     assert len(colours) == 2
 
-    qtbot.mouseClick(window.runs.panel.compare_button, Qt.MouseButton.LeftButton)
+
+def check_compare_hover(window, qtbot) -> None:
+    """Hovering a point on map A rings the same held-out image on map B and shows both decodes."""
     compare = window.runs.compare_window
     qtbot.waitExposed(compare)
     assert compare.linked and "same 64 images" in compare.note.text()
     left, right = compare.sides
     index = loneliest(left.plane)
-    pos = map_point(compare.maps[0], qtbot, *left.plane[index])
-    hover(compare.maps[0].viewport(), pos)
+    hover(compare.maps[0].viewport(), map_point(compare.maps[0], qtbot, *left.plane[index]))
     qtbot.waitUntil(lambda: compare.current_index == index, timeout=5_000)
     ring_b = compare.rings[1].data
     assert (float(ring_b["x"][0]), float(ring_b["y"][0])) == pytest.approx(tuple(right.plane[index]), abs=1e-5)
@@ -105,7 +93,28 @@ def test_two_runs_appear_overlay_and_compare_in_sync(window, qtbot, dialogs, tmp
     assert f"#{index}" in compare.point_label.text()
     compare.close()
 
+
+def test_two_runs_appear_overlay_and_compare_in_sync(window, qtbot, dialogs, tmp_path):
+    train_and_save(window, qtbot, tmp_path / "a.h5", "tutorial", epochs=1)
+    first_history = list(window.session.history)
+    train_and_save(window, qtbot, tmp_path / "b.h5", "dense", epochs=2, seed=1)
+    records = window.runs.state.records
+    assert [r.status for r in records] == ["finished", "finished"] and window.runs.panel.proxy.rowCount() == 2
+    assert [r.model_path for r in records] == [str(tmp_path / "a.h5"), str(tmp_path / "b.h5")]
+    assert records[0].history == first_history and records[1].history == window.session.history
+    assert sorted(glob.glob(str(tmp_path / "runs" / "run-*.run.json"))) == sorted(r.path for r in records)
+    on_disk = read_record(records[1].path)
+    assert on_disk.config["preset"] == "dense" and on_disk.wall_time > 0 and "tensorflow" in on_disk.versions
+
+    click_row(window, qtbot, records[0].path)
+    click_row(window, qtbot, records[1].path, CTRL)
+    assert set(window.runs.state.selected) == {r.path for r in records}
+    check_overlay(window, records)
+    qtbot.mouseClick(window.runs.panel.compare_button, Qt.MouseButton.LeftButton)
+    check_compare_hover(window, qtbot)
+
     # a new run trains beside the overlaid old ones, and is recorded unsaved
+    plot, overlay = window.training.loss_plot, window.runs.overlay
     train_and_save(window, qtbot, None, "tutorial", epochs=1, seed=4)
     assert all(overlay.items[r.path][0] in plot.listDataItems() for r in records)
     assert plotted(plot)["epoch_x"] == [1.0]
