@@ -83,8 +83,9 @@ class RunsController(QObject):
                 delete_record(record.path)
             except UserError as exc:
                 self.errors.report("Cannot delete the run record", exc)
-            if self.recorder.record is record:
-                self.recorder.record = None
+            mine = self.recorder.record
+            if mine is not None and mine.path == record.path:
+                self.recorder.record = None  # not written again (a run in progress ends unrecorded)
         self.reload()
         self.status(f"Deleted {len(records)} run record(s)", 5000)
 

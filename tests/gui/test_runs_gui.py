@@ -175,7 +175,34 @@ def test_evaluate_shows_progress_and_the_figure_and_records_it(window, qtbot, di
     qtbot.waitUntil(lambda: not dialog.running, timeout=30_000)
     assert "binarised held-out images" in dialog.result.text()
     assert read_record(record.path).latest_likelihood()["likelihood"] == "bernoulli-binarized"
-    dialog.reject()
+    check_cancel(dialog, qtbot, record.path)
+
+
+def check_cancel(dialog, qtbot, record_path) -> None:
+    """A long evaluation cancelled from its button: it ends after the current call, adds nothing,
+    and the dialog closes once its thread has ended."""
+    figures_before = read_record(record_path).likelihood
+    dialog.k.setValue(500_000)
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=30_000)
+    cancel = dialog.buttons.button(dialog.buttons.StandardButton.Close)
+    assert cancel.text() == "Cancel"
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.running and not dialog.isVisible(), timeout=30_000)
+    assert dialog.progress.value() < dialog.progress.maximum()
+    assert dialog.result.text().startswith("Cancelled") and read_record(record_path).likelihood == figures_before
+
+
+def test_a_stopped_run_is_recorded_as_stopped(window, qtbot, long_training):
+    qtbot.mouseClick(window.training.panel.start, Qt.MouseButton.LeftButton)
+    (running,) = window.runs.state.records
+    assert running.status == "running" and running.model_path == ""  # written when the run starts
+    qtbot.waitUntil(lambda: len(long_training) > 2, timeout=30_000)
+    qtbot.mouseClick(window.training.panel.stop, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=10_000)
+    (record,) = window.runs.state.records
+    assert record.status == "stopped" and "stopped by request" in record.message and record.history == []
+    assert record.config["epochs"] == 1000 and record.dataset["n_train"] == 4000
 
 
 def test_the_tensorboard_checkbox_logs_the_runs_history(window, qtbot, dialogs, tmp_path):
