@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 ENABLED_KEY, FOLDER_KEY = "tensorboard/enabled", "tensorboard/folder"
@@ -62,5 +63,6 @@ class TensorBoardBox(QWidget):
         self._show_folder()
 
     def _show_folder(self) -> None:
-        self.folder_label.setText(f"into {self.folder()}" if self.enabled.isChecked() else "")
+        shown = self.folder_label.fontMetrics().elidedText(self.folder(), Qt.TextElideMode.ElideMiddle, 280)
+        self.folder_label.setText(f"into {shown}" if self.enabled.isChecked() else "")
         self.folder_label.setToolTip(f"tensorboard --logdir \"{self.folder()}\"")

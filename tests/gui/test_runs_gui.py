@@ -120,6 +120,16 @@ def test_two_runs_appear_overlay_and_compare_in_sync(window, qtbot, dialogs, tmp
     assert plotted(plot)["epoch_x"] == [1.0]
     assert len(window.runs.state.records) == 3 and window.runs.state.records[2].model_path == ""
 
+    # double-clicking a run opens its model through the files part: the unsaved run is asked about
+    panel = window.runs.panel
+    rect = panel.table.visualRect(panel.proxy.index(panel.view_row_of(records[0].path), 0))
+    dialogs.answer = Answer.Discard
+    # a real double-click: a click, then the double-click event (QTest's alone has no press before it)
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert dialogs.questions[-1][0] == "Open another model"
+    assert window.session.path == str(tmp_path / "a.h5") and window.session.history == first_history
+
 
 def fake_record(folder, name, model_path, started):
     record = RunRecord(started=started, status="finished", model_path=str(model_path), config={"preset": "dense",
