@@ -232,3 +232,16 @@ def test_the_tensorboard_checkbox_logs_the_runs_history(window, qtbot, dialogs, 
             row["epoch"]: pytest.approx(np.float32(row[key]), rel=1e-6) for row in record.history}, tag
     assert record.history == window.session.history
     assert os.path.exists(os.path.join(logdir, "projector_config.pbtxt"))
+
+
+def test_compare_links_only_models_that_held_out_the_same_images():
+    from vae_explorer.explorer.runs.compare import same_held_out
+
+    a = {"name": "mnist", "source": "x.npz", "n_test": 64, "split": {"method": "given"}, "held_out_sha256": "1"}
+    assert same_held_out(a, dict(a))[0]
+    linked, text = same_held_out(a, {**a, "held_out_sha256": "2"})
+    assert not linked and "checksums differ" in text and "not linked" in text
+    old = {k: v for k, v in a.items() if k != "held_out_sha256"}
+    linked, text = same_held_out(old, dict(old))
+    assert linked and "not verified" in text
+    assert not same_held_out(old, {**old, "n_test": 32})[0]
