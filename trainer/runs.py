@@ -4,7 +4,7 @@ A model file says what a model is; a run record says how it came about and how i
 the config, the dataset, the per-epoch history, the final held-out figures, the wall time, the
 package versions, when it started and how it ended, and any likelihood figures ``eval --iw``
 computed afterwards. The command line keeps each record beside its model (``m.h5.run.json``)
-or in a ``--runs-dir``; the app will keep its own in its data folder and call the same
+or in a ``--runs-dir``; the app keeps its own in its data folder (``explorer.runs``) with the same
 functions. Nothing here imports Qt or TensorFlow; records are written atomically and a
 damaged record is skipped with a warning when listing, never fatal.
 """
