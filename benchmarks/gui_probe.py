@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -33,7 +34,7 @@ def main() -> None:
     from vae_explorer.trainer.data import load_dataset
 
     settings = QSettings(os.devnull, QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings)
+    w = MainWindow(settings=settings, runs_dir=tempfile.mkdtemp(prefix="gui-probe-runs-"))
     w.resize(1400, 900)
     w.show()
     data = load_dataset()

@@ -84,6 +84,9 @@ ACTIONS: dict[str, Spec] = {
     "stop": Spec("S&top", "Ctrl+.", _running),
     "log": Spec("&Log-scale loss", "Ctrl+L", checkable=True),
     "fit": Spec("&Fit plots to data", "Ctrl+0"),
+    "evaluate": Spec("&Evaluate likelihood…", None, _idle_model,
+                     tip="The importance-weighted bound on the held-out images, computed in the background"),
+    "runs": Spec("&Runs panel", "Ctrl+Shift+U", checkable=True, tip="The recorded training runs"),
     "about": Spec("&About"),
 }
 
@@ -93,8 +96,8 @@ MENUS = (
     ("&File", ("open", "open_data", "open_image", "@recent", "follow", "-", "save", "save_as", "-",
                ("&Export", ("export_grid", "export_samples", "export_interp", "export_traverse", "-",
                             "export_csv", "export_keras")), "-", "quit")),
-    ("&Training", ("start", "continue", "pause", "stop")),
-    ("&View", ("log", "fit")),
+    ("&Training", ("start", "continue", "pause", "stop", "-", "evaluate")),
+    ("&View", ("log", "fit", "runs")),
     ("&Help", ("about",)),
 )
 

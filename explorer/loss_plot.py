@@ -35,6 +35,7 @@ class LossPlot(pg.PlotWidget):
         self._follow = True  # we set the range until the user pans or zooms
         self._log = False
         self._planned_epochs = 1.0
+        self._overlay_extent = (0.0, np.zeros(0))  # other runs' curves drawn here (explorer.runs.overlay)
         self.getViewBox().sigRangeChangedManually.connect(self._user_moved)
         self._batch = {key: self.plot([], [], pen=pg.mkPen(color, width=1), name=f"{label} (batch)")
                        for key, label, color in TERMS}
@@ -64,6 +65,12 @@ class LossPlot(pg.PlotWidget):
         """The x range the run will fill (so the axis is not rebuilt with every batch)."""
         self._planned_epochs = max(1.0, float(epochs))
         self._dirty = True
+
+    def set_overlay_extent(self, x_end: float, values) -> None:
+        """Other curves drawn on this plot (selected runs): the range it sets includes them."""
+        self._overlay_extent = (float(x_end), np.asarray(values, float).ravel())
+        self._dirty = True
+        self._redraw()
 
     def fit(self) -> None:
         """Follow the data again (after the user panned or zoomed)."""
@@ -120,10 +127,10 @@ class LossPlot(pg.PlotWidget):
             self._val[key].setData(ex, vy)
             values += [by, ey, vy]
         if self._follow:
-            self._fit_range(bx, ex, np.concatenate(values))
+            self._fit_range(bx, ex, np.concatenate(values + [self._overlay_extent[1]]))
 
     def _fit_range(self, bx, ex, values) -> None:
-        x_end = max([self._planned_epochs] + [float(a[-1]) for a in (bx, ex) if len(a)])
+        x_end = max([self._planned_epochs, self._overlay_extent[0]] + [float(a[-1]) for a in (bx, ex) if len(a)])
         values = values[np.isfinite(values)]
         if not len(values):
             return

@@ -4,7 +4,8 @@ Training on the left, the loss plot above, the latent map and its panels below. 
 is a part with its own module and state object: ``training`` (TrainingController), ``datasets``
 (DatasetChooser), ``files`` (ModelFiles, RecentFiles, DropFilter), ``map`` (MapController),
 ``draw`` (DrawController: the user's own drawing and images on the map),
-``exports`` (Exporter), ``jobs`` (BackgroundJobs), ``errors`` (ErrorSink), and the actions
+``exports`` (Exporter), ``jobs`` (BackgroundJobs), ``errors`` (ErrorSink), ``runs``
+(RunsController: run records, the Runs dock, overlays, compare, Evaluate), and the actions
 table. TensorFlow is loaded on a background thread after the window is shown; until then the
 actions that need it are disabled.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from vae_explorer.explorer.actions import ActionTable, Facts
 from vae_explorer.explorer.datasets import DatasetChooser
@@ -27,6 +28,7 @@ from vae_explorer.explorer.files.follow import ModelFollower
 from vae_explorer.explorer.files.recents import RecentFiles, RecentMenu
 from vae_explorer.explorer.jobs import BackgroundJobs
 from vae_explorer.explorer.map.controller import MapController
+from vae_explorer.explorer.runs.controller import RunsController
 from vae_explorer.explorer.session import Session
 from vae_explorer.explorer.training.controller import TrainingController
 from vae_explorer.trainer.data import DEFAULT_DATASET
@@ -54,8 +56,10 @@ def _load_tensorflow():
 class MainWindow(QMainWindow):
     closed = Signal()  # the window has really closed (after any background work ended)
 
-    def __init__(self, settings: QSettings | None = None):
+    def __init__(self, settings: QSettings | None = None, runs_dir: str | None = None):
+        """``runs_dir``: where run records go (default: the user data folder; tests pass their own)."""
         super().__init__()
+        self._runs_dir = runs_dir
         self.resize(1400, 900)
         self.setAcceptDrops(True)
         self.settings = settings or QSettings("vae-explorer", "vae-explorer")
@@ -86,6 +90,8 @@ class MainWindow(QMainWindow):
         self.draw = DrawController(self.session, self.map, self.jobs, self.errors, status, self)
         self.exports = Exporter(self, self.session, self.map, self.recents, self.errors, status,
                                 sample_seed=lambda: self.training.panel.seed.value())
+        self.runs = RunsController(self, self.session, self.training, self.files, self.errors, status,
+                                   self.settings, self._runs_dir)
         self.drops = DropFilter(self)
         self.installEventFilter(self.drops)
 
@@ -101,6 +107,12 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(1, 1)
         self.setCentralWidget(main)
         self.statusBar().addPermanentWidget(self.training.elbo_label)
+        self.training.panel.add_option(self.runs.tensorboard_box)
+        self.runs_dock = QDockWidget("Runs", self)
+        self.runs_dock.setObjectName("runs")
+        self.runs_dock.setWidget(self.runs.panel)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_dock)
+        self.resizeDocks([self.runs_dock], [170], Qt.Orientation.Vertical)
 
     def _build_actions(self) -> None:
         t, f, e = self.training, self.files, self.exports
@@ -113,7 +125,10 @@ class MainWindow(QMainWindow):
             "export_keras": e.export_keras, "quit": self.close, "start": t.start, "continue": t.continue_training,
             "pause": t.toggle_pause, "stop": t.stop, "log": t.loss_plot.set_log_scale, "fit": self._fit_views,
             "about": lambda: QMessageBox.about(self, "About vae-explorer", ABOUT),
+            "evaluate": self.runs.evaluate, "runs": self.runs_dock.setVisible,
         }, self)
+        self.actions["runs"].setChecked(True)
+        self.runs_dock.visibilityChanged.connect(self.actions["runs"].setChecked)
         self.recent_menu = RecentMenu(self.recents, self)
         self.actions.build_menus(self.menuBar(), {"recent": self.recent_menu})
         for name, button in (("start", t.panel.start), ("pause", t.panel.pause), ("stop", t.panel.stop),
@@ -154,7 +169,7 @@ class MainWindow(QMainWindow):
 
     def busy(self) -> bool:
         """True while any background thread of this window runs."""
-        return self.jobs.busy or self.training.runner.running
+        return self.jobs.busy or self.training.runner.running or self.runs.busy
 
     # -- closing --------------------------------------------------------------------------
     def _confirm_discard(self, what: str) -> bool:
@@ -177,6 +192,7 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self.map.tsne.close()  # a layout nobody will see: its process ends at once
+        self.runs.cancel()  # an evaluation nobody will read: it ends after its current call
         if self.busy():
             # A background job (e.g. TensorFlow still importing) cannot be interrupted:
             # hide now and finish closing when it ends; nothing is terminated.

@@ -103,7 +103,7 @@ class TrainingWorker(QObject):
     def __init__(self, trainer):
         super().__init__()
         self.trainer = trainer
-        trainer.listener = _Relay(self)
+        trainer.listener = _Relay(self, inner=trainer.listener)  # e.g. a TensorBoardLog the window attached
 
     @Slot()
     def work(self) -> None:
@@ -137,12 +137,15 @@ class _Relay:
 
     BATCH_INTERVAL = 0.05
 
-    def __init__(self, worker: TrainingWorker):
+    def __init__(self, worker: TrainingWorker, inner=None):
         self.worker = worker
+        self.inner = inner  # the trainer's own listener, called first on the training thread
         self._pending: list = []
         self._last = 0.0
 
     def on_batch(self, report) -> None:
+        if self.inner is not None:
+            self.inner.on_batch(report)
         self._pending.append(report)
         now = time.monotonic()
         if now - self._last >= self.BATCH_INTERVAL or report.batch == report.batches:
@@ -151,6 +154,8 @@ class _Relay:
             self._pending = []
 
     def on_epoch(self, report) -> None:
+        if self.inner is not None:
+            self.inner.on_epoch(report)
         self.worker.epoch_done.emit(report)
 
     def flush(self) -> None:

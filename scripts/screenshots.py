@@ -8,6 +8,12 @@ the trained model, clicks it, sets an interpolation between a 0 and a 7 and grab
 switches the same model's map to PCA and grabs a third time (the README shows both); then,
 back on the t-SNE map, draws a 7 on the Draw tab's canvas with real mouse events and grabs the
 drawing placed on the map beside its reconstruction.
+
+    xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshots.py assets/ --runs
+
+takes only the Runs panel's screenshot instead (``runs_panel``): two short runs of the default
+preset (3 epochs each, β 1 and 4, recorded in a temporary runs folder), both rows selected so
+that their curves are overlaid on the loss plot.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -41,10 +48,50 @@ def draw_digit(canvas, points=SEVEN) -> None:
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at[-1])
 
 
+def runs_panel(app, out: str, epochs: int = 3, betas=(1.0, 4.0)) -> None:
+    """``screenshot-runs.png``: the Runs panel with two short runs selected, their curves overlaid."""
+    from vae_explorer.explorer.main_window import MainWindow
+
+    w = MainWindow(runs_dir=tempfile.mkdtemp(prefix="vae-explorer-screenshot-runs-"))
+    w.setGeometry(0, 0, 1400, 900)
+    w.show()
+    todo = list(betas)
+
+    def next_run():
+        if not (w.session.tf_ready and w.session.dataset is not None and not w.busy()):
+            QTimer.singleShot(200, next_run)
+            return
+        if not todo:
+            QTimer.singleShot(300, select_both)
+            return
+        w.session.dirty = False  # the last run's model is not asked about: only its record matters
+        w.training.panel.epochs.setValue(epochs)
+        w.training.panel.beta.setValue(todo.pop(0))
+        w.training.start()
+        QTimer.singleShot(500, next_run)
+
+    def select_both():
+        w.runs.panel.table.selectAll()
+        w.training.loss_plot.fit()
+        QTimer.singleShot(800, finish)
+
+    def finish():
+        grab(os.path.join(out, "screenshot-runs.png"))
+        w.session.dirty = False
+        w.close()
+        QTimer.singleShot(500, app.quit)
+
+    QTimer.singleShot(500, next_run)
+    app.exec()
+
+
 def main() -> None:
     out = sys.argv[1] if len(sys.argv) > 1 else "assets"
     epochs = int(os.environ.get("SCREENSHOT_EPOCHS", "15"))
     app = QApplication(sys.argv[:1])
+    if "--runs" in sys.argv[2:]:
+        runs_panel(app, out, int(os.environ.get("SCREENSHOT_EPOCHS", "3")))
+        return
     from vae_explorer.explorer.main_window import MainWindow
 
     w = MainWindow()

@@ -100,3 +100,19 @@ def test_mse_models_and_bad_k_are_refused(mnist_small):
     iw = ImportanceWeighted(build_vae("dense", 2))
     with pytest.raises(UserError, match="between 1 and"):
         iw.log_px(mnist_small.x_test[:2], 0)
+
+
+def test_progress_is_reported_per_call_and_should_stop_cancels(mnist_small):
+    from vae_explorer.trainer.likelihood import Cancelled
+    from vae_explorer.trainer.model import build_vae
+
+    iw = ImportanceWeighted(build_vae("dense", 2))
+    iw.samples_per_call = 4  # K = 10: 3 calls per image, one image per call
+    x, seen = mnist_small.x_test[:6], []
+    bound = iw.log_px(x, 10, seed=1, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(i, 18) for i in range(1, 19)]
+    np.testing.assert_array_equal(bound, iw.log_px(x, 10, seed=1))  # the hooks change nothing
+    calls: list = []
+    with pytest.raises(Cancelled):
+        iw.log_px(x, 10, seed=1, progress=lambda done, total: calls.append(done), should_stop=lambda: len(calls) >= 2)
+    assert calls == [1, 2]

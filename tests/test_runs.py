@@ -109,3 +109,24 @@ def test_records_need_neither_qt_nor_tensorflow():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_model_path_delete_and_the_record_of_a_history(tmp_path):
+    from vae_explorer.trainer.runs import delete_record, newest_with_history, set_model_path
+
+    history = [{"epoch": 1, "loss": 3.0}]
+    older = RunRecord(started="2026-01-01T00:00:00+00:00", status="finished", model_path="", config={},
+                      dataset={}, history=history, path=str(tmp_path / "a.run.json"))
+    newer = RunRecord(started="2026-01-02T00:00:00+00:00", status="finished", model_path="", config={},
+                      dataset={}, history=history, path=str(tmp_path / "b.run.json"))
+    other = RunRecord(started="2026-01-03T00:00:00+00:00", status="finished", model_path="", config={},
+                      dataset={}, history=[{"epoch": 1, "loss": 2.0}], path=str(tmp_path / "c.run.json"))
+    assert newest_with_history([older, newer, other], history) is newer
+    assert newest_with_history([other], history) is None
+    model = tmp_path / "m.h5"
+    model.write_bytes(b"model")
+    set_model_path(newer, str(model))
+    assert read_record(newer.path).model_path == str(model)
+    delete_record(newer.path)
+    delete_record(newer.path)  # already gone: no error
+    assert not os.path.exists(newer.path) and model.read_bytes() == b"model"

@@ -34,6 +34,10 @@ LOG_2PI = math.log(2.0 * math.pi)
 MAX_K = 1_000_000
 
 
+class Cancelled(Exception):
+    """``should_stop`` asked the computation to end; nothing was computed."""
+
+
 def binarize(x: np.ndarray) -> np.ndarray:
     """Pixels above 0.5 become 1, the rest 0 (the usual binarised-MNIST rule, deterministic)."""
     return (np.asarray(x) > 0.5).astype(np.float32)
@@ -73,17 +77,26 @@ class ImportanceWeighted:
         log_qz = -0.5 * ops.sum(ops.square(eps) + LOG_2PI + log_var, axis=-1)
         return log_px_z + log_pz - log_qz
 
-    def log_weights(self, x: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
-        """All K×N log-weights of images ``x`` (float64); the same seed gives the same draws."""
+    def log_weights(self, x: np.ndarray, k: int, seed: int = 0, progress=None, should_stop=None) -> np.ndarray:
+        """All K×N log-weights of images ``x`` (float64); the same seed gives the same draws.
+
+        ``progress(done, total)`` is called after each compiled call (the app's progress bar);
+        ``should_stop()`` is asked before each one and ends the work with ``Cancelled``: a
+        background thread is stopped between two calls, never cut off inside one."""
         k_call, batch = self._shape(k)
         out = np.empty((k, len(x)), np.float64)
+        total = -(-len(x) // batch) * -(-k // k_call)
         calls = 0
         for i in range(0, len(x), batch):
             xb = np.asarray(x[i:i + batch], np.float32)
             for j in range(0, k, k_call):
+                if should_stop is not None and should_stop():
+                    raise Cancelled("the likelihood computation was cancelled")
                 n = min(k_call, k - j)
                 out[j:j + n, i:i + len(xb)] = self._log_weights(xb, np.int32(n), np.array([seed, calls], np.int32))
                 calls += 1
+                if progress is not None:
+                    progress(calls, total)
         return out
 
     def _shape(self, k: int) -> tuple[int, int]:
@@ -91,11 +104,12 @@ class ImportanceWeighted:
         k_call = min(k, self.samples_per_call)
         return k_call, max(1, self.samples_per_call // k_call)
 
-    def log_px(self, x: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
-        """The K-sample bound on log p(x) for each image in ``x`` (nats, float64)."""
+    def log_px(self, x: np.ndarray, k: int, seed: int = 0, progress=None, should_stop=None) -> np.ndarray:
+        """The K-sample bound on log p(x) for each image in ``x`` (nats, float64); ``progress``
+        and ``should_stop`` as in ``log_weights``."""
         if not 1 <= k <= MAX_K:
             raise UserError(f"--iw K must be between 1 and {MAX_K:,} (got {k})")
-        return logmeanexp(self.log_weights(x, k, seed), axis=0)
+        return logmeanexp(self.log_weights(x, k, seed, progress, should_stop), axis=0)
 
 
 @dataclass
@@ -124,7 +138,14 @@ def likelihood_figures(model, x: np.ndarray, k: int, seed: int = 0, labels=None,
     """Mean −log p(x) bound over ``x``, in nats and bits per dim, optionally per label;
     ``source`` (the model file) is named in the error for a model without a likelihood."""
     nll = -ImportanceWeighted(model, source).log_px(x, k, seed)
-    shape = tuple(model.image_shape)
+    return figures_of(nll, model.image_shape, k, labels, binarized)
+
+
+def figures_of(nll: np.ndarray, image_shape, k: int, labels=None, binarized: bool = False) -> LikelihoodFigures:
+    """The figures of per-image bounds ``nll`` (−log p(x), nats): the app computes ``nll``
+    on a worker thread with ``ImportanceWeighted.log_px`` (built on its GUI thread) and
+    words it with the same function as ``eval --iw``."""
+    shape = tuple(image_shape)
     per_class = None
     if labels is not None:
         labels = np.asarray(labels)

@@ -4,7 +4,7 @@ A model file says what a model is; a run record says how it came about and how i
 the config, the dataset, the per-epoch history, the final held-out figures, the wall time, the
 package versions, when it started and how it ended, and any likelihood figures ``eval --iw``
 computed afterwards. The command line keeps each record beside its model (``m.h5.run.json``)
-or in a ``--runs-dir``; the app will keep its own in its data folder and call the same
+or in a ``--runs-dir``; the app keeps its own in its data folder (``explorer.runs``) with the same
 functions. Nothing here imports Qt or TensorFlow; records are written atomically and a
 damaged record is skipped with a warning when listing, never fatal.
 """
@@ -24,6 +24,7 @@ from vae_explorer.trainer.errors import UserError
 RECORD_SUFFIX = ".run.json"
 FORMAT_NAME = "vae-explorer-run"
 FORMAT_VERSION = 1
+UNSAVED_NAME = "run"  # names the record of a run whose model has no file yet
 
 
 @dataclass
@@ -164,13 +165,15 @@ def _record_files(place: str) -> list[str]:
 
 def start_run(model_path: str, config: dict, dataset: dict, runs_dir: str | None = None,
               **extra) -> RunRecord:
-    """A ``running`` record for a run about to start, written at once (a crash leaves it so)."""
+    """A ``running`` record for a run about to start, written at once (a crash leaves it so).
+    ``model_path`` "" is a model not saved yet (the app's runs, in ``runs_dir``, named ``run-…``)."""
     started = now_utc()
     if runs_dir is not None:
         _make_folder(runs_dir)
-    record = RunRecord(started=started, status="running", model_path=os.path.abspath(model_path),
+    record = RunRecord(started=started, status="running", model_path=os.path.abspath(model_path) if model_path else "",
                        config=dict(config), dataset=dict(dataset), versions=package_versions(),
-                       path=record_path(model_path, runs_dir, started), clock=time.monotonic(), **extra)
+                       path=record_path(model_path or UNSAVED_NAME, runs_dir, started), clock=time.monotonic(),
+                       **extra)
     write_record(record)
     return record
 
@@ -222,3 +225,25 @@ def add_likelihood(record: RunRecord, figures: dict) -> str:
     """Keep ``eval --iw`` figures in ``record`` (stamped with the time) and rewrite it."""
     record.add_likelihood({**figures, "computed": now_utc()})
     return write_record(record)
+
+
+def set_model_path(record: RunRecord, model_path: str) -> str:
+    """The run's model was saved (again) to ``model_path``: say so in its record and rewrite it."""
+    record.model_path = os.path.abspath(model_path)
+    return write_record(record)
+
+
+def delete_record(path: str) -> None:
+    """Remove one run record (never the model file it names); a failure is a one-line UserError."""
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        return  # already gone: what the user asked for
+    except OSError as exc:
+        raise UserError(f"cannot be deleted ({exc.strerror or exc})", path) from None
+
+
+def newest_with_history(records: list[RunRecord], history: list) -> RunRecord | None:
+    """The newest of ``records`` whose history is ``history``: the run that made a model."""
+    matches = [r for r in records if r.history and same_history(r.history, history)]
+    return max(matches, key=lambda r: (r.started, r.path)) if matches else None

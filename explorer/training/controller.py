@@ -7,7 +7,7 @@ goes into the ``Session``, where the map and the title pick it up.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QLabel
 
 from vae_explorer.explorer.loss_plot import LossPlot
@@ -28,6 +28,10 @@ RESULT_TEXT = {"finished": "finished", "stopped": "stopped", "diverged": "stoppe
 
 class TrainingController(QObject):
     """The training part; ``confirm_discard(what) -> bool`` asks before a new model replaces one."""
+
+    # The Trainer about to run, after the session shows its model and before its thread starts:
+    # the runs part records the run and may put a listener (TensorBoard logs) in front of it.
+    starting = Signal(object)
 
     def __init__(self, session, errors, status, confirm_discard, parent: QObject):
         super().__init__(parent)
@@ -147,6 +151,7 @@ class TrainingController(QObject):
             s.update(space=s.space or LatentSpace(trainer.model), **values)
         self.loss_plot.set_planned_epochs(len(trainer.history) + trainer.config.epochs)
         self.clock.start()
+        self.starting.emit(trainer)
         self.runner.start(trainer)
         self.state.set(running=True, paused=False, stopping=False)
         self.status(f"Training '{trainer.config.preset}' on {s.dataset.name}…")

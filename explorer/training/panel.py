@@ -46,6 +46,10 @@ class TrainPanel(QWidget):
         self.set_preset("default")
         state.changed.connect(self._state_changed)
 
+    def add_option(self, widget: QWidget) -> None:
+        """A widget of another part (the TensorBoard option) under the settings."""
+        self.layout().insertWidget(1, widget)
+
     def _settings_box(self) -> QGroupBox:
         box = QGroupBox("Model and training")
         form = QFormLayout(box)

@@ -66,7 +66,7 @@ def window(qtbot, tmp_path, dialogs, mnist_small):
     from vae_explorer.explorer.main_window import MainWindow
 
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings)
+    w = MainWindow(settings=settings, runs_dir=str(tmp_path / "runs"))  # never the user's data folder
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.session.tf_ready and w.session.dataset is not None and not w.busy(), timeout=60_000)

@@ -61,6 +61,7 @@ def test_closing_the_app_while_training_ends_the_process_within_2s(tmp_path):
     (tmp_path / "driver.py").write_text(DRIVER)
     remembered = tmp_path / "remembered.h5"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data"),  # its run records
            "PYTHONUNBUFFERED": "1"}
     errors = open(tmp_path / "stderr.txt", "w")  # a file, not a pipe: a full pipe would block the app
     proc = subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(remembered)], cwd=tmp_path,
