@@ -24,6 +24,7 @@ from vae_explorer.explorer.files.drops import DropFilter
 from vae_explorer.explorer.files.recents import RecentFiles, RecentMenu
 from vae_explorer.explorer.jobs import BackgroundJobs
 from vae_explorer.explorer.map.controller import MapController
+from vae_explorer.explorer.map.data_controller import MapDataController
 from vae_explorer.explorer.session import Session
 from vae_explorer.explorer.training.controller import TrainingController
 from vae_explorer.trainer.data import DEFAULT_DATASET
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
         self.files = ModelFiles(self, self.session, self.training.state, self.recents, self.errors, status,
                                 self.datasets.load, self.datasets.load_for_model)
         self.map = MapController(self.session, lambda text: self.show_status(text, 8000), self)
+        self.map_data = MapDataController(self.session, self.map, self.jobs, self.errors,
+                                          lambda text: self.show_status(text, 8000), self)
         self.exports = Exporter(self, self.session, self.map, self.recents, self.errors, status,
                                 sample_seed=lambda: self.training.panel.seed.value())
         self.drops = DropFilter(self)
@@ -80,7 +83,7 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         left = _column(self.datasets.box, self.training.panel)
         left.setMaximumWidth(330)
-        lower = _splitter(Qt.Orientation.Horizontal, _column(self.map.axes, self.map.map), self.map.panel)
+        lower = _splitter(Qt.Orientation.Horizontal, _column(self.map.axes, self.map_data.toolbar, self.map.map), self.map.panel)
         lower.setSizes([700, 360])
         right = _splitter(Qt.Orientation.Vertical, self.training.loss_plot, lower)
         right.setSizes([260, 640])
