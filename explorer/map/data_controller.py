@@ -11,6 +11,7 @@ worst list selects the image as a click on it would).
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
@@ -42,6 +43,7 @@ class MapDataController(QObject):
         self.colorbar = ColorBar(self.map, self.style)
         self.thumbnails = ThumbnailLayer()
         self.map.addItem(self.thumbnails, ignoreBounds=True)
+        self.map.legend.setBrush(pg.mkBrush(0, 0, 0, 190))  # readable over the thumbnails
         self._thumb_source = (None, None)  # the (images, labels) the atlas was built from
         self.metrics = MetricsService(session, jobs, self)
         self.toolbar = DataToolbar(self.state)
