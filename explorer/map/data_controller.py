@@ -101,7 +101,10 @@ class MapDataController(QObject):
         images, labels = self.session.held_out_images(), self.map.labels
         if images is not None and len(images) != len(self.map.plane):
             images = None
-        if images is not self._thumb_source[0] or labels is not self._thumb_source[1]:
+        old_images, old_labels = self._thumb_source
+        same_labels = labels is old_labels or (labels is not None and old_labels is not None
+                                               and np.array_equal(labels, old_labels))
+        if images is not old_images or not same_labels:  # not every epoch: the images stay the same
             self._thumb_source = images, labels
             frames = None if images is None else self.frame_colors(labels, len(images))
             self.thumbnails.set_images(images, frames)

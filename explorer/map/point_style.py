@@ -68,6 +68,7 @@ class ColorBar:
     def __init__(self, plot: pg.PlotWidget, style: PointStyle):
         self.style = style
         self.bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=style.cmap, interactive=False, width=14)
+        self.bar.colorMapMenu = False  # its right-click menu would recolour the bar but not the points
         plot.getPlotItem().layout.addItem(self.bar, 2, 5)
         self.bar.setVisible(False)
 

@@ -205,3 +205,24 @@ def test_a_click_in_the_worst_list_centres_the_map_on_that_image_and_selects_it(
     assert opened.map.state.current_index == index
     (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
     np.testing.assert_allclose([(x0 + x1) / 2, (y0 + y1) / 2], plot.plane[index], atol=1e-3 * (x1 - x0))
+
+
+def test_colouring_by_loss_follows_the_training_epoch_by_epoch(window, qtbot):
+    """Scored in the background after every epoch; figures for an older epoch are never shown."""
+    part = window.map_data
+    part.toolbar.color_by.setCurrentIndex(part.toolbar.color_by.findData("kl"))
+    panel = window.training.panel
+    panel.set_preset("dense")
+    panel.epochs.setValue(3)
+    panel.batch_size.setValue(64)
+    scored = []
+    part.metrics.ready.connect(lambda codes, metrics: scored.append(codes))
+    QTest.mouseClick(panel.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
+    qtbot.waitUntil(lambda: part.state.metrics_for(window.session.codes) is not None and not window.busy(),
+                    timeout=20_000)
+    assert scored and scored[-1] is window.session.codes
+    means, log_vars = window.session.space.encode(window.session.held_out_images())  # the trained weights
+    expected_kl = -0.5 * (1 + log_vars - means ** 2 - np.exp(log_vars)).sum(axis=1)
+    np.testing.assert_allclose(part.state.metrics.kl, expected_kl, rtol=1e-3, atol=1e-3)
+    assert part.colorbar.bar.isVisible()
