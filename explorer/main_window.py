@@ -29,6 +29,7 @@ from vae_explorer.explorer.files.recents import RecentFiles, RecentMenu
 from vae_explorer.explorer.jobs import BackgroundJobs
 from vae_explorer.explorer.map.controller import MapController
 from vae_explorer.explorer.runs.controller import RunsController
+from vae_explorer.explorer.map.data_controller import MapDataController
 from vae_explorer.explorer.session import Session
 from vae_explorer.explorer.training.controller import TrainingController
 from vae_explorer.trainer.data import DEFAULT_DATASET
@@ -88,6 +89,8 @@ class MainWindow(QMainWindow):
                                       self.training.loss_plot.set_history, status, self)
         self.map = MapController(self.session, lambda text: self.show_status(text, 8000), self)
         self.draw = DrawController(self.session, self.map, self.jobs, self.errors, status, self)
+        self.map_data = MapDataController(self.session, self.map, self.jobs, self.errors,
+                                          lambda text: self.show_status(text, 8000), self)
         self.exports = Exporter(self, self.session, self.map, self.recents, self.errors, status,
                                 sample_seed=lambda: self.training.panel.seed.value())
         self.runs = RunsController(self, self.session, self.training, self.files, self.errors, status,
@@ -99,7 +102,8 @@ class MainWindow(QMainWindow):
         left = _column(self.datasets.box, self.training.panel)
         left.setMaximumWidth(330)
         self.map.panel.addTab(self.draw.panel, "&Draw")
-        lower = _splitter(Qt.Orientation.Horizontal, _column(self.map.axes, self.map.map), self.map.panel)
+        lower = _splitter(Qt.Orientation.Horizontal, _column(self.map.axes, self.map_data.toolbar, self.map.map),
+                          self.map.panel)
         lower.setSizes([700, 360])
         right = _splitter(Qt.Orientation.Vertical, self.training.loss_plot, lower)
         right.setSizes([260, 640])

@@ -5,8 +5,9 @@
 It trains the default preset as the app does (15 epochs) on the embedded MNIST, grabs the
 screen with ImageMagick's ``import -window root`` while training, waits for the t-SNE map of
 the trained model, clicks it, sets an interpolation between a 0 and a 7 and grabs again; then
-switches the same model's map to PCA and grabs a third time (the README shows both); then,
-back on the t-SNE map, draws a 7 on the Draw tab's canvas with real mouse events and grabs the
+switches the same model's map to PCA and grabs a third time (the README shows both); then
+back to t-SNE, zoomed in where the 4s meet the 9s with the thumbnails on (Ctrl+T), a fourth;
+then, zoomed out again, draws a 7 on the Draw tab's canvas with real mouse events and grabs the
 drawing placed on the map beside its reconstruction.
 
     xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshots.py assets/ --runs
@@ -85,6 +86,21 @@ def runs_panel(app, out: str, epochs: int = 3, betas=(1.0, 4.0)) -> None:
     app.exec()
 
 
+def zoom_to_thumbnails(w, classes=(4, 9), points: int = 120) -> None:
+    """Centre the map between two classes' centroids, zoomed so that about ``points`` points are
+    in view, and turn the thumbnails on as Ctrl+T does."""
+    import numpy as np
+
+    plane, labels = w.map.map.plane, w.session.codes.labels
+    centre = np.mean([plane[labels == c].mean(axis=0) for c in classes], axis=0)
+    spread = plane.std(axis=0)
+    distance = np.abs((plane - centre) / spread).max(axis=1)  # the square around the centre, in spreads
+    half = np.sort(distance)[min(points, len(distance) - 1)] * spread
+    w.map.map.getViewBox().setRange(xRange=(centre[0] - half[0], centre[0] + half[0]),
+                                    yRange=(centre[1] - half[1], centre[1] + half[1]), padding=0)
+    w.map_data.toolbar.thumbnails.setChecked(True)
+
+
 def main() -> None:
     out = sys.argv[1] if len(sys.argv) > 1 else "assets"
     epochs = int(os.environ.get("SCREENSHOT_EPOCHS", "15"))
@@ -138,10 +154,16 @@ def main() -> None:
     def finish():
         grab(os.path.join(out, "screenshot-explore.png"))
         w.map.axes.choose("pca")
-        QTimer.singleShot(800, lambda: (grab(os.path.join(out, "screenshot-pca.png")), drawn()))
+        QTimer.singleShot(800, lambda: (grab(os.path.join(out, "screenshot-pca.png")), thumbnails()))
+
+    def thumbnails():
+        w.map.axes.choose("tsne")
+        zoom_to_thumbnails(w)
+        QTimer.singleShot(800, lambda: (grab(os.path.join(out, "screenshot-thumbnails.png")), drawn()))
 
     def drawn():
-        w.map.axes.choose("tsne")
+        w.map_data.toolbar.thumbnails.setChecked(False)
+        w.map.fit_view()
         w.map.panel.setCurrentWidget(w.draw.panel)
         w.draw.panel.brush.setValue(2.5)
         draw_digit(w.draw.panel.canvas)

@@ -21,12 +21,21 @@ def label_color(label: int):
     return TAB10[label] if 0 <= label < len(TAB10) else pg.intColor(label, hues=17).getRgb()[:3]
 
 
+def label_brushes(labels):
+    """One brush per point in its label's colour (one shared grey brush without labels)."""
+    if labels is None:
+        return pg.mkBrush(200, 200, 200, 160)
+    table = {int(v): pg.mkBrush(*label_color(int(v)), 180) for v in np.unique(labels)}
+    return [table[int(v)] for v in labels]
+
+
 class LatentMap(pg.PlotWidget):
     """Signals carry map-plane coordinates (x, y) or the index of the held-out image clicked."""
 
     position_clicked = Signal(float, float)
     point_clicked = Signal(int)
     hovered = Signal(float, float)
+    points_changed = Signal()  # new points were drawn (an epoch, a layout, a model)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -37,6 +46,11 @@ class LatentMap(pg.PlotWidget):
         self.legend = self.addLegend(offset=(5, 5), labelTextSize="8pt", colCount=2)
         self._add_items()
         self._plane = np.zeros((0, 2), np.float32)
+        self.labels: np.ndarray | None = None
+        self.legend_values: tuple = ()  # the label of each legend row, top to bottom
+        # Optional: an object whose ``points(labels, n)`` returns (mask of the points drawn or
+        # None for all, per-point brushes or None for label colours); see map/point_style.py.
+        self.style = None
         self._legend_labels: tuple = ()
         self._hover_pos: tuple[float, float] | None = None
         self._hover_timer = QTimer(self)
@@ -71,28 +85,43 @@ class LatentMap(pg.PlotWidget):
                    keep_view: bool = False) -> None:
         """Draw N×2 plane coordinates; ``labels`` colour them, ``names`` fill the legend."""
         self._plane = np.asarray(plane, np.float32)
-        n = len(self._plane)
-        if labels is None:
-            brushes = pg.mkBrush(200, 200, 200, 160)
-        else:
-            table = {int(v): pg.mkBrush(*label_color(int(v)), 180) for v in np.unique(labels)}
-            brushes = [table[int(v)] for v in labels]
-        self.scatter.setData(x=self._plane[:, 0], y=self._plane[:, 1], brush=brushes, data=np.arange(n))
+        self.labels = None if labels is None else np.asarray(labels)
+        self.redraw_points()
         self._update_legend(labels, names)
         if not keep_view:
             # Follow the data (every epoch) until the user pans or zooms, which turns
             # pyqtgraph's auto-range off by itself.
             self.getViewBox().enableAutoRange()
+        self.points_changed.emit()
+
+    @property
+    def plane(self) -> np.ndarray:
+        """The N×2 map coordinates of all points (drawn or hidden)."""
+        return self._plane
+
+    def redraw_points(self) -> None:
+        """Draw the points ``style`` lets through, in its colours (label colours by default);
+        the scatter's ``data`` holds each point's index, so clicks name the right image."""
+        n, labels = len(self._plane), self.labels
+        shown, brushes = self.style.points(labels, n) if self.style is not None else (None, None)
+        if brushes is None:
+            brushes = label_brushes(labels)
+        idx = np.arange(n) if shown is None else np.flatnonzero(shown)
+        if isinstance(brushes, list):
+            brushes = [brushes[i] for i in idx]
+        self.scatter.setData(x=self._plane[idx, 0], y=self._plane[idx, 1], brush=brushes, data=idx)
 
     def _update_legend(self, labels, names) -> None:
-        present = tuple(int(v) for v in np.unique(labels)) if labels is not None else ()
-        key = (present, tuple(names or ()))
+        values, counts = np.unique(labels, return_counts=True) if labels is not None else ((), ())
+        present = tuple(int(v) for v in values)
+        key = (present, tuple(names or ()), tuple(int(c) for c in counts))
         if key == self._legend_labels:
             return
         self._legend_labels = key
+        self.legend_values = present
         self.legend.clear()
-        for v in present:
-            name = names[v] if names and v < len(names) else str(v)
+        for v, count in zip(present, counts):
+            name = f"{names[v] if names and v < len(names) else v} ({count})"
             item = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(*label_color(v)))
             self.legend.addItem(item, name)
 
@@ -144,8 +173,8 @@ class LatentMap(pg.PlotWidget):
         if event.button() != Qt.MouseButton.LeftButton or event.double():
             return
         pos = self._view_pos(event.scenePos())
-        if pos is None:
-            return
+        if pos is None or self.legend.sceneBoundingRect().contains(event.scenePos()):
+            return  # outside the plot, or on the legend (map/legend_filter.py handles those)
         event.accept()
         hits = self.scatter.pointsAt(pos)
         if len(hits):

@@ -19,3 +19,14 @@ def point_count(latent_map) -> int:
 def shown_image(pane) -> np.ndarray | None:
     """The image an ``ImagePane`` shows (H×W or H×W×3), or None."""
     return pane.item.image
+
+
+def drawn_indices(latent_map) -> np.ndarray:
+    """The held-out indices of the points the latent map's scatter draws."""
+    data = latent_map.scatter.data
+    return np.asarray(data["data"], np.int64) if len(data) else np.zeros(0, np.int64)
+
+
+def brush_rgb(latent_map) -> np.ndarray:
+    """The fill colour (r, g, b) of each drawn point, in drawing order."""
+    return np.array([b.color().getRgb()[:3] for b in latent_map.scatter.data["brush"]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from tests.gui.helpers import shown_image
 from tests.gui.test_main_window import click_map
@@ -35,9 +35,12 @@ def test_a_wide_model_opens_on_a_t_sne_map_that_decodes_empty_space_through_its_
     assert plot.getAxis("bottom").labelText == "t-SNE 1"
     assert "approximate" in window.map.axes.mode.text() and "legibility" in window.map.axes.mode.text()
     np.testing.assert_allclose(np.c_[plot.scatter.data["x"], plot.scatter.data["y"]], layout.plane, atol=1e-4)
-    # empty space: halfway between the two points that are farthest apart, off any dot
-    far = np.argsort(np.linalg.norm(layout.plane - layout.plane.mean(axis=0), axis=1))[-2:]
-    x, y = layout.plane[far].mean(axis=0) + 0.37
+    # empty space: halfway between two of the points farthest out, off any dot and off the
+    # legend (a click on the legend hides a class), once the view has settled on the data
+    qtbot.wait(50)
+    far = np.argsort(np.linalg.norm(layout.plane - layout.plane.mean(axis=0), axis=1))[::-1]
+    x, y = next(p for p in (layout.plane[[far[0], other]].mean(axis=0) + 0.37 for other in far[1:])
+                if not plot.legend.sceneBoundingRect().contains(plot.getViewBox().mapViewToScene(QPointF(*p))))
     window.map.state.current = None
     click_map(window, qtbot, float(x), float(y))
     assert window.map.state.current is not None and window.map.state.current_index is None

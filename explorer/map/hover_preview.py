@@ -1,0 +1,85 @@
+"""The data point under the mouse, previewed without a click: its image, index, label and class
+name in a small card beside the cursor.
+
+It rides on the map's hover path (``LatentMap.hovered``, already throttled): each hover asks
+``trainer.selection.nearest_point`` for the drawn point within ``RADIUS_PX`` screen pixels;
+hidden classes are not drawn, so they are never previewed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QPointF
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
+
+from vae_explorer.explorer.map.qimages import to_pixmap
+from vae_explorer.trainer.selection import nearest_point
+
+RADIUS_PX = 6  # how near the mouse must be to a dot, in screen pixels
+PREVIEW_PX = 84  # the previewed image's side, about
+OFFSET_PX = 16  # the card's distance from the cursor
+
+
+class PreviewCard(QFrame):
+    """The card: a picture over two lines of text, floating over the map's viewport."""
+
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.Box)
+        self.setStyleSheet("PreviewCard { background: rgba(20, 20, 20, 220); border: 1px solid #888; }"
+                           "QLabel { color: white; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.picture, self.text = QLabel(), QLabel()
+        layout.addWidget(self.picture)
+        layout.addWidget(self.text)
+        self.hide()
+
+    def show_beside(self, pos: QPointF, image: np.ndarray, text: str) -> None:
+        scale = max(1, PREVIEW_PX // max(image.shape[:2]))
+        self.picture.setPixmap(to_pixmap(image, scale))
+        self.text.setText(text)
+        self.adjustSize()
+        area = self.parentWidget().rect()
+        x = pos.x() + OFFSET_PX if pos.x() + OFFSET_PX + self.width() <= area.width() else pos.x() - OFFSET_PX - self.width()
+        y = min(max(0.0, pos.y() + OFFSET_PX), max(0.0, area.height() - self.height()))
+        self.move(int(max(0.0, x)), int(y))
+        self.show()
+        self.raise_()
+
+
+class HoverPreview(QObject):
+    """Shows the card for the drawn point nearest the mouse; ``index`` is the one previewed."""
+
+    def __init__(self, latent_map, images, describe, parent: QObject):
+        super().__init__(parent)
+        self.map, self.images, self.describe = latent_map, images, describe  # images() → N×H×W×C or None
+        self.card = PreviewCard(latent_map.viewport())
+        self.index: int | None = None
+        latent_map.hovered.connect(self.hover)
+        latent_map.viewport().installEventFilter(self)
+
+    def drawn(self) -> np.ndarray:
+        data = self.map.scatter.data
+        return np.asarray(data["data"], np.int64) if len(data) else np.zeros(0, np.int64)
+
+    def hover(self, x: float, y: float) -> None:
+        images = self.images()
+        if images is None or len(images) != len(self.map.plane):
+            return self.hide()
+        pixel = self.map.getViewBox().viewPixelSize()
+        index = nearest_point(self.map.plane, (x, y), pixel, RADIUS_PX, self.drawn())
+        if index is None:
+            return self.hide()
+        self.index = index
+        scene = self.map.getViewBox().mapViewToScene(QPointF(*self.map.plane[index]))
+        self.card.show_beside(QPointF(self.map.mapFromScene(scene)), images[index], self.describe(index))
+
+    def hide(self) -> None:
+        self.index = None
+        self.card.hide()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Leave:
+            self.hide()
+        return False

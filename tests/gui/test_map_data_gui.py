@@ -1,0 +1,228 @@
+"""The map's data tools through the user's path: lasso and rectangle selection into the gallery,
+the legend as a filter, colour by reconstruction loss, the hover card, thumbnails, the worst list."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtTest import QTest
+
+from tests.gui.helpers import brush_rgb, drawn_indices
+from tests.gui.test_main_window import png_size
+
+CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture(scope="module")
+def map_model(tmp_path_factory, mnist, train_and_save):
+    """A `dense` latent-2 model with 400 held-out images (more than the automatic thumbnails' 300)."""
+    from vae_explorer.trainer.config import TrainConfig
+
+    data = mnist.subset(1500, 400)
+    config = TrainConfig(preset="dense", latent_dim=2, epochs=1, batch_size=64, learning_rate=3e-3, seed=0)
+    path = tmp_path_factory.mktemp("mapdata") / "m.h5"
+    train_and_save(config, data, path)
+    return path, data
+
+
+@pytest.fixture
+def opened(window, qtbot, map_model):
+    path, data = map_model
+    assert window.files.open_model(str(path))
+    window.datasets.show(data)
+    qtbot.waitUntil(lambda: window.session.held_out_images() is not None and not window.busy(), timeout=20_000)
+    qtbot.wait(50)  # the view settles on the data, as on screen
+    return window
+
+
+def widget_pos(plot, x: float, y: float) -> QPoint:
+    scene = plot.getViewBox().mapViewToScene(QPointF(x, y))
+    return plot.mapFromScene(scene)
+
+
+def view_pos(plot, pos: QPoint) -> tuple[float, float]:
+    p = plot.getViewBox().mapSceneToView(plot.mapToScene(pos))
+    return p.x(), p.y()
+
+
+def drag(plot, points, modifier) -> list[QPoint]:
+    """Press at the first map point, move through the others, release at the last (viewport events)."""
+    vp = plot.viewport()
+    pixels = [widget_pos(plot, x, y) for x, y in points]
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, modifier, pixels[0])
+    for p in pixels[1:]:
+        QTest.mouseMove(vp, p)
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, modifier, pixels[-1])
+    return pixels
+
+
+def test_a_lasso_fills_the_gallery_with_exactly_the_points_inside_and_escape_clears_it(opened, qtbot, tmp_path):
+    from vae_explorer.trainer.selection import points_in_polygon
+
+    plot, part = opened.map.map, opened.map_data
+    plane = plot.plane
+    centre, spread = plane.mean(axis=0), plane.std(axis=0)
+    angles = np.linspace(0, 2 * np.pi, 9)[:-1]
+    outline = centre + spread * np.c_[np.cos(angles), 0.6 * np.sin(angles)]
+    pixels = drag(plot, [*outline, outline[0] + 0.01], CTRL)
+    polygon = [view_pos(plot, p) for p in pixels]  # what the tool saw, after rounding to pixels
+    expected = np.sort(points_in_polygon(plane, polygon))
+    assert 5 < len(expected) < len(plane)
+    np.testing.assert_array_equal(part.state.selection, expected)
+    np.testing.assert_array_equal(part.gallery.indices(), expected)
+    assert opened.map.panel.currentWidget() is part.gallery and f"{len(expected)} selected" in part.gallery.header.text()
+    out = tmp_path / "sheet.png"
+    assert part.export_sheet(str(out))
+    rows = int(np.ceil(len(expected) / 8))
+    assert png_size(out) == (2 * (min(8, len(expected)) * 59 + 2), 2 * (rows * 30 + 2))
+    plot.setFocus()
+    QTest.keyClick(plot, Qt.Key.Key_Escape)
+    assert len(part.state.selection) == 0 and part.gallery.indices() == []
+
+
+def test_shift_drag_selects_a_rectangle(opened):
+    from vae_explorer.trainer.selection import points_in_rect
+
+    plot, part = opened.map.map, opened.map_data
+    lo, hi = np.percentile(plot.plane, [20, 70], axis=0)
+    pixels = drag(plot, [lo, (lo + hi) / 2, hi], SHIFT)
+    expected = points_in_rect(plot.plane, view_pos(plot, pixels[0]), view_pos(plot, pixels[-1]))
+    assert len(expected) > 5
+    np.testing.assert_array_equal(part.state.selection, expected)
+
+
+def legend_row_pos(plot, value) -> QPoint:
+    row = plot.legend_values.index(value)
+    sample, label = plot.legend.items[row]
+    return plot.mapFromScene(label.sceneBoundingRect().center())
+
+
+def double_click(widget, pos: QPoint) -> None:
+    """Two clicks within the double-click interval (``QTest.mouseDClick`` sends only the
+    double-click event, without the press and release a real double click begins with)."""
+    none, left = Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton
+    QTest.mouseClick(widget, left, none, pos)
+    QTest.mouseClick(widget, left, none, pos)
+
+
+def test_clicking_a_legend_entry_hides_its_class_and_double_click_shows_only_it(opened, qtbot):
+    plot = opened.map.map
+    labels = plot.labels
+    hidden_class = int(labels[0])
+    count = int(np.sum(labels == hidden_class))
+    assert plot.legend.items[plot.legend_values.index(hidden_class)][1].text.endswith(f"({count})")
+    QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     legend_row_pos(plot, hidden_class))
+    drawn = drawn_indices(plot)
+    assert len(drawn) == len(labels) - count and not np.any(labels[drawn] == hidden_class)
+    assert opened.map.state.current is None  # the click on the legend decoded nothing
+    # a hidden point is neither clickable nor hoverable: a click on it decodes empty space
+    x, y = (float(v) for v in plot.plane[0])
+    QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_pos(plot, x, y))
+    assert opened.map.state.current_index != 0
+    QTest.mouseMove(plot.viewport(), widget_pos(plot, x, y))
+    qtbot.wait(100)
+    assert opened.map_data.hover.index != 0
+    double_click(plot.viewport(), legend_row_pos(plot, hidden_class))
+    assert set(labels[drawn_indices(plot)]) == {hidden_class}
+    assert opened.map_data.state.hidden == frozenset(plot.legend_values) - {hidden_class}
+
+
+def test_colour_by_reconstruction_loss_follows_the_per_image_losses(opened, qtbot):
+    from vae_explorer.trainer.per_image import normalised, robust_range
+
+    plot, part = opened.map.map, opened.map_data
+    combo = part.toolbar.color_by
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key.Key_Down)  # label → reconstruction loss
+    assert part.state.color_by == "reconstruction"
+    qtbot.waitUntil(lambda: part.state.metrics_for(opened.session.codes) is not None, timeout=20_000)
+    losses = part.state.metrics.reconstruction
+    expected = part.style.cmap.map(normalised(losses, robust_range(losses)), mode="byte")[:, :3]
+    np.testing.assert_array_equal(brush_rgb(plot), expected)
+    assert part.colorbar.bar.isVisible() and part.style.levels == robust_range(losses)
+    # the colour map runs dark (low loss) to bright (high loss): the worst are the brightest
+    brightness = brush_rgb(plot).sum(axis=1)
+    assert brightness[np.argmax(losses)] > brightness[np.argmin(losses)]
+    QTest.keyClick(combo, Qt.Key.Key_Down)  # KL
+    np.testing.assert_array_equal(
+        brush_rgb(plot), part.style.cmap.map(normalised(part.state.metrics.kl, part.style.levels), mode="byte")[:, :3])
+
+
+def test_hovering_a_data_point_previews_its_image_index_and_label(opened, qtbot):
+    plot, hover = opened.map.map, opened.map_data.hover
+    i = 17
+    QTest.mouseMove(plot.viewport(), widget_pos(plot, *plot.plane[i]))
+    qtbot.waitUntil(lambda: hover.card.isVisible(), timeout=2_000)
+    nearest = hover.index
+    assert np.linalg.norm(plot.plane[nearest] - plot.plane[i]) < 1e-6 or nearest == i  # i, or a point on top of it
+    assert hover.card.text.text().startswith(f"#{nearest} · {int(plot.labels[nearest])}")
+    assert hover.card.picture.pixmap().width() >= 28
+    corner = plot.getViewBox().sceneBoundingRect().topLeft()
+    QTest.mouseMove(plot.viewport(), plot.mapFromScene(corner) + QPoint(3, 60))
+    qtbot.waitUntil(lambda: not hover.card.isVisible(), timeout=2_000)
+
+
+def test_thumbnails_toggle_and_come_on_by_themselves_when_zoomed_in(opened, qtbot):
+    plot, layer, toolbar = opened.map.map, opened.map_data.thumbnails, opened.map_data.toolbar
+    qtbot.waitUntil(lambda: plot.isVisible(), timeout=2_000)
+    plot.viewport().repaint()
+    assert len(layer.drawn) == 0  # 400 points in view, each a few pixels apart: no thumbnails
+    opened.activateWindow()
+    plot.setFocus()
+    QTest.keyClick(plot, Qt.Key.Key_T, CTRL)
+    assert toolbar.thumbnails.isChecked()
+    plot.viewport().repaint()
+    assert len(layer.drawn) == 400 and layer.side_px >= 16
+    vb = plot.getViewBox()
+    expected = np.array([[p.x(), p.y()] for p in (vb.mapViewToDevice(QPointF(*plot.plane[i])) for i in layer.drawn)])
+    np.testing.assert_allclose(layer.drawn_px, expected, atol=0.5)
+    QTest.keyClick(plot, Qt.Key.Key_T, CTRL)
+    plot.viewport().repaint()
+    assert len(layer.drawn) == 0
+    x, y = (float(v) for v in plot.plane[0])
+    (x0, x1), (y0, y1) = vb.viewRange()
+    vb.setRange(xRange=(x - (x1 - x0) / 20, x + (x1 - x0) / 20), yRange=(y - (y1 - y0) / 20, y + (y1 - y0) / 20),
+                padding=0)
+    plot.viewport().repaint()
+    assert 0 < len(layer.drawn) <= 300 and 0 in layer.drawn  # automatic, once zoomed in
+
+
+def test_a_click_in_the_worst_list_centres_the_map_on_that_image_and_selects_it(opened, qtbot):
+    plot, part, panel = opened.map.map, opened.map_data, opened.map.panel
+    tabs = panel.tabBar()
+    QTest.mouseClick(tabs, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     tabs.tabRect(panel.indexOf(part.worst)).center())
+    qtbot.waitUntil(lambda: len(part.worst.indices()) == 20, timeout=20_000)
+    losses = part.state.metrics.reconstruction
+    np.testing.assert_array_equal(part.worst.indices(), np.argsort(-losses, kind="stable")[:20])
+    row = 3
+    item = part.worst.list.item(row)
+    QTest.mouseClick(part.worst.list.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     part.worst.list.visualItemRect(item).center())
+    index = part.worst.indices()[row]
+    assert opened.map.state.current_index == index
+    (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
+    np.testing.assert_allclose([(x0 + x1) / 2, (y0 + y1) / 2], plot.plane[index], atol=1e-3 * (x1 - x0))
+
+
+def test_colouring_by_loss_follows_the_training_epoch_by_epoch(window, qtbot):
+    """Scored in the background after every epoch; figures for an older epoch are never shown."""
+    part = window.map_data
+    part.toolbar.color_by.setCurrentIndex(part.toolbar.color_by.findData("kl"))
+    panel = window.training.panel
+    panel.set_preset("dense")
+    panel.epochs.setValue(3)
+    panel.batch_size.setValue(64)
+    scored = []
+    part.metrics.ready.connect(lambda codes, metrics: scored.append(codes))
+    QTest.mouseClick(panel.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
+    qtbot.waitUntil(lambda: part.state.metrics_for(window.session.codes) is not None and not window.busy(),
+                    timeout=20_000)
+    assert scored and scored[-1] is window.session.codes
+    means, log_vars = window.session.space.encode(window.session.held_out_images())  # the trained weights
+    expected_kl = -0.5 * (1 + log_vars - means ** 2 - np.exp(log_vars)).sum(axis=1)
+    np.testing.assert_allclose(part.state.metrics.kl, expected_kl, rtol=1e-3, atol=1e-3)
+    assert part.colorbar.bar.isVisible()
