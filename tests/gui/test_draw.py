@@ -165,7 +165,7 @@ def test_a_clicked_point_shows_its_posterior_ellipse(opened, qtbot):
     # the drawn outline is that ellipse: axis-aligned on the latent plane, so (dx/σx)² + (dy/σy)² = 1
     np.testing.assert_allclose(((drawn - [x, y]) / sigma) ** 2 @ [1, 1], 1.0, atol=1e-4)
     (x0, x1), (y0, y1) = opened.map.map.visible_region()
-    corner = (x0 + 0.03 * (x1 - x0), y1 - 0.03 * (y1 - y0))
+    corner = (x1 - 0.03 * (x1 - x0), y0 + 0.03 * (y1 - y0))  # bottom right: the legend sits top left
     click_map(opened, qtbot, *corner)  # empty space: no posterior, no ellipse
     assert opened.map.state.current_index is None
     assert overlay.ellipses["point"] == []

@@ -4,7 +4,7 @@ class, and replaying the map of a 3-epoch training."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QToolButton
 
 from tests.gui.helpers import shown_image
@@ -28,8 +28,15 @@ def open_tab(window, qtbot, title: str):
 
 
 def click_data_point(window, qtbot, index: int = 0) -> int:
-    """Click held-out point ``index`` on the map; the index of the point the click hit."""
-    x, y = window.map.state.projection.to_plane(window.session.codes.means[index])[0]
+    """Click held-out point ``index`` (or the next one not under the legend, which takes its own
+    clicks); the index of the point the click hit."""
+    plot = window.map.map
+    qtbot.wait(50)  # the view settles on the data first
+    legend = plot.legend.sceneBoundingRect()
+    planes = window.map.state.projection.to_plane(window.session.codes.means)
+    index = next(i for i in range(index, len(planes))
+                 if not legend.contains(plot.getViewBox().mapViewToScene(QPointF(*map(float, planes[i])))))
+    x, y = planes[index]
     click_map(window, qtbot, float(x), float(y))
     assert window.map.state.current_index is not None
     return window.map.state.current_index
