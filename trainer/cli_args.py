@@ -70,6 +70,7 @@ def _add_train(sub) -> None:
     train.add_argument("--resume", default=None, metavar="MODEL.h5", help="continue a saved model")
     train.add_argument("--out", required=True, metavar="MODEL.h5")
     _add_record_options(train)
+    _add_scaling_options(train)
 
 
 def _add_export(sub) -> None:
@@ -124,6 +125,19 @@ def _add_record_options(train) -> None:
     train.add_argument("--tensorboard-every", type=int, default=50, metavar="N", help="batch scalars every N batches")
     train.add_argument("--runs-dir", default=None, metavar="DIR", help="keep the run record in DIR "
                        "(default: MODEL.h5.run.json beside the model)")
+
+
+def _add_scaling_options(train) -> None:
+    train.add_argument("--strategy", choices=("auto", "default", "mirrored", "multi-worker"), default="auto",
+                       help="data-parallel training (README, 'Scaling'): mirrored = all local GPUs, "
+                            "multi-worker = the processes TF_CONFIG names; auto (default) = mirrored "
+                            "with more than one GPU, else one process")
+    memory = train.add_mutually_exclusive_group()
+    memory.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
+                        help="read the training images from disk batch by batch (default: only when "
+                             "the dataset would not fit in a quarter of the machine's memory)")
+    memory.add_argument("--in-memory", dest="stream", action="store_const", const=False,
+                        help="load the whole dataset into memory whatever its size")
 
 
 def _add_likelihood_options(ev) -> None:
