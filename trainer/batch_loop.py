@@ -18,6 +18,8 @@ import numpy as np
 from vae_explorer.trainer.reports import BatchReport, EpochReport, TrainingListener
 from vae_explorer.trainer.training import TrainResult, Trainer
 
+_EXHAUSTED = object()
+
 
 class StepResult(NamedTuple):
     """One training batch: its mean loss terms and how many images it held."""
@@ -95,7 +97,9 @@ class LoopTrainer(Trainer):
             if self.stops_locally and self._stop.is_set():
                 return self._end("stopped", f"stopped by request during epoch {e + 1}")
             t0 = time.perf_counter()
-            step = next(steps, None)
+            step = next(steps, _EXHAUSTED)
+            if step is _EXHAUSTED:  # a streamed epoch that skipped undecodable images
+                break
             if step is None:
                 return self._end("stopped", f"stopped by request during epoch {e + 1}")
             if not np.isfinite(step.loss):
