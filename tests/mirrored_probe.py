@@ -1,0 +1,54 @@
+"""Run by tests/test_distributed.py in a child process: the CPU split into two logical devices
+(which must happen before TensorFlow starts, hence the separate process), then the same training
+in one process and under a two-replica MirroredStrategy. Prints one JSON line of results."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from vae_explorer.trainer.tf_runtime import import_tensorflow
+
+tf = import_tensorflow()
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+import numpy as np  # noqa: E402
+
+from vae_explorer.trainer.config import TrainConfig  # noqa: E402
+from vae_explorer.trainer.data import load_dataset  # noqa: E402
+from vae_explorer.trainer.distributed import DistributedTrainer  # noqa: E402
+from vae_explorer.trainer.training import Trainer  # noqa: E402
+
+
+def main(preset: str) -> None:
+    data = load_dataset().subset(300, 100)
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    config = TrainConfig(preset=preset, latent_dim=2, epochs=2, batch_size=50, seed=4)
+    one = Trainer(config, data).run()
+    two_trainer = DistributedTrainer(config, data, strategy)
+    two = two_trainer.run()
+    replica_copies = [[c.numpy() for c in v.value.values] for v in two_trainer.model.variables]
+    stopper = DistributedTrainer(config, data, strategy)
+    stopper.request_stop()
+    stopped = stopper.run()
+    steps_before = int(two_trainer.model.optimizer.iterations.numpy())
+    absurd = DistributedTrainer(TrainConfig(preset="dense", latent_dim=2, epochs=2, batch_size=50,
+                                            learning_rate=1e12), data, strategy)
+    diverged = absurd.run()
+    print(json.dumps({
+        "replicas": two_trainer.replicas,
+        "one": [h["val_neg_elbo"] for h in one.history],
+        "two": [h["val_neg_elbo"] for h in two.history],
+        "two_train": [h["loss"] for h in two.history],
+        "one_train": [h["loss"] for h in one.history],
+        "copies_equal": all(np.array_equal(c[0], c[1]) for c in replica_copies),
+        "steps": steps_before,
+        "stopped": [stopped.status, stopped.epochs_done, int(stopper.model.optimizer.iterations.numpy())],
+        "diverged": [diverged.status, diverged.message],
+        "codes": two_trainer.latent.codes(data.x_test).means.shape[0],
+    }))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
