@@ -113,3 +113,13 @@ def test_a_strategy_with_a_streamed_set_is_one_line(pictures, tmp_path):
     code, _, err = run(["train", "--data", pictures, "--stream", "--strategy", "mirrored",
                         "--out", tmp_path / "x.h5"])
     assert code == 2 and "--in-memory" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_chunked_held_out_checksum_is_the_in_memory_one():
+    from vae_explorer.trainer.data.dataset import Dataset
+
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(0, 1, (2500, 4, 4, 1)).astype(np.float32), rng.integers(0, 3, 2500).astype(np.int32)
+    whole = Dataset("d", "", x[:2], x, y_test=y)
+    streamed = StreamedDataset("d", "", (4, 4, 1), 2, 2500, x, y, train_source=None)
+    assert streamed.held_out_digest() == whole.held_out_digest()

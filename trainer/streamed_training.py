@@ -14,7 +14,7 @@ from vae_explorer.trainer.config import check_image_shape
 from vae_explorer.trainer.errors import DatasetError, TrainingError, UserError
 from vae_explorer.trainer.latent import LatentSpace
 from vae_explorer.trainer.tf_runtime import compile_now, import_tensorflow
-from vae_explorer.trainer.training import HeldOutEvaluator, new_model
+from vae_explorer.trainer.training import EVAL_BATCH, HeldOutEvaluator, new_model
 
 tf = import_tensorflow()
 
@@ -26,6 +26,18 @@ def compiled_batch_step(model):
         return logs["batch_loss"], logs["batch_reconstruction_loss"], logs["batch_kl_loss"]
 
     return compile_now(step, tf.TensorSpec([None, *model.image_shape], tf.float32))
+
+
+class SampleEvaluator(HeldOutEvaluator):
+    """``HeldOutEvaluator`` that converts one batch at a time: the held-out sample is never
+    copied whole into a tensor (that copy would double its share of a streamed run's memory)."""
+
+    def __call__(self, x) -> dict[str, float]:
+        for m in self.model.metrics:
+            m.reset_state()
+        for i in range(0, len(x), EVAL_BATCH):
+            self._step(x[i:i + EVAL_BATCH])
+        return {m.name: float(m.result()) for m in self.model.metrics}
 
 
 class StreamedTrainer(LoopTrainer):
@@ -47,7 +59,7 @@ class StreamedTrainer(LoopTrainer):
         self.model = model if model is not None else new_model(config, dataset.image_shape)
         self.model.optimizer.learning_rate.assign(config.learning_rate)
         self._train_fn = compiled_batch_step(self.model)
-        self._evaluate = HeldOutEvaluator(self.model)
+        self._evaluate = SampleEvaluator(self.model)
         self.latent = LatentSpace(self.model)
         self.compiled = None  # nothing an in-memory Trainer could recycle
 
