@@ -101,6 +101,8 @@ def test_train_stream_writes_a_model_whose_held_out_set_is_the_sample(pictures, 
     assert loaded.dataset["held_out_sample"] == {"n": 5, "of": 6, "seed": 0}
     assert loaded.latent.means.shape[0] == 5 and len(loaded.history) == 1
     assert read_header(out)["dataset"]["n_train"] == 24
+    code, stdout, _ = run(["info", out])
+    assert code == 0 and "a sample of 5 of 6 images (seed 0)" in stdout
     code, stdout, err = run(["eval", out])  # streams again: the same sample, verified
     assert code == 0, err
     assert json.loads(stdout)["held_out"] == "verified" and json.loads(stdout)["n"] == 5
