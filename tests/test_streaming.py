@@ -125,3 +125,22 @@ def test_the_chunked_held_out_checksum_is_the_in_memory_one():
     whole = Dataset("d", "", x[:2], x, y_test=y)
     streamed = StreamedDataset("d", "", (4, 4, 1), 2, 2500, x, y, train_source=None)
     assert streamed.held_out_digest() == whole.held_out_digest()
+
+
+def test_a_streamed_run_stops_on_request_and_on_nan(small_npz):
+    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.streamed_training import StreamedTrainer
+
+    data = load_dataset(small_npz, stream=True)
+    first = StreamedTrainer(TrainConfig(preset="dense", epochs=1, batch_size=32, seed=2), data)
+    assert first.run().status == "finished"
+    good = [w.numpy() for w in first.model.weights]
+    absurd = StreamedTrainer(TrainConfig(preset="dense", epochs=2, batch_size=32, learning_rate=1e12), data,
+                             model=first.model, history=first.history)
+    result = absurd.run()
+    assert result.status == "diverged" and result.epochs_done == 1 and "lower learning rate" in result.message
+    for w, g in zip(first.model.weights, good):
+        np.testing.assert_array_equal(w.numpy(), g)
+    stopper = StreamedTrainer(TrainConfig(preset="dense", epochs=1, batch_size=32), data)
+    stopper.request_stop()
+    assert stopper.run().status == "stopped"

@@ -89,7 +89,8 @@ def cmd_train(args) -> int:
     from vae_explorer.trainer.strategies import make_scaling, make_trainer
 
     scaling = make_scaling(args.strategy)  # first: a multi-worker strategy must precede any TF op
-    _check_writable(args.out)
+    if scaling.chief:  # the others write nothing: --out may be a path on the chief's machine only
+        _check_writable(args.out)
     overrides = {"batch_size": args.batch_size, "beta": args.beta, "kl_warmup_epochs": args.kl_warmup,
                  "reconstruction": args.reconstruction, "learning_rate": args.lr, "seed": args.seed}
     overrides = {k: v for k, v in overrides.items() if v is not None}

@@ -13,7 +13,7 @@ import numpy as np
 
 from vae_explorer.trainer.data.array_rows import ArrayRows, npz_keys
 from vae_explorer.trainer.data.idx import FASHION_LABELS, _find
-from vae_explorer.trainer.data.pixels import check_label_names, random_split, split_held_out
+from vae_explorer.trainer.data.pixels import MIN_TRAIN_IMAGES, check_label_names, random_split, split_held_out
 from vae_explorer.trainer.data.stream_arrays import (
     ArrayTrainSource, gather_rows, idx_labels, image_shape_of, npz_labels, scan_scale, source_name)
 from vae_explorer.trainer.data.streaming import StreamedDataset, float_bytes, held_out_sample, memory_budget
@@ -69,6 +69,8 @@ def _checked(rows: ArrayRows, key: str):
 
 def _given_split(path, name, train: ArrayRows, test: ArrayRows, labels, label_names) -> StreamedDataset:
     """Train rows all of ``train``; the held-out sample drawn from ``test``."""
+    if train.rows < MIN_TRAIN_IMAGES:
+        raise DatasetError(f"holds {train.rows} training image(s); need at least {MIN_TRAIN_IMAGES}", path)
     shape, divisor = _checked(train, train.key or "images")
     test_shape, test_divisor = _checked(test, test.key or "images")
     if shape != test_shape:
