@@ -36,7 +36,9 @@ def main(preset: str) -> None:
     absurd = DistributedTrainer(TrainConfig(preset="dense", latent_dim=2, epochs=2, batch_size=50,
                                             learning_rate=1e12), data, strategy)
     diverged = absurd.run()
+    resumed = _resumed_both_ways(data, strategy)
     print(json.dumps({
+        "resumed": resumed,
         "replicas": two_trainer.replicas,
         "one": [h["val_neg_elbo"] for h in one.history],
         "two": [h["val_neg_elbo"] for h in two.history],
@@ -48,6 +50,29 @@ def main(preset: str) -> None:
         "diverged": [diverged.status, diverged.message],
         "codes": two_trainer.latent.codes(data.x_test).means.shape[0],
     }))
+
+
+def _resumed_both_ways(data, strategy) -> list:
+    """A model trained one epoch in one process and saved, continued one epoch in one process and
+    under the strategy: the epoch counts and held-out -ELBOs of both, and the optimizer steps."""
+    import tempfile
+
+    from vae_explorer.trainer.modelfile import load_model, save_model
+
+    config = TrainConfig(preset="dense", latent_dim=2, epochs=1, batch_size=50, seed=6)
+    first = Trainer(config, data)
+    first.run()
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/m.h5"
+        save_model(path, first.model, config, first.history, data.describe())
+        one, two = load_model(path), load_model(path)
+    results = []
+    for trainer in (Trainer(config, data, model=one.model, history=one.history),
+                    DistributedTrainer(config, data, strategy, model=two.model, history=two.history)):
+        history = trainer.run().history
+        results.append([[h["epoch"] for h in history], history[-1]["val_neg_elbo"],
+                        int(trainer.model.optimizer.iterations.numpy())])
+    return results
 
 
 if __name__ == "__main__":

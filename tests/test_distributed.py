@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -51,6 +53,9 @@ def test_two_replicas_in_one_process_train_as_one_process_does():
     assert result["stopped"] == ["stopped", 0, 1]  # agreed after the first batch
     assert result["diverged"][0] == "diverged" and "lower learning rate" in result["diverged"][1]
     assert result["codes"] == 100
+    (one_epochs, one_elbo, one_steps), (two_epochs, two_elbo, two_steps) = result["resumed"]
+    assert one_epochs == two_epochs == [1, 2] and one_steps == two_steps == 12  # optimizer state came along
+    assert two_elbo == pytest.approx(one_elbo, rel=TOLERANCE)
 
 
 def _free_ports(n: int) -> list[int]:
@@ -103,6 +108,37 @@ def test_two_worker_processes_write_one_model_like_one_process(small_npz, tmp_pa
     figures = json.loads(out)
     assert figures["held_out"] == "verified" and np.isfinite(figures["neg_elbo"])
     assert int(two.model.optimizer.iterations.numpy()) == int(one.model.optimizer.iterations.numpy())
+
+
+def _wait_for(path, text: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_ctrl_c_in_one_worker_stops_both_and_the_chief_saves(small_npz, tmp_path):
+    argv = ["train", "--data", small_npz, "--preset", "dense", "--latent-dim", "2", "--epochs", "300",
+            "--batch-size", "32", "--strategy", "multi-worker", "--out", "stopped.h5"]
+    workers = _start_workers(argv, tmp_path)
+    try:
+        assert _wait_for(tmp_path / "worker0.log", "epoch 2/300", WORKER_TIMEOUT), \
+            (tmp_path / "worker0.log").read_text()[-2000:]
+        workers[1].send_signal(signal.SIGINT)  # the non-chief's Ctrl-C travels with the next step
+        codes = [w.wait(timeout=WORKER_TIMEOUT) for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait(10)
+    logs = [(tmp_path / f"worker{i}.log").read_text() for i in range(2)]
+    assert codes == [130, 130], logs
+    assert "saved stopped.h5" in logs[0] and "the chief saves what was trained" in logs[1]
+    assert sorted(os.listdir(tmp_path)) == ["stopped.h5", "stopped.h5.run.json", "worker0.log", "worker1.log"]
+    epochs = len(load_model(tmp_path / "stopped.h5").history)
+    assert 2 <= epochs < 300
 
 
 def test_multi_worker_without_a_cluster_is_one_line(small_npz, tmp_path, monkeypatch):

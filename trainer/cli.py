@@ -134,7 +134,8 @@ def _report_trained(out: str | None, config, result) -> int:
         print(f"saved {out}: {result.epochs_done} epoch(s), held-out "
               f"{OBJECTIVE_LABELS[config.objective]} {last:.2f}", file=sys.stderr)
     if result.status == "stopped":
-        print(f"vae-explorer: interrupted: {result.message}; saved what was trained", file=sys.stderr)
+        saved = "saved what was trained" if out is not None else "the chief saves what was trained"
+        print(f"vae-explorer: interrupted: {result.message}; {saved}", file=sys.stderr)
         return EXIT_INTERRUPTED
     if result.status == "diverged":
         print(f"vae-explorer: error: {result.message}", file=sys.stderr)
