@@ -8,8 +8,9 @@ run would, each image gets the ε one process would draw for it and BatchNorm us
 batch's moments, so what differs is floating-point order: gradients summed over replicas, the
 BatchNorm moments computed as E[x²]-E[x]² instead of in the fused kernel. Measured here: the
 held-out -ELBO agrees to about 2e-5 (relative) after two epochs, the training mean to 1e-3; the
-tolerance leaves room for other CPUs' reduction order without hiding a wrong loss scale (a
-missing 1/replicas makes the step twice as large and the held-out loss differ by several %).
+tolerance leaves room for other CPUs' reduction order. (It cannot see a wrong loss scale: Adam's
+step does not change when every gradient is doubled; ``test_two_replicas...`` checks the step
+count and the replicas' identical copies instead.)
 """
 
 from __future__ import annotations
