@@ -38,6 +38,7 @@ def main(preset: str) -> None:
     diverged = absurd.run()
     resumed = _resumed_both_ways(data, strategy)
     print(json.dumps({
+        "sgd_step_difference": _sgd_step_difference(data, strategy),
         "resumed": resumed,
         "replicas": two_trainer.replicas,
         "one": [h["val_neg_elbo"] for h in one.history],
@@ -50,6 +51,34 @@ def main(preset: str) -> None:
         "diverged": [diverged.status, diverged.message],
         "codes": two_trainer.latent.codes(data.x_test).means.shape[0],
     }))
+
+
+def _sgd_step_difference(data, strategy) -> float:
+    """One plain-SGD step (the size of its update follows the gradient's scale, unlike Adam's) in
+    one process and under the strategy, from the same weights: the largest difference of the
+    updates relative to the largest update. 1.0 or more would be a wrongly scaled loss."""
+    import contextlib
+
+    import keras
+
+    from vae_explorer.trainer.distributed import ReplicaSteps
+    from vae_explorer.trainer.model import build_vae
+
+    x = data.x_train[:50]
+    updates = []
+    for scope in (contextlib.nullcontext(), strategy.scope()):
+        with scope:
+            keras.utils.set_random_seed(1)
+            model = build_vae("dense", 2, data.image_shape, seed=1)
+            model.compile(optimizer=keras.optimizers.SGD(0.01))
+            model.optimizer.build(model.trainable_weights)
+        before = [w.numpy() for w in model.trainable_weights]
+        if isinstance(scope, contextlib.nullcontext):
+            model.train_step(tf.constant(x))
+        else:
+            ReplicaSteps(model, strategy, x, x).train(tf.range(50, dtype=tf.int32), tf.constant(0.0))
+        updates.append(np.concatenate([(w.numpy() - b).ravel() for w, b in zip(model.trainable_weights, before)]))
+    return float(np.abs(updates[0] - updates[1]).max() / np.abs(updates[0]).max())
 
 
 def _resumed_both_ways(data, strategy) -> list:
