@@ -116,7 +116,8 @@ def main(argv=None) -> int:
         if args.quick:
             args.data, args.epochs = quick_data(scratch), 2
         train_args = ["--preset", args.preset, "--epochs", str(args.epochs), "--batch-size",
-                      str(args.batch_size), "--seed", "0"] + (["--data", os.path.abspath(args.data)] if args.data else [])
+                      str(args.batch_size), "--seed", "0"]
+        train_args += ["--data", os.path.abspath(args.data)] if args.data else []
         rows = [run_config(train_args, workers) for workers in (0, 1, 2)]
     print(table(rows, args))
     if args.json:

@@ -10,6 +10,7 @@ import argparse
 from vae_explorer.trainer.config import DEFAULT_EPOCHS
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.layouts import LAYOUT_NAMES
+from vae_explorer.trainer.strategies import STRATEGIES
 
 EXIT_USAGE = 2  # a user mistake: one line on stderr naming the file and the problem
 EXIT_FAILED = 1  # training diverged
@@ -128,7 +129,7 @@ def _add_record_options(train) -> None:
 
 
 def _add_scaling_options(train) -> None:
-    train.add_argument("--strategy", choices=("auto", "default", "mirrored", "multi-worker"), default="auto",
+    train.add_argument("--strategy", choices=STRATEGIES, default="auto",
                        help="data-parallel training (README, 'Scaling'): mirrored = all local GPUs, "
                             "multi-worker = the processes TF_CONFIG names; auto (default) = mirrored "
                             "with more than one GPU, else one process")

@@ -72,7 +72,8 @@ def load_dataset(
         )
     from vae_explorer.trainer.data.stream_open import open_streamed, wants_stream
 
-    if stream is not False and wants_stream(path, image_size, stream) and (os.path.isdir(path) or path.lower().endswith(".npz")):
+    streamable = os.path.isdir(path) or path.lower().endswith(".npz")
+    if streamable and stream is not False and wants_stream(path, image_size, stream):
         data = open_streamed(path, image_size, name, split_seed)
     elif os.path.isdir(path):
         if is_idx_folder(path):

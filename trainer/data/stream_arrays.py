@@ -33,7 +33,8 @@ def scan_scale(rows: ArrayRows, key: str) -> float:
         if chunk.dtype.kind == "f" and not np.isfinite(chunk).all():
             raise DatasetError(f"'{key}' has NaN or infinite pixels", rows.path)
         if chunk.size and chunk.min() < 0:
-            raise DatasetError(f"'{key}' has negative pixel values (min {chunk.min():g}); expected 0–1 or 0–255", rows.path)
+            raise DatasetError(f"'{key}' has negative pixel values (min {chunk.min():g}); "
+                               "expected 0–1 or 0–255", rows.path)
         hi = max(hi, float(chunk.max()) if chunk.size else 0.0)
     if hi > 255:
         raise DatasetError(f"'{key}' has pixel values up to {hi:g}; expected 0–1 or 0–255", rows.path)

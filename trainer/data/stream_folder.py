@@ -16,7 +16,8 @@ import os
 import numpy as np
 
 from vae_explorer.trainer.config import MAX_IMAGE_SIDE
-from vae_explorer.trainer.data.image_folder import DEFAULT_SIZE, HELD_OUT_FRACTION, MAX_PIXELS, _decode, _declared_pixels, _list_files
+from vae_explorer.trainer.data.image_folder import (
+    DEFAULT_SIZE, HELD_OUT_FRACTION, MAX_PIXELS, _decode, _declared_pixels, _list_files)
 from vae_explorer.trainer.data.pixels import random_split, split_held_out
 from vae_explorer.trainer.data.streaming import StreamedDataset, float_bytes, held_out_sample
 from vae_explorer.trainer.errors import DatasetError
@@ -76,7 +77,7 @@ def _loader(size, channels: int):
 class FolderTrainSource:
     """The training files of a folder, decoded in parallel, a full permutation per epoch."""
 
-    def __init__(self, paths: list[str], size, channels: int):
+    def __init__(self, paths: np.ndarray, size, channels: int):
         self.paths, self.size, self.channels = np.asarray(paths), tuple(size), channels
 
     def images(self, seed: int, epoch: int):
@@ -120,5 +121,5 @@ def open_folder(folder: str, image_size, name: str | None, split_seed: int) -> S
     return StreamedDataset(
         name=name or os.path.basename(os.path.normpath(folder)), source=os.path.abspath(folder),
         image_shape=(*size, channels), n_train=len(train_idx), n_test=len(test_idx), x_test=x_test,
-        y_test=y_test, train_source=FolderTrainSource(list(paths[train_idx]), size, channels),
+        y_test=y_test, train_source=FolderTrainSource(paths[train_idx], size, channels),
         label_names=class_names, warnings=warnings, split=random_split(HELD_OUT_FRACTION, split_seed))
