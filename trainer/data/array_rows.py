@@ -23,6 +23,7 @@ from vae_explorer.trainer.data.idx import _IDX_DTYPES
 from vae_explorer.trainer.errors import DatasetError
 
 CHUNK_ROWS = 2048
+CHUNK_BYTES = 8 << 20  # raw bytes read at a time: 2,048 MNIST rows, 682 rows of 64×64×3 uint8
 
 
 @dataclass
@@ -57,8 +58,10 @@ class ArrayRows:
     def rows(self) -> int:
         return int(self.shape[0])
 
-    def chunks(self, rows: int = CHUNK_ROWS):
-        """(first row, array of up to ``rows`` rows) in file order; a short file is a DatasetError."""
+    def chunks(self, rows: int | None = None):
+        """(first row, array of up to ``rows`` rows) in file order; a short file is a DatasetError.
+        ``rows`` defaults to what fits ``CHUNK_BYTES`` (at most ``CHUNK_ROWS``)."""
+        rows = rows or max(1, min(CHUNK_ROWS, CHUNK_BYTES // max(self.row_bytes, 1)))
         where = self.key and f"'{self.key}'" or "the file"
         try:
             with self._stream(self.path, self.key) as f:
