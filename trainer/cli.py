@@ -60,8 +60,10 @@ def _model_dataset(args, loaded, model_path: str):
 
     shape = tuple(loaded.model.image_shape)
     split_seed = recorded_split_seed(loaded.dataset)
+    stream = getattr(args, "stream", None)  # a model trained on a streamed set: its held-out sample
+    stream = True if stream is None and "held_out_sample" in loaded.dataset else stream
     dataset = load_dataset(_dataset_spec(args, loaded.dataset), args.image_size or shape[:2],
-                           split_seed=SPLIT_SEED if split_seed is None else split_seed)
+                           split_seed=SPLIT_SEED if split_seed is None else split_seed, stream=stream)
     if dataset.image_shape != shape:
         raise UserError(f"holds {dataset.image_shape} images but the model takes {shape}", dataset.source)
     return dataset, _check_held_out(dataset, loaded.dataset, model_path)
@@ -87,9 +89,11 @@ def cmd_train(args) -> int:
     from vae_explorer.trainer.data import load_dataset
     from vae_explorer.trainer.modelfile import save_model
     from vae_explorer.trainer.progress import ProgressBar
-    from vae_explorer.trainer.training import Trainer
+    from vae_explorer.trainer.strategies import make_scaling, make_trainer
 
-    _check_writable(args.out)
+    scaling = make_scaling(args.strategy)  # first: a multi-worker strategy must precede any TF op
+    if scaling.chief:  # the others write nothing: --out may be a path on the chief's machine only
+        _check_writable(args.out)
     overrides = {"batch_size": args.batch_size, "beta": args.beta, "kl_warmup_epochs": args.kl_warmup,
                  "reconstruction": args.reconstruction, "learning_rate": args.lr, "seed": args.seed}
     overrides = {k: v for k, v in overrides.items() if v is not None}
@@ -98,33 +102,44 @@ def cmd_train(args) -> int:
     else:
         config = TrainConfig(preset=args.preset or "default", latent_dim=args.latent_dim,
                              epochs=args.epochs, **overrides)
-        model, history, dataset = None, None, load_dataset(args.data, args.image_size)
+        model, history, dataset = None, None, load_dataset(args.data, args.image_size, stream=args.stream)
+    trainer = make_trainer(scaling, config, dataset, model=model, history=history,
+                           listener=ProgressBar() if scaling.chief else None)
+    if not scaling.chief:  # a worker of a multi-worker run: trains its share, writes nothing
+        return _report_trained(None, config, _run_stoppable(trainer))
     for warning in dataset.warnings:
         print(f"vae-explorer: warning: {warning}", file=sys.stderr)
-    trainer = Trainer(config, dataset, model=model, history=history, listener=ProgressBar())
     board, record = _start_records(args, trainer, config, dataset)
     periodic_save.attach(trainer, args.out, args.save_every)
     print(f"training '{config.preset}' (latent {config.latent_dim}) on {dataset.name}: "
-          f"{len(dataset.x_train)} train / {len(dataset.x_test)} held-out images "
-          f"{'×'.join(map(str, dataset.image_shape))}", file=sys.stderr)
-    previous = signal.signal(signal.SIGINT, lambda *_: trainer.request_stop())
-    try:
-        result = trainer.run()
-    finally:
-        signal.signal(signal.SIGINT, previous)
+          f"{dataset.describe()['n_train']} train / {len(dataset.x_test)} held-out images "
+          f"{'×'.join(map(str, dataset.image_shape))} ({scaling.describe()})", file=sys.stderr)
+    result = _run_stoppable(trainer)
     codes = trainer.latent.codes(dataset.x_test, dataset.y_test)
     save_model(args.out, trainer.model, config, result.history, dataset.describe(), codes)
     _finish_records(board, record, result, codes)
     return _report_trained(args.out, config, result)
 
 
-def _report_trained(out: str, config, result) -> int:
-    """The last line of ``train`` and its exit code: 0, 130 (stopped) or 1 (diverged)."""
+def _run_stoppable(trainer):
+    """``trainer.run()`` with Ctrl-C asking it to stop between two batches."""
+    previous = signal.signal(signal.SIGINT, lambda *_: trainer.request_stop())
+    try:
+        return trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _report_trained(out: str | None, config, result) -> int:
+    """The last line of ``train`` and its exit code: 0, 130 (stopped) or 1 (diverged); ``out``
+    None: a multi-worker run's non-chief worker, which only reports what went wrong."""
     last = result.history[-1]["val_neg_elbo"] if result.history else float("nan")
-    print(f"saved {out}: {result.epochs_done} epoch(s), held-out "
-          f"{OBJECTIVE_LABELS[config.objective]} {last:.2f}", file=sys.stderr)
+    if out is not None:
+        print(f"saved {out}: {result.epochs_done} epoch(s), held-out "
+              f"{OBJECTIVE_LABELS[config.objective]} {last:.2f}", file=sys.stderr)
     if result.status == "stopped":
-        print(f"vae-explorer: interrupted: {result.message}; saved what was trained", file=sys.stderr)
+        saved = "saved what was trained" if out is not None else "the chief saves what was trained"
+        print(f"vae-explorer: interrupted: {result.message}; {saved}", file=sys.stderr)
         return EXIT_INTERRUPTED
     if result.status == "diverged":
         print(f"vae-explorer: error: {result.message}", file=sys.stderr)

@@ -10,6 +10,7 @@ import argparse
 from vae_explorer.trainer.config import DEFAULT_EPOCHS
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.layouts import LAYOUT_NAMES
+from vae_explorer.trainer.strategies import STRATEGIES
 
 EXIT_USAGE = 2  # a user mistake: one line on stderr naming the file and the problem
 EXIT_FAILED = 1  # training diverged
@@ -83,6 +84,7 @@ def _add_train(sub) -> None:
     train.add_argument("--save-every", type=_positive, default=None, metavar="N",
                        help="also save --out (atomically) every N epochs, e.g. for the app's Follow model file")
     _add_record_options(train)
+    _add_scaling_options(train)
 
 
 def _add_export(sub) -> None:
@@ -137,6 +139,19 @@ def _add_record_options(train) -> None:
     train.add_argument("--tensorboard-every", type=int, default=50, metavar="N", help="batch scalars every N batches")
     train.add_argument("--runs-dir", default=None, metavar="DIR", help="keep the run record in DIR "
                        "(default: MODEL.h5.run.json beside the model)")
+
+
+def _add_scaling_options(train) -> None:
+    train.add_argument("--strategy", choices=STRATEGIES, default="auto",
+                       help="data-parallel training (README, 'Scaling'): mirrored = all local GPUs, "
+                            "multi-worker = the processes TF_CONFIG names; auto (default) = mirrored "
+                            "with more than one GPU, else one process")
+    memory = train.add_mutually_exclusive_group()
+    memory.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
+                        help="read the training images from disk batch by batch (default: only when "
+                             "the dataset would not fit in a quarter of the machine's memory)")
+    memory.add_argument("--in-memory", dest="stream", action="store_const", const=False,
+                        help="load the whole dataset into memory whatever its size")
 
 
 def _add_likelihood_options(ev) -> None:

@@ -71,6 +71,10 @@ def _info_text(path: str, header: dict) -> str:
     if d:
         lines.append(f"  data:    {d.get('name')} ({d.get('n_train')} train / {d.get('n_test')} held out) "
                      f"from {d.get('source')}")
+        sample = d.get("held_out_sample")
+        if isinstance(sample, dict):  # a streamed dataset: its held-out set is a bounded sample
+            lines.append(f"  held out: streamed; a sample of {sample.get('n')} of {sample.get('of')} "
+                         f"images (seed {sample.get('seed')})")
     lines.append(f"  map:     {n_codes} encoded held-out images" if n_codes else "  map:     none stored")
     return "\n".join(lines)
 

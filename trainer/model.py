@@ -31,9 +31,17 @@ class Sampling(layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, inputs):
+    def call(self, inputs, rows=None):
+        """``rows`` = (global batch size, first row): a replica of a data-parallel step draws ε
+        for the whole global batch and keeps its own rows, so every image gets the ε that a
+        one-process run would give it and the replicas' seed states advance in step."""
         z_mean, z_log_var = inputs
-        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        if rows is None:
+            eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        else:
+            total, start = rows
+            eps = keras.random.normal((total, ops.shape(z_mean)[1]), seed=self.seed_generator)
+            eps = eps[start:start + ops.shape(z_mean)[0]]
         return z_mean + ops.exp(0.5 * z_log_var) * eps
 
     def get_config(self):
@@ -149,10 +157,11 @@ class VAE(keras.Model):
         z = self.sampling([z_mean, z_log_var])
         return self.decoder(z, training=training)
 
-    def loss_terms(self, x, training: bool):
-        """Per-batch means of reconstruction (summed over pixels), KL, and their weighted total."""
+    def loss_terms(self, x, training: bool, rows=None):
+        """Per-batch means of reconstruction (summed over pixels), KL, and their weighted total.
+        ``rows``: see ``Sampling.call`` (data-parallel replicas only)."""
         z_mean, z_log_var = self.encoder(x, training=training)
-        z = self.sampling([z_mean, z_log_var])
+        z = self.sampling([z_mean, z_log_var]) if rows is None else self.sampling([z_mean, z_log_var], rows=rows)
         logits = self.decoder_logits(z, training=training)
         if self.reconstruction == "bce":
             per_pixel = ops.binary_crossentropy(x, logits, from_logits=True)

@@ -95,8 +95,10 @@ class ClassToolsController(QObject):
         return source[0], source[1], int(target), class_tools.direction(self.centres(), source[1], int(target))
 
     def update_direction(self) -> None:
-        """Decode the point the slider reached, and draw it and its path on the map."""
-        tab, walk = self.direction_tab, self.walk()
+        """Decode the point the slider reached, and draw it and its path on the map: only while
+        the tab is in view (a click elsewhere decodes one point, not this one too)."""
+        tab = self.direction_tab
+        walk = self.walk() if self.part.panel.currentWidget() is tab else None
         if walk is None:
             self._draw_on_map(None)
             return
@@ -108,7 +110,7 @@ class ClassToolsController(QObject):
         tab.amount.setText(f"t = {tab.t:.2f} × (μ {name(target)} − μ {name(source)})")
         tab.preview.set_image(self.session.space.decode(z)[0])
         path = class_tools.along_direction(z0, vector, np.linspace(0, class_tools.DIRECTION_MAX, PATH_POINTS))
-        self._draw_on_map((z, path) if self.part.panel.currentWidget() is tab else None)
+        self._draw_on_map((z, path))
 
     def _draw_on_map(self, points) -> None:
         """The moving point and its path, projected as the map projects any code (hidden: None)."""

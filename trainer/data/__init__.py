@@ -47,12 +47,16 @@ def load_dataset(
     spec: str | os.PathLike | None = None,
     image_size: tuple[int, int] | None = None,
     split_seed: int = SPLIT_SEED,
+    stream: bool | None = False,
 ) -> Dataset:
     """Load a dataset from a name or a path; raise DatasetError with the file and the problem.
 
     ``image_size`` applies to image folders; ``split_seed`` draws the held-out part of a dataset
     that has none. Leave it at ``SPLIT_SEED`` (what the app and ``train`` use) unless a model
-    file recorded another one.
+    file recorded another one. ``stream``: True reads the training images from disk batch by
+    batch (a ``StreamedDataset``, which the command line trains on), False (the default: what the
+    app takes) loads them whatever their size, None streams only what would not fit the memory
+    budget (``data.streaming``): ``train`` without --stream or --in-memory.
     """
     spec = DEFAULT_DATASET if spec is None else os.fspath(spec)
     known = known_datasets()
@@ -66,7 +70,12 @@ def load_dataset(
         raise DatasetError(
             f"no such file or folder (known names: {', '.join(sorted(known))})", path
         )
-    if os.path.isdir(path):
+    from vae_explorer.trainer.data.stream_open import open_streamed, wants_stream
+
+    streamable = os.path.isdir(path) or path.lower().endswith(".npz")
+    if streamable and stream is not False and wants_stream(path, image_size, stream):
+        data = open_streamed(path, image_size, name, split_seed)
+    elif os.path.isdir(path):
         if is_idx_folder(path):
             data = load_idx_folder(path, name=name)
         else:
