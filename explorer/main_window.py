@@ -42,7 +42,7 @@ ABOUT = ("vae-explorer: train a convolutional VAE and explore its latent space.\
 def _load_tensorflow():
     """Import everything that needs TensorFlow (runs on a worker thread), and what the first map
     draw needs: imported there, on the GUI thread, scipy.spatial alone stalled it 0.2-0.4 s."""
-    import scipy.signal  # noqa: F401 (the prior-holes overlay: 0.85 s to import)
+    import scipy.signal  # noqa: F401  (the prior-holes overlay: 0.85 s to import)
     import scipy.spatial  # noqa: F401
 
     import vae_explorer.trainer.latent  # noqa: F401

@@ -75,7 +75,7 @@ class RunsController(QObject):
             return
         models = [r.model_path for r in records if r.model_path]
         text = (f"Delete the record of {len(records)} run(s)? Only the record is deleted; "
-                + (f"the model file(s) are kept:\n" + "\n".join(models) if models else "no model file was saved."))
+                + ("the model file(s) are kept:\n" + "\n".join(models) if models else "no model file was saved."))
         if QMessageBox.question(self.window, "Delete run record", text, Answer.Yes | Answer.No, Answer.No) != Answer.Yes:
             return
         for record in records:
