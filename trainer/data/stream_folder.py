@@ -17,7 +17,7 @@ import numpy as np
 
 from vae_explorer.trainer.config import MAX_IMAGE_SIDE
 from vae_explorer.trainer.data.image_folder import (
-    DEFAULT_SIZE, HELD_OUT_FRACTION, MAX_PIXELS, _decode, _declared_pixels, _list_files)
+    DEFAULT_SIZE, HELD_OUT_FRACTION, MAX_PIXELS, _declared_pixels, _list_files, decode_image_file)
 from vae_explorer.trainer.data.pixels import random_split, split_held_out
 from vae_explorer.trainer.data.streaming import StreamedDataset, float_bytes, held_out_sample
 from vae_explorer.trainer.errors import DatasetError
@@ -29,7 +29,7 @@ def _first_image(files, folder: str):
     tf = import_tensorflow()
     for path, _ in files[:100]:
         try:
-            return _decode(path, tf)
+            return decode_image_file(path, tf)
         except (ValueError, OSError, tf.errors.OpError):
             continue
     raise DatasetError("holds no image that could be decoded (first 100 tried)", folder)
