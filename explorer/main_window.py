@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.runs_dock.setWidget(self.runs.panel)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_dock)
         self.resizeDocks([self.runs_dock], [170], Qt.Orientation.Vertical)
+        self.runs_dock.hide()  # View ▸ Runs panel (Ctrl+Shift+U): shown, it takes the loss plot's height
 
     def _build_actions(self) -> None:
         t, f, e = self.training, self.files, self.exports
@@ -131,7 +132,7 @@ class MainWindow(QMainWindow):
             "about": lambda: QMessageBox.about(self, "About vae-explorer", ABOUT),
             "evaluate": self.runs.evaluate, "runs": self.runs_dock.setVisible,
         }, self)
-        self.actions["runs"].setChecked(True)
+        self.actions["runs"].setChecked(False)  # the dock starts hidden
         self.runs_dock.visibilityChanged.connect(self.actions["runs"].setChecked)
         self.recent_menu = RecentMenu(self.recents, self)
         self.actions.build_menus(self.menuBar(), {"recent": self.recent_menu})

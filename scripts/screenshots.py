@@ -56,6 +56,7 @@ def runs_panel(app, out: str, epochs: int = 3, betas=(1.0, 4.0)) -> None:
     w = MainWindow(runs_dir=tempfile.mkdtemp(prefix="vae-explorer-screenshot-runs-"))
     w.setGeometry(0, 0, 1400, 900)
     w.show()
+    w.runs_dock.show()
     todo = list(betas)
 
     def next_run():

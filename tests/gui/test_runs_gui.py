@@ -19,6 +19,15 @@ Answer = QMessageBox.StandardButton
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
+@pytest.fixture(autouse=True)
+def runs_panel_open(request, qtbot):
+    """The Runs panel starts hidden: open it as a user does, View ▸ Runs panel (Ctrl+Shift+U)."""
+    if "window" in request.fixturenames:
+        window = request.getfixturevalue("window")
+        qtbot.keyClick(window, Qt.Key.Key_U, CTRL | Qt.KeyboardModifier.ShiftModifier)
+        assert window.runs_dock.isVisible() and window.actions["runs"].isChecked()
+
+
 def train_and_save(window, qtbot, path, preset="tutorial", epochs=1, seed=0):
     """Start a short run with the panel's button, wait for it, save its model (as Save as would)."""
     panel = window.training.panel
