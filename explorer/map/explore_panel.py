@@ -6,7 +6,7 @@ the decoding.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
     QTabWidget, QVBoxLayout, QWidget,
@@ -23,6 +23,15 @@ class ExplorePanel(QTabWidget):
     traversal_changed = Signal()
     grid_requested = Signal()
     grid_overlay_toggled = Signal(bool)
+
+    MIN_HEIGHT = 260  # px: what the panel asks of the window at least
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """A QTabWidget asks for the tallest page's minimum (the Draw page's, ~600 px), which
+        squeezed the loss plot above the map to a strip whenever the Runs dock was open; a page
+        that does not fit is cut at the bottom instead, until the window grows."""
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), min(hint.height(), self.MIN_HEIGHT))
 
     def __init__(self, parent=None):
         super().__init__(parent)
