@@ -1,6 +1,6 @@
 """vae-explorer against the Keras conv-VAE tutorial, measured side by side in one run.
 
-    python benchmarks/run.py                 # the full run (about 6–8 minutes on 2 cores)
+    python benchmarks/run.py                 # the full run (about 8–10 minutes on 2 cores)
     python benchmarks/run.py --quick         # tiny sizes: a smoke test, figures meaningless
     python benchmarks/run.py --json out.json
 
@@ -84,16 +84,20 @@ class Rates(TrainingListener):
 
 # 1. training throughput -------------------------------------------------------------------
 def bench_throughput(data, rounds: int, epochs: int) -> dict:
-    ours, theirs = [], []
-    for _ in range(rounds):  # interleaved: ours, reference, ours, reference…
+    """Interleaved rounds (ours, reference, ours, reference…); each round's ratio of medians,
+    so that the spread says how the lead holds from one minute of the machine to the next."""
+    ours, theirs, ratios = [], [], []
+    for _ in range(rounds):
         rates = Rates()
         Trainer(TrainConfig(preset="tutorial", epochs=epochs + 1, batch_size=128), data, listener=rates).run()
-        ours += rates.rates[1:]  # the first epoch warms up the graph
         clock = EpochClock()
         ref.train_reference(ref.build_reference(), data.x_train, epochs + 1, callbacks=[clock])
-        theirs += [len(data.x_train) / s for s in clock.seconds[1:]]
+        round_ours, round_theirs = rates.rates[1:], [len(data.x_train) / s for s in clock.seconds[1:]]
+        ours += round_ours  # the first epoch of each warms up the graph
+        theirs += round_theirs
+        ratios.append(float(np.median(round_ours) / np.median(round_theirs)))
     return {"ours": stats(ours), "reference": stats(theirs),
-            "ratio": float(np.median(ours) / np.median(theirs))}
+            "ratio": float(np.median(ours) / np.median(theirs)), "round_ratios": stats(ratios)}
 
 
 # 2–4. decoding and encoding ---------------------------------------------------------------
@@ -224,9 +228,10 @@ def table(r: dict) -> str:
     rows = [
         ("training, images/s (tutorial preset)", f"{t['ours']['median']:,.0f} ({t['ours']['min']:,.0f}–{t['ours']['max']:,.0f})",
          f"{t['reference']['median']:,.0f} ({t['reference']['min']:,.0f}–{t['reference']['max']:,.0f})",
-         f"{t['ratio']:.2f}×", "≥ 1.3×"),
+         f"{t['ratio']:.2f}× (rounds {t['round_ratios']['min']:.2f}–{t['round_ratios']['max']:.2f}×)",
+         "≥ 1.5× (worst round ≥ 1.3×)"),
         ("training in the app with live plots, images/s", f"{app_rate:,.0f}", f"{t['reference']['median']:,.0f}",
-         f"{app_rate / t['reference']['median']:.2f}×", "≥ 1.2×"),
+         f"{app_rate / t['reference']['median']:.2f}×", "≥ 1.4×"),
         ("decode one point, ms (median / p99)", f"{lat['decode_one_ms']['median']:.2f} / {lat['decode_one_ms']['p99']:.2f}",
          f"{lat['reference_predict_one_ms']['median']:.1f} (predict)",
          f"{lat['reference_predict_one_ms']['median'] / lat['decode_one_ms']['median']:.0f}× faster", "≤ 2 ms"),
@@ -238,8 +243,9 @@ def table(r: dict) -> str:
          f"{lat['reference_encode_n_s']['median'] / lat['encode_n_s']['median']:.1f}× faster", "≤ 0.5 s"),
         ("GUI heartbeat while training, ms (p50 / p99 / max)",
          f"{gui['heartbeat_ms']['p50']:.1f} / {gui['heartbeat_ms']['p99']:.1f} / {gui['heartbeat_ms']['max']:.0f}", "", "",
-         "p99 ≤ 50"),
-        ("cold start to window shown, s", f"{r['cold_start']['median']:.2f}", "", "", "≤ 2 s"),
+         "p99 ≤ 30, max ≤ 100"),
+        ("cold start to window shown, s", f"{r['cold_start']['median']:.2f} ({r['cold_start']['min']:.2f}–"
+         f"{r['cold_start']['max']:.2f})", "", "", "≤ 1 s"),
         (f"time to the reference's {ttq['reference_epochs']}-epoch held-out −ELBO ({ttq['reference_neg_elbo']:.1f}), s",
          f"{ttq['ours_seconds']:.1f} ({ttq['ours_epochs']} epoch(s), default preset)", f"{ttq['reference_seconds']:.1f}",
          f"{ttq['ratio']:.2f}", "≤ 0.33"),
@@ -262,7 +268,7 @@ def main() -> None:
             full.subset(512, 128), 1, 1, 3, 1, 1, 512, 2_000)
     else:
         data, rounds, epochs, repeat, ref_epochs, gui_epochs, gui_images, peak_n = (
-            full, 3, 2, 30, 30, 4, 0, 60_000)
+            full, 5, 2, 30, 30, 4, 0, 60_000)
     results = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(), "tensorflow": tf.__version__,

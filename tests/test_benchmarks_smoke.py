@@ -28,6 +28,7 @@ def check_plausible(r: dict) -> None:
     assert within(t["ours"]["median"], 200, 200_000) and within(t["reference"]["median"], 200, 200_000)
     assert t["ratio"] == t["ours"]["median"] / t["reference"]["median"]
     assert t["ours"]["min"] <= t["ours"]["median"] <= t["ours"]["max"]
+    assert t["round_ratios"]["min"] <= t["round_ratios"]["median"] <= t["round_ratios"]["max"]
     assert within(lat["decode_one_ms"]["median"], 0.05, 100)
     assert lat["reference_predict_one_ms"]["median"] > lat["decode_one_ms"]["median"]  # predict pays a setup
     assert within(lat["grid15_ms"]["median"], 0.5, 5_000) and lat["grid_ratio"] > 1
