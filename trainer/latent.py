@@ -189,9 +189,7 @@ class Projection:
             self.basis = np.zeros((2, self.latent_dim))
             self.basis[0, dims[0]] = self.basis[1, dims[1]] = 1.0
         else:
-            centred = means - self.center
-            _, _, vt = np.linalg.svd(centred, full_matrices=False) if len(means) > 1 else (None, None, np.eye(self.latent_dim))
-            self.basis = vt[:2]
+            self.basis = _principal_axes(means - self.center) if len(means) > 1 else np.eye(self.latent_dim)[:2]
         self.kind = "identity" if self.latent_dim == 2 and dims is None else ("dims" if dims else "pca")
         self.name = "pca" if self.kind == "pca" and self.latent_dim > 1 else "latent"
 
@@ -208,3 +206,19 @@ class Projection:
             p = p[:, :1]
             return (self.center + p @ self.basis[:1]).astype(np.float32)
         return (self.center + p @ self.basis).astype(np.float32)
+
+
+def _principal_axes(centred: np.ndarray) -> np.ndarray:
+    """The first two principal axes (2×D, orthonormal rows), each signed so that its largest
+    entry is positive.
+
+    From the D×D scatter matrix summed without BLAS (``einsum``) and ``eigh``, not an SVD of the
+    N×D data: the app computes this on the GUI thread at every epoch while training keeps both
+    cores busy, where OpenBLAS's threads made the SVD of 2,000×16 take 77 ms instead of 1.3 ms.
+    """
+    scatter = np.einsum("ni,nj->ij", centred, centred)
+    _, vectors = np.linalg.eigh(scatter)
+    axes = vectors[:, ::-1][:, :2].T.copy()  # eigh sorts ascending
+    largest = np.abs(axes).argmax(axis=1)
+    axes *= np.sign(axes[np.arange(2), largest])[:, None]
+    return axes

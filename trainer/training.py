@@ -117,6 +117,25 @@ def _reset_like(model: VAE, fresh: VAE) -> bool:
     return True
 
 
+@dataclass
+class _RunClock:
+    """Counts and times of one ``run``: for the progress, images/s and ETA of the reports."""
+
+    n: int  # training images
+    batches: int  # per epoch
+    total: int = 1  # batches of the whole run
+    done: int = 0
+    rate: float = 0.0  # images/s, smoothed over batches
+    start: float = field(default_factory=time.perf_counter)
+    epoch_start: float = 0.0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def eta(self) -> float:
+        return self.elapsed() / max(self.done, 1) * (self.total - self.done)
+
+
 class Trainer:
     """Runs epochs of ``config`` on ``dataset``; ``model`` and ``history`` continue a saved run.
 
@@ -181,68 +200,80 @@ class Trainer:
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> TrainResult:
         cfg, data = self.config, self.dataset
-        x_all = tf.constant(data.x_train)
-        x_test = tf.constant(data.x_test)
-        n = len(data.x_train)
-        batches = int(np.ceil(n / cfg.batch_size))
-        first_epoch = len(self.history)
-        total_batches = max(1, batches * cfg.epochs)
-        done_batches = 0
-        start = time.perf_counter()
+        clock = _RunClock(n=len(data.x_train), batches=int(np.ceil(len(data.x_train) / cfg.batch_size)))
+        clock.total = max(1, clock.batches * cfg.epochs)
+        x_all, x_test = tf.constant(data.x_train), tf.constant(data.x_test)
         snapshot = self._snapshot()
-        rate = 0.0
+        first_epoch = len(self.history)
         for e in range(first_epoch, first_epoch + cfg.epochs):
-            self.model.kl_weight.assign(cfg.kl_weight(e))
-            for m in self.model.metrics:
-                m.reset_state()
-            order = epoch_order(cfg.seed, e, n)
-            epoch_start = time.perf_counter()
-            for b in range(batches):
-                if not self._running.is_set():
-                    self._wait_while_paused()
-                if self._stop.is_set():
-                    return self._end("stopped", f"stopped by request during epoch {e + 1}")
-                t0 = time.perf_counter()
-                idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
-                loss, rec, kl = (float(v) for v in self._train_fn(x_all, tf.constant(idx)))
-                dt = time.perf_counter() - t0
-                if not np.isfinite(loss):
-                    self._restore(snapshot)
-                    return self._end(
-                        "diverged",
-                        f"loss became {loss} at epoch {e + 1}, batch {b + 1}: training stopped and "
-                        f"the weights of the last good epoch ({len(self.history)}) were kept; "
-                        "try a lower learning rate",
-                    )
-                done_batches += 1
-                rate = len(idx) / dt if rate == 0 else 0.9 * rate + 0.1 * len(idx) / max(dt, 1e-9)
-                elapsed = time.perf_counter() - start
-                self.listener.on_batch(BatchReport(
-                    epoch=e + 1, batch=b + 1, batches=batches, loss=loss, reconstruction_loss=rec,
-                    kl_loss=kl, images_per_second=rate, progress=done_batches / total_batches,
-                    eta=elapsed / done_batches * (total_batches - done_batches)))
-            train = {m.name: float(m.result()) for m in self.model.metrics}
-            val = self._evaluate(x_test)
-            if not np.isfinite(val["loss"]):
-                self._restore(snapshot)
-                return self._end("diverged", f"held-out loss became {val['loss']} at epoch {e + 1}: "
-                                 "the weights of the last good epoch were kept; try a lower learning rate")
-            elapsed = time.perf_counter() - start
-            report = EpochReport(
-                epoch=e + 1, epochs=first_epoch + cfg.epochs, loss=train["loss"],
-                reconstruction_loss=train["reconstruction_loss"], kl_loss=train["kl_loss"],
-                val_loss=val["loss"], val_reconstruction_loss=val["reconstruction_loss"],
-                val_kl_loss=val["kl_loss"], val_neg_elbo=val["neg_elbo"],
-                kl_weight=cfg.kl_weight(e), elapsed=elapsed,
-                eta=elapsed / done_batches * (total_batches - done_batches),
-                images_per_second=n / max(time.perf_counter() - epoch_start, 1e-9),
-                latent_means=self.encode(data.x_test) if self.encode_each_epoch else None,
-                objective=cfg.objective,
-            )
-            self.history.append(report.history_row())
+            ended = self._epoch_batches(e, x_all, clock, snapshot)
+            if ended is None:
+                ended = self._finish_epoch(e, x_test, clock, snapshot, first_epoch + cfg.epochs)
+            if ended is not None:
+                return ended
             snapshot = self._snapshot()
-            self.listener.on_epoch(report)
         return self._end("finished", f"trained {cfg.epochs} epoch(s)")
+
+    def _epoch_batches(self, e: int, x_all, clock: _RunClock, snapshot) -> TrainResult | None:
+        """The batches of epoch ``e`` (0-based); a result if the run ends inside it."""
+        cfg = self.config
+        self.model.kl_weight.assign(cfg.kl_weight(e))
+        for m in self.model.metrics:
+            m.reset_state()
+        order = epoch_order(cfg.seed, e, clock.n)
+        clock.epoch_start = time.perf_counter()
+        for b in range(clock.batches):
+            if not self._running.is_set():
+                self._wait_while_paused()
+            if self._stop.is_set():
+                return self._end("stopped", f"stopped by request during epoch {e + 1}")
+            ended = self._train_batch(e, b, x_all, order[b * cfg.batch_size:(b + 1) * cfg.batch_size], clock)
+            if ended is not None:
+                self._restore(snapshot)
+                return ended
+        return None
+
+    def _train_batch(self, e: int, b: int, x_all, idx: np.ndarray, clock: _RunClock) -> TrainResult | None:
+        """One compiled step and its report; a "diverged" result (weights not yet restored) on NaN."""
+        t0 = time.perf_counter()
+        loss, rec, kl = (float(v) for v in self._train_fn(x_all, tf.constant(idx)))
+        dt = time.perf_counter() - t0
+        if not np.isfinite(loss):
+            return self._end(
+                "diverged",
+                f"loss became {loss} at epoch {e + 1}, batch {b + 1}: training stopped and "
+                f"the weights of the last good epoch ({len(self.history)}) were kept; "
+                "try a lower learning rate",
+            )
+        clock.done += 1
+        clock.rate = len(idx) / dt if clock.rate == 0 else 0.9 * clock.rate + 0.1 * len(idx) / max(dt, 1e-9)
+        self.listener.on_batch(BatchReport(
+            epoch=e + 1, batch=b + 1, batches=clock.batches, loss=loss, reconstruction_loss=rec,
+            kl_loss=kl, images_per_second=clock.rate, progress=clock.done / clock.total, eta=clock.eta()))
+        return None
+
+    def _finish_epoch(self, e: int, x_test, clock: _RunClock, snapshot, epochs: int) -> TrainResult | None:
+        """Held-out figures, the history row and the epoch report; a result if they are not finite."""
+        cfg = self.config
+        train = {m.name: float(m.result()) for m in self.model.metrics}
+        val = self._evaluate(x_test)
+        if not np.isfinite(val["loss"]):
+            self._restore(snapshot)
+            return self._end("diverged", f"held-out loss became {val['loss']} at epoch {e + 1}: "
+                             "the weights of the last good epoch were kept; try a lower learning rate")
+        report = EpochReport(
+            epoch=e + 1, epochs=epochs, loss=train["loss"],
+            reconstruction_loss=train["reconstruction_loss"], kl_loss=train["kl_loss"],
+            val_loss=val["loss"], val_reconstruction_loss=val["reconstruction_loss"],
+            val_kl_loss=val["kl_loss"], val_neg_elbo=val["neg_elbo"],
+            kl_weight=cfg.kl_weight(e), elapsed=clock.elapsed(), eta=clock.eta(),
+            images_per_second=clock.n / max(time.perf_counter() - clock.epoch_start, 1e-9),
+            latent_means=self.encode(self.dataset.x_test) if self.encode_each_epoch else None,
+            objective=cfg.objective,
+        )
+        self.history.append(report.history_row())
+        self.listener.on_epoch(report)
+        return None
 
     def encode(self, x: np.ndarray) -> np.ndarray:
         """Encoded means of ``x`` as a NumPy array (batched, compiled)."""

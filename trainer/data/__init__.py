@@ -43,6 +43,19 @@ def known_datasets() -> dict[str, str]:
     return names
 
 
+def _resolved(spec) -> tuple[str | None, str]:
+    """(known name or None, path) of a dataset name or path that exists."""
+    spec = DEFAULT_DATASET if spec is None else os.fspath(spec)
+    known = known_datasets()
+    if spec in known:
+        return spec, known[spec]
+    if spec.replace("-", "_") in ("mnist", "fashion_mnist"):
+        raise DatasetError(f"dataset '{spec}' is not in the Keras cache ({_keras_cache()})")
+    if not os.path.exists(spec):
+        raise DatasetError(f"no such file or folder (known names: {', '.join(sorted(known))})", spec)
+    return None, spec
+
+
 def load_dataset(
     spec: str | os.PathLike | None = None,
     image_size: tuple[int, int] | None = None,
@@ -58,18 +71,7 @@ def load_dataset(
     app takes) loads them whatever their size, None streams only what would not fit the memory
     budget (``data.streaming``): ``train`` without --stream or --in-memory.
     """
-    spec = DEFAULT_DATASET if spec is None else os.fspath(spec)
-    known = known_datasets()
-    if spec in known:
-        name, path = spec, known[spec]
-    elif spec.replace("-", "_") in ("mnist", "fashion_mnist"):
-        raise DatasetError(f"dataset '{spec}' is not in the Keras cache ({_keras_cache()})")
-    else:
-        name, path = None, spec
-    if not os.path.exists(path):
-        raise DatasetError(
-            f"no such file or folder (known names: {', '.join(sorted(known))})", path
-        )
+    name, path = _resolved(spec)
     from vae_explorer.trainer.data.stream_open import open_streamed, wants_stream
 
     streamable = os.path.isdir(path) or path.lower().endswith(".npz")

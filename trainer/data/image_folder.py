@@ -89,50 +89,17 @@ def load_image_folder(
     split_seed: int = SPLIT_SEED,
 ) -> Dataset:
     """Decode, convert to one channel count and one size, scale to [0, 1], hold 20% out."""
-    from vae_explorer.trainer.tf_runtime import import_tensorflow
-
-    tf = import_tensorflow()
-
     folder = os.fspath(folder)
     files, class_names = _list_files(folder)
     if not files:
         raise DatasetError("holds no PNG, JPEG, BMP or GIF images", folder)
-    images, labels, warnings = [], [], []
-    target = None if image_size is None else tuple(image_size)
-
-    def resized(im):
-        return im if im.shape[:2] == target else tf.image.resize(im, target, antialias=True).numpy()
-
+    decoded = _DecodedFolder(folder, None if image_size is None else tuple(image_size))
     for path, label in files:
-        try:
-            im = decode_image_file(path, tf)
-        except (ValueError, OSError, tf.errors.OpError) as exc:
-            reason = getattr(exc, "message", None) or str(exc)
-            warnings.append(f"{path}: skipped, cannot decode image ({reason.splitlines()[0]})")
-            continue
-        if target is None and (max(im.shape[:2]) > MAX_IMAGE_SIDE
-                               or (images and im.shape[:2] != images[0].shape[:2])):
-            # No common size a model can take: from here on every image is made DEFAULT_SIZE
-            # as soon as it is decoded, so the folder never sits in memory at full size.
-            if max(im.shape[:2]) > MAX_IMAGE_SIDE and not images:
-                warnings.append(f"{folder}: images of {im.shape[0]}×{im.shape[1]} px are over the "
-                                f"{MAX_IMAGE_SIDE} px a side a model takes: resized to "
-                                f"{DEFAULT_SIZE[0]}×{DEFAULT_SIZE[1]} (choose another size with --image-size)")
-            target = DEFAULT_SIZE
-            images = [resized(held) for held in images]
-        images.append(im if target is None else resized(im))
-        labels.append(label)
-    if not images:
+        decoded.add(path, label)
+    if not decoded.images:
         raise DatasetError(f"holds no image that could be decoded ({len(files)} tried)", folder)
-    channels = 3 if any(im.shape[-1] == 3 for im in images) else 1
-    target = target or images[0].shape[:2]
-    x = np.empty((len(images), *target, channels), dtype=np.float32)
-    for i, im in enumerate(images):
-        if im.shape[-1] != channels:
-            im = np.repeat(im, 3, axis=-1)
-        x[i] = np.clip(im, 0, 255) / 255.0
-    y = None if class_names is None else np.asarray(labels, dtype=np.int32)
-    x_train, y_train, x_test, y_test = split_held_out(x, y, HELD_OUT_FRACTION, folder, split_seed)
+    y = None if class_names is None else np.asarray(decoded.labels, dtype=np.int32)
+    x_train, y_train, x_test, y_test = split_held_out(decoded.array(), y, HELD_OUT_FRACTION, folder, split_seed)
     check_splits(x_train, x_test, folder)
     return Dataset(
         name=name or os.path.basename(os.path.normpath(folder)),
@@ -142,6 +109,59 @@ def load_image_folder(
         y_train=y_train,
         y_test=y_test,
         label_names=class_names,
-        warnings=warnings,
+        warnings=decoded.warnings,
         split=random_split(HELD_OUT_FRACTION, split_seed),
     )
+
+
+class _DecodedFolder:
+    """The images of a folder as they are decoded: skipped files become warnings, and once the
+    sizes disagree (or one is over what a model takes) every image is resized to DEFAULT_SIZE as
+    soon as it is decoded, so the folder never sits in memory at full size."""
+
+    def __init__(self, folder: str, target: tuple[int, int] | None):
+        from vae_explorer.trainer.tf_runtime import import_tensorflow
+
+        self.tf = import_tensorflow()
+        self.folder, self.target = folder, target
+        self.images: list[np.ndarray] = []
+        self.labels: list[int] = []
+        self.warnings: list[str] = []
+
+    def add(self, path: str, label: int) -> None:
+        try:
+            im = decode_image_file(path, self.tf)
+        except (ValueError, OSError, self.tf.errors.OpError) as exc:
+            reason = getattr(exc, "message", None) or str(exc)
+            self.warnings.append(f"{path}: skipped, cannot decode image ({reason.splitlines()[0]})")
+            return
+        if self.target is None and (max(im.shape[:2]) > MAX_IMAGE_SIDE
+                                    or (self.images and im.shape[:2] != self.images[0].shape[:2])):
+            self._resize_from_now(im)
+        self.images.append(im if self.target is None else self._resized(im))
+        self.labels.append(label)
+
+    def _resize_from_now(self, im: np.ndarray) -> None:
+        if max(im.shape[:2]) > MAX_IMAGE_SIDE and not self.images:
+            self.warnings.append(
+                f"{self.folder}: images of {im.shape[0]}×{im.shape[1]} px are over the {MAX_IMAGE_SIDE} px a "
+                f"side a model takes: resized to {DEFAULT_SIZE[0]}×{DEFAULT_SIZE[1]} (choose another size "
+                "with --image-size)")
+        self.target = DEFAULT_SIZE
+        self.images = [self._resized(held) for held in self.images]
+
+    def _resized(self, im: np.ndarray) -> np.ndarray:
+        if im.shape[:2] == self.target:
+            return im
+        return self.tf.image.resize(im, self.target, antialias=True).numpy()
+
+    def array(self) -> np.ndarray:
+        """N×H×W×C float32 in [0, 1]: grey images repeated to RGB when any image is RGB."""
+        channels = 3 if any(im.shape[-1] == 3 for im in self.images) else 1
+        target = self.target or self.images[0].shape[:2]
+        x = np.empty((len(self.images), *target, channels), dtype=np.float32)
+        for i, im in enumerate(self.images):
+            if im.shape[-1] != channels:
+                im = np.repeat(im, 3, axis=-1)
+            x[i] = np.clip(im, 0, 255) / 255.0
+        return x

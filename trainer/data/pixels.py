@@ -22,43 +22,44 @@ def to_unit_images(x: np.ndarray, path: str, key: str = "images") -> np.ndarray:
 
     Accepts integers and floats in 0–255 or in 0–1 (a maximum above 1 means 0–255).
     """
-    x = np.asarray(x)
+    x = _image_shaped(np.asarray(x), path, key)
+    if x.size == 0:
+        return x.astype(np.float32)
+    hi = _checked_maximum(x, path, key)
+    out = x.astype(np.float32, copy=True)
+    if hi > 1.0:  # 0–255, integer or float; 0/1 masks stay as they are
+        out /= 255.0
+    return out
+
+
+def _image_shaped(x: np.ndarray, path: str, key: str) -> np.ndarray:
+    """N×H×W×C with C = 1 or 3 (alpha dropped), numeric, at least 4×4."""
     if x.dtype.kind not in "uif":
         raise DatasetError(f"'{key}' has dtype {x.dtype}; expected numeric pixel values", path)
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4:
-        raise DatasetError(
-            f"'{key}' has shape {x.shape}; expected N×H×W or N×H×W×C images", path
-        )
-    if x.shape[-1] == 2:  # grey + alpha
-        x = x[..., :1]
-    elif x.shape[-1] == 4:  # RGBA
-        x = x[..., :3]
+        raise DatasetError(f"'{key}' has shape {x.shape}; expected N×H×W or N×H×W×C images", path)
+    if x.shape[-1] in (2, 4):  # grey + alpha, RGBA
+        x = x[..., :x.shape[-1] - 1]
     if x.shape[-1] not in (1, 3):
-        raise DatasetError(
-            f"'{key}' has {x.shape[-1]} channels; expected 1 (grey) or 3 (RGB)", path
-        )
+        raise DatasetError(f"'{key}' has {x.shape[-1]} channels; expected 1 (grey) or 3 (RGB)", path)
     if min(x.shape[1:3]) < 4:
         raise DatasetError(f"'{key}' images are {x.shape[1]}×{x.shape[2]}; need at least 4×4", path)
-    if x.size == 0:
-        return x.astype(np.float32)
+    return x
+
+
+def _checked_maximum(x: np.ndarray, path: str, key: str) -> float:
+    """The largest pixel value, after refusing NaN, infinities and values outside 0–255."""
     if x.dtype.kind == "f" and not np.isfinite(x).all():
         bad = int((~np.isfinite(x)).reshape(len(x), -1).any(axis=1).sum())
         raise DatasetError(f"'{key}' has NaN or infinite pixels in {bad} image(s)", path)
     lo, hi = float(x.min()), float(x.max())
     if lo < 0:
-        raise DatasetError(
-            f"'{key}' has negative pixel values (min {lo:g}); expected 0–1 or 0–255", path
-        )
+        raise DatasetError(f"'{key}' has negative pixel values (min {lo:g}); expected 0–1 or 0–255", path)
     if hi > 255:
-        raise DatasetError(
-            f"'{key}' has pixel values up to {hi:g}; expected 0–1 or 0–255", path
-        )
-    out = x.astype(np.float32, copy=True)
-    if hi > 1.0:  # 0–255, integer or float; 0/1 masks stay as they are
-        out /= 255.0
-    return out
+        raise DatasetError(f"'{key}' has pixel values up to {hi:g}; expected 0–1 or 0–255", path)
+    return hi
 
 
 def to_labels(y, n: int, path: str, key: str = "labels") -> np.ndarray:
