@@ -31,6 +31,7 @@ TIMEOUT = 3600
 
 
 def free_ports(n: int) -> list[int]:
+    """``n`` TCP ports free on 127.0.0.1 right now (for TF_CONFIG; the tests use it too)."""
     sockets = [socket.socket() for _ in range(n)]
     try:
         for s in sockets:

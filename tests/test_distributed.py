@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import numpy as np
 import pytest
+
+from benchmarks.scaling import free_ports
 
 from tests.test_cli import run
 from vae_explorer.trainer.modelfile import load_model
@@ -60,19 +61,8 @@ def test_two_replicas_in_one_process_train_as_one_process_does():
     assert two_elbo == pytest.approx(one_elbo, rel=TOLERANCE)
 
 
-def _free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def _start_workers(argv, folder) -> list[subprocess.Popen]:
-    ports = _free_ports(2)
+    ports = free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     workers = []
     for index in range(2):

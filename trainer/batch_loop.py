@@ -9,13 +9,12 @@ batch, and evaluates the held-out set.
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Iterator, NamedTuple
 
 import numpy as np
 
-from vae_explorer.trainer.reports import BatchReport, EpochReport, TrainingListener
+from vae_explorer.trainer.reports import BatchReport, EpochReport
 from vae_explorer.trainer.training import TrainResult, Trainer
 
 _EXHAUSTED = object()
@@ -39,17 +38,6 @@ class LoopTrainer(Trainer):
     """
 
     stops_locally = True
-
-    def _init_state(self, config, dataset, history, listener, encode_each_epoch=False) -> None:
-        """The attributes ``Trainer.__init__`` sets that do not depend on how batches are stepped."""
-        self.config = config
-        self.dataset = dataset
-        self.history = list(history or [])
-        self.listener = listener or TrainingListener()
-        self.encode_each_epoch = encode_each_epoch
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
 
     # -- what a subclass provides ------------------------------------------------------------
     def _batches_per_epoch(self) -> int:

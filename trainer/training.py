@@ -160,8 +160,7 @@ class Trainer:
             check_image_shape(dataset.image_shape)
         except UserError as exc:
             raise DatasetError(exc.problem, dataset.source or None) from None
-        self.config = config
-        self.dataset = dataset
+        self._init_state(config, dataset, history, listener, encode_each_epoch)
         compiled = None
         if model is None:
             model = new_model(config, dataset.image_shape)
@@ -171,16 +170,22 @@ class Trainer:
             compiled = recycle
         self.model = model
         self.model.optimizer.learning_rate.assign(config.learning_rate)
+        self.compiled = compiled or CompiledVAE(self.model)
+        self._train_fn = self.compiled.train_step
+        self._evaluate = self.compiled.evaluate
+        self.latent = self.compiled.latent
+
+    def _init_state(self, config, dataset, history, listener, encode_each_epoch=False) -> None:
+        """The attributes that do not depend on how batches are stepped (the streamed and
+        distributed trainers set them too, with their own model and steps)."""
+        self.config = config
+        self.dataset = dataset
         self.history = list(history or [])
         self.listener = listener or TrainingListener()
         self.encode_each_epoch = encode_each_epoch
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
-        self.compiled = compiled or CompiledVAE(self.model)
-        self._train_fn = self.compiled.train_step
-        self._evaluate = self.compiled.evaluate
-        self.latent = self.compiled.latent
 
     # -- control, from any thread ---------------------------------------------------------
     def request_stop(self) -> None:
