@@ -81,10 +81,7 @@ def test_two_worker_processes_write_one_model_like_one_process(small_npz, tmp_pa
     try:
         codes = [w.wait(timeout=WORKER_TIMEOUT) for w in workers]
     finally:
-        for w in workers:
-            if w.poll() is None:
-                w.kill()
-                w.wait(10)
+        _kill_the_rest(workers)
     logs = [(tmp_path / f"worker{i}.log").read_text() for i in range(2)]
     assert codes == [0, 0], logs
     assert "saved two.h5" in logs[0] and "saved" not in logs[1]  # the chief alone reports and writes
@@ -100,6 +97,14 @@ def test_two_worker_processes_write_one_model_like_one_process(small_npz, tmp_pa
     figures = json.loads(out)
     assert figures["held_out"] == "verified" and np.isfinite(figures["neg_elbo"])
     assert int(two.model.optimizer.iterations.numpy()) == int(one.model.optimizer.iterations.numpy())
+
+
+def _kill_the_rest(workers) -> None:
+    """End any worker still running (a failed test must not leave a cluster behind)."""
+    for w in workers:
+        if w.poll() is None:
+            w.kill()
+            w.wait(10)
 
 
 def _wait_for(path, text: str, timeout: float) -> bool:
@@ -121,10 +126,7 @@ def test_ctrl_c_in_one_worker_stops_both_and_the_chief_saves(small_npz, tmp_path
         workers[1].send_signal(signal.SIGINT)  # the non-chief's Ctrl-C travels with the next step
         codes = [w.wait(timeout=WORKER_TIMEOUT) for w in workers]
     finally:
-        for w in workers:
-            if w.poll() is None:
-                w.kill()
-                w.wait(10)
+        _kill_the_rest(workers)
     logs = [(tmp_path / f"worker{i}.log").read_text() for i in range(2)]
     assert codes == [130, 130], logs
     assert "saved stopped.h5" in logs[0] and "the chief saves what was trained" in logs[1]
