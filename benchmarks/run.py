@@ -1,6 +1,6 @@
 """vae-explorer against the Keras conv-VAE tutorial, measured side by side in one run.
 
-    python benchmarks/run.py                 # the full run (about 8–10 minutes on 2 cores)
+    python benchmarks/run.py                 # the full run (about 15 minutes on 2 cores)
     python benchmarks/run.py --quick         # tiny sizes: a smoke test, figures meaningless
     python benchmarks/run.py --json out.json
 
@@ -32,6 +32,7 @@ tf = import_tensorflow()
 import keras  # noqa: E402
 
 import reference_tutorial as ref  # noqa: E402
+from elbo_parity import parity  # noqa: E402
 from vae_explorer.trainer import exports  # noqa: E402
 from vae_explorer.trainer.config import TrainConfig  # noqa: E402
 from vae_explorer.trainer.data import load_dataset  # noqa: E402
@@ -224,6 +225,7 @@ def bench_peak_memory(n: int) -> dict:
 
 def table(r: dict) -> str:
     t, lat, gui, ttq, mem = r["throughput"], r["latent"], r["gui"], r["time_to_quality"], r["peak_memory"]
+    par = r["elbo_parity"]
     app_rate = float(np.median(gui["app_images_per_second"][1:] or gui["app_images_per_second"]))
     rows = [
         ("training, images/s (tutorial preset)", f"{t['ours']['median']:,.0f} ({t['ours']['min']:,.0f}–{t['ours']['max']:,.0f})",
@@ -249,6 +251,9 @@ def table(r: dict) -> str:
         (f"time to the reference's {ttq['reference_epochs']}-epoch held-out −ELBO ({ttq['reference_neg_elbo']:.1f}), s",
          f"{ttq['ours_seconds']:.1f} ({ttq['ours_epochs']} epoch(s), default preset)", f"{ttq['reference_seconds']:.1f}",
          f"{ttq['ratio']:.2f}", "≤ 0.33"),
+        (f"held-out −ELBO after {par['epochs']} epochs, mean of seeds {', '.join(map(str, par['seeds']))}",
+         f"{np.mean(par['ours']):.2f}", f"{np.mean(par['reference']):.2f}", f"{par['difference']:+.2f} nats",
+         "within ±1 nat"),
         (f"peak RSS training on {mem['images']:,} images, MB", f"{mem['ours']:,.0f}", f"{mem['reference']:,.0f}",
          f"{mem['ours'] / mem['reference']:.2f}", "≤ 1,500 MB"),
     ]
@@ -268,7 +273,7 @@ def main() -> None:
             full.subset(512, 128), 1, 1, 3, 1, 1, 512, 2_000)
     else:
         data, rounds, epochs, repeat, ref_epochs, gui_epochs, gui_images, peak_n = (
-            full, 5, 2, 30, 30, 4, 0, 60_000)
+            full, 5, 4, 30, 30, 4, 0, 60_000)
     results = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(), "tensorflow": tf.__version__,
@@ -282,6 +287,7 @@ def main() -> None:
         ("cold_start", lambda: bench_cold_start(1 if args.quick else 5)),
         ("time_to_quality", lambda: bench_time_to_quality(data, ref_epochs)),
         ("peak_memory", lambda: bench_peak_memory(peak_n)),
+        ("elbo_parity", lambda: parity(data, ref_epochs, [0] if args.quick else [0, 1, 2])),
     ]
     for name, fn in steps:
         t0 = time.perf_counter()

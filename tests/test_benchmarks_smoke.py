@@ -43,3 +43,6 @@ def check_plausible(r: dict) -> None:
     mem = r["peak_memory"]
     assert within(mem["ours"], 150, 8_000) and within(mem["reference"], 150, 8_000)
     assert mem["ours"] != mem["reference"]  # two processes: equal figures meant both read the parent's peak
+    par = r["elbo_parity"]
+    assert par["seeds"] == [0] and all(within(v, 50, 800) for v in par["ours"] + par["reference"])
+    assert par["difference"] == par["ours"][0] - par["reference"][0]

@@ -76,7 +76,7 @@ class LoopTrainer(Trainer):
         return self._end("finished", f"trained {cfg.epochs} epoch(s)")
 
     def _train_epoch(self, e: int):
-        """Epoch ``e``'s batches: (summed terms, start time), or the TrainResult that ended it."""
+        """Epoch ``e``'s batches: (summed terms, their seconds), or the TrainResult that ended it."""
         sums, epoch_start = np.zeros(4), time.perf_counter()
         steps, batches = self._epoch_steps(e), self._batches_per_epoch()
         for b in range(batches):
@@ -96,7 +96,7 @@ class LoopTrainer(Trainer):
                                  f"({len(self.history)}) were kept; try a lower learning rate")
             sums += np.array([step.loss, step.reconstruction_loss, step.kl_loss, 1.0]) * step.images
             self._report_batch(e, b, batches, step, time.perf_counter() - t0)
-        return sums, epoch_start
+        return sums, time.perf_counter() - epoch_start
 
     def _report_batch(self, e: int, b: int, batches: int, step: StepResult, dt: float) -> None:
         self._done += 1
@@ -110,7 +110,7 @@ class LoopTrainer(Trainer):
             eta=elapsed / self._done * (self._total - self._done)))
 
     def _report_epoch(self, e: int, first: int, trained, val: dict) -> None:
-        (loss, rec, kl, images), epoch_start = trained
+        (loss, rec, kl, images), batches_seconds = trained
         cfg, images = self.config, max(images, 1.0)
         elapsed = time.perf_counter() - self._start
         report = EpochReport(
@@ -120,7 +120,7 @@ class LoopTrainer(Trainer):
             val_kl_loss=val["kl_loss"], val_neg_elbo=val["neg_elbo"],
             kl_weight=cfg.kl_weight(e), elapsed=elapsed,
             eta=elapsed / max(self._done, 1) * (self._total - self._done),
-            images_per_second=self._train_images() / max(time.perf_counter() - epoch_start, 1e-9),
+            images_per_second=self._train_images() / max(batches_seconds, 1e-9),
             latent_means=self.encode(self.dataset.x_test) if self.encode_each_epoch else None,
             objective=cfg.objective,
         )

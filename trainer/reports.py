@@ -38,6 +38,9 @@ class EpochReport:
     kl_weight: float
     elapsed: float
     eta: float
+    # training images per second of the epoch's batches; the held-out evaluation after them is
+    # not counted (Keras's ``fit`` does not count validation either), so the figure compares
+    # with other trainers' and does not move with the size of the held-out set
     images_per_second: float
     latent_means: np.ndarray | None = None  # held-out encoded means, for the live map
     # What ``val_neg_elbo`` (held-out reconstruction + KL) is: the negative ELBO with BCE, or

@@ -128,6 +128,7 @@ class _RunClock:
     rate: float = 0.0  # images/s, smoothed over batches
     start: float = field(default_factory=time.perf_counter)
     epoch_start: float = 0.0
+    epoch_batches_seconds: float = 0.0  # the batches of the last epoch, without its evaluation
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -236,6 +237,7 @@ class Trainer:
             if ended is not None:
                 self._restore(snapshot)
                 return ended
+        clock.epoch_batches_seconds = time.perf_counter() - clock.epoch_start
         return None
 
     def _train_batch(self, e: int, b: int, x_all, idx: np.ndarray, clock: _RunClock) -> TrainResult | None:
@@ -272,7 +274,7 @@ class Trainer:
             val_loss=val["loss"], val_reconstruction_loss=val["reconstruction_loss"],
             val_kl_loss=val["kl_loss"], val_neg_elbo=val["neg_elbo"],
             kl_weight=cfg.kl_weight(e), elapsed=clock.elapsed(), eta=clock.eta(),
-            images_per_second=clock.n / max(time.perf_counter() - clock.epoch_start, 1e-9),
+            images_per_second=clock.n / max(clock.epoch_batches_seconds, 1e-9),
             latent_means=self.encode(self.dataset.x_test) if self.encode_each_epoch else None,
             objective=cfg.objective,
         )
