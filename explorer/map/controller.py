@@ -58,6 +58,8 @@ class MapController(QObject):
         self.tsne.failed.connect(lambda error: self.status(f"t-SNE layout failed: {error}"))
 
     def _session_changed(self, names) -> None:
+        if "dataset" in names and self.session.dataset is not None:
+            self.map.show_legend(self.session.dataset.y_test, self.session.label_names())
         if "model" in names:
             self.reset()
         if names & {"model", "codes"} or ("dataset" in names and self.state.codes is not None):

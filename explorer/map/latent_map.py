@@ -58,6 +58,7 @@ class LatentMap(pg.PlotWidget):
         # None for all, per-point brushes or None for label colours); see map/point_style.py.
         self.style = None
         self._legend_labels: tuple = ()
+        self._label_colours = None  # (indices, labels) of the points drawn in label colours
         self._hover_pos: tuple[float, float] | None = None
         self._hover_timer = QTimer(self)
         self._hover_timer.setSingleShot(True)
@@ -93,7 +94,7 @@ class LatentMap(pg.PlotWidget):
         self._plane = np.asarray(plane, np.float32)
         self.labels = None if labels is None else np.asarray(labels)
         self.redraw_points()
-        self._update_legend(labels, names)
+        self.show_legend(labels, names)
         if not keep_view:
             # Follow the data (every epoch) until the user pans or zooms, which turns
             # pyqtgraph's auto-range off by itself.
@@ -110,14 +111,41 @@ class LatentMap(pg.PlotWidget):
         the scatter's ``data`` holds each point's index, so clicks name the right image."""
         n, labels = len(self._plane), self.labels
         shown, brushes = self.style.points(labels, n) if self.style is not None else (None, None)
-        if brushes is None:
-            brushes = label_brushes(labels)
         idx = np.arange(n) if shown is None else np.flatnonzero(shown)
+        in_label_colours = brushes is None
+        if in_label_colours and self._drawn_in_label_colours(idx, labels):
+            self._move_points(idx)
+            return
+        if in_label_colours:
+            brushes = label_brushes(labels)
         if isinstance(brushes, list):
             brushes = [brushes[i] for i in idx]
         self.scatter.setData(x=self._plane[idx, 0], y=self._plane[idx, 1], brush=brushes, data=idx)
+        self._label_colours = (idx.copy(), labels.copy()) if in_label_colours and labels is not None else None
 
-    def _update_legend(self, labels, names) -> None:
+    def _drawn_in_label_colours(self, idx: np.ndarray, labels) -> bool:
+        """Whether the scatter already holds exactly these points in these labels' colours."""
+        if self._label_colours is None or labels is None:
+            return False
+        drawn_idx, drawn_labels = self._label_colours
+        return np.array_equal(drawn_idx, idx) and np.array_equal(drawn_labels, labels)
+
+    def _move_points(self, idx: np.ndarray) -> None:
+        """New positions for the points drawn, nothing else changed: what ``setData`` would do
+        without rebuilding each point's brush (15-25 ms for 2,000 points at every epoch)."""
+        scatter = self.scatter
+        scatter.data["x"] = self._plane[idx, 0]
+        scatter.data["y"] = self._plane[idx, 1]
+        scatter.prepareGeometryChange()
+        scatter.informViewBoundsChanged()
+        scatter.bounds = [None, None]
+        scatter.invalidate()
+        scatter.sigPlotChanged.emit(scatter)
+
+    def show_legend(self, labels, names) -> None:
+        """One row per class present, with its count; rebuilt only when those change. The
+        window calls it as soon as a dataset arrives, so the first epoch's map does not pay for
+        building it (about 40 ms) while training competes for the CPU."""
         values, counts = np.unique(labels, return_counts=True) if labels is not None else ((), ())
         present = tuple(int(v) for v in values)
         key = (present, tuple(names or ()), tuple(int(c) for c in counts))

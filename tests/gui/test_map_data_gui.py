@@ -226,3 +226,39 @@ def test_colouring_by_loss_follows_the_training_epoch_by_epoch(window, qtbot):
     expected_kl = -0.5 * (1 + log_vars - means ** 2 - np.exp(log_vars)).sum(axis=1)
     np.testing.assert_allclose(part.state.metrics.kl, expected_kl, rtol=1e-3, atol=1e-3)
     assert part.colorbar.bar.isVisible()
+
+
+def test_after_an_epoch_the_points_move_keep_their_colours_and_clicks_find_them(opened, qtbot):
+    """A new epoch moves the drawn points in place (no per-point brushes rebuilt): the scatter holds
+    the new coordinates, the same images in the same colours, and a click on a moved point
+    decodes that image."""
+    plot = opened.map.map
+    before_plane, before_rgb = plot.plane.copy(), brush_rgb(plot)
+    panel = opened.training.panel
+    panel.epochs.setValue(1)
+    qtbot.mouseClick(panel.continue_training, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not opened.training.runner.running and not opened.busy(), timeout=120_000)
+    qtbot.wait(50)
+    x, y = plot.scatter.getData()
+    drawn = drawn_indices(plot)
+    assert not np.allclose(plot.plane, before_plane)  # the epoch moved the points
+    np.testing.assert_array_equal(drawn, np.arange(len(plot.plane)))
+    np.testing.assert_allclose(np.column_stack([x, y]), plot.plane[drawn], rtol=1e-6)
+    np.testing.assert_array_equal(brush_rgb(plot), before_rgb)
+    bounds = plot.scatter.dataBounds(0)
+    assert bounds[0] == pytest.approx(plot.plane[:, 0].min()) and bounds[1] == pytest.approx(plot.plane[:, 0].max())
+    target = isolated_point(plot)
+    QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     widget_pos(plot, *(float(v) for v in plot.plane[target])))
+    assert opened.map.state.current_index == target
+
+
+def isolated_point(plot, min_px: float = 15.0) -> int:
+    """A drawn point outside the legend with no other point within ``min_px`` pixels (a click
+    on it can only hit it)."""
+    legend = plot.legend.sceneBoundingRect()
+    px = np.array([[p.x(), p.y()] for p in (plot.getViewBox().mapViewToScene(QPointF(*map(float, xy)))
+                                            for xy in plot.plane)])
+    gaps = np.linalg.norm(px[:, None] - px[None], axis=2) + np.eye(len(px)) * 1e9
+    return next(i for i in np.argsort(-gaps.min(axis=1))
+                if gaps[i].min() > min_px and not legend.contains(QPointF(*px[i])))
