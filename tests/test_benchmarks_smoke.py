@@ -46,3 +46,14 @@ def check_plausible(r: dict) -> None:
     par = r["elbo_parity"]
     assert par["seeds"] == [0] and all(within(v, 50, 800) for v in par["ours"] + par["reference"])
     assert par["difference"] == par["ours"][0] - par["reference"][0]
+
+
+def test_profile_step_reads_the_trace(tmp_path):
+    """The profiler script parses TensorFlow's own trace: the convolutions of the step show up
+    with their layer names, and the shares it prints are of a positive total."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "profile_step.py"), "--steps", "3",
+                           "--batch-size", "32", "--top", "40"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "ms per step (wall)" in proc.stdout
+    assert "dec_convT_1" in proc.stdout and "enc_conv_1" in proc.stdout
+    assert "Conv2DBackpropFilter" in proc.stdout
