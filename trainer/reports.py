@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -62,3 +63,23 @@ class TrainingListener:
 
     def on_epoch(self, report: EpochReport) -> None:
         pass
+
+
+@dataclass
+class RunClock:
+    """Counts and times of one training run: the progress, images/s and ETA its reports carry."""
+
+    n: int  # training images
+    batches: int  # per epoch
+    total: int = 1  # batches of the whole run
+    done: int = 0
+    rate: float = 0.0  # images/s, smoothed over batches
+    start: float = field(default_factory=time.perf_counter)
+    epoch_start: float = 0.0
+    epoch_batches_seconds: float = 0.0  # the batches of the last epoch, without its evaluation
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def eta(self) -> float:
+        return self.elapsed() / max(self.done, 1) * (self.total - self.done)

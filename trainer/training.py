@@ -17,7 +17,7 @@ import numpy as np
 from vae_explorer.trainer.config import TrainConfig, check_image_shape
 from vae_explorer.trainer.data import Dataset
 from vae_explorer.trainer.errors import DatasetError, TrainingError, UserError
-from vae_explorer.trainer.reports import BatchReport, EpochReport, TrainingListener
+from vae_explorer.trainer.reports import BatchReport, EpochReport, RunClock, TrainingListener
 from vae_explorer.trainer.tf_runtime import compile_now, import_tensorflow
 
 tf = import_tensorflow()
@@ -117,26 +117,6 @@ def _reset_like(model: VAE, fresh: VAE) -> bool:
     return True
 
 
-@dataclass
-class _RunClock:
-    """Counts and times of one ``run``: for the progress, images/s and ETA of the reports."""
-
-    n: int  # training images
-    batches: int  # per epoch
-    total: int = 1  # batches of the whole run
-    done: int = 0
-    rate: float = 0.0  # images/s, smoothed over batches
-    start: float = field(default_factory=time.perf_counter)
-    epoch_start: float = 0.0
-    epoch_batches_seconds: float = 0.0  # the batches of the last epoch, without its evaluation
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start
-
-    def eta(self) -> float:
-        return self.elapsed() / max(self.done, 1) * (self.total - self.done)
-
-
 class Trainer:
     """Runs epochs of ``config`` on ``dataset``; ``model`` and ``history`` continue a saved run.
 
@@ -206,7 +186,7 @@ class Trainer:
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> TrainResult:
         cfg, data = self.config, self.dataset
-        clock = _RunClock(n=len(data.x_train), batches=int(np.ceil(len(data.x_train) / cfg.batch_size)))
+        clock = RunClock(n=len(data.x_train), batches=int(np.ceil(len(data.x_train) / cfg.batch_size)))
         clock.total = max(1, clock.batches * cfg.epochs)
         x_all, x_test = tf.constant(data.x_train), tf.constant(data.x_test)
         snapshot = self._snapshot()
@@ -220,7 +200,7 @@ class Trainer:
             snapshot = self._snapshot()
         return self._end("finished", f"trained {cfg.epochs} epoch(s)")
 
-    def _epoch_batches(self, e: int, x_all, clock: _RunClock, snapshot) -> TrainResult | None:
+    def _epoch_batches(self, e: int, x_all, clock: RunClock, snapshot) -> TrainResult | None:
         """The batches of epoch ``e`` (0-based); a result if the run ends inside it."""
         cfg = self.config
         self.model.kl_weight.assign(cfg.kl_weight(e))
@@ -240,7 +220,7 @@ class Trainer:
         clock.epoch_batches_seconds = time.perf_counter() - clock.epoch_start
         return None
 
-    def _train_batch(self, e: int, b: int, x_all, idx: np.ndarray, clock: _RunClock) -> TrainResult | None:
+    def _train_batch(self, e: int, b: int, x_all, idx: np.ndarray, clock: RunClock) -> TrainResult | None:
         """One compiled step and its report; a "diverged" result (weights not yet restored) on NaN."""
         t0 = time.perf_counter()
         loss, rec, kl = (float(v) for v in self._train_fn(x_all, tf.constant(idx)))
@@ -259,7 +239,7 @@ class Trainer:
             kl_loss=kl, images_per_second=clock.rate, progress=clock.done / clock.total, eta=clock.eta()))
         return None
 
-    def _finish_epoch(self, e: int, x_test, clock: _RunClock, snapshot, epochs: int) -> TrainResult | None:
+    def _finish_epoch(self, e: int, x_test, clock: RunClock, snapshot, epochs: int) -> TrainResult | None:
         """Held-out figures, the history row and the epoch report; a result if they are not finite."""
         cfg = self.config
         train = {m.name: float(m.result()) for m in self.model.metrics}
