@@ -14,7 +14,7 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
-from vae_explorer.trainer.reports import BatchReport, EpochReport
+from vae_explorer.trainer.reports import BatchReport, EpochReport, RunClock
 from vae_explorer.trainer.training import TrainResult, Trainer
 
 _EXHAUSTED = object()
@@ -56,8 +56,8 @@ class LoopTrainer(Trainer):
     def run(self) -> TrainResult:
         cfg = self.config
         first = len(self.history)
-        self._total = max(1, self._batches_per_epoch() * cfg.epochs)
-        self._done, self._rate, self._start = 0, 0.0, time.perf_counter()
+        batches = self._batches_per_epoch()
+        self._clock = RunClock(n=self._train_images(), batches=batches, total=max(1, batches * cfg.epochs))
         snapshot = self._snapshot()
         for e in range(first, first + cfg.epochs):
             self.model.kl_weight.assign(cfg.kl_weight(e))
@@ -76,9 +76,10 @@ class LoopTrainer(Trainer):
         return self._end("finished", f"trained {cfg.epochs} epoch(s)")
 
     def _train_epoch(self, e: int):
-        """Epoch ``e``'s batches: (summed terms, their seconds), or the TrainResult that ended it."""
-        sums, epoch_start = np.zeros(4), time.perf_counter()
+        """Epoch ``e``'s summed terms, or the TrainResult that ended it."""
+        sums = np.zeros(4)
         steps, batches = self._epoch_steps(e), self._batches_per_epoch()
+        self._clock.begin_epoch()
         for b in range(batches):
             if not self._running.is_set():
                 self._wait_while_paused()
@@ -96,31 +97,27 @@ class LoopTrainer(Trainer):
                                  f"({len(self.history)}) were kept; try a lower learning rate")
             sums += np.array([step.loss, step.reconstruction_loss, step.kl_loss, 1.0]) * step.images
             self._report_batch(e, b, batches, step, time.perf_counter() - t0)
-        return sums, time.perf_counter() - epoch_start
+        self._clock.end_epoch_batches()
+        return sums
 
     def _report_batch(self, e: int, b: int, batches: int, step: StepResult, dt: float) -> None:
-        self._done += 1
-        now_rate = step.images / max(dt, 1e-9)
-        self._rate = now_rate if self._rate == 0 else 0.9 * self._rate + 0.1 * now_rate
-        elapsed = time.perf_counter() - self._start
+        clock = self._clock
+        clock.count_batch(step.images, dt)
         self.listener.on_batch(BatchReport(
             epoch=e + 1, batch=b + 1, batches=batches, loss=step.loss,
             reconstruction_loss=step.reconstruction_loss, kl_loss=step.kl_loss,
-            images_per_second=self._rate, progress=self._done / self._total,
-            eta=elapsed / self._done * (self._total - self._done)))
+            images_per_second=clock.rate, progress=clock.progress(), eta=clock.eta()))
 
     def _report_epoch(self, e: int, first: int, trained, val: dict) -> None:
-        (loss, rec, kl, images), batches_seconds = trained
-        cfg, images = self.config, max(images, 1.0)
-        elapsed = time.perf_counter() - self._start
+        loss, rec, kl, images = trained
+        cfg, images, clock = self.config, max(images, 1.0), self._clock
         report = EpochReport(
             epoch=e + 1, epochs=first + cfg.epochs, loss=loss / images,
             reconstruction_loss=rec / images, kl_loss=kl / images,
             val_loss=val["loss"], val_reconstruction_loss=val["reconstruction_loss"],
             val_kl_loss=val["kl_loss"], val_neg_elbo=val["neg_elbo"],
-            kl_weight=cfg.kl_weight(e), elapsed=elapsed,
-            eta=elapsed / max(self._done, 1) * (self._total - self._done),
-            images_per_second=self._train_images() / max(batches_seconds, 1e-9),
+            kl_weight=cfg.kl_weight(e), elapsed=clock.elapsed(), eta=clock.eta(),
+            images_per_second=clock.epoch_rate(self._train_images()),
             latent_means=self.encode(self.dataset.x_test) if self.encode_each_epoch else None,
             objective=cfg.objective,
         )

@@ -83,3 +83,22 @@ class RunClock:
 
     def eta(self) -> float:
         return self.elapsed() / max(self.done, 1) * (self.total - self.done)
+
+    def progress(self) -> float:
+        return self.done / self.total
+
+    def count_batch(self, images: int, seconds: float) -> None:
+        """One more batch done; the rate follows it with exponential smoothing."""
+        self.done += 1
+        now = images / max(seconds, 1e-9)
+        self.rate = now if self.rate == 0 else 0.9 * self.rate + 0.1 * now
+
+    def begin_epoch(self) -> None:
+        self.epoch_start = time.perf_counter()
+
+    def end_epoch_batches(self) -> None:
+        self.epoch_batches_seconds = time.perf_counter() - self.epoch_start
+
+    def epoch_rate(self, images: int) -> float:
+        """Training images per second of the last epoch's batches (its evaluation not counted)."""
+        return images / max(self.epoch_batches_seconds, 1e-9)

@@ -186,8 +186,8 @@ class Trainer:
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> TrainResult:
         cfg, data = self.config, self.dataset
-        clock = RunClock(n=len(data.x_train), batches=int(np.ceil(len(data.x_train) / cfg.batch_size)))
-        clock.total = max(1, clock.batches * cfg.epochs)
+        batches = int(np.ceil(len(data.x_train) / cfg.batch_size))
+        clock = RunClock(n=len(data.x_train), batches=batches, total=max(1, batches * cfg.epochs))
         x_all, x_test = tf.constant(data.x_train), tf.constant(data.x_test)
         snapshot = self._snapshot()
         first_epoch = len(self.history)
@@ -207,7 +207,7 @@ class Trainer:
         for m in self.model.metrics:
             m.reset_state()
         order = epoch_order(cfg.seed, e, clock.n)
-        clock.epoch_start = time.perf_counter()
+        clock.begin_epoch()
         for b in range(clock.batches):
             if not self._running.is_set():
                 self._wait_while_paused()
@@ -217,7 +217,7 @@ class Trainer:
             if ended is not None:
                 self._restore(snapshot)
                 return ended
-        clock.epoch_batches_seconds = time.perf_counter() - clock.epoch_start
+        clock.end_epoch_batches()
         return None
 
     def _train_batch(self, e: int, b: int, x_all, idx: np.ndarray, clock: RunClock) -> TrainResult | None:
@@ -232,11 +232,10 @@ class Trainer:
                 f"the weights of the last good epoch ({len(self.history)}) were kept; "
                 "try a lower learning rate",
             )
-        clock.done += 1
-        clock.rate = len(idx) / dt if clock.rate == 0 else 0.9 * clock.rate + 0.1 * len(idx) / max(dt, 1e-9)
+        clock.count_batch(len(idx), dt)
         self.listener.on_batch(BatchReport(
             epoch=e + 1, batch=b + 1, batches=clock.batches, loss=loss, reconstruction_loss=rec,
-            kl_loss=kl, images_per_second=clock.rate, progress=clock.done / clock.total, eta=clock.eta()))
+            kl_loss=kl, images_per_second=clock.rate, progress=clock.progress(), eta=clock.eta()))
         return None
 
     def _finish_epoch(self, e: int, x_test, clock: RunClock, snapshot, epochs: int) -> TrainResult | None:
@@ -254,7 +253,7 @@ class Trainer:
             val_loss=val["loss"], val_reconstruction_loss=val["reconstruction_loss"],
             val_kl_loss=val["kl_loss"], val_neg_elbo=val["neg_elbo"],
             kl_weight=cfg.kl_weight(e), elapsed=clock.elapsed(), eta=clock.eta(),
-            images_per_second=clock.n / max(clock.epoch_batches_seconds, 1e-9),
+            images_per_second=clock.epoch_rate(clock.n),
             latent_means=self.encode(self.dataset.x_test) if self.encode_each_epoch else None,
             objective=cfg.objective,
         )
