@@ -1,6 +1,6 @@
 """vae-explorer against the Keras conv-VAE tutorial, measured side by side in one run.
 
-    python benchmarks/run.py                 # the full run (about 15 minutes on 2 cores)
+    python benchmarks/run.py                 # the full run (about 11 minutes on 2 cores)
     python benchmarks/run.py --quick         # tiny sizes: a smoke test, figures meaningless
     python benchmarks/run.py --json out.json
 
