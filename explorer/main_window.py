@@ -17,20 +17,20 @@ import os
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
-from vae_explorer.explorer.actions import ActionTable, Facts
-from vae_explorer.explorer.datasets import DatasetChooser
+from vae_explorer.explorer.core.actions import ActionTable, Facts
+from vae_explorer.explorer.data.chooser import DatasetChooser
 from vae_explorer.explorer.draw.controller import DrawController
-from vae_explorer.explorer.errors import ErrorSink
-from vae_explorer.explorer.exports import Exporter
+from vae_explorer.explorer.core.errors import ErrorSink
+from vae_explorer.explorer.files.exports import Exporter
 from vae_explorer.explorer.files.controller import Answer, ModelFiles
 from vae_explorer.explorer.files.drops import DropFilter
 from vae_explorer.explorer.files.follow import ModelFollower
 from vae_explorer.explorer.files.recents import RecentFiles, RecentMenu
-from vae_explorer.explorer.jobs import BackgroundJobs
+from vae_explorer.explorer.core.jobs import BackgroundJobs
 from vae_explorer.explorer.map.controller import MapController
 from vae_explorer.explorer.runs.controller import RunsController
 from vae_explorer.explorer.map.data_controller import MapDataController
-from vae_explorer.explorer.session import Session
+from vae_explorer.explorer.core.session import Session
 from vae_explorer.explorer.training.controller import TrainingController
 from vae_explorer.trainer.data import DEFAULT_DATASET
 
@@ -45,11 +45,11 @@ def _load_tensorflow():
     import scipy.signal  # noqa: F401  (the prior-holes overlay: 0.85 s to import)
     import scipy.spatial  # noqa: F401
 
-    import vae_explorer.trainer.latent  # noqa: F401
-    import vae_explorer.trainer.layout_process  # noqa: F401
-    import vae_explorer.trainer.legibility  # noqa: F401
-    import vae_explorer.trainer.modelfile  # noqa: F401
-    import vae_explorer.trainer.training  # noqa: F401
+    import vae_explorer.trainer.model.space  # noqa: F401
+    import vae_explorer.trainer.maps.layout_process  # noqa: F401
+    import vae_explorer.trainer.maps.legibility  # noqa: F401
+    import vae_explorer.trainer.files.modelfile  # noqa: F401
+    import vae_explorer.trainer.training.loop  # noqa: F401
 
     return True
 

@@ -38,8 +38,8 @@ def small_npz(tmp_path_factory, mnist_small):
 
 def _train_and_save(config, data, path):
     """Train ``config`` on ``data`` and save it as the CLI does (with the held-out codes)."""
-    from vae_explorer.trainer.modelfile import save_model
-    from vae_explorer.trainer.training import Trainer
+    from vae_explorer.trainer.files.modelfile import save_model
+    from vae_explorer.trainer.training.loop import Trainer
 
     trainer = Trainer(config, data)
     result = trainer.run()
@@ -57,7 +57,7 @@ def train_and_save():
 @pytest.fixture(scope="session")
 def trained_file(tmp_path_factory, mnist_small, train_and_save):
     """A `tutorial` model trained for two short epochs and saved: (path, TrainResult)."""
-    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.model.config import TrainConfig
 
     config = TrainConfig(preset="tutorial", epochs=2, batch_size=32, seed=3)
     path = tmp_path_factory.mktemp("models") / "tutorial.h5"

@@ -15,10 +15,10 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 
 import numpy as np  # noqa: E402
 
-from vae_explorer.trainer.config import TrainConfig  # noqa: E402
+from vae_explorer.trainer.model.config import TrainConfig  # noqa: E402
 from vae_explorer.trainer.data import load_dataset  # noqa: E402
-from vae_explorer.trainer.distributed import DistributedTrainer  # noqa: E402
-from vae_explorer.trainer.training import Trainer  # noqa: E402
+from vae_explorer.trainer.training.distributed import distributed_steps  # noqa: E402
+from vae_explorer.trainer.training.loop import Trainer  # noqa: E402
 
 
 def main(preset: str) -> None:
@@ -26,21 +26,21 @@ def main(preset: str) -> None:
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     config = TrainConfig(preset=preset, latent_dim=2, epochs=2, batch_size=50, seed=4)
     one = Trainer(config, data).run()
-    two_trainer = DistributedTrainer(config, data, strategy)
+    two_trainer = Trainer(config, data, steps=distributed_steps(strategy))
     two = two_trainer.run()
     replica_copies = [[c.numpy() for c in v.value.values] for v in two_trainer.model.variables]
-    stopper = DistributedTrainer(config, data, strategy)
+    stopper = Trainer(config, data, steps=distributed_steps(strategy))
     stopper.request_stop()
     stopped = stopper.run()
     steps_before = int(two_trainer.model.optimizer.iterations.numpy())
-    absurd = DistributedTrainer(TrainConfig(preset="dense", latent_dim=2, epochs=2, batch_size=50,
-                                            learning_rate=1e12), data, strategy)
+    absurd = Trainer(TrainConfig(preset="dense", latent_dim=2, epochs=2, batch_size=50, learning_rate=1e12), data,
+                     steps=distributed_steps(strategy))
     diverged = absurd.run()
     resumed = _resumed_both_ways(data, strategy)
     print(json.dumps({
         "sgd_step_difference": _sgd_step_difference(data, strategy),
         "resumed": resumed,
-        "replicas": two_trainer.replicas,
+        "replicas": two_trainer.steps.replicas,
         "one": [h["val_neg_elbo"] for h in one.history],
         "two": [h["val_neg_elbo"] for h in two.history],
         "two_train": [h["loss"] for h in two.history],
@@ -61,8 +61,8 @@ def _sgd_step_difference(data, strategy) -> float:
 
     import keras
 
-    from vae_explorer.trainer.distributed import ReplicaSteps
-    from vae_explorer.trainer.model import build_vae
+    from vae_explorer.trainer.training.distributed import ReplicaGraphs
+    from vae_explorer.trainer.model.vae import build_vae
 
     x = data.x_train[:50]
     updates = []
@@ -76,7 +76,7 @@ def _sgd_step_difference(data, strategy) -> float:
         if isinstance(scope, contextlib.nullcontext):
             model.train_step(tf.constant(x))
         else:
-            ReplicaSteps(model, strategy, x, x).train(tf.range(50, dtype=tf.int32), tf.constant(0.0))
+            ReplicaGraphs(model, strategy, x, x).train(tf.range(50, dtype=tf.int32), tf.constant(0.0))
         updates.append(np.concatenate([(w.numpy() - b).ravel() for w, b in zip(model.trainable_weights, before)]))
     return float(np.abs(updates[0] - updates[1]).max() / np.abs(updates[0]).max())
 
@@ -86,7 +86,7 @@ def _resumed_both_ways(data, strategy) -> list:
     under the strategy: the epoch counts and held-out -ELBOs of both, and the optimizer steps."""
     import tempfile
 
-    from vae_explorer.trainer.modelfile import load_model, save_model
+    from vae_explorer.trainer.files.modelfile import load_model, save_model
 
     config = TrainConfig(preset="dense", latent_dim=2, epochs=1, batch_size=50, seed=6)
     first = Trainer(config, data)
@@ -97,7 +97,7 @@ def _resumed_both_ways(data, strategy) -> list:
         one, two = load_model(path), load_model(path)
     results = []
     for trainer in (Trainer(config, data, model=one.model, history=one.history),
-                    DistributedTrainer(config, data, strategy, model=two.model, history=two.history)):
+                    Trainer(config, data, steps=distributed_steps(strategy), model=two.model, history=two.history)):
         history = trainer.run().history
         results.append([[h["epoch"] for h in history], history[-1]["val_neg_elbo"],
                         int(trainer.model.optimizer.iterations.numpy())])

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from vae_explorer.trainer.cli import main
-from vae_explorer.trainer.modelfile import load_model, read_header
+from vae_explorer.trainer.files.modelfile import load_model, read_header
 
 
 def run(argv) -> tuple[int, str, str]:
@@ -198,10 +198,10 @@ def unsplit_model(tmp_path_factory, mnist_small):
 
 def scored_images(monkeypatch) -> list[np.ndarray]:
     """The arrays HeldOutEvaluator is called on from now on (it then returns dummy terms)."""
-    from vae_explorer.trainer import training
+    from vae_explorer.trainer.training import compiled
 
     seen = []
-    monkeypatch.setattr(training.HeldOutEvaluator, "__call__",
+    monkeypatch.setattr(compiled.HeldOutEvaluator, "__call__",
                         lambda self, x: seen.append(np.asarray(x)) or {
                             "neg_elbo": 1.0, "reconstruction_loss": 1.0, "kl_loss": 0.0, "loss": 1.0})
     return seen
@@ -212,7 +212,7 @@ def test_app_and_cli_hold_out_the_same_images_whatever_the_seed(unsplit_model):
     same images, so the map, eval and the app agree on what was never trained on."""
     from vae_explorer.trainer.data import load_dataset
     from vae_explorer.trainer.data.pixels import SPLIT_SEED
-    from vae_explorer.trainer.latent import LatentSpace
+    from vae_explorer.trainer.model.space import LatentSpace
 
     data, model = unsplit_model
     loaded = load_model(model)
@@ -225,8 +225,8 @@ def test_app_and_cli_hold_out_the_same_images_whatever_the_seed(unsplit_model):
 
 def test_eval_export_and_resume_use_the_held_out_split_of_training(unsplit_model, tmp_path, monkeypatch):
     from vae_explorer.trainer.data import load_dataset
-    from vae_explorer.trainer.imagegrid import to_uint8
-    from vae_explorer.trainer.latent import LatentSpace
+    from vae_explorer.trainer.files.imagegrid import to_uint8
+    from vae_explorer.trainer.model.space import LatentSpace
     from vae_explorer.trainer.tf_runtime import import_tensorflow
 
     data, model = unsplit_model
@@ -281,7 +281,7 @@ def test_a_model_file_without_a_recorded_split_is_unverified(unsplit_model, tmp_
 @pytest.fixture(scope="module")
 def folder_model(tmp_path_factory):
     """A folder of 20×12 RGB PNGs in two classes, and a model trained on it at --image-size 16x8."""
-    from vae_explorer.trainer.imagegrid import write_png
+    from vae_explorer.trainer.files.imagegrid import write_png
 
     root = tmp_path_factory.mktemp("folder")
     rng = np.random.default_rng(0)

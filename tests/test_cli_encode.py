@@ -10,14 +10,14 @@ import pytest
 
 from tests.test_cli import run
 from tests.test_own_images import dark_seven_on_white
-from vae_explorer.trainer.imagegrid import write_png
+from vae_explorer.trainer.files.imagegrid import write_png
 
 
 @pytest.fixture(scope="module")
 def model(trained_file):
     """The saved `tutorial` model (latent 2) and what it holds, loaded once."""
-    from vae_explorer.trainer.latent import LatentSpace
-    from vae_explorer.trainer.modelfile import load_model
+    from vae_explorer.trainer.model.space import LatentSpace
+    from vae_explorer.trainer.files.modelfile import load_model
 
     loaded = load_model(trained_file[0])
     return trained_file[0], loaded, LatentSpace(loaded.model)
@@ -34,7 +34,7 @@ def images(tmp_path_factory, mnist_small):
 
 
 def test_json_lines_hold_the_encoder_s_mean_sigma_and_nearest_labels(model, images):
-    from vae_explorer.trainer.encoded_image import ImageEncoder, nearest_codes
+    from vae_explorer.trainer.latent.encoded_image import ImageEncoder, nearest_codes
 
     path, loaded, space = model
     code, out, err = run(["encode", path, *images, "--json"])

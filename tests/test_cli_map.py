@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.test_cli import run
-from vae_explorer.trainer.legibility import knn_accuracy
+from vae_explorer.trainer.maps.legibility import knn_accuracy
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.modelfile import load_model
+from vae_explorer.trainer.files.modelfile import load_model
 from tests.test_cli import png_size, run
 
 EVERY = 3
@@ -178,7 +178,7 @@ def test_interrupted_run_is_recorded_as_stopped(tmp_path, small_npz, monkeypatch
     """Ctrl-C in the second epoch: the record says stopped, with the one finished epoch."""
     import signal
 
-    from vae_explorer.trainer.progress import ProgressBar
+    from vae_explorer.trainer.training.progress import ProgressBar
 
     def interrupt(self, report):
         if report.epoch == 2:

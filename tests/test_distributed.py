@@ -28,7 +28,7 @@ import pytest
 from benchmarks.scaling import free_ports
 
 from tests.test_cli import run
-from vae_explorer.trainer.modelfile import load_model
+from vae_explorer.trainer.files.modelfile import load_model
 
 TOLERANCE = 5e-3
 WORKER_TIMEOUT = 90

@@ -7,17 +7,17 @@ import h5py
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.config import TrainConfig
-from vae_explorer.trainer.epoch_codes import EpochCodes
+from vae_explorer.trainer.model.config import TrainConfig
+from vae_explorer.trainer.maps.epoch_codes import EpochCodes
 from vae_explorer.trainer.errors import ModelFileError
-from vae_explorer.trainer.modelfile import FORMAT_VERSION, load_model, save_model
+from vae_explorer.trainer.files.modelfile import FORMAT_VERSION, load_model, save_model
 
 LATENT = 3
 
 
 @pytest.fixture(scope="module")
 def model():
-    from vae_explorer.trainer.model import build_vae
+    from vae_explorer.trainer.model.vae import build_vae
 
     return build_vae("dense", latent_dim=LATENT, seed=0)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks.flops import flops_per_cycle, forward_flops, training_flops
-from vae_explorer.trainer.model import build_vae
+from vae_explorer.trainer.model.vae import build_vae
 
 
 def test_tutorial_flops_by_hand():

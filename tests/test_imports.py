@@ -5,9 +5,9 @@ import sys
 
 CHECK = """
 import sys
-import vae_explorer.trainer.cli, vae_explorer.trainer.data, vae_explorer.trainer.training
-import vae_explorer.trainer.modelfile, vae_explorer.trainer.latent, vae_explorer.trainer.exports
-import vae_explorer.trainer.imagegrid
+import vae_explorer.trainer.cli, vae_explorer.trainer.data, vae_explorer.trainer.training.loop
+import vae_explorer.trainer.files.modelfile, vae_explorer.trainer.model.space, vae_explorer.trainer.files.exports
+import vae_explorer.trainer.files.imagegrid
 leaked = [m for m in ("PySide6", "pyqtgraph", "vae_explorer.explorer") if m in sys.modules]
 print("LEAKED:" + ",".join(leaked))
 """
@@ -21,6 +21,6 @@ def test_trainer_imports_without_qt():
 
 def test_import_trainer_is_light():
     """Importing the package itself must not load TensorFlow (the app shows before TF loads)."""
-    code = "import sys, vae_explorer.trainer.data, vae_explorer.trainer.config; print('tensorflow' in sys.modules)"
+    code = "import sys, vae_explorer.trainer.data, vae_explorer.trainer.model.config; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stdout + out.stderr

@@ -10,9 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.config import TrainConfig
+from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.keras_export import export_keras, plain_copy
+from vae_explorer.trainer.model.keras_export import export_keras, plain_copy
 
 # Runs in a fresh interpreter that imports keras and nothing of vae_explorer, and checks that.
 PLAIN_KERAS_LOAD = """
@@ -74,7 +74,7 @@ def test_encoder_export_loads_in_plain_keras_with_the_same_outputs(trained_bn, t
 def test_plain_copy_swaps_the_fused_batchnorm_and_keeps_every_weight(trained_bn):
     import keras
 
-    from vae_explorer.trainer.fused_batchnorm import FusedBatchNormalization
+    from vae_explorer.trainer.model.fused_batchnorm import FusedBatchNormalization
 
     copy = plain_copy(trained_bn.decoder)
     assert not any(isinstance(layer, FusedBatchNormalization) for layer in copy.layers)
@@ -88,10 +88,10 @@ def test_plain_copy_swaps_the_fused_batchnorm_and_keeps_every_weight(trained_bn)
 
 def test_whole_vae_export_needs_our_model_module(trained_bn, tmp_path):
     """The VAE class and its Sampling layer are ours: the file loads once
-    ``vae_explorer.trainer.model`` is imported (as README and ``export --help`` say)."""
+    ``vae_explorer.trainer.model.vae`` is imported (as README and ``export --help`` say)."""
     out = tmp_path / "vae.keras"
     export_keras(out, trained_bn, "vae")
-    code = ("import sys, numpy as np, keras, vae_explorer.trainer.model\n"
+    code = ("import sys, numpy as np, keras, vae_explorer.trainer.model.vae\n"
             "m = keras.saving.load_model(sys.argv[1])\n"
             "print(type(m).__name__, m.decoder(np.zeros((1, 2), 'float32')).shape)")
     done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True,

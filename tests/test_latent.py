@@ -8,30 +8,23 @@ import os
 import numpy as np
 import pytest
 
-from vae_explorer.trainer import exports, imagegrid
+from vae_explorer.trainer.files import exports, imagegrid
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.latent import (
-    DECODE_BATCH,
-    LatentSpace,
-    Projection,
-    grid_axes,
-    grid_points,
-    interpolate,
-    prior_samples,
-    traverse,
-)
+from vae_explorer.trainer.latent.paths import grid_axes, grid_points, interpolate, prior_samples, traverse
+from vae_explorer.trainer.maps.projection import Projection
+from vae_explorer.trainer.model.space import DECODE_BATCH, LatentSpace
 
 
 @pytest.fixture(scope="module")
 def space():
-    from vae_explorer.trainer.model import build_vae
+    from vae_explorer.trainer.model.vae import build_vae
 
     return LatentSpace(build_vae("tutorial", latent_dim=2, seed=0))
 
 
 @pytest.fixture(scope="module")
 def space8():
-    from vae_explorer.trainer.model import build_vae
+    from vae_explorer.trainer.model.vae import build_vae
 
     return LatentSpace(build_vae("dense", latent_dim=8, image_shape=(12, 10, 3), seed=0))
 

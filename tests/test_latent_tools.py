@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.class_tools import (
+from vae_explorer.trainer.latent.class_tools import (
     along_direction, class_means, class_samples, direction, fit_gaussian, nearest_class, sample_gaussian,
 )
-from vae_explorer.trainer.epoch_codes import EpochCodes, aligned_pca_plane, pca_plane, procrustes
-from vae_explorer.trainer.latent import Projection
-from vae_explorer.trainer.prior_holes import (
+from vae_explorer.trainer.maps.epoch_codes import EpochCodes, aligned_pca_plane, pca_plane, procrustes
+from vae_explorer.trainer.maps.projection import Projection
+from vae_explorer.trainer.latent.prior_holes import (
     grid_centres, grid_kde_log_density, kde_log_density, prior_holes, projected_prior,
 )
 
@@ -147,7 +147,7 @@ def test_epoch_codes_thin_out_beyond_the_cap_keeping_the_first_and_the_newest():
 
 
 def test_epoch_codes_also_stay_within_their_memory_cap(monkeypatch):
-    from vae_explorer.trainer import epoch_codes
+    from vae_explorer.trainer.maps import epoch_codes
 
     monkeypatch.setattr(epoch_codes, "MAX_BYTES", 5 * 40 * 4 * 4)  # five epochs of 40 × 4 float32 codes
     record = EpochCodes()

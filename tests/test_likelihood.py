@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.config import TrainConfig
+from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.likelihood import (ImportanceWeighted, binarize, bits_per_dim, likelihood_figures,
+from vae_explorer.trainer.latent.likelihood import (ImportanceWeighted, binarize, bits_per_dim, likelihood_figures,
                                              logmeanexp)
 
 N_IMAGES = 64
@@ -22,7 +22,7 @@ N_IMAGES = 64
 
 @pytest.fixture(scope="module")
 def model_1d(mnist_small):
-    from vae_explorer.trainer.training import Trainer
+    from vae_explorer.trainer.training.loop import Trainer
 
     trainer = Trainer(TrainConfig(preset="dense", latent_dim=1, epochs=12, batch_size=32, seed=1), mnist_small)
     trainer.run()
@@ -93,7 +93,7 @@ def test_figures_per_class_and_bits_per_dim(model_1d, mnist_small):
 
 
 def test_mse_models_and_bad_k_are_refused(mnist_small):
-    from vae_explorer.trainer.model import build_vae
+    from vae_explorer.trainer.model.vae import build_vae
 
     with pytest.raises(UserError, match="'mse' reconstruction, which defines none"):
         ImportanceWeighted(build_vae("dense", 2, reconstruction="mse"))
@@ -103,8 +103,8 @@ def test_mse_models_and_bad_k_are_refused(mnist_small):
 
 
 def test_progress_is_reported_per_call_and_should_stop_cancels(mnist_small):
-    from vae_explorer.trainer.likelihood import Cancelled
-    from vae_explorer.trainer.model import build_vae
+    from vae_explorer.trainer.latent.likelihood import Cancelled
+    from vae_explorer.trainer.model.vae import build_vae
 
     iw = ImportanceWeighted(build_vae("dense", 2))
     iw.samples_per_call = 4  # K = 10: 3 calls per image, one image per call

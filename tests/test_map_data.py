@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.per_image import normalised, robust_range, worst
-from vae_explorer.trainer.selection import nearest_point, pair_sheet, points_in_polygon, points_in_rect
-from vae_explorer.trainer.thumbnail_atlas import build_atlas, thumbnail_side
+from vae_explorer.trainer.latent.per_image import normalised, robust_range, worst
+from vae_explorer.trainer.maps.selection import nearest_point, pair_sheet, points_in_polygon, points_in_rect
+from vae_explorer.trainer.maps.thumbnail_atlas import build_atlas, thumbnail_side
 
 
 def test_rectangle_selects_the_points_inside_whatever_corner_the_drag_began_at():
@@ -89,8 +89,8 @@ def test_worst_and_the_colour_scale():
 def test_per_image_losses_are_the_model_loss_terms_at_the_mean_code(loss, mnist_small):
     import keras
 
-    from vae_explorer.trainer.model import build_vae
-    from vae_explorer.trainer.per_image import PerImageLosses
+    from vae_explorer.trainer.model.vae import build_vae
+    from vae_explorer.trainer.latent.per_image import PerImageLosses
 
     model = build_vae("dense", 3, (28, 28, 1), reconstruction=loss, seed=0)
     x = mnist_small.x_test[:40]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.inverse_map import InverseMap, fidelity
-from vae_explorer.trainer.layouts import TSNELayout, default_layout_name, make_layout, median_drift
-from vae_explorer.trainer.legibility import knn_accuracy, legibility, nearest_neighbours
+from vae_explorer.trainer.maps.inverse_map import InverseMap, fidelity
+from vae_explorer.trainer.maps.layouts import default_layout_name, make_layout
+from vae_explorer.trainer.maps.tsne import TSNELayout, median_drift
+from vae_explorer.trainer.maps.legibility import knn_accuracy, legibility, nearest_neighbours
 
 
 def clusters(n_per=60, classes=4, dim=6, spread=0.3, seed=0):
@@ -141,7 +142,7 @@ def test_warm_start_keeps_points_in_place(tsne_pair):
 
 
 def test_a_cancelled_layout_stops_early():
-    from vae_explorer.trainer.layouts import LayoutCancelled
+    from vae_explorer.trainer.maps.tsne import LayoutCancelled
 
     means, _ = clusters(n_per=50, dim=8)
     polls = []

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.model import Sampling, build_vae
+from vae_explorer.trainer.model.vae import Sampling, build_vae
 
 
 def test_tutorial_matches_the_keras_tutorial_parameter_counts():
@@ -78,7 +78,7 @@ def test_fused_batchnorm_matches_keras_batchnorm(shape):
     """The fused layer is a drop-in: same outputs, moving statistics and gradients."""
     import tensorflow as tf
 
-    from vae_explorer.trainer.fused_batchnorm import FusedBatchNormalization
+    from vae_explorer.trainer.model.fused_batchnorm import FusedBatchNormalization
 
     x = np.random.default_rng(0).normal(2, 3, shape).astype("float32")
     ref, fused = keras.layers.BatchNormalization(), FusedBatchNormalization()

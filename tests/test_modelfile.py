@@ -19,10 +19,10 @@ import h5py
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.config import TrainConfig
+from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.errors import ModelFileError, UserError
-from vae_explorer.trainer.keras_export import export_keras
-from vae_explorer.trainer.modelfile import FORMAT_NAME, load_model, read_header, save_model
+from vae_explorer.trainer.model.keras_export import export_keras
+from vae_explorer.trainer.files.modelfile import FORMAT_NAME, load_model, read_header, save_model
 
 
 # -- fixtures -------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def test_sampler_random_state_is_restored_and_optional(trained, tmp_path):
     old = copy_of(path, tmp_path)
     with h5py.File(old, "r+") as f:
         del f["random"]
-    from vae_explorer.trainer.model import build_vae
+    from vae_explorer.trainer.model.vae import build_vae
 
     np.testing.assert_array_equal(load_model(old).model.random_state()[0].numpy(),
                                   build_vae("tutorial", seed=11).random_state()[0].numpy())
@@ -137,7 +137,7 @@ def test_read_header_does_not_build_or_import_tensorflow(trained):
     _, config, result, path = trained
     code = (
         "import json, sys\n"
-        "from vae_explorer.trainer.modelfile import read_header\n"
+        "from vae_explorer.trainer.files.modelfile import read_header\n"
         f"h = read_header({str(path)!r})\n"
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TF imported'\n"
         "print(json.dumps(h))\n"

@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.encoded_image import nearest_codes, neighbour_labels
+from vae_explorer.trainer.latent.encoded_image import nearest_codes, neighbour_labels
 from vae_explorer.trainer.errors import ImageFileError, UserError
-from vae_explorer.trainer.imagegrid import write_png
-from vae_explorer.trainer.latent import LatentCodes, Projection
-from vae_explorer.trainer.posterior import plane_covariance, posterior_ellipse
-from vae_explorer.trainer.user_image import border_mean, is_white_on_black, prepare_image
+from vae_explorer.trainer.files.imagegrid import write_png
+from vae_explorer.trainer.maps.projection import Projection
+from vae_explorer.trainer.model.space import LatentCodes
+from vae_explorer.trainer.maps.posterior import plane_covariance, posterior_ellipse
+from vae_explorer.trainer.data.user_image import border_mean, is_white_on_black, prepare_image
 
 
 def dark_seven_on_white(height=90, width=60) -> np.ndarray:

@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 
 from vae_explorer.trainer.cli import main
-from vae_explorer.trainer.config import TrainConfig
+from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.modelfile import load_model, save_model
+from vae_explorer.trainer.files.modelfile import load_model, save_model
 
 KILLS = 20
 
@@ -43,8 +43,8 @@ SAVER = textwrap.dedent('''
     """Save two versions of a model to one path, alternately, until killed."""
     import json, sys, types
     import numpy as np
-    import vae_explorer.trainer.modelfile as modelfile
-    from vae_explorer.trainer.config import TrainConfig
+    import vae_explorer.trainer.files.modelfile as modelfile
+    from vae_explorer.trainer.model.config import TrainConfig
 
     # Only the Keras version lookup is replaced, so that a restarted saver need not spend three
     # seconds importing TensorFlow: save_model and atomic_path are the real ones.
@@ -80,7 +80,7 @@ SAVER = textwrap.dedent('''
 
 
 def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path):
-    from vae_explorer.trainer.model import build_vae
+    from vae_explorer.trainer.model.vae import build_vae
 
     config = TrainConfig(preset="dense", seed=1)
     model_a = build_vae("dense", seed=1)
@@ -151,7 +151,7 @@ def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path):
 
 def test_a_later_save_removes_only_the_temp_files_of_killed_writers(tmp_path, trained_file):
     """What the kills above leave behind is swept by the next save into that folder, and only that."""
-    from vae_explorer.trainer.atomic import STALE_AFTER_SECONDS
+    from vae_explorer.trainer.files.atomic import STALE_AFTER_SECONDS
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a pid that no longer runs
@@ -238,7 +238,7 @@ READONLY_CHILD = textwrap.dedent('''
     import contextlib, io, json, sys
     from vae_explorer.trainer.cli import main
     from vae_explorer.trainer.errors import UserError
-    from vae_explorer.trainer.modelfile import load_model, save_model
+    from vae_explorer.trainer.files.modelfile import load_model, save_model
 
     path, out = sys.argv[1], sys.argv[2]
     err = io.StringIO()

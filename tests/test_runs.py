@@ -8,9 +8,9 @@ import os
 import pytest
 
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.runs import (RunRecord, add_likelihood, list_records, read_record, record_for_model,
+from vae_explorer.trainer.files.runs import (RunRecord, add_likelihood, list_records, read_record, record_for_model,
                                        record_path, write_record)
-from vae_explorer.trainer.runs_table import duration, table
+from vae_explorer.trainer.files.runs_table import duration, table
 
 HISTORY = [{"epoch": 1, "val_neg_elbo": 180.5}]
 
@@ -104,7 +104,7 @@ def test_records_need_neither_qt_nor_tensorflow():
     import subprocess
     import sys
 
-    code = ("import sys, vae_explorer.trainer.runs, vae_explorer.trainer.runs_table; "
+    code = ("import sys, vae_explorer.trainer.files.runs, vae_explorer.trainer.files.runs_table; "
             "print(sorted(m for m in ('tensorflow', 'keras', 'PySide6', 'pyqtgraph') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -112,7 +112,7 @@ def test_records_need_neither_qt_nor_tensorflow():
 
 
 def test_model_path_delete_and_the_record_of_a_history(tmp_path):
-    from vae_explorer.trainer.runs import delete_record, newest_with_history, set_model_path
+    from vae_explorer.trainer.files.runs import delete_record, newest_with_history, set_model_path
 
     history = [{"epoch": 1, "loss": 3.0}]
     older = RunRecord(started="2026-01-01T00:00:00+00:00", status="finished", model_path="", config={},

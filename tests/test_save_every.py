@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 from tests.test_cli import run
-from vae_explorer.trainer import periodic_save
-from vae_explorer.trainer.modelfile import load_model
+from vae_explorer.trainer.training import periodic_save
+from vae_explorer.trainer.files.modelfile import load_model
 
 
 def test_the_file_is_saved_every_epoch_and_each_version_loads(tmp_path, small_npz, monkeypatch):

@@ -13,13 +13,13 @@ from tests.test_cli import run
 from tests.test_datasets import write_idx_folder
 from vae_explorer.trainer.data import load_dataset, streaming
 from vae_explorer.trainer.data.streaming import StreamedDataset
-from vae_explorer.trainer.modelfile import load_model, read_header
+from vae_explorer.trainer.files.modelfile import load_model, read_header
 
 
 @pytest.fixture(scope="module")
 def pictures(tmp_path_factory):
     """30 RGB 12×10 PNGs in three class folders."""
-    from vae_explorer.trainer.imagegrid import write_png
+    from vae_explorer.trainer.files.imagegrid import write_png
 
     root = tmp_path_factory.mktemp("stream") / "pics"
     rng = np.random.default_rng(1)
@@ -128,19 +128,19 @@ def test_the_chunked_held_out_checksum_is_the_in_memory_one():
 
 
 def test_a_streamed_run_stops_on_request_and_on_nan(small_npz):
-    from vae_explorer.trainer.config import TrainConfig
-    from vae_explorer.trainer.streamed_training import StreamedTrainer
+    from vae_explorer.trainer.model.config import TrainConfig
+    from vae_explorer.trainer.training.loop import Trainer
 
     data = load_dataset(small_npz, stream=True)
-    first = StreamedTrainer(TrainConfig(preset="dense", epochs=1, batch_size=32, seed=2), data)
+    first = Trainer(TrainConfig(preset="dense", epochs=1, batch_size=32, seed=2), data)
     assert first.run().status == "finished"
     good = [w.numpy() for w in first.model.weights]
-    absurd = StreamedTrainer(TrainConfig(preset="dense", epochs=2, batch_size=32, learning_rate=1e12), data,
+    absurd = Trainer(TrainConfig(preset="dense", epochs=2, batch_size=32, learning_rate=1e12), data,
                              model=first.model, history=first.history)
     result = absurd.run()
     assert result.status == "diverged" and result.epochs_done == 1 and "lower learning rate" in result.message
     for w, g in zip(first.model.weights, good):
         np.testing.assert_array_equal(w.numpy(), g)
-    stopper = StreamedTrainer(TrainConfig(preset="dense", epochs=1, batch_size=32), data)
+    stopper = Trainer(TrainConfig(preset="dense", epochs=1, batch_size=32), data)
     stopper.request_stop()
     assert stopper.run().status == "stopped"

@@ -5,10 +5,11 @@ import threading
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.config import TrainConfig
-from vae_explorer.trainer.errors import TrainingError, UserError
-from vae_explorer.trainer.reports import TrainingListener
-from vae_explorer.trainer.training import HeldOutEvaluator, Trainer
+from vae_explorer.trainer.model.config import TrainConfig
+from vae_explorer.trainer.errors import DatasetError, UserError
+from vae_explorer.trainer.training.reports import TrainingListener
+from vae_explorer.trainer.training.compiled import HeldOutEvaluator
+from vae_explorer.trainer.training.loop import Trainer
 
 
 class Recorder(TrainingListener):
@@ -123,10 +124,10 @@ def test_continue_training_keeps_epoch_count_and_optimizer(mnist_small):
 
 
 def test_model_and_data_must_agree(mnist_small):
-    from vae_explorer.trainer.training import new_model
+    from vae_explorer.trainer.training.compiled import new_model
 
     model = new_model(TrainConfig(preset="tutorial"), (32, 32, 3))
-    with pytest.raises(TrainingError, match="32, 32, 3"):
+    with pytest.raises(DatasetError, match=r"holds \(28, 28, 1\) images but the model takes \(32, 32, 3\)"):
         Trainer(TrainConfig(preset="tutorial"), mnist_small, model=model)
 
 
@@ -143,7 +144,7 @@ def test_resuming_from_a_saved_file_is_bit_exact(mnist_small, tmp_path):
     (BatchNorm statistics included), the Adam state, the sampler's random state and the losses."""
     from dataclasses import replace
 
-    from vae_explorer.trainer.modelfile import load_model, save_model
+    from vae_explorer.trainer.files.modelfile import load_model, save_model
 
     config = TrainConfig(preset="tutorial", epochs=2, batch_size=64, seed=5)
     straight = Trainer(config, mnist_small)
@@ -165,7 +166,7 @@ def test_resuming_from_a_saved_file_is_bit_exact(mnist_small, tmp_path):
 
 
 def test_the_shuffle_order_depends_on_seed_and_epoch_only(mnist_small):
-    from vae_explorer.trainer.training import epoch_order
+    from vae_explorer.trainer.training.memory import epoch_order
 
     np.testing.assert_array_equal(epoch_order(5, 3, 100), epoch_order(5, 3, 100))
     assert sorted(epoch_order(5, 3, 100)) == list(range(100))
@@ -193,7 +194,7 @@ def test_kl_warmup_weight_is_the_one_each_training_batch_uses(mnist_small):
 
 
 def test_the_compiled_steps_are_the_models_train_step_and_test_step(mnist_small, monkeypatch):
-    from vae_explorer.trainer.model import VAE
+    from vae_explorer.trainer.model.vae import VAE
 
     traced = []
     for name in ("train_step", "test_step"):
@@ -206,7 +207,7 @@ def test_the_compiled_steps_are_the_models_train_step_and_test_step(mnist_small,
 
 def test_a_continued_config_keeps_the_architecture_and_takes_new_settings():
     """One rule for the app's *Continue training* and ``train --resume``."""
-    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.model.config import TrainConfig
     from vae_explorer.trainer.errors import UserError
 
     saved = TrainConfig(preset="tutorial", epochs=30, seed=4)
@@ -225,13 +226,13 @@ def test_epoch_images_per_second_counts_the_batches_not_the_held_out_evaluation(
 
     rec = Recorder()
     trainer = Trainer(TrainConfig(preset="dense", epochs=2, batch_size=32), mnist_small, listener=rec)
-    evaluate = trainer._evaluate
+    evaluate = trainer.steps.held_out
 
-    def slow_evaluate(x):
+    def slow_evaluate():
         time.sleep(1.0)
-        return evaluate(x)
+        return evaluate()
 
-    trainer._evaluate = slow_evaluate
+    trainer.steps.held_out = slow_evaluate
     started = time.perf_counter()
     trainer.run()
     wall = time.perf_counter() - started

@@ -26,9 +26,5 @@ class ModelFileError(UserError):
     """A model file cannot be read, is not ours, or does not match its own config."""
 
 
-class TrainingError(UserError):
-    """Training cannot go on (for example a loss that became NaN)."""
-
-
 class ImageFileError(UserError):
     """An image the user brought to encode (a dropped or opened PNG/JPEG) cannot be read."""

@@ -2,7 +2,7 @@
 drop, places them on the map, and hands their codes to the interpolation.
 
 Encoding and decoding one image are compiled calls of about a millisecond
-(``trainer.latent.LatentSpace``), so a stroke is encoded on the GUI thread as it is drawn,
+(``trainer.model.space.LatentSpace``), so a stroke is encoded on the GUI thread as it is drawn,
 without a round trip to a thread; reading an image file (any size, up to the loader's 100 MP)
 runs as a background job. A file that is not an image is one dialog naming it (``ErrorSink``).
 """
@@ -45,7 +45,7 @@ class DrawController(QObject):
     # -- the encoder of the current model -------------------------------------------------
     def encoder(self):
         """An ``ImageEncoder`` for the session's model and codes, or None without a model."""
-        from vae_explorer.trainer.encoded_image import ImageEncoder
+        from vae_explorer.trainer.latent.encoded_image import ImageEncoder
 
         space, codes = self.session.space, self.session.codes
         if space is None:
@@ -58,7 +58,7 @@ class DrawController(QObject):
     def _data_polarity(self, space) -> bool | None:
         """White ink on black? From the dataset's held-out images when they fit the model (the
         truth); None lets the encoder read it from the decodes of the held-out means."""
-        from vae_explorer.trainer.user_image import is_white_on_black
+        from vae_explorer.trainer.data.user_image import is_white_on_black
 
         data = self.session.dataset
         if data is None or tuple(data.image_shape) != tuple(space.image_shape):
@@ -120,7 +120,7 @@ class DrawController(QObject):
 
     def open_images(self, paths) -> None:
         """Read each file in the background, then encode it and place it on the map."""
-        from vae_explorer.trainer.user_image import prepare_image
+        from vae_explorer.trainer.data.user_image import prepare_image
 
         encoder = self.encoder()
         if encoder is None:

@@ -3,7 +3,7 @@ its file name for each image, and their posterior ellipses on a linear map.
 
 Placed with the map's own projection (``MapState.projection.to_plane``): exact on the latent
 plane, a PCA plane or two chosen dimensions; on a t-SNE map the same forward blend that
-places an interpolation path (``trainer.layouts.TSNELayout.to_plane``: inverse-distance
+places an interpolation path (``trainer.maps.layouts.TSNELayout.to_plane``: inverse-distance
 weights over the code's nearest held-out codes in the latent space).
 """
 

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 
 from vae_explorer.explorer.draw.canvas import DrawCanvas
 from vae_explorer.explorer.draw.state import DrawState
-from vae_explorer.explorer.image_pane import ImagePane
-from vae_explorer.explorer.spin_boxes import real_spin
+from vae_explorer.explorer.widgets.image_pane import ImagePane
+from vae_explorer.explorer.widgets.spin_boxes import real_spin
 
 DRAWING_ROW = "✎ the drawing"
 

@@ -1,6 +1,6 @@
 """The Draw part's state: the user's drawing and image files, encoded, and which one is chosen.
 
-Plain data with change notification (``explorer.evented``): the controller writes it; the
+Plain data with change notification (``explorer.core.evented``): the controller writes it; the
 panel, the map markers and the ellipses read it.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vae_explorer.explorer.evented import EventedModel, Field
+from vae_explorer.explorer.core.evented import EventedModel, Field
 
 
 @dataclass(frozen=True)

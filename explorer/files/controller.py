@@ -1,6 +1,6 @@
 """Model files: open, save, save as, open a dropped or recent path, and "save first?".
 
-Every file the user names goes through the core (``trainer.modelfile``); a ``UserError``
+Every file the user names goes through the core (``trainer.files.modelfile``); a ``UserError``
 becomes one dialog that names the file and the problem, and the session stays as it was.
 """
 
@@ -73,7 +73,7 @@ class ModelFiles(QObject):
         return True
 
     def _load(self, path: str):
-        from vae_explorer.trainer.modelfile import load_model
+        from vae_explorer.trainer.files.modelfile import load_model
 
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -86,7 +86,7 @@ class ModelFiles(QObject):
 
     def show_loaded(self, path: str, loaded) -> None:
         """Make a loaded model file the session's model (also for the follow part's versions)."""
-        from vae_explorer.trainer.latent import LatentSpace
+        from vae_explorer.trainer.model.space import LatentSpace
 
         s = self.session
         s.replace_model(model=loaded.model, config=loaded.config, history=list(loaded.history),
@@ -120,7 +120,7 @@ class ModelFiles(QObject):
         return self.save_to(path if path.lower().endswith(".h5") else path + ".h5")
 
     def save_to(self, path: str) -> bool:
-        from vae_explorer.trainer.modelfile import save_model
+        from vae_explorer.trainer.files.modelfile import save_model
 
         s = self.session
         codes, images = s.codes, s.held_out_images()

@@ -111,7 +111,7 @@ class ModelFollower(QObject):
             self._show(loaded)
 
     def _read(self):
-        from vae_explorer.trainer.modelfile import load_model
+        from vae_explorer.trainer.files.modelfile import load_model
 
         try:
             return load_model(self.path)

@@ -1,7 +1,7 @@
 """Class tools of the map part: walk the clicked point towards another class, sample a class.
 
 Follows the map part's ``MapState`` (the clicked point, the projection) and the ``Session``
-(the codes and their labels); the maths is ``trainer.class_tools``. Decoding runs on the GUI
+(the codes and their labels); the maths is ``trainer.latent.class_tools``. Decoding runs on the GUI
 thread, like the map part's own (one decode per slider step; a grid of samples only while its
 tab is in view). The moving point is drawn on the map with the map's current projection.
 """
@@ -13,8 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt
 
 from vae_explorer.explorer.map.class_tabs import ClassSamplesTab, DirectionTab, fill_classes
-from vae_explorer.trainer import class_tools
-from vae_explorer.trainer.imagegrid import tile
+from vae_explorer.trainer.latent import class_tools
+from vae_explorer.trainer.files.imagegrid import tile
 
 PATH_POINTS = 32
 

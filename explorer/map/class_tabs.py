@@ -10,9 +10,9 @@ from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget,
 )
 
-from vae_explorer.explorer.image_pane import ImagePane
-from vae_explorer.explorer.spin_boxes import int_spin
-from vae_explorer.trainer.class_tools import DIRECTION_MAX
+from vae_explorer.explorer.widgets.image_pane import ImagePane
+from vae_explorer.explorer.widgets.spin_boxes import int_spin
+from vae_explorer.trainer.latent.class_tools import DIRECTION_MAX
 
 SLIDER_STEPS = 150  # t = value / 100: 0 … 1.5 in steps of 0.01
 DIRECTION_TIP = ("Moves the clicked point along μ(target) − μ(source): the difference of the mean codes of "

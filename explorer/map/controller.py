@@ -20,8 +20,8 @@ from vae_explorer.explorer.map.latent_map import LatentMap
 from vae_explorer.explorer.map.latent_tools import add_latent_tools
 from vae_explorer.explorer.map.state import MapState
 from vae_explorer.explorer.map.tsne_service import TSNEService
-from vae_explorer.trainer.imagegrid import tile
-from vae_explorer.trainer.latent import interpolate, traverse
+from vae_explorer.trainer.files.imagegrid import tile
+from vae_explorer.trainer.latent.paths import interpolate, traverse
 
 PATH_POINTS = 64
 
@@ -108,7 +108,7 @@ class MapController(QObject):
 
     def _mode_text(self, projection, plane, codes, tsne_shown: bool) -> str:
         """Exact or approximate, t-SNE still computing, and the legibility of what is drawn."""
-        from vae_explorer.trainer.legibility import legibility
+        from vae_explorer.trainer.maps.legibility import legibility
 
         if tsne_shown and projection.kind != "tsne":
             text = "computing the t-SNE layout… (PCA meanwhile)"
@@ -258,7 +258,7 @@ class MapController(QObject):
 
     def update_grid(self) -> np.ndarray | None:
         """Decode an N×N grid over the visible region; show it and (optionally) on the map."""
-        from vae_explorer.trainer.exports import manifold_grid
+        from vae_explorer.trainer.files.exports import manifold_grid
 
         if self.state.projection is None or self.session.space is None:
             return None

@@ -136,7 +136,7 @@ class MapDataController(QObject):
 
     def _refresh_worst(self) -> None:
         self.toolbar.show_busy("computing per-image losses…" if self.metrics.computing else "")
-        from vae_explorer.trainer.per_image import worst
+        from vae_explorer.trainer.latent.per_image import worst
 
         metrics, images = self.state.metrics_for(self.session.codes), self.session.held_out_images()
         if metrics is None or images is None or len(images) != len(metrics.reconstruction):
@@ -174,7 +174,7 @@ class MapDataController(QObject):
         return sel, originals, space.reconstruct(originals)
 
     def _refresh_gallery(self) -> None:
-        from vae_explorer.trainer.selection import pair_sheet
+        from vae_explorer.trainer.maps.selection import pair_sheet
 
         sel, originals, recon = self.selected_pairs(GALLERY_MAX)
         entries = [(int(i), pair_sheet(originals[k:k + 1], recon[k:k + 1], cols=1, pad=0), self.caption(int(i)))
@@ -185,8 +185,8 @@ class MapDataController(QObject):
 
     def export_sheet(self, path: str | None = None) -> bool:
         """Every selected image beside its reconstruction, as one PNG (written atomically)."""
-        from vae_explorer.trainer.imagegrid import upscale, write_png
-        from vae_explorer.trainer.selection import pair_sheet
+        from vae_explorer.trainer.files.imagegrid import upscale, write_png
+        from vae_explorer.trainer.maps.selection import pair_sheet
 
         sel, originals, recon = self.selected_pairs()
         if not len(sel):

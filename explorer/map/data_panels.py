@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
-from vae_explorer.explorer.map.qimages import to_pixmap
+from vae_explorer.explorer.widgets.qimages import to_pixmap
 
 INDEX_ROLE = Qt.ItemDataRole.UserRole
 

@@ -1,7 +1,7 @@
 """What the user did to the map's data: classes hidden, what colours the points, thumbnails,
 the per-image figures, the selection.
 
-Plain data with change notification (``explorer.evented``), like ``MapState``: the toolbar,
+Plain data with change notification (``explorer.core.evented``), like ``MapState``: the toolbar,
 the legend and the selection tool write it; the map's style, the thumbnail layer, the worst
 list and the gallery follow it.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae_explorer.explorer.evented import EventedModel, Field
+from vae_explorer.explorer.core.evented import EventedModel, Field
 
 COLOR_BY = (("label", "Label"), ("reconstruction", "Reconstruction loss"), ("kl", "KL"), ("none", "None"))
 METRICS = ("reconstruction", "kl")  # the colourings that need per-image figures

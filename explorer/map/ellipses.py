@@ -3,7 +3,7 @@
 For the clicked data point (its held-out mean and log-variance, from the model file or the
 last encoding) and for anything else that asks (the Draw part's markers), whenever the map
 shows a linear image of the latent space: the latent plane, two chosen dimensions or a PCA
-plane. The maths (``trainer.posterior``): centre P(μ − c), covariance P Σ Pᵀ. A t-SNE map is
+plane. The maths (``trainer.maps.posterior``): centre P(μ − c), covariance P Σ Pᵀ. A t-SNE map is
 not linear, so it shows no ellipse.
 """
 
@@ -13,13 +13,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject
 
-from vae_explorer.trainer.posterior import posterior_ellipse
+from vae_explorer.trainer.maps.posterior import posterior_ellipse
 
 PENS = {"point": ((255, 255, 0), 2), "markers": ((255, 80, 255), 2)}
 
 
 class EllipseOverlay(QObject):
-    """``ellipses[source]``: the ``trainer.posterior.Ellipse`` objects drawn for each source."""
+    """``ellipses[source]``: the ``trainer.maps.posterior.Ellipse`` objects drawn for each source."""
 
     def __init__(self, latent_map, state, session, parent: QObject | None = None):
         super().__init__(parent)

@@ -2,10 +2,10 @@
 
 The training part puts each epoch's codes into the ``Session`` together with the epoch's
 history row (one ``changed`` naming both ``codes`` and ``history``, without ``model``); that
-is what is recorded here, in the session's ``epoch_codes`` (a ``trainer.epoch_codes.EpochCodes``,
+is what is recorded here, in the session's ``epoch_codes`` (a ``trainer.maps.epoch_codes.EpochCodes``,
 saved with the model). A fresh Start starts a new record, an opened file brings its own (or
 none), Continue extends it.
-Moving the slider redraws the map's points for that epoch (``trainer.epoch_codes`` lays them
+Moving the slider redraws the map's points for that epoch (``trainer.maps.epoch_codes`` lays them
 out); at the right end the map part draws the live map again.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
-from vae_explorer.trainer.epoch_codes import EpochCodes, aligned_pca_plane
+from vae_explorer.trainer.maps.epoch_codes import EpochCodes, aligned_pca_plane
 
 EXACT_KINDS = ("identity", "dims")  # these show the codes as they were, without any fitting
 

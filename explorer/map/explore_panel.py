@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
-from vae_explorer.explorer.image_pane import ImagePane
-from vae_explorer.explorer.spin_boxes import int_spin, real_spin
+from vae_explorer.explorer.widgets.image_pane import ImagePane
+from vae_explorer.explorer.widgets.spin_boxes import int_spin, real_spin
 
 
 class ExplorePanel(QTabWidget):

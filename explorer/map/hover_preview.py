@@ -2,7 +2,7 @@
 name in a small card beside the cursor.
 
 It rides on the map's hover path (``LatentMap.hovered``, already throttled): each hover asks
-``trainer.selection.nearest_point`` for the drawn point within ``RADIUS_PX`` screen pixels;
+``trainer.maps.selection.nearest_point`` for the drawn point within ``RADIUS_PX`` screen pixels;
 hidden classes are not drawn, so they are never previewed.
 """
 
@@ -12,8 +12,8 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
 
-from vae_explorer.explorer.map.qimages import to_pixmap
-from vae_explorer.trainer.selection import nearest_point
+from vae_explorer.explorer.widgets.qimages import to_pixmap
+from vae_explorer.trainer.maps.selection import nearest_point
 
 RADIUS_PX = 6  # how near the mouse must be to a dot, in screen pixels
 PREVIEW_PX = 84  # the previewed image's side, about

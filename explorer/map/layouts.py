@@ -1,7 +1,7 @@
 """Map layouts: how the held-out codes are laid out on the plane, and what the axes are called.
 
 Each entry of ``LAYOUTS`` builds a projection (``to_plane``/``from_plane``/``kind``, e.g.
-``trainer.latent.Projection``) from the codes and the ``MapState``. A new map mode (another
+``trainer.model.space.Projection``) from the codes and the ``MapState``. A new map mode (another
 linear layout, or a non-linear one with an inverse map) is one more entry here; the
 controller and the exports only ever use the projection's interface.
 """
@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from vae_explorer.trainer.latent import Projection
+from vae_explorer.trainer.maps.projection import Projection
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Scoring 2,000 images is one encode and one decode of all of them (tens of milliseconds to a
 few tenths of a second on a CPU, more for big images), too long for the GUI thread. The graph
-is traced on the GUI thread once per model (``trainer.per_image.PerImageLosses``: tracing on a
+is traced on the GUI thread once per model (``trainer.latent.per_image.PerImageLosses``: tracing on a
 worker thread can deadlock TensorFlow) and run on the window's background jobs. Figures that
 arrive for codes that are no longer the session's (an epoch ended meanwhile) are dropped and
 asked for again.
@@ -43,7 +43,7 @@ class MetricsService(QObject):
         self.jobs.run(lambda: scorer(images), lambda metrics: self._done(codes, metrics), self._failed)
 
     def _scorer_for(self, model):
-        from vae_explorer.trainer.per_image import PerImageLosses
+        from vae_explorer.trainer.latent.per_image import PerImageLosses
 
         if self._scorer is None or self._scorer[0] is not model:
             self._scorer = model, PerImageLosses(model)

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from vae_explorer.explorer.map.data_state import METRICS, MapDataState
-from vae_explorer.trainer.per_image import normalised, robust_range
+from vae_explorer.trainer.latent.per_image import normalised, robust_range
 
 COLORMAP = "viridis"  # perceptually uniform, readable by colour-blind users
 POINT_ALPHA = 200

@@ -1,4 +1,4 @@
-"""The prior-holes overlay: a translucent image under the map's points (``trainer.prior_holes``).
+"""The prior-holes overlay: a translucent image under the map's points (``trainer.latent.prior_holes``).
 
 Recomputed when it is switched on, when the map's projection changes (a new epoch, another
 layout) and, a moment after the user stops panning or zooming, for the region in view.
@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QTimer
 
-from vae_explorer.trainer.prior_holes import prior_holes
+from vae_explorer.trainer.latent.prior_holes import prior_holes
 
 CELLS = 64  # the overlay is CELLS × CELLS over the visible region
 SHADE = (255, 120, 0)  # orange: apart from the label colours and the yellow cursor

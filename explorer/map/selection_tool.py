@@ -2,7 +2,7 @@
 plain drag in the toolbar's rectangle or lasso mode. Escape clears the selection.
 
 An event filter on the map's viewport takes the drag before pyqtgraph's view would pan with
-it, draws the band as it grows, and on release asks ``trainer.selection`` which of the drawn
+it, draws the band as it grows, and on release asks ``trainer.maps.selection`` which of the drawn
 points (hidden classes are not drawn) are inside. The selected points are ringed on the map.
 """
 
@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 
 from vae_explorer.explorer.map.data_state import MapDataState
-from vae_explorer.trainer.selection import points_in_polygon, points_in_rect
+from vae_explorer.trainer.maps.selection import points_in_polygon, points_in_rect
 
 Mod = Qt.KeyboardModifier
 

@@ -1,6 +1,6 @@
 """The map part's state: what the map draws, how latent space is laid out on it, where the user is.
 
-Plain data with change notification (``explorer.evented``): the controller writes it, the
+Plain data with change notification (``explorer.core.evented``): the controller writes it, the
 axes chooser edits the layout fields, and anything else (exports, tests, a future inverse map)
 reads it without touching a widget.
 
@@ -11,7 +11,7 @@ N×2), ``from_plane(p)`` (N×2 → N×D) and ``kind``. ``layout`` names the entr
 
 from __future__ import annotations
 
-from vae_explorer.explorer.evented import EventedModel, Field
+from vae_explorer.explorer.core.evented import EventedModel, Field
 
 
 class MapState(EventedModel):

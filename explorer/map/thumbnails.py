@@ -1,7 +1,7 @@
 """The held-out images themselves drawn on the map, at their points, in a thin frame of their
 label's colour: when the user asks (the toggle) and by themselves when zoomed in far enough.
 
-One item for all of them: the thumbnails live in one atlas pixmap (``trainer.thumbnail_atlas``)
+One item for all of them: the thumbnails live in one atlas pixmap (``trainer.maps.thumbnail_atlas``)
 and each paint draws the ones in view with a single ``QPainter.drawPixmapFragments`` call, as
 pyqtgraph's own scatter draws its symbols; 2,000 separate image items would each be a
 QGraphicsItem to sort, cull and paint on every pan. A thumbnail has a size on screen, not in
@@ -17,7 +17,7 @@ from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter, QPixmap
 
-from vae_explorer.trainer.thumbnail_atlas import build_atlas
+from vae_explorer.trainer.maps.thumbnail_atlas import build_atlas
 
 AUTO_MIN_PX = 12  # automatic: on once a thumbnail at its natural size would be this many pixels
 AUTO_MAX_VISIBLE = 300  # ... or once no more than this many points are in view

@@ -1,7 +1,7 @@
 """t-SNE layouts of the map, computed off the GUI thread while the user keeps clicking.
 
 A layout of 2,000 codes takes a few seconds, longer while a training shares the two cores. It
-runs in a child process (``trainer.layout_process``) that a timer on the GUI thread looks at
+runs in a child process (``trainer.maps.layout_process``) that a timer on the GUI thread looks at
 every 50 ms: no thread of ours waits for it, the GUI thread never holds the GIL for t-SNE, and
 closing the window ends the process at once. The map shows the last layout until the new one
 arrives. Requests that come in meanwhile are not queued: only the newest waits (an epoch that
@@ -63,7 +63,7 @@ class TSNEService(QObject):
             self._process.close()
 
     def _start(self, codes) -> None:
-        from vae_explorer.trainer.layout_process import LayoutProcess
+        from vae_explorer.trainer.maps.layout_process import LayoutProcess
 
         self._process = self._process or LayoutProcess(TSNE_THREADS)
         previous = self.latest if self.latest is not None and len(self.latest.plane) == len(codes.means) else None
@@ -85,7 +85,7 @@ class TSNEService(QObject):
             self.request(waiting)
 
     def _finish(self, codes, previous, plane) -> None:
-        from vae_explorer.trainer.layouts import TSNELayout
+        from vae_explorer.trainer.maps.tsne import TSNELayout
 
         layout = TSNELayout(codes.means, previous=previous, fit=lambda means, start, seed: plane)
         self.latest = layout

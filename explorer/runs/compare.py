@@ -16,10 +16,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout
 
-from vae_explorer.explorer.image_pane import ImagePane
+from vae_explorer.explorer.widgets.image_pane import ImagePane
 from vae_explorer.explorer.map.latent_map import LatentMap
 from vae_explorer.explorer.runs.overlay import run_label
-from vae_explorer.trainer.latent import Projection
+from vae_explorer.trainer.maps.projection import Projection
 
 
 @dataclass

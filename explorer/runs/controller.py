@@ -19,7 +19,7 @@ from vae_explorer.explorer.runs.state import RunsState, default_runs_folder
 from vae_explorer.explorer.runs.table import RunsPanel
 from vae_explorer.explorer.runs.tensorboard_box import TensorBoardBox
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.runs import add_likelihood, delete_record, list_records, newest_with_history, same_history
+from vae_explorer.trainer.files.runs import add_likelihood, delete_record, list_records, newest_with_history, same_history
 
 Answer = QMessageBox.StandardButton
 
@@ -106,8 +106,8 @@ class RunsController(QObject):
 
     def _load_sides(self, records):
         from vae_explorer.explorer.runs.compare import Side, plane_of
-        from vae_explorer.trainer.latent import LatentSpace
-        from vae_explorer.trainer.modelfile import load_model
+        from vae_explorer.trainer.model.space import LatentSpace
+        from vae_explorer.trainer.files.modelfile import load_model
 
         sides = []
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
     QApplication, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QProgressBar, QVBoxLayout,
 )
 
-from vae_explorer.explorer.errors import error_text
+from vae_explorer.explorer.core.errors import error_text
 from vae_explorer.explorer.runs.evaluate_worker import EvaluationWorker
-from vae_explorer.explorer.spin_boxes import int_spin
-from vae_explorer.explorer.workers import start_worker
+from vae_explorer.explorer.widgets.spin_boxes import int_spin
+from vae_explorer.explorer.core.workers import start_worker
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.likelihood import MAX_K, binarize, figures_of
+from vae_explorer.trainer.latent.likelihood import MAX_K, binarize, figures_of
 
 DEFAULT_K = 1000
 GREY_NOTE = ("On grey pixels the Bernoulli 'likelihood' the model was trained with is not a normalised "
@@ -116,7 +116,7 @@ class EvaluateDialog(QDialog):
     # -- running --------------------------------------------------------------------------
     def start(self) -> None:
         """Build the graph here (GUI thread), then compute on a worker thread."""
-        from vae_explorer.trainer.likelihood import ImportanceWeighted
+        from vae_explorer.trainer.latent.likelihood import ImportanceWeighted
 
         if self.running:
             return

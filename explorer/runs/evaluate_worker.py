@@ -1,6 +1,6 @@
 """The importance-weighted bound computed on a worker thread, stoppable between two calls.
 
-The graph (``trainer.likelihood.ImportanceWeighted``) is built by the caller on the GUI thread
+The graph (``trainer.latent.likelihood.ImportanceWeighted``) is built by the caller on the GUI thread
 (TensorFlow may deadlock tracing on a worker thread, tensorflow#66115); the worker only runs
 it. Cancel sets a flag that ``log_px`` asks before each compiled call.
 """
@@ -32,7 +32,7 @@ class EvaluationWorker(QObject):
 
     @Slot()
     def work(self) -> None:
-        from vae_explorer.trainer.likelihood import Cancelled  # imported already: the caller built the graph
+        from vae_explorer.trainer.latent.likelihood import Cancelled  # imported already: the caller built the graph
 
         try:
             nll = -self.iw.log_px(self.x, self.k, self.seed, self.progressed.emit, self._stop.is_set)

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from vae_explorer.explorer.loss_plot import LossPlot
+from vae_explorer.explorer.training.loss_plot import LossPlot
 
 # Apart from the live curves' white, blue and orange.
 RUN_COLOURS = [(44, 200, 80), (230, 60, 60), (170, 120, 230), (240, 120, 200), (200, 200, 40),

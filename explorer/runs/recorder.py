@@ -1,6 +1,6 @@
 """A run record for every training the app runs, and its TensorBoard logs when asked for.
 
-The same records as ``vae-explorer train`` writes (``trainer.runs``), kept in the app's runs
+The same records as ``vae-explorer train`` writes (``trainer.files.runs``), kept in the app's runs
 folder: written ``running`` when the run starts, rewritten when it ends (finished, stopped,
 diverged, or failed), and again with the model file's path when the user saves that model.
 Writing a record never stops a training: a failure is reported and the run goes on.
@@ -12,9 +12,9 @@ import os
 
 from PySide6.QtCore import QObject, Signal
 
-from vae_explorer.explorer.errors import error_text
+from vae_explorer.explorer.core.errors import error_text
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.runs import RECORD_SUFFIX, finish_run, same_history, set_model_path, start_run, write_record
+from vae_explorer.trainer.files.runs import RECORD_SUFFIX, finish_run, same_history, set_model_path, start_run, write_record
 
 
 class RunRecorder(QObject):
@@ -47,7 +47,7 @@ class RunRecorder(QObject):
 
     def _attach_board(self, trainer) -> None:
         """Put a TensorBoardLog in front of the trainer's listener (the worker calls it first)."""
-        from vae_explorer.trainer.tensorboard_log import attach
+        from vae_explorer.trainer.training.tensorboard_log import attach
 
         name = os.path.basename(self.record.path)[:-len(RECORD_SUFFIX)]
         logdir = self.tensorboard_box.logdir_for(name)

@@ -1,7 +1,7 @@
 """The runs part's state: which records the app's runs folder holds and which the user selected.
 
-Plain data with change notification (``explorer.evented``): the controller writes it, the
-table, the overlay and the buttons follow it. The records are ``trainer.runs.RunRecord``s,
+Plain data with change notification (``explorer.core.evented``): the controller writes it, the
+table, the overlay and the buttons follow it. The records are ``trainer.files.runs.RunRecord``s,
 read with the same functions as ``vae-explorer runs``.
 """
 
@@ -11,7 +11,7 @@ import os
 
 from PySide6.QtCore import QStandardPaths
 
-from vae_explorer.explorer.evented import EventedModel, Field
+from vae_explorer.explorer.core.evented import EventedModel, Field
 
 
 def default_runs_folder() -> str:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
-from vae_explorer.trainer.runs_table import row
+from vae_explorer.trainer.files.runs_table import row
 
 HEADERS = ("date (UTC)", "model", "status", "dataset", "preset", "latent", "β", "epochs",
            "held-out −ELBO", "IW NLL", "time")

@@ -1,7 +1,7 @@
 """The training panel's TensorBoard option: a checkbox and the folder the logs go to.
 
 Checked, every training the app runs writes the event files ``vae-explorer train --tensorboard``
-writes (``trainer.tensorboard_log``), each run into its own sub-folder named like its run
+writes (``trainer.training.tensorboard_log``), each run into its own sub-folder named like its run
 record, so that ``tensorboard --logdir FOLDER`` compares them. The choice is remembered.
 """
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QLabel
 
-from vae_explorer.explorer.loss_plot import LossPlot
+from vae_explorer.explorer.training.loss_plot import LossPlot
 from vae_explorer.explorer.training.panel import TrainPanel
 from vae_explorer.explorer.training.runner import TrainingRunner
 from vae_explorer.explorer.training.state import ActiveClock, TrainingState
-from vae_explorer.trainer.config import OBJECTIVE_LABELS
+from vae_explorer.trainer.model.config import OBJECTIVE_LABELS
 from vae_explorer.trainer.errors import UserError
 
 
@@ -105,7 +105,7 @@ class TrainingController(QObject):
         return not self.session.dirty or self._confirm_discard(what)
 
     def _new_trainer(self):
-        from vae_explorer.trainer.training import Trainer
+        from vae_explorer.trainer.training.loop import Trainer
 
         config = self.panel.config()
         # The old model is discarded: its compiled graphs are reused if it has the same
@@ -114,7 +114,7 @@ class TrainingController(QObject):
             config, self.session.dataset, encode_each_epoch=True, recycle=self.session.compiled))
 
     def _continued_trainer(self):
-        from vae_explorer.trainer.training import Trainer
+        from vae_explorer.trainer.training.loop import Trainer
 
         s, panel = self.session, self.panel.config()
         changes = {k: getattr(panel, k) for k in ("preset", "latent_dim", "epochs", "batch_size", "learning_rate",
@@ -140,7 +140,7 @@ class TrainingController(QObject):
             QApplication.restoreOverrideCursor()
 
     def _begin(self, trainer, fresh: bool) -> None:
-        from vae_explorer.trainer.latent import LatentSpace
+        from vae_explorer.trainer.model.space import LatentSpace
 
         s = self.session
         values = dict(model=trainer.model, config=trainer.config, history=list(trainer.history),
@@ -165,7 +165,7 @@ class TrainingController(QObject):
         self.session.dirty = True  # trained, even if Stop comes before the epoch ends
 
     def _on_epoch(self, report) -> None:
-        from vae_explorer.trainer.latent import LatentCodes
+        from vae_explorer.trainer.model.space import LatentCodes
 
         s = self.session
         row = report.history_row()

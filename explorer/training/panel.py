@@ -1,7 +1,7 @@
 """The training panel: preset and settings, Start / Pause / Stop, and progress.
 
 It builds a ``TrainConfig`` from its fields and shows ``BatchReport``s; it starts nothing by
-itself. Its buttons trigger the window's actions (``explorer.actions``), which also decide
+itself. Its buttons trigger the window's actions (``explorer.core.actions``), which also decide
 when they are enabled; the fields and the Pause/Resume text follow ``TrainingState``.
 """
 
@@ -11,11 +11,11 @@ from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
-from vae_explorer.explorer.spin_boxes import int_spin, real_spin
+from vae_explorer.explorer.widgets.spin_boxes import int_spin, real_spin
 from vae_explorer.explorer.training.state import TrainingState
-from vae_explorer.trainer.config import DEFAULT_EPOCHS, MAX_LATENT_DIM, TrainConfig
-from vae_explorer.trainer.presets import PRESETS
-from vae_explorer.trainer.progress import format_seconds
+from vae_explorer.trainer.model.config import DEFAULT_EPOCHS, MAX_LATENT_DIM, TrainConfig
+from vae_explorer.trainer.model.presets import PRESETS
+from vae_explorer.trainer.training.progress import format_seconds
 
 
 class TrainPanel(QWidget):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from vae_explorer.explorer.workers import TrainingWorker, start_worker
+from vae_explorer.explorer.core.workers import TrainingWorker, start_worker
 
 
 class TrainingRunner(QObject):

@@ -82,7 +82,7 @@ def window(qtbot, tmp_path, dialogs, mnist_small):
 @pytest.fixture(scope="session")
 def gui_model_file(tmp_path_factory, mnist, train_and_save):
     """A small model that already draws distinct digits: `dense`, latent 2, ~120 steps."""
-    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.model.config import TrainConfig
 
     config = TrainConfig(preset="dense", latent_dim=2, epochs=2, batch_size=64, learning_rate=3e-3, seed=0)
     path = tmp_path_factory.mktemp("gui") / "dense.h5"

@@ -13,7 +13,7 @@ from tests.gui.helpers import shown_image
 from tests.gui.test_main_window import click_map
 from tests.gui.test_map_layouts_gui import wide_model_file  # noqa: F401 (a fixture)
 from tests.test_own_images import dark_seven_on_white
-from vae_explorer.trainer.imagegrid import write_png
+from vae_explorer.trainer.files.imagegrid import write_png
 
 LEFT, NO_MOD = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
 
@@ -86,7 +86,7 @@ def test_the_eraser_takes_ink_away(opened, qtbot):
 
 
 def test_dropped_images_land_at_their_encoded_means_and_can_be_removed(opened, qtbot, image_files):
-    from vae_explorer.trainer.user_image import prepare_image
+    from vae_explorer.trainer.data.user_image import prepare_image
 
     draw, space = opened.draw, opened.session.space
     assert drop_files(opened, image_files)

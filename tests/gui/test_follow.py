@@ -19,7 +19,7 @@ from tests.gui.test_main_window import click_map
 @pytest.fixture(scope="module")
 def two_versions(tmp_path_factory, mnist_small, train_and_save):
     """Two files of one `tutorial` model: after 1 and after 2 epochs (same seed)."""
-    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.model.config import TrainConfig
 
     folder = tmp_path_factory.mktemp("versions")
     paths = []

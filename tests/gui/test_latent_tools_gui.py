@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QToolButton
 
 from tests.gui.helpers import shown_image
 from tests.gui.test_main_window import click_map, png_size
-from vae_explorer.trainer import class_tools
-from vae_explorer.trainer.imagegrid import tile
+from vae_explorer.trainer.latent import class_tools
+from vae_explorer.trainer.files.imagegrid import tile
 
 
 def open_tab(window, qtbot, title: str):
@@ -152,7 +152,7 @@ def test_scrubbing_replays_the_map_of_each_epoch_and_the_file_keeps_them(window,
 
 
 def test_a_pca_map_replays_each_epoch_on_its_own_pca_plane_aligned_to_the_last(window, qtbot):
-    from vae_explorer.trainer.epoch_codes import aligned_pca_plane
+    from vae_explorer.trainer.maps.epoch_codes import aligned_pca_plane
 
     window.map.axes.choose("pca")
     epochs = train_three_epochs(window, qtbot, latent_dim=3)
@@ -168,7 +168,7 @@ def test_a_pca_map_replays_each_epoch_on_its_own_pca_plane_aligned_to_the_last(w
 
 def test_on_a_t_sne_map_the_walk_is_placed_by_the_layout_and_the_prior_is_not_shaded(
         window, qtbot, tmp_path, mnist_small, train_and_save):
-    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.model.config import TrainConfig
 
     path = tmp_path / "latent4.h5"
     train_and_save(TrainConfig(preset="dense", latent_dim=4, epochs=1, batch_size=64, seed=2), mnist_small, path)

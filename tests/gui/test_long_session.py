@@ -81,8 +81,8 @@ def test_start_stop_30_times_in_one_session(window, qtbot, long_training):
 
 def test_recycled_start_is_the_same_as_a_new_model(mnist_small):
     """What makes the reuse above correct: the recycled model restarts exactly as a new one."""
-    from vae_explorer.trainer.config import TrainConfig
-    from vae_explorer.trainer.training import Trainer
+    from vae_explorer.trainer.model.config import TrainConfig
+    from vae_explorer.trainer.training.loop import Trainer
 
     config = TrainConfig(preset="tutorial", epochs=1, batch_size=32, seed=7)
     fresh = Trainer(config, mnist_small)

@@ -17,7 +17,7 @@ CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModi
 @pytest.fixture(scope="module")
 def map_model(tmp_path_factory, mnist, train_and_save):
     """A `dense` latent-2 model with 400 held-out images (more than the automatic thumbnails' 300)."""
-    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.model.config import TrainConfig
 
     data = mnist.subset(1500, 400)
     config = TrainConfig(preset="dense", latent_dim=2, epochs=1, batch_size=64, learning_rate=3e-3, seed=0)
@@ -58,7 +58,7 @@ def drag(plot, points, modifier) -> list[QPoint]:
 
 
 def test_a_lasso_fills_the_gallery_with_exactly_the_points_inside_and_escape_clears_it(opened, qtbot, tmp_path):
-    from vae_explorer.trainer.selection import points_in_polygon
+    from vae_explorer.trainer.maps.selection import points_in_polygon
 
     plot, part = opened.map.map, opened.map_data
     plane = plot.plane
@@ -82,7 +82,7 @@ def test_a_lasso_fills_the_gallery_with_exactly_the_points_inside_and_escape_cle
 
 
 def test_shift_drag_selects_a_rectangle(opened):
-    from vae_explorer.trainer.selection import points_in_rect
+    from vae_explorer.trainer.maps.selection import points_in_rect
 
     plot, part = opened.map.map, opened.map_data
     lo, hi = np.percentile(plot.plane, [20, 70], axis=0)
@@ -130,7 +130,7 @@ def test_clicking_a_legend_entry_hides_its_class_and_double_click_shows_only_it(
 
 
 def test_colour_by_reconstruction_loss_follows_the_per_image_losses(opened, qtbot):
-    from vae_explorer.trainer.per_image import normalised, robust_range
+    from vae_explorer.trainer.latent.per_image import normalised, robust_range
 
     plot, part = opened.map.map, opened.map_data
     combo = part.toolbar.color_by

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QSettings, QUrl
 
-from vae_explorer.explorer.actions import ACTIONS, Facts
-from vae_explorer.explorer.errors import error_text
+from vae_explorer.explorer.core.actions import ACTIONS, Facts
+from vae_explorer.explorer.core.errors import error_text
 from vae_explorer.explorer.files.drops import first_local_path
 from vae_explorer.explorer.files.recents import MAX_RECENT, RecentFiles, RecentMenu
 from vae_explorer.explorer.map import layouts
 from vae_explorer.explorer.map.state import MapState
-from vae_explorer.explorer.session import Session
+from vae_explorer.explorer.core.session import Session
 from vae_explorer.explorer.training.state import ActiveClock, TrainingState
 from vae_explorer.trainer.errors import UserError
 
@@ -141,7 +141,7 @@ def test_errors_read_as_one_line():
 def test_a_failing_job_hands_over_the_exception_itself(qtbot):
     from PySide6.QtCore import QObject
 
-    from vae_explorer.explorer.workers import Job
+    from vae_explorer.explorer.core.workers import Job
 
     def fail():
         raise ValueError("boom")

@@ -13,7 +13,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.gui.helpers import plotted, shown_image
-from vae_explorer.trainer.runs import RunRecord, read_record, write_record
+from vae_explorer.trainer.files.runs import RunRecord, read_record, write_record
 
 Answer = QMessageBox.StandardButton
 CTRL = Qt.KeyboardModifier.ControlModifier

@@ -41,7 +41,7 @@ def test_double_click_on_start_starts_one_training(window, qtbot, monkeypatch):
 
 def test_a_click_on_start_while_the_model_is_prepared_is_refused(window, qtbot, monkeypatch):
     """``_prepared`` processes events: a click queued meanwhile must not start a second training."""
-    from vae_explorer.trainer import training
+    from vae_explorer.trainer.training import loop as training
 
     starts = count_starts(window, monkeypatch)
     one_epoch(window)
@@ -212,7 +212,7 @@ def test_a_worker_error_is_one_dialog_line(window, qtbot, dialogs, monkeypatch):
 def test_chosen_dimensions_axis_shows_z_d_itself(window, tmp_path, mnist_small, train_and_save):
     import numpy as np
 
-    from vae_explorer.trainer.config import TrainConfig
+    from vae_explorer.trainer.model.config import TrainConfig
 
     path = tmp_path / "latent3.h5"
     train_and_save(TrainConfig(preset="dense", latent_dim=3, epochs=1, batch_size=64, seed=1), mnist_small, path)

@@ -12,7 +12,7 @@ import struct
 
 import numpy as np
 
-from vae_explorer.trainer.config import MAX_IMAGE_SIDE
+from vae_explorer.trainer.model.config import MAX_IMAGE_SIDE
 from vae_explorer.trainer.data.dataset import Dataset
 from vae_explorer.trainer.data.pixels import SPLIT_SEED, check_splits, random_split, split_held_out
 from vae_explorer.trainer.errors import DatasetError

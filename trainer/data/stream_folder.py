@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from vae_explorer.trainer.config import MAX_IMAGE_SIDE
+from vae_explorer.trainer.model.config import MAX_IMAGE_SIDE
 from vae_explorer.trainer.data.image_folder import (
     DEFAULT_SIZE, HELD_OUT_FRACTION, MAX_PIXELS, _declared_pixels, _list_files, decode_image_file)
 from vae_explorer.trainer.data.pixels import random_split, split_held_out
@@ -81,7 +81,7 @@ class FolderTrainSource:
         self.paths, self.size, self.channels = np.asarray(paths), tuple(size), channels
 
     def images(self, seed: int, epoch: int):
-        from vae_explorer.trainer.training import epoch_order
+        from vae_explorer.trainer.training.memory import epoch_order
 
         tf = import_tensorflow()
         order = epoch_order(seed, epoch, len(self.paths))

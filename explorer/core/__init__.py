@@ -1,0 +1,1 @@
+"""What every part of the window shares: evented state, the session, actions, jobs, errors."""

@@ -1,0 +1,85 @@
+"""What the app is working on: one model, its config and history, a dataset, the encoded map.
+
+The one source of truth for those, with change notification (``explorer.core.evented``): every
+change ends in one ``changed`` signal naming the fields that changed. The title, the actions'
+enabled state, the training part and the map controller subscribe to it; nobody has to
+remember to refresh them. The values are the core's own objects (``trainer``), never copies
+in Qt types.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vae_explorer.explorer.core.evented import EventedModel, Field
+
+
+class Session(EventedModel):
+    """The current model (or none yet) and what belongs to it.
+
+    ``changed`` also names ``"model"`` when a model is *replaced* (``replace_model``) by one
+    that happens to be the same object: a fresh Start recycles the last model's graphs.
+    """
+
+    FIELDS = {
+        "model": None,  # trainer.model.VAE
+        "config": None,  # trainer.config.TrainConfig
+        "history": [],  # per-epoch dicts; always assigned a new list, never appended to
+        "dataset": None,  # trainer.data.Dataset the map and training use
+        "dataset_info": {},  # the model file's description of its data
+        "codes": None,  # trainer.latent.LatentCodes of the held-out set
+        "space": None,  # trainer.latent.LatentSpace around ``model``
+        "compiled": None,  # trainer.training.CompiledVAE of the last training, for reuse
+        "path": None,  # the model file it was loaded from / saved to
+        "dirty": False,  # trained since the last save
+        "tf_ready": False,  # the TensorFlow half of the core has been imported
+        "epoch_codes": None,  # trainer.epoch_codes.EpochCodes: the held-out codes after each epoch
+    }
+    model = Field()
+    config = Field()
+    history = Field()
+    dataset = Field()
+    dataset_info = Field()
+    codes = Field()
+    space = Field()
+    compiled = Field()
+    path = Field()
+    dirty = Field()
+    tf_ready = Field()
+    epoch_codes = Field()
+
+    def replace_model(self, **values) -> None:
+        """A different model from now on (loaded, or a fresh Start): subscribers start over."""
+        self.update(_also=("model",), **values)
+
+    @property
+    def has_model(self) -> bool:
+        return self.model is not None
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.model.latent_dim) if self.model is not None else 2
+
+    def label_names(self) -> list[str] | None:
+        if self.dataset is not None and self.dataset.label_names:
+            return list(self.dataset.label_names)
+        names = self.dataset_info.get("label_names") if self.dataset_info else None
+        return list(names) if names else None
+
+    def held_out_images(self) -> np.ndarray | None:
+        """The images behind the map's points, when the dataset matches the model."""
+        if self.dataset is None or self.model is None or self.codes is None:
+            return None
+        if tuple(self.dataset.image_shape) != tuple(self.model.image_shape):
+            return None
+        if len(self.dataset.x_test) != len(self.codes.means):
+            return None
+        return self.dataset.x_test
+
+    def encode_held_out(self) -> bool:
+        """Encode the dataset's held-out images for the map, when they fit the model."""
+        if self.space is None or self.dataset is None or self.model is None \
+                or tuple(self.dataset.image_shape) != tuple(self.model.image_shape):
+            return False
+        self.codes = self.space.codes(self.dataset.x_test, self.dataset.y_test)
+        return True

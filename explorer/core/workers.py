@@ -1,0 +1,164 @@
+"""Background work the superqt way: a QObject worker moved to a QThread, stopped cooperatively.
+
+``Job`` runs one function (TensorFlow import, dataset or model loading) off the GUI thread;
+``TrainingWorker`` turns the trainer's plain callbacks into Qt signals. Signals carry
+plain Python floats and NumPy arrays; Qt queues them to the GUI thread. ``errored`` carries
+the exception object itself (type and traceback), for ``explorer.core.errors.ErrorSink`` to word.
+Nothing here ever calls ``QThread.terminate()``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+
+
+class FunctionWorker(QObject):
+    """Calls ``fn()`` once on its thread; emits ``returned(result)`` or ``errored(exception)``."""
+
+    returned = Signal(object)
+    errored = Signal(object)  # the exception, its traceback attached
+    finished = Signal()
+
+    def __init__(self, fn):
+        super().__init__()
+        self._fn = fn
+
+    @Slot()
+    def work(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as exc:  # the app stays alive; the GUI thread says what happened
+            self.errored.emit(exc)
+        else:
+            self.returned.emit(result)
+        finally:
+            self.finished.emit()
+
+
+def start_worker(worker: QObject, parent: QObject, on_thread_finished=None) -> QThread:
+    """Move ``worker`` to a new QThread owned by ``parent`` and start it.
+
+    ``thread.started → worker.work``, ``worker.finished → thread.quit``, ``deleteLater`` on both.
+    ``on_thread_finished`` is connected before the start, so even an instant job reports.
+    The caller keeps a reference to the worker until the thread has finished.
+    """
+    thread = QThread(parent)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.work)
+    # Direct: quit() is thread-safe, and a GUI thread blocked in wait() must not be needed.
+    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+    # No deleteLater on the worker: Python owns it, and the GUI-thread owner drops it only
+    # after the thread has ended (a C++ delete on the worker thread raced PySide's own).
+    if on_thread_finished is not None:
+        thread.finished.connect(on_thread_finished)
+    thread.finished.connect(thread.deleteLater)
+    thread.start()
+    return thread
+
+
+class Job(QObject):
+    """The GUI-thread end of one background function: its callbacks run on the GUI thread.
+
+    Every worker signal is connected to a ``@Slot`` of this object (which lives on the GUI
+    thread), so Qt queues them; no lambda is ever called from the worker thread (PySide6
+    has crashed on exactly that: PYSIDE-3124).
+    """
+
+    done = Signal(object)  # self, when the thread has ended
+
+    def __init__(self, fn, on_returned, on_errored, parent: QObject):
+        super().__init__(parent)
+        self._on_returned, self._on_errored = on_returned, on_errored
+        self.worker = FunctionWorker(fn)
+        self.worker.returned.connect(self._returned)
+        self.worker.errored.connect(self._errored)
+        start_worker(self.worker, self, on_thread_finished=self._thread_finished)
+
+    @Slot(object)
+    def _returned(self, result) -> None:
+        self._on_returned(result)
+
+    @Slot(object)
+    def _errored(self, error) -> None:
+        self._on_errored(error)
+
+    @Slot()
+    def _thread_finished(self) -> None:
+        self.worker = None
+        self.done.emit(self)
+
+
+class TrainingWorker(QObject):
+    """Runs a ready ``trainer.training.loop.Trainer`` on its thread and reports through signals."""
+
+    batches_done = Signal(object)  # list of trainer.reports.BatchReport, at most every 50 ms
+    epoch_done = Signal(object)  # trainer.reports.EpochReport
+    returned = Signal(object)  # trainer.training.TrainResult
+    errored = Signal(object)  # the exception
+    finished = Signal()
+
+    def __init__(self, trainer):
+        super().__init__()
+        self.trainer = trainer
+        trainer.listener = _Relay(self, inner=trainer.listener)  # e.g. a TensorBoardLog the window attached
+
+    @Slot()
+    def work(self) -> None:
+        try:
+            result = self.trainer.run()
+            self.trainer.listener.flush()  # the last batches of a stopped run
+            self.returned.emit(result)
+        except Exception as exc:
+            self.errored.emit(exc)
+        finally:
+            self.finished.emit()
+
+    # Called from the GUI thread: they only set flags that the training loop checks.
+    def stop(self) -> None:
+        self.trainer.request_stop()
+
+    def pause(self) -> None:
+        self.trainer.pause()
+
+    def resume(self) -> None:
+        self.trainer.resume()
+
+
+class _Relay:
+    """The trainer's listener: re-emits its reports as the worker's signals (queued to the GUI).
+
+    Batch reports are sent in bundles, at most every ``BATCH_INTERVAL`` seconds and at the end
+    of each epoch: a fast trainer would otherwise queue hundreds of cross-thread signals a
+    second, each costing the GUI thread (and the GIL the trainer needs) a wake-up.
+    """
+
+    BATCH_INTERVAL = 0.05
+
+    def __init__(self, worker: TrainingWorker, inner=None):
+        self.worker = worker
+        self.inner = inner  # the trainer's own listener, called first on the training thread
+        self._pending: list = []
+        self._last = 0.0
+
+    def on_batch(self, report) -> None:
+        if self.inner is not None:
+            self.inner.on_batch(report)
+        self._pending.append(report)
+        now = time.monotonic()
+        if now - self._last >= self.BATCH_INTERVAL or report.batch == report.batches:
+            self._last = now
+            self.worker.batches_done.emit(self._pending)
+            self._pending = []
+
+    def on_epoch(self, report) -> None:
+        if self.inner is not None:
+            self.inner.on_epoch(report)
+        self.worker.epoch_done.emit(report)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.worker.batches_done.emit(self._pending)
+            self._pending = []

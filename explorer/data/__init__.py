@@ -1,0 +1,1 @@
+"""The dataset part: choosing a dataset and loading it in the background."""

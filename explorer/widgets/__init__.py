@@ -1,0 +1,1 @@
+"""Small widgets and helpers the parts build their panels from."""

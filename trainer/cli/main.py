@@ -1,0 +1,173 @@
+"""``vae-explorer train|export|eval|info|runs|encode``: the headless commands.
+
+Every user mistake ends as one line on stderr naming the file and the problem, and exit 2;
+TensorFlow is imported only by the commands that need it, so ``--help`` is fast (``info``
+loads the model to check it, as ``eval`` would).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+from vae_explorer.trainer.cli.args import EXIT_INTERRUPTED, EXIT_USAGE, KERAS_PARTS, attach_points, build_parser
+from vae_explorer.trainer.cli.data import check_writable, model_dataset
+from vae_explorer.trainer.cli.encode import cmd_encode
+from vae_explorer.trainer.cli.info import cmd_info, cmd_runs
+from vae_explorer.trainer.cli.train import cmd_train
+from vae_explorer.trainer.errors import UserError
+
+COMMANDS = ("train", "export", "eval", "info", "runs", "encode")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(attach_points(list(argv)))
+        return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info, "runs": cmd_runs,
+                "encode": cmd_encode}[
+            args.command](args)
+    except UserError as exc:
+        print(f"vae-explorer: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("vae-explorer: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def cmd_export(args) -> int:
+    from vae_explorer.trainer.files.modelfile import load_model
+
+    if args.what in KERAS_PARTS:
+        from vae_explorer.trainer.model.keras_export import export_keras
+
+        loaded = load_model(args.model)
+        export_keras(args.out, loaded.model, KERAS_PARTS[args.what])
+        print(f"wrote {args.out}", file=sys.stderr)
+        return 0
+    if args.what == "layout":
+        return _export_layout(args)
+    from vae_explorer.trainer.files.imagegrid import upscale, write_png
+
+    check_writable(args.out)
+    if not args.out.lower().endswith(".png"):
+        raise UserError("image exports are PNG files: name it .png", args.out)
+    loaded = load_model(args.model)
+    image = _render(loaded, args)
+    write_png(args.out, upscale(image, args.scale))
+    print(f"wrote {args.out} ({image.shape[1] * max(1, args.scale)}×{image.shape[0] * max(1, args.scale)})",
+          file=sys.stderr)
+    return 0
+
+
+def _render(loaded, args):
+    """The image ``export --what`` asks for."""
+    from vae_explorer.trainer.files import exports
+    from vae_explorer.trainer.maps.projection import Projection
+    from vae_explorer.trainer.model.space import LatentSpace
+
+    space = LatentSpace(loaded.model)
+    dim = space.latent_dim
+    means = loaded.latent.means if loaded.latent is not None else np.zeros((1, dim), np.float32)
+    for name in ("n", "count", "steps"):
+        if not 1 <= getattr(args, name) <= 256:
+            raise UserError(f"--{name} must be between 1 and 256")
+    if args.what == "grid":
+        projection = Projection(means)
+        r = args.radius
+        return exports.manifold_grid(space, projection, args.n, (-r, r), (-r, r), args.quantiles)
+    if args.what == "samples":
+        return exports.samples(space, args.count, args.seed)
+    if args.what == "interpolate":
+        start = _point(args.start, dim, "--from", fallback=means[0])
+        end = _point(args.end, dim, "--to", fallback=means[min(1, len(means) - 1)])
+        return exports.interpolation_strip(space, start, end, args.steps, args.method)
+    if args.what == "traverse":
+        return exports.traversal_sheet(space, _point(args.at, dim, "--at", np.zeros(dim)),
+                                       args.steps, args.span)
+    return exports.reconstruction_sheet(space, model_dataset(args, loaded, args.model)[0].x_test, args.count)
+
+
+def _point(values, dim: int, option: str, fallback):
+    if values is None:
+        return np.asarray(fallback, np.float32)
+    if len(values) != dim:
+        raise UserError(f"{option} needs {dim} comma-separated numbers (the latent dimension), got {len(values)}")
+    return np.asarray(values, np.float32)
+
+
+def _export_layout(args) -> int:
+    """The held-out images' map coordinates as CSV: what the app shows, checkable by anyone."""
+    from vae_explorer.trainer.files.exports import write_layout_csv
+    from vae_explorer.trainer.files.modelfile import load_model
+    from vae_explorer.trainer.maps.layouts import default_layout_name, make_layout, plane_of
+
+    check_writable(args.out)
+    if not args.out.lower().endswith(".csv"):
+        raise UserError("a layout export is a CSV file: name it .csv", args.out)
+    loaded = load_model(args.model)
+    if loaded.latent is None:
+        raise UserError("holds no encoded held-out images to lay out (train or save it with this version)",
+                        args.model)
+    means = loaded.latent.means
+    name = args.layout or default_layout_name(means.shape[1])
+    try:
+        layout = make_layout(name, means, dims=args.dims, seed=args.seed, n_jobs=2)
+    except ValueError as exc:
+        raise UserError(str(exc), args.model) from None
+    plane = plane_of(layout, means)
+    write_layout_csv(args.out, plane, loaded.latent.labels, loaded.dataset.get("label_names"), name)
+    print(f"wrote {args.out} ({len(plane)} points, layout {name})", file=sys.stderr)
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from vae_explorer.trainer.latent.likelihood import binarize
+    from vae_explorer.trainer.files.modelfile import load_model
+    from vae_explorer.trainer.training.compiled import HeldOutEvaluator
+
+    if args.iw is None and (args.per_class or args.record):
+        raise UserError("--per-class and --record go with --iw K")
+    loaded = load_model(args.model)
+    dataset, held_out = model_dataset(args, loaded, args.model)
+    x = binarize(dataset.x_test) if args.binarize else dataset.x_test
+    terms = HeldOutEvaluator(loaded.model)(x)
+    result = {"model": args.model, "data": dataset.name, "n": int(len(dataset.x_test)),
+              "held_out": held_out, "objective": loaded.config.objective,
+              loaded.config.objective: terms["neg_elbo"],
+              "reconstruction": terms["reconstruction_loss"], "kl": terms["kl_loss"], "loss": terms["loss"]}
+    if args.map:
+        result["map"] = _map_figures(loaded.model, dataset)
+    if args.iw is not None:
+        result.update(_likelihood(args, loaded, dataset, x))
+    print(json.dumps(result))
+    return 0
+
+
+def _likelihood(args, loaded, dataset, x) -> dict:
+    """``eval --iw``: the importance-weighted figures, also added to the model's run record."""
+    from vae_explorer.trainer.latent.likelihood import likelihood_figures
+    from vae_explorer.trainer.files.runs import add_likelihood, record_for_model
+
+    if args.per_class and dataset.y_test is None:
+        raise UserError("has no labels, which --per-class needs", dataset.source or dataset.name)
+    record, warning = record_for_model(args.model, loaded.history, args.record)  # before the long part
+    if warning:
+        print(f"vae-explorer: warning: {warning}", file=sys.stderr)
+    labels = dataset.y_test if args.per_class else None
+    figures = likelihood_figures(loaded.model, x, args.iw, args.seed, labels, args.binarize, args.model).to_dict()
+    if record is not None:
+        path = add_likelihood(record, {**figures, "data": dataset.name, "n": len(x), "seed": args.seed})
+        print(f"added the likelihood figures to {path}", file=sys.stderr)
+    return figures
+
+
+def _map_figures(model, dataset) -> dict:
+    from vae_explorer.trainer.model.space import LatentSpace
+    from vae_explorer.trainer.maps.figures import map_figures
+
+    space = LatentSpace(model)
+    return map_figures(space.encode(dataset.x_test)[0], dataset.y_test, space.decode)

@@ -1,0 +1,76 @@
+"""Which points of the map a gesture picked, and the sheet that shows them: NumPy only.
+
+The map's rectangle and lasso selections, its hover ("the data point under the mouse") and the
+selection gallery's PNG sheet are computed here, without Qt, so that they are tested on plain
+arrays. Coordinates are the map plane's (N×2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vae_explorer.trainer.files.imagegrid import tile
+
+
+def points_in_rect(plane: np.ndarray, corner_a, corner_b) -> np.ndarray:
+    """Indices of the points inside the axis-aligned rectangle spanned by two corners (edges included)."""
+    plane = np.asarray(plane, np.float64).reshape(-1, 2)
+    (xa, ya), (xb, yb) = corner_a, corner_b
+    inside = ((plane[:, 0] >= min(xa, xb)) & (plane[:, 0] <= max(xa, xb))
+              & (plane[:, 1] >= min(ya, yb)) & (plane[:, 1] <= max(ya, yb)))
+    return np.flatnonzero(inside)
+
+
+def points_in_polygon(plane: np.ndarray, polygon) -> np.ndarray:
+    """Indices of the points inside a closed polygon (V×2, the last vertex joins the first).
+
+    Even-odd ray casting, vectorised over points: a horizontal ray from each point to the
+    right crosses the polygon's edges an odd number of times when the point is inside. A
+    self-crossing lasso therefore selects what the even-odd rule fills, as a painter would.
+    Fewer than three vertices enclose nothing.
+    """
+    plane = np.asarray(plane, np.float64).reshape(-1, 2)
+    poly = np.asarray(polygon, np.float64).reshape(-1, 2)
+    if len(poly) < 3 or not len(plane):
+        return np.zeros(0, np.int64)
+    x, y = plane[:, 0:1], plane[:, 1:2]  # N×1 against V edges
+    x0, y0 = poly[:, 0], poly[:, 1]
+    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
+    straddles = (y0 > y) != (y1 > y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_cross = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
+    crossings = np.count_nonzero(straddles & (x < x_cross), axis=1)
+    return np.flatnonzero(crossings % 2 == 1)
+
+
+def nearest_point(plane: np.ndarray, target, pixel_size, radius_px: float,
+                  candidates: np.ndarray | None = None) -> int | None:
+    """The index of the point nearest to ``target`` on screen, if it is within ``radius_px`` pixels.
+
+    ``pixel_size`` = (plane units per pixel along x, along y): the map's axes need not share a
+    scale, so distances are measured in pixels. ``candidates`` limits the search (the points
+    drawn). One vectorised pass over the points: about 20 µs for the 2,000 held-out images,
+    cheaper than keeping a k-d tree in step with every pan and zoom.
+    """
+    plane = np.asarray(plane, np.float64).reshape(-1, 2)
+    idx = np.arange(len(plane)) if candidates is None else np.asarray(candidates, np.int64)
+    if not len(idx):
+        return None
+    scale = np.maximum(np.abs(np.asarray(pixel_size, np.float64)), 1e-300)
+    d2 = np.sum(((plane[idx] - np.asarray(target, np.float64)) / scale) ** 2, axis=1)
+    best = int(np.argmin(d2))
+    return int(idx[best]) if d2[best] <= radius_px ** 2 else None
+
+
+def pair_sheet(originals: np.ndarray, reconstructions: np.ndarray, cols: int = 8, pad: int = 2) -> np.ndarray:
+    """One image: each original beside its reconstruction (a 1-px white gap), the pairs in a grid
+    of ``cols`` columns, in the order given; what *Export sheet* writes for a selection."""
+    originals = np.asarray(originals, np.float32)
+    reconstructions = np.asarray(reconstructions, np.float32)
+    if originals.shape != reconstructions.shape:
+        raise ValueError(f"{originals.shape} originals but {reconstructions.shape} reconstructions")
+    n, h, w, c = originals.shape
+    pairs = np.ones((n, h, 2 * w + 1, c), np.float32)
+    pairs[:, :, :w] = originals
+    pairs[:, :, w + 1:] = reconstructions
+    return tile(pairs, cols=max(1, min(cols, n)), pad=pad)

@@ -1,0 +1,1 @@
+"""Training: one epoch loop fed by step sources (in memory, streamed, data-parallel), and what listens to it."""
