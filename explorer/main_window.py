@@ -1,13 +1,13 @@
 """The main window: it builds itself from the parts and wires them, nothing more.
 
-Training on the left, the loss plot above, the latent map and its panels below. Each concern
-is a part with its own module and state object: ``training`` (TrainingController), ``datasets``
-(DatasetChooser), ``files`` (ModelFiles, RecentFiles, DropFilter), ``map`` (MapController),
-``draw`` (DrawController: the user's own drawing and images on the map),
-``exports`` (Exporter), ``jobs`` (BackgroundJobs), ``errors`` (ErrorSink), ``runs``
-(RunsController: run records, the Runs dock, overlays, compare, Evaluate), and the actions
-table. TensorFlow is loaded on a background thread after the window is shown; until then the
-actions that need it are disabled.
+Training on the left, the loss plot above, the latent map and its tools below. Each concern is a
+part with its own package and state objects, built with one ``AppContext`` (the session, the
+settings, background jobs, errors, the status line): ``training``, ``datasets``, ``files``
+(open, save, recent files, drops, follow), ``map`` (the map, its layouts, and the tools that plug
+in through its ``ToolContext``: point, interpolate, traverse, grid, direction, class samples, prior
+holes, epochs, worst, selection, draw), ``exports``, ``runs``, and the action table. TensorFlow is
+loaded on a background thread after the window is shown; until then the actions that need it are
+disabled.
 """
 
 from __future__ import annotations
@@ -17,20 +17,21 @@ import os
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
+from vae_explorer.explorer.context import AppContext
 from vae_explorer.explorer.core.actions import ActionTable, Facts
-from vae_explorer.explorer.data.chooser import DatasetChooser
-from vae_explorer.explorer.draw.controller import DrawController
 from vae_explorer.explorer.core.errors import ErrorSink
-from vae_explorer.explorer.files.exports import Exporter
+from vae_explorer.explorer.core.jobs import BackgroundJobs
+from vae_explorer.explorer.core.session import Session
+from vae_explorer.explorer.data.chooser import DatasetChooser
 from vae_explorer.explorer.files.controller import Answer, ModelFiles
 from vae_explorer.explorer.files.drops import DropFilter
+from vae_explorer.explorer.files.exports import Exporter
 from vae_explorer.explorer.files.follow import ModelFollower
 from vae_explorer.explorer.files.recents import RecentFiles, RecentMenu
-from vae_explorer.explorer.core.jobs import BackgroundJobs
 from vae_explorer.explorer.map.controller import MapController
+from vae_explorer.explorer.map.data_layer import MapDataLayer
 from vae_explorer.explorer.runs.controller import RunsController
-from vae_explorer.explorer.map.data_controller import MapDataController
-from vae_explorer.explorer.core.session import Session
+from vae_explorer.explorer.tools import all_tools
 from vae_explorer.explorer.training.controller import TrainingController
 from vae_explorer.trainer.data import DEFAULT_DATASET
 
@@ -45,10 +46,10 @@ def _load_tensorflow():
     import scipy.signal  # noqa: F401  (the prior-holes overlay: 0.85 s to import)
     import scipy.spatial  # noqa: F401
 
-    import vae_explorer.trainer.model.space  # noqa: F401
+    import vae_explorer.trainer.files.modelfile  # noqa: F401
     import vae_explorer.trainer.maps.layout_process  # noqa: F401
     import vae_explorer.trainer.maps.legibility  # noqa: F401
-    import vae_explorer.trainer.files.modelfile  # noqa: F401
+    import vae_explorer.trainer.model.space  # noqa: F401
     import vae_explorer.trainer.training.loop  # noqa: F401
 
     return True
@@ -64,7 +65,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
         self.setAcceptDrops(True)
         self.settings = settings or QSettings("vae-explorer", "vae-explorer")
-        self.session = Session(self)
+        self.session = Session()
         self._closing = False
         self._build_parts()
         self._build_layout()
@@ -77,31 +78,28 @@ class MainWindow(QMainWindow):
 
     # -- building -------------------------------------------------------------------------
     def _build_parts(self) -> None:
-        status = self.show_status
         self.errors = ErrorSink(self)
         self.jobs = BackgroundJobs(self.errors.reporter("Error"), self)
+        self.app = AppContext(self, self.session, self.settings, self.jobs, self.errors, self.show_status)
         self.recents = RecentFiles(self.settings, self)
-        self.training = TrainingController(self.session, self.errors, status, self._confirm_discard, self)
-        self.datasets = DatasetChooser(self.session, self.training.state, self.jobs, self.errors, status, self)
-        self.files = ModelFiles(self, self.session, self.training.state, self.recents, self.errors, status,
-                                self.datasets.load, self.datasets.load_for_model)
-        self.follower = ModelFollower(self.session, self.training.state, self.files,
-                                      self.training.loss_plot.set_history, status, self)
-        self.map = MapController(self.session, lambda text: self.show_status(text, 8000), self)
-        self.draw = DrawController(self.session, self.map, self.jobs, self.errors, status, self)
-        self.map_data = MapDataController(self.session, self.map, self.jobs, self.errors,
-                                          lambda text: self.show_status(text, 8000), self)
-        self.exports = Exporter(self, self.session, self.map, self.recents, self.errors, status,
-                                sample_seed=lambda: self.training.panel.seed.value())
-        self.runs = RunsController(self, self.session, self.training, self.files, self.errors, status,
-                                   self.settings, self._runs_dir)
+        self.training = TrainingController(self.app, self._confirm_discard)
+        self.datasets = DatasetChooser(self.app, self.training.state)
+        self.files = ModelFiles(self.app, self.training.state, self.recents, self.datasets)
+        self.follower = ModelFollower(self.app, self.training.state, self.files, self.training.loss_plot.set_history)
+        self.map = MapController(self.app)
+        self.map_data = MapDataLayer(self.map.context, self.map.style, self)
+        self.map.context.want_metrics = lambda: self.map_data.want_metrics(asked=True)
+        self.exports = Exporter(self.app, self.map.tools, self.recents, self.training.settings)
+        self.map.context.export_png = self.exports.export_png
+        self.map.add_tools(all_tools())
+        self.draw = self.map.tools["draw"]
+        self.runs = RunsController(self.app, self.training, self.files, self._runs_dir)
         self.drops = DropFilter(self)
         self.installEventFilter(self.drops)
 
     def _build_layout(self) -> None:
         left = _column(self.datasets.box, self.training.panel)
         left.setMaximumWidth(330)
-        self.map.panel.addTab(self.draw.panel, "&Draw")
         lower = _splitter(Qt.Orientation.Horizontal, _column(self.map.axes, self.map_data.toolbar, self.map.map),
                           self.map.panel)
         lower.setSizes([700, 360])
@@ -151,7 +149,6 @@ class MainWindow(QMainWindow):
         self.drops.dropped.connect(self.files.open_path)
         self.follower.following.connect(self.actions["follow"].setChecked)
         self.drops.images_dropped.connect(self.draw.open_images)
-        self.map.tools.classes.samples_tab.export.clicked.connect(lambda: self.exports.export_png("class_samples"))
 
     # -- state shown ----------------------------------------------------------------------
     def _refresh_actions(self, *_) -> None:
@@ -196,7 +193,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._closing = True
-        self.map.tsne.close()  # a layout nobody will see: its process ends at once
+        self.map.layouts.close()  # a layout nobody will see: its process ends at once
         self.runs.cancel()  # an evaluation nobody will read: it ends after its current call
         if self.busy():
             # A background job (e.g. TensorFlow still importing) cannot be interrupted:

@@ -1,10 +1,9 @@
 """What the app is working on: one model, its config and history, a dataset, the encoded map.
 
-The one source of truth for those, with change notification (``explorer.core.evented``): every
-change ends in one ``changed`` signal naming the fields that changed. The title, the actions'
-enabled state, the training part and the map controller subscribe to it; nobody has to
-remember to refresh them. The values are the core's own objects (``trainer``), never copies
-in Qt types.
+The one source of truth for those, with change notification (``core.evented``): every change ends
+in one ``changed`` call naming the fields that changed. The title, the actions' enabled state,
+the training part and the map subscribe to it; nobody has to remember to refresh them. The values
+are the core's own objects (``trainer``), never copies in Qt types.
 """
 
 from __future__ import annotations
@@ -22,18 +21,18 @@ class Session(EventedModel):
     """
 
     FIELDS = {
-        "model": None,  # trainer.model.VAE
-        "config": None,  # trainer.config.TrainConfig
+        "model": None,  # trainer.model.vae.VAE
+        "config": None,  # trainer.model.config.TrainConfig
         "history": [],  # per-epoch dicts; always assigned a new list, never appended to
         "dataset": None,  # trainer.data.Dataset the map and training use
         "dataset_info": {},  # the model file's description of its data
-        "codes": None,  # trainer.latent.LatentCodes of the held-out set
-        "space": None,  # trainer.latent.LatentSpace around ``model``
-        "compiled": None,  # trainer.training.CompiledVAE of the last training, for reuse
+        "codes": None,  # trainer.model.space.LatentCodes of the held-out set
+        "space": None,  # trainer.model.space.LatentSpace around ``model``
+        "compiled": None,  # trainer.training.compiled.CompiledVAE of the last training, for reuse
         "path": None,  # the model file it was loaded from / saved to
         "dirty": False,  # trained since the last save
         "tf_ready": False,  # the TensorFlow half of the core has been imported
-        "epoch_codes": None,  # trainer.epoch_codes.EpochCodes: the held-out codes after each epoch
+        "epoch_codes": None,  # trainer.maps.epoch_codes.EpochCodes: the held-out codes after each epoch
     }
     model = Field()
     config = Field()
@@ -65,6 +64,20 @@ class Session(EventedModel):
             return list(self.dataset.label_names)
         names = self.dataset_info.get("label_names") if self.dataset_info else None
         return list(names) if names else None
+
+    def label_text(self, label: int) -> str:
+        """A label as the user reads it: its class name when the data has names."""
+        names = self.label_names()
+        return names[label] if names and 0 <= label < len(names) else str(label)
+
+    def caption(self, index: int) -> str:
+        """``#index · label (class name)``: how the hover card, the lists and the gallery name a
+        held-out image."""
+        labels = self.codes.labels if self.codes is not None else None
+        if labels is None or not 0 <= index < len(labels):
+            return f"#{index}"
+        v, name = int(labels[index]), self.label_text(int(labels[index]))
+        return f"#{index} · {v}" + (f" ({name})" if name != str(v) else "")
 
     def held_out_images(self) -> np.ndarray | None:
         """The images behind the map's points, when the dataset matches the model."""

@@ -67,11 +67,11 @@ class DatasetChooser(QObject):
 
     opened = Signal(str)  # the source of a dataset loaded from a file (for the recent files)
 
-    def __init__(self, session, training, jobs, errors, status, parent: QObject):
-        super().__init__(parent)
-        self.session, self.jobs, self.errors, self.status = session, jobs, errors, status
+    def __init__(self, app, training):
+        super().__init__(app.window)
+        self.session, self.jobs, self.errors, self.status = app.session, app.jobs, app.errors, app.status
         self.box = DatasetBox()
-        training.changed.connect(lambda: self.box.setEnabled(not training.busy))
+        training.changed.connect(lambda *_: self.box.setEnabled(not training.busy))
         self.box.add_dataset(EMBEDDED_LABEL, DEFAULT_DATASET)
         self.box.chosen.connect(self.load)
         self.box.open_requested.connect(self.open_dialog)

@@ -1,5 +1,5 @@
-"""The Draw part: encodes the user's drawing on every stroke and the image files they open or
-drop, places them on the map, and hands their codes to the interpolation.
+"""The Draw tool: encodes the user's drawing on every stroke and the image files they open or
+drop, places them on the map, and hands their codes to the interpolation (``MapState.ends``).
 
 Encoding and decoding one image are compiled calls of about a millisecond
 (``trainer.model.space.LatentSpace``), so a stroke is encoded on the GUI thread as it is drawn,
@@ -18,29 +18,36 @@ from PySide6.QtWidgets import QFileDialog
 from vae_explorer.explorer.draw.markers import MarkerLayer
 from vae_explorer.explorer.draw.panel import DrawPanel
 from vae_explorer.explorer.draw.state import DrawState, PlacedImage
-from vae_explorer.explorer.map.ellipses import EllipseOverlay
+from vae_explorer.explorer.map.context import ToolContext
+from vae_explorer.explorer.draw.ellipses import EllipseOverlay
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg);;All files (*)"
 REFERENCE_IMAGES = 256
 
 
-class DrawController(QObject):
-    """``map_part``: the ``MapController`` (its map, state and interpolation endpoints)."""
+class DrawTool(QObject):
+    """Plugged into the map through its ``ToolContext``: its page, the markers and the ellipses."""
 
-    def __init__(self, session, map_part, jobs, errors, status, parent: QObject):
-        super().__init__(parent)
-        self.session, self.map_part, self.jobs, self.errors, self.status = session, map_part, jobs, errors, status
-        self.state = DrawState(self)
+    name, order = "draw", 110
+    hint = "Draw a digit or open your own images: see where they land and what the model makes of them"
+
+    def __init__(self, ctx: ToolContext):
+        super().__init__(ctx.view)
+        app = ctx.app
+        self.ctx, self.session, self.jobs, self.errors = ctx, ctx.session, app.jobs, app.errors
+        self.status = ctx.status
+        self.state = DrawState()
         self.panel = DrawPanel(self.state)
-        self.ellipses = EllipseOverlay(map_part.map, map_part.state, session, self)
-        self.markers = MarkerLayer(map_part.map, map_part.state, self.state, self.ellipses, self)
+        self.ellipses = EllipseOverlay(ctx, self)
+        self.markers = MarkerLayer(ctx, self.state, self.ellipses, self)
+        ctx.add_tab("&Draw", self.panel, self.order, self.hint)
         self._encoder = None  # (space, codes, white_on_black, ImageEncoder) last built
         self._canvas_key = None  # (image shape, white_on_black) the canvas was made for
         self.panel.canvas.stroked.connect(self.encode_drawing)
         self.panel.open_requested.connect(self.open_dialog)
         self.panel.remove_requested.connect(self.remove)
         self.panel.endpoint_requested.connect(self.set_endpoint)
-        session.changed.connect(self._session_changed)
+        self.session.changed.connect(self._session_changed)
 
     # -- the encoder of the current model -------------------------------------------------
     def encoder(self):
@@ -152,5 +159,5 @@ class DrawController(QObject):
         if image is None:
             self.status("Draw something or open an image first")
             return
-        self.map_part.set_endpoint_at(which, image.encoded.mean)
+        self.ctx.state.ends = {**self.ctx.state.ends, which: np.array(image.encoded.mean, np.float32)}
         self.status(f"{which} = the code of {image.name}; see the Interpolate tab")

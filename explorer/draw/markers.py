@@ -19,18 +19,17 @@ DRAWING_BRUSH, IMAGE_BRUSH = (255, 80, 255), (255, 170, 0)
 class MarkerLayer(QObject):
     """Map items that follow ``DrawState`` (what is placed) and ``MapState`` (the projection)."""
 
-    def __init__(self, latent_map, map_state, draw_state, ellipses, parent: QObject | None = None):
+    def __init__(self, ctx, draw_state, ellipses, parent: QObject | None = None):
         super().__init__(parent)
-        self.map, self.map_state, self.draw_state, self.ellipses = latent_map, map_state, draw_state, ellipses
+        self.ctx, self.map_state, self.draw_state, self.ellipses = ctx, ctx.state, draw_state, ellipses
         self.drawing = pg.ScatterPlotItem(size=20, symbol="star", pen=pg.mkPen("w", width=1.5),
                                           brush=pg.mkBrush(*DRAWING_BRUSH))
         self.images = pg.ScatterPlotItem(size=15, symbol="d", pen=pg.mkPen("w", width=1.5),
                                          brush=pg.mkBrush(*IMAGE_BRUSH))
         for item in (self.drawing, self.images):
-            item.setZValue(20)
-            latent_map.addItem(item, ignoreBounds=True)
+            ctx.add_overlay(item, z=20)
         self.names: list[pg.TextItem] = []
-        map_state.changed.connect(self._map_changed)
+        self.map_state.changed.connect(self._map_changed)
         draw_state.changed.connect(lambda names: self.refresh())
 
     def _map_changed(self, names) -> None:
@@ -59,8 +58,7 @@ class MarkerLayer(QObject):
     def _show_names(self, names: list[str], plane: np.ndarray) -> None:
         while len(self.names) < len(names):
             text = pg.TextItem(anchor=(0, 1), color=IMAGE_BRUSH)
-            text.setZValue(21)
-            self.map.addItem(text, ignoreBounds=True)
+            self.ctx.add_overlay(text, z=21)
             self.names.append(text)
         for i, text in enumerate(self.names):
             text.setVisible(i < len(names))

@@ -11,6 +11,7 @@ import os
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
+from vae_explorer.explorer.context import AppContext
 from vae_explorer.trainer.errors import UserError
 
 MODEL_FILTER = "vae-explorer models (*.h5);;All files (*)"
@@ -18,16 +19,16 @@ Answer = QMessageBox.StandardButton
 
 
 class ModelFiles(QObject):
-    """The files part. ``load_dataset(spec)`` and ``load_model_dataset(info)`` reach the datasets part."""
+    """The files part. ``training`` is the training part's ``TrainingState``; ``datasets`` the
+    dataset part (``load(spec)``, ``load_for_model(info)``)."""
 
-    def __init__(self, window: QWidget, session, training, recents, errors, status,
-                 load_dataset, load_model_dataset):
-        super().__init__(window)
-        self.window, self.session, self.training, self.recents = window, session, training, recents
-        self.errors, self.status = errors, status
-        self._load_dataset, self._load_model_dataset = load_dataset, load_model_dataset
+    def __init__(self, app: AppContext, training, recents, datasets):
+        super().__init__(app.window)
+        self.window, self.session, self.training, self.recents = app.window, app.session, training, recents
+        self.errors, self.status = app.errors, app.status
+        self._load_dataset, self._load_model_dataset = datasets.load, datasets.load_for_model
         self._pending: str | None = None  # a model asked for before TensorFlow was ready
-        session.changed.connect(self._session_changed)
+        self.session.changed.connect(self._session_changed)
 
     # -- asking ---------------------------------------------------------------------------
     def ask_save(self, what: str) -> Answer:

@@ -15,6 +15,7 @@ from vae_explorer.trainer.errors import UserError
 
 SAMPLE_COUNT = 64
 DEFAULT_SCALE = 4
+TOOL_OF = {"grid": "grid", "interpolation": "interpolate", "traversal": "traverse", "class_samples": "class_samples"}
 NOTHING_TO_EXPORT = {
     "interpolation": "Set two endpoints (A and B) in the Interpolate tab first.",
     "traversal": "Click a point on the map first: the traversal is around it.",
@@ -23,20 +24,21 @@ NOTHING_TO_EXPORT = {
 
 
 class Exporter(QObject):
-    """``map`` is the ``MapController``; ``sample_seed()`` the seed random samples are drawn with."""
+    """``tools`` maps a tool's name to the tool (its ``export_image()``); ``settings`` is the
+    training part's ``TrainSettings``, whose seed random samples are drawn with."""
 
-    def __init__(self, window: QWidget, session, map_part, recents, errors, status, sample_seed):
-        super().__init__(window)
-        self.window, self.session, self.map, self.recents = window, session, map_part, recents
-        self.errors, self.status, self.sample_seed = errors, status, sample_seed
+    def __init__(self, app, tools: dict, recents, settings):
+        super().__init__(app.window)
+        self.window, self.session, self.tools, self.recents = app.window, app.session, tools, recents
+        self.errors, self.status, self.settings = app.errors, app.status, settings
 
     def image(self, what: str):
         """The image to export (H×W×C in [0, 1]), or None when there is nothing yet."""
         from vae_explorer.trainer.files import exports
 
         if what == "samples":
-            return exports.samples(self.session.space, SAMPLE_COUNT, seed=self.sample_seed())
-        return self.map.export_image(what)
+            return exports.samples(self.session.space, SAMPLE_COUNT, seed=self.settings.seed)
+        return self.tools[TOOL_OF[what]].export_image()
 
     def export_png(self, what: str, path: str | None = None, scale: int | None = None) -> bool:
         """Write the manifold grid, samples, interpolation strip or traversal as a PNG."""

@@ -34,11 +34,11 @@ class ModelFollower(QObject):
     following = Signal(bool)
     version_loaded = Signal(int)  # epochs in the version just shown
 
-    def __init__(self, session, training_state, files, show_history, status, parent: QObject):
-        super().__init__(parent)
-        self.session, self.training_state = session, training_state
+    def __init__(self, app, training_state, files, show_history):
+        super().__init__(app.window)
+        self.session, self.training_state = app.session, training_state
         self._show_loaded, self._confirm_discard = files.show_loaded, files.confirm_discard
-        self._show_history, self.status = show_history, status
+        self._show_history, self.status = show_history, app.status
         self.path: str | None = None
         self.versions = 0
         self._seen = None  # (inode, size, mtime) of the version shown
@@ -46,7 +46,7 @@ class ModelFollower(QObject):
         self._watcher.fileChanged.connect(self._changed)
         self._watcher.directoryChanged.connect(self._changed)
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS, timeout=self.check)
-        session.changed.connect(self._session_changed)
+        self.session.changed.connect(self._session_changed)
         training_state.changed.connect(self._training_changed)
 
     # -- starting and stopping ------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The map's layout chooser: t-SNE, PCA or two chosen latent dimensions (latent dim > 2).
 
-A view of ``MapState.layout`` and ``MapState.dims``: it writes them when the user changes it
+The names and tips come from the trainer's one layout registry (``trainer.maps.layouts``), as
+``vae-explorer export --layout`` takes them. A view of ``MapState.layout`` and ``MapState.dims``: it writes them when the user changes it
 and follows them when something else does. Beside it, a line says which kind of map is
 showing: *exact* (the latent plane, a PCA slice, two dimensions: every point of the plane is
 one latent point) or *approximate* (a t-SNE layout: the plane decodes through an inverse map),
@@ -12,14 +13,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from vae_explorer.explorer.map.state import MapState
+from vae_explorer.trainer.maps.layouts import LAYOUTS
 
-CHOICES = (("t-SNE (neighbours)", "tsne"), ("PCA", "pca"), ("Two dimensions", "dims"))
-TIPS = {
-    "tsne": "Neighbour-preserving layout of the encoded means: classes the model separates stay apart. "
-            "Approximate: a point between the data decodes through an inverse map.",
-    "pca": "The first two principal components, the other coordinates held at the mean. Exact.",
-    "dims": "Two latent dimensions as they are, the others held at the mean. Exact.",
-}
+CHOICES = ("tsne", "pca", "dims")  # above two latent dimensions; at two, the latent plane itself
 
 
 class AxesChooser(QWidget):
@@ -29,9 +25,9 @@ class AxesChooser(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.layout_box = QComboBox()
-        for text, name in CHOICES:
-            self.layout_box.addItem(text, name)
-            self.layout_box.setItemData(self.layout_box.count() - 1, TIPS[name], 3)  # 3: Qt.ToolTipRole
+        for name in CHOICES:
+            self.layout_box.addItem(LAYOUTS[name].title, name)
+            self.layout_box.setItemData(self.layout_box.count() - 1, LAYOUTS[name].tip, 3)  # 3: Qt.ToolTipRole
         self.x_dim, self.y_dim = QSpinBox(), QSpinBox()
         self.x_dim.setPrefix("x = z[")
         self.y_dim.setPrefix("y = z[")

@@ -1,6 +1,6 @@
 """The row of controls over the map for its data: colour by, thumbnails, and what a drag does.
 
-A view of ``MapDataState``: it writes the fields when the user changes a control and follows
+A view of ``ViewState``: it writes the fields when the user changes a control and follows
 them when something else changes them (the legend, Escape, a new model).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from vae_explorer.explorer.map.data_state import COLOR_BY, DRAG_MODES, MapDataState
+from vae_explorer.explorer.map.state import COLOR_BY, DRAG_MODES, ViewState
 
 DRAG_TEXT = {"pan": ("Pan", "A drag pans the map (Shift+drag: rectangle selection, Ctrl+drag: lasso)"),
              "rect": ("Rectangle", "A drag selects the points inside a rectangle"),
@@ -17,7 +17,7 @@ DRAG_TEXT = {"pan": ("Pan", "A drag pans the map (Shift+drag: rectangle selectio
 
 
 class DataToolbar(QWidget):
-    def __init__(self, state: MapDataState, parent=None):
+    def __init__(self, state: ViewState, parent=None):
         super().__init__(parent)
         self.state = state
         layout = QHBoxLayout(self)

@@ -60,8 +60,7 @@ class HoverPreview(QObject):
         latent_map.viewport().installEventFilter(self)
 
     def drawn(self) -> np.ndarray:
-        data = self.map.scatter.data
-        return np.asarray(data["data"], np.int64) if len(data) else np.zeros(0, np.int64)
+        return self.map.drawn()
 
     def hover(self, x: float, y: float) -> None:
         images = self.images()

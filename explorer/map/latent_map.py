@@ -1,8 +1,10 @@
 """The latent map: the held-out set's encoded means as a scatter coloured by label.
 
-Clicks anywhere (a point or empty space) arrive through the scene's ``sigMouseClicked`` and are
-mapped with ``mapSceneToView``, as in pyqtgraph's crosshair example; hovering is throttled so
-that decoding never runs more often than the timer allows.
+A view only: the map part (``map.controller``) decides what is drawn and in which colours and
+calls ``draw_points``; tools add their own items (paths, overlays, markers) through the map
+part's door. Clicks anywhere (a point or empty space) arrive through the scene's
+``sigMouseClicked`` and are mapped with ``mapSceneToView``, as in pyqtgraph's crosshair example;
+hovering is throttled so that decoding never runs more often than the timer allows.
 """
 
 from __future__ import annotations
@@ -11,22 +13,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 
-TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-         (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+from vae_explorer.explorer.map.palettes import DEFAULT_PALETTE, label_brushes, label_color
+
 HOVER_INTERVAL_MS = 30
 POINT_SIZE = 5
-
-
-def label_color(label: int):
-    return TAB10[label] if 0 <= label < len(TAB10) else pg.intColor(label, hues=17).getRgb()[:3]
-
-
-def label_brushes(labels):
-    """One brush per point in its label's colour (one shared grey brush without labels)."""
-    if labels is None:
-        return pg.mkBrush(200, 200, 200, 160)
-    table = {int(v): pg.mkBrush(*label_color(int(v)), 180) for v in np.unique(labels)}
-    return [table[int(v)] for v in labels]
 
 
 class LatentMap(pg.PlotWidget):
@@ -35,7 +25,7 @@ class LatentMap(pg.PlotWidget):
     position_clicked = Signal(float, float)
     point_clicked = Signal(int)
     hovered = Signal(float, float)
-    points_changed = Signal()  # new points were drawn (an epoch, a layout, a model)
+    points_changed = Signal()  # new points were drawn (an epoch, a layout, a model, a filter)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -54,81 +44,71 @@ class LatentMap(pg.PlotWidget):
         self._plane = np.zeros((0, 2), np.float32)
         self.labels: np.ndarray | None = None
         self.legend_values: tuple = ()  # the label of each legend row, top to bottom
-        # Optional: an object whose ``points(labels, n)`` returns (mask of the points drawn or
-        # None for all, per-point brushes or None for label colours); see map/point_style.py.
-        self.style = None
-        self._legend_labels: tuple = ()
+        self._legend_key: tuple = ()
         self._label_colours = None  # (indices, labels) of the points drawn in label colours
+        self.palette = DEFAULT_PALETTE  # the class colours (map.palettes)
         self._hover_pos: tuple[float, float] | None = None
-        self._hover_timer = QTimer(self)
-        self._hover_timer.setSingleShot(True)
-        self._hover_timer.setInterval(HOVER_INTERVAL_MS)
-        self._hover_timer.timeout.connect(self._emit_hover)
+        self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_INTERVAL_MS, timeout=self._emit_hover)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_move)
 
     def _add_items(self) -> None:
-        """The grid overlay under the scatter; the path, endpoints, cursor and crosshair over it."""
-        self.grid_image = pg.ImageItem(axisOrder="row-major")
-        self.grid_image.setZValue(-10)
-        self.grid_image.setOpacity(0.85)
-        self.grid_image.setVisible(False)
+        """The scatter; the cursor, crosshair and coordinates of the current point over it."""
         self.scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=None, hoverable=False)
-        self.path = pg.PlotDataItem([], [], pen=pg.mkPen((255, 255, 255), width=2))
-        self.endpoints = pg.ScatterPlotItem(size=14, symbol="s", pen=pg.mkPen("w", width=2), brush=None)
         self.cursor = pg.ScatterPlotItem(size=12, symbol="+", pen=pg.mkPen((255, 255, 0), width=2))
         self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((255, 255, 0, 150)))
         self.hline = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen((255, 255, 0, 150)))
-        self.vline.setVisible(False)
-        self.hline.setVisible(False)
         self.coords = pg.TextItem(anchor=(0, 1), color=(255, 255, 0))
-        self.addItem(self.grid_image, ignoreBounds=True)
         self.addItem(self.scatter)
-        for item in (self.path, self.endpoints, self.cursor, self.vline, self.hline, self.coords):
+        for item in (self.cursor, self.vline, self.hline, self.coords):
+            item.setVisible(item is self.cursor)
             self.addItem(item, ignoreBounds=True)
 
     # -- data -----------------------------------------------------------------------------
-    def set_points(self, plane: np.ndarray, labels: np.ndarray | None, names: list[str] | None,
-                   keep_view: bool = False) -> None:
-        """Draw N×2 plane coordinates; ``labels`` colour them, ``names`` fill the legend."""
-        self._plane = np.asarray(plane, np.float32)
-        self.labels = None if labels is None else np.asarray(labels)
-        self.redraw_points()
-        self.show_legend(labels, names)
-        if not keep_view:
-            # Follow the data (every epoch) until the user pans or zooms, which turns
-            # pyqtgraph's auto-range off by itself.
-            self.getViewBox().enableAutoRange()
-        self.points_changed.emit()
+    def set_palette(self, name: str) -> None:
+        """Class colours from ``name`` from the next drawing on (legend included)."""
+        if name != self.palette:
+            self.palette, self._label_colours, self._legend_key = name, None, ()
 
     @property
     def plane(self) -> np.ndarray:
         """The N×2 map coordinates of all points (drawn or hidden)."""
         return self._plane
 
-    def redraw_points(self) -> None:
-        """Draw the points ``style`` lets through, in its colours (label colours by default);
-        the scatter's ``data`` holds each point's index, so clicks name the right image."""
-        n, labels = len(self._plane), self.labels
-        shown, brushes = self.style.points(labels, n) if self.style is not None else (None, None)
-        idx = np.arange(n) if shown is None else np.flatnonzero(shown)
-        in_label_colours = brushes is None
-        if in_label_colours and self._drawn_in_label_colours(idx, labels):
+    def draw_points(self, plane: np.ndarray, labels: np.ndarray | None, shown: np.ndarray | None = None,
+                    brushes=None, keep_view: bool = True) -> None:
+        """Draw the points ``shown`` (indices; None: all) of N×2 ``plane``, in ``brushes`` (one per
+        point, one for all, or None: label colours); the scatter's ``data`` holds each point's
+        index, so clicks name the right image."""
+        self._plane = np.asarray(plane, np.float32)
+        self.labels = None if labels is None else np.asarray(labels)
+        idx = np.arange(len(self._plane)) if shown is None else np.asarray(shown, np.int64)
+        if brushes is None and self._drawn_in_label_colours(idx):
             self._move_points(idx)
-            return
+        else:
+            self._set_points(idx, brushes)
+        if not keep_view:
+            # Follow the data (every epoch) until the user pans or zooms, which turns
+            # pyqtgraph's auto-range off by itself.
+            self.getViewBox().enableAutoRange()
+        self.points_changed.emit()
+
+    def _set_points(self, idx: np.ndarray, brushes) -> None:
+        in_label_colours = brushes is None
         if in_label_colours:
-            brushes = label_brushes(labels)
+            brushes = label_brushes(self.labels, self.palette)
         if isinstance(brushes, list):
             brushes = [brushes[i] for i in idx]
         self.scatter.setData(x=self._plane[idx, 0], y=self._plane[idx, 1], brush=brushes, data=idx)
-        self._label_colours = (idx.copy(), labels.copy()) if in_label_colours and labels is not None else None
+        labelled = in_label_colours and self.labels is not None
+        self._label_colours = (idx.copy(), self.labels.copy()) if labelled else None
 
-    def _drawn_in_label_colours(self, idx: np.ndarray, labels) -> bool:
+    def _drawn_in_label_colours(self, idx: np.ndarray) -> bool:
         """Whether the scatter already holds exactly these points in these labels' colours."""
-        if self._label_colours is None or labels is None:
+        if self._label_colours is None or self.labels is None:
             return False
         drawn_idx, drawn_labels = self._label_colours
-        return np.array_equal(drawn_idx, idx) and np.array_equal(drawn_labels, labels)
+        return np.array_equal(drawn_idx, idx) and np.array_equal(drawn_labels, self.labels)
 
     def _move_points(self, idx: np.ndarray) -> None:
         """New positions for the points drawn, nothing else changed: what ``setData`` would do
@@ -142,55 +122,41 @@ class LatentMap(pg.PlotWidget):
         scatter.invalidate()
         scatter.sigPlotChanged.emit(scatter)
 
+    def drawn(self) -> np.ndarray:
+        """The indices of the points the scatter draws."""
+        data = self.scatter.data
+        return np.asarray(data["data"], np.int64) if len(data) else np.zeros(0, np.int64)
+
     def show_legend(self, labels, names) -> None:
-        """One row per class present, with its count; rebuilt only when those change. The
-        window calls it as soon as a dataset arrives, so the first epoch's map does not pay for
-        building it (about 40 ms) while training competes for the CPU."""
+        """One row per class present, with its count; rebuilt only when those change (about 40 ms:
+        the window builds it as soon as a dataset arrives, not inside the first epoch)."""
         values, counts = np.unique(labels, return_counts=True) if labels is not None else ((), ())
         present = tuple(int(v) for v in values)
         key = (present, tuple(names or ()), tuple(int(c) for c in counts))
-        if key == self._legend_labels:
+        if key == self._legend_key:
             return
-        self._legend_labels = key
-        self.legend_values = present
+        self._legend_key, self.legend_values = key, present
         self.legend.clear()
-        for v, count in zip(present, counts):
+        for v, count in zip(present, counts, strict=True):
             name = f"{names[v] if names and v < len(names) else v} ({count})"
-            item = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(*label_color(v)))
-            self.legend.addItem(item, name)
+            self.legend.addItem(pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(*label_color(v, self.palette))), name)
 
     def set_axis_names(self, x: str, y: str) -> None:
         self.setLabel("bottom", x)
         self.setLabel("left", y)
 
-    def show_cursor(self, x: float, y: float) -> None:
-        """Crosshair and coordinates where the user clicked."""
+    def show_cursor(self, point: tuple[float, float] | None) -> None:
+        """Crosshair and coordinates at the current point (None: none)."""
+        for item in (self.cursor, self.vline, self.hline, self.coords):
+            item.setVisible(point is not None)
+        if point is None:
+            return
+        x, y = point
         self.cursor.setData([x], [y])
         self.vline.setPos(x)
         self.hline.setPos(y)
-        self.vline.setVisible(True)
-        self.hline.setVisible(True)
         self.coords.setText(f"({x:.2f}, {y:.2f})")
         self.coords.setPos(x, y)
-
-    def show_path(self, plane_path: np.ndarray | None, ends: np.ndarray | None = None) -> None:
-        if plane_path is None:
-            self.path.setData([], [])
-        else:
-            self.path.setData(plane_path[:, 0], plane_path[:, 1])
-        if ends is None or len(ends) == 0:
-            self.endpoints.setData([], [])
-        else:
-            self.endpoints.setData(ends[:, 0], ends[:, 1])
-
-    def show_grid(self, image: np.ndarray | None, rect: tuple[float, float, float, float] | None) -> None:
-        """Overlay a decoded grid image on the map, covering ``rect`` = (x, y, w, h)."""
-        if image is None:
-            self.grid_image.setVisible(False)
-            return
-        self.grid_image.setImage(np.flipud(image.squeeze()), levels=(0, 1))
-        self.grid_image.setRect(*rect)
-        self.grid_image.setVisible(True)
 
     def visible_region(self) -> tuple[tuple[float, float], tuple[float, float]]:
         (x0, x1), (y0, y1) = self.getViewBox().viewRange()
@@ -212,12 +178,8 @@ class LatentMap(pg.PlotWidget):
         event.accept()
         hits = self.scatter.pointsAt(pos)
         if len(hits):
-            index = int(hits[0].data())
-            x, y = self._plane[index]
-            self.show_cursor(float(x), float(y))
-            self.point_clicked.emit(index)
+            self.point_clicked.emit(int(hits[0].data()))
         else:
-            self.show_cursor(pos.x(), pos.y())
             self.position_clicked.emit(pos.x(), pos.y())
 
     def _on_move(self, scene_pos) -> None:

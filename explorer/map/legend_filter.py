@@ -3,7 +3,7 @@ show only that class (double-click it again to show all).
 
 A click anywhere on a legend row (its symbol or its name) counts. The rows' symbols show an
 eye struck through for a hidden class (pyqtgraph's legend draws that for an invisible item),
-kept in step with ``MapDataState.hidden`` after every change and every rebuilt legend.
+kept in step with ``ViewState.hidden`` after every change and every rebuilt legend.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import time
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication
 
-from vae_explorer.explorer.map.data_state import MapDataState
+from vae_explorer.explorer.map.state import ViewState
 
 
 class LegendFilter(QObject):
-    def __init__(self, latent_map, state: MapDataState, parent: QObject):
+    def __init__(self, latent_map, state: ViewState, parent: QObject):
         super().__init__(parent)
         self.map, self.state = latent_map, state
         self._last_click = (None, 0.0)  # (row, time) of the last click on the legend

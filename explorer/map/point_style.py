@@ -2,8 +2,8 @@
 (label, per-image reconstruction loss, per-image KL, or nothing), with a colour bar for the
 figures.
 
-``PointStyle`` is the map's ``style`` hook (``LatentMap.redraw_points`` asks it); it reads the
-``MapDataState`` and the per-image figures, and never decides anything itself.
+``PointStyle`` is what the map part's ``draw_points`` asks which points to draw and how; it reads the
+``ViewState`` and the per-image figures, and never decides anything itself.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from vae_explorer.explorer.map.data_state import METRICS, MapDataState
+from vae_explorer.explorer.map.state import METRICS, ViewState
 from vae_explorer.trainer.latent.per_image import normalised, robust_range
 
 COLORMAP = "viridis"  # perceptually uniform, readable by colour-blind users
@@ -23,7 +23,7 @@ BAR_LABELS = {"reconstruction": "reconstruction loss (mean code)", "kl": "KL per
 class PointStyle:
     """``points(labels, n)`` → (shown mask or None, brushes or None for the label colours)."""
 
-    def __init__(self, state: MapDataState, codes):
+    def __init__(self, state: ViewState, codes):
         self.state = state
         self.codes = codes  # () → the LatentCodes drawn, to tell fresh per-image figures from stale
         self.cmap = pg.colormap.get(COLORMAP)

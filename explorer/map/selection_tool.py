@@ -13,14 +13,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 
-from vae_explorer.explorer.map.data_state import MapDataState
+from vae_explorer.explorer.map.state import ViewState
 from vae_explorer.trainer.maps.selection import points_in_polygon, points_in_rect
 
 Mod = Qt.KeyboardModifier
 
 
 class SelectionTool(QObject):
-    def __init__(self, latent_map, state: MapDataState, parent: QObject):
+    def __init__(self, latent_map, state: ViewState, parent: QObject):
         super().__init__(parent)
         self.map, self.state = latent_map, state
         self.band = pg.PlotDataItem([], [], pen=pg.mkPen((255, 255, 255), width=1, style=Qt.PenStyle.DashLine))
@@ -99,8 +99,7 @@ class SelectionTool(QObject):
         self.state.selection = np.sort(drawn[inside])
 
     def drawn(self) -> np.ndarray:
-        data = self.map.scatter.data
-        return np.asarray(data["data"], np.int64) if len(data) else np.zeros(0, np.int64)
+        return self.map.drawn()
 
     def show_rings(self) -> None:
         sel = np.asarray(self.state.selection, np.int64)

@@ -1,47 +1,98 @@
-"""The map part's state: what the map draws, how latent space is laid out on it, where the user is.
+"""The map part's state: how latent space is laid out, what the user looks at, and how the points
+are drawn. Plain data with change notification (``core.evented``), no Qt: the map part and the
+tools write it, and anything else (exports, tests, session files, undo) reads it without touching
+a widget.
 
-Plain data with change notification (``explorer.core.evented``): the controller writes it, the
-axes chooser edits the layout fields, and anything else (exports, tests, a future inverse map)
-reads it without touching a widget.
-
-``projection`` is the thing that maps latent ↔ plane: any object with ``to_plane(z)`` (N×D →
-N×2), ``from_plane(p)`` (N×2 → N×D) and ``kind``. ``layout`` names the entry of
-``explorer.map.layouts.LAYOUTS`` that built it.
+``projection`` is what maps latent ↔ plane (``to_plane``, ``from_plane``, ``kind``, ``exact``),
+built from the trainer's one layout registry (``trainer.maps.layouts``) under ``layout``.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from vae_explorer.explorer.core.evented import EventedModel, Field
+
+COLOR_BY = (("label", "Label"), ("reconstruction", "Reconstruction loss"), ("kl", "KL"), ("none", "None"))
+METRICS = ("reconstruction", "kl")  # the colourings that need per-image figures
+DRAG_MODES = ("pan", "rect", "lasso")
 
 
 class MapState(EventedModel):
     """``changed(frozenset of names)`` after every change."""
 
     FIELDS = {
-        "codes": None,  # the trainer.latent.LatentCodes drawn (the session's, not a copy)
-        "layout": "tsne",  # a key of explorer.map.layouts.LAYOUTS (t-SNE first: the most legible map)
+        "codes": None,  # the trainer.model.space.LatentCodes drawn (the session's, not a copy)
+        "layout": "tsne",  # a name of trainer.maps.layouts.LAYOUTS (t-SNE first: the most legible map)
         "dims": (0, 1),  # the two latent dimensions of the "dims" layout
-        "projection": None,  # latent ↔ plane for the codes drawn (trainer.latent.Projection or alike)
-        "tsne": None,  # the newest trainer.layouts.TSNELayout of this model (computed in the background)
+        "projection": None,  # latent ↔ plane for the codes drawn
+        "plane": None,  # N×2: where the points are drawn now (the live map or a replayed epoch)
+        "tsne": None,  # the newest trainer.maps.tsne.TSNELayout of this model (computed in the background)
         "tsne_codes": None,  # the LatentCodes that layout was computed from
         "current": None,  # the latent point shown (float32 vector), or None
         "current_index": None,  # the held-out image it is the code of, or None
         "ends": {},  # interpolation endpoints {"A": z, "B": z}; a new dict on every change
-        "frames": None,  # the decoded interpolation frames (N×H×W×C)
-        "path": None,  # the latent points of those frames (N×D)
+        "shown_epoch": None,  # the index of the recorded epoch the map replays; None: the live map
     }
+    SAVED = ("layout", "dims", "current", "current_index", "ends", "shown_epoch")
     codes = Field()
     layout = Field()
     dims = Field()
     projection = Field()
+    plane = Field()
     tsne = Field()
     tsne_codes = Field()
     current = Field()
     current_index = Field()
     ends = Field()
-    frames = Field()
-    path = Field()
+    shown_epoch = Field()
 
     def forget_points(self) -> None:
-        """A different model: no point, endpoint or frame of the old one means anything."""
-        self.update(projection=None, tsne=None, tsne_codes=None, current=None, current_index=None, ends={}, frames=None, path=None)
+        """A different model: no point, endpoint or epoch of the old one means anything."""
+        self.update(projection=None, plane=None, tsne=None, tsne_codes=None, current=None,
+                    current_index=None, ends={}, shown_epoch=None)
+
+
+class ViewState(EventedModel):
+    """What the user did to how the points are drawn: classes hidden, what colours the points,
+    thumbnails, the per-image figures, the selection and what a drag does."""
+
+    FIELDS = {
+        "hidden": frozenset(),  # labels whose points are neither drawn nor clickable nor hoverable
+        "color_by": "label",  # a key of COLOR_BY
+        "thumbnails": False,  # the thumbnails are forced on (the toggle)
+        "thumbnails_auto": True,  # ... and come on by themselves when zoomed in far enough
+        "metrics": None,  # trainer.latent.per_image.PerImageMetrics of ``metrics_codes``, or None
+        "metrics_codes": None,  # the LatentCodes those figures belong to
+        "selection": np.zeros(0, np.int64),  # indices of the selected held-out images, sorted
+        "drag_mode": "pan",  # what a plain left drag does: one of DRAG_MODES
+        "palette": "tab10",  # the class colours: a key of map.palettes.PALETTES
+    }
+    SAVED = ("hidden", "color_by", "thumbnails", "thumbnails_auto", "selection", "drag_mode", "palette")
+    hidden = Field()
+    color_by = Field()
+    thumbnails = Field()
+    thumbnails_auto = Field()
+    metrics = Field()
+    metrics_codes = Field()
+    selection = Field()
+    drag_mode = Field()
+    palette = Field()
+
+    def shown_mask(self, labels: np.ndarray | None, n: int) -> np.ndarray | None:
+        """Which of ``n`` points are drawn (None: all of them)."""
+        if not self.hidden or labels is None:
+            return None
+        return ~np.isin(np.asarray(labels), list(self.hidden))
+
+    def toggle_class(self, label: int) -> None:
+        self.hidden = self.hidden ^ {int(label)}
+
+    def show_only(self, label: int, present) -> None:
+        """Hide every class but ``label``; if that is already so, show them all again."""
+        others = frozenset(int(v) for v in present) - {int(label)}
+        self.hidden = frozenset() if self.hidden == others else others
+
+    def metrics_for(self, codes) -> object | None:
+        """The per-image figures if they belong to ``codes`` (else they are stale: None)."""
+        return self.metrics if codes is not None and self.metrics_codes is codes else None

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout
 from vae_explorer.explorer.widgets.image_pane import ImagePane
 from vae_explorer.explorer.map.latent_map import LatentMap
 from vae_explorer.explorer.runs.overlay import run_label
-from vae_explorer.trainer.maps.projection import Projection
+from vae_explorer.trainer.maps.layouts import LAYOUTS, make_layout
 
 
 @dataclass
@@ -52,9 +52,8 @@ def same_held_out(a: dict, b: dict) -> tuple[bool, str]:
 
 def plane_of(means: np.ndarray):
     """The map plane of one model: PCA of its codes (its latent plane at two dimensions)."""
-    projection = Projection(means)
-    names = ("z[0]", "z[1]") if projection.kind == "identity" else ("PCA 1", "PCA 2")
-    return projection.to_plane(means), names
+    name = "latent" if means.shape[1] <= 2 else "pca"
+    return make_layout(name, means).to_plane(means), LAYOUTS[name].axis_names((0, 1))
 
 
 class CompareWindow(QDialog):
@@ -84,7 +83,8 @@ class CompareWindow(QDialog):
             latent_map = LatentMap()
             _, names = plane_of(side.means)
             latent_map.set_axis_names(*names)
-            latent_map.set_points(side.plane, side.loaded.latent.labels, self.label_names)
+            latent_map.draw_points(side.plane, side.loaded.latent.labels, keep_view=False)
+            latent_map.show_legend(side.loaded.latent.labels, self.label_names)
             ring = pg.ScatterPlotItem(size=18, symbol="o", pen=pg.mkPen((255, 255, 0), width=3), brush=None)
             latent_map.addItem(ring, ignoreBounds=True)
             latent_map.hovered.connect(lambda x, y, c=column: self.hover(c, x, y))

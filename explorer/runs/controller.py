@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QStandardPaths, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from vae_explorer.explorer.runs.overlay import RunOverlay
 from vae_explorer.explorer.runs.recorder import RunRecorder
-from vae_explorer.explorer.runs.state import RunsState, default_runs_folder
+from vae_explorer.explorer.runs.state import RunsState
 from vae_explorer.explorer.runs.table import RunsPanel
 from vae_explorer.explorer.runs.tensorboard_box import TensorBoardBox
 from vae_explorer.trainer.errors import UserError
@@ -24,18 +24,26 @@ from vae_explorer.trainer.files.runs import add_likelihood, delete_record, list_
 Answer = QMessageBox.StandardButton
 
 
+def default_runs_folder() -> str:
+    """``<the platform's user data folder>/runs`` (Qt's AppDataLocation; on Linux
+    ``~/.local/share/vae-explorer/vae-explorer/runs``). Tests pass their own folder instead."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return os.path.join(base, "runs")
+
+
 class RunsController(QObject):
     """``folder``: where the records go (default: the user data folder's ``runs``; tests give theirs)."""
 
-    def __init__(self, window, session, training, files, errors, status, settings, folder: str | None = None):
-        super().__init__(window)
-        self.window, self.session, self.files, self.errors, self.status = window, session, files, errors, status
-        self.state = RunsState(self)
-        self.state.folder = os.path.abspath(folder or default_runs_folder())
+    def __init__(self, app, training, files, folder: str | None = None):
+        super().__init__(app.window)
+        self.window, self.session, self.files, self.errors, self.status = app.window, app.session, files, app.errors, \
+            app.status
+        self.state = RunsState(folder=os.path.abspath(folder or default_runs_folder()))
         self.panel = RunsPanel(self.state)
-        self.tensorboard_box = TensorBoardBox(settings, os.path.join(self.state.folder, "tensorboard"))
+        self.tensorboard_box = TensorBoardBox(app.settings, os.path.join(self.state.folder, "tensorboard"))
         self.overlay = RunOverlay(training.loss_plot)
-        self.recorder = RunRecorder(session, training, lambda: self.state.folder, self.tensorboard_box, errors, self)
+        self.recorder = RunRecorder(self.session, training, lambda: self.state.folder, self.tensorboard_box,
+                                    self.errors, self)
         self.compare_window = None
         self.evaluate_dialog = None
         self.recorder.recorded.connect(lambda _: self.reload())

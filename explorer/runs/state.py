@@ -7,18 +7,7 @@ read with the same functions as ``vae-explorer runs``.
 
 from __future__ import annotations
 
-import os
-
-from PySide6.QtCore import QStandardPaths
-
 from vae_explorer.explorer.core.evented import EventedModel, Field
-
-
-def default_runs_folder() -> str:
-    """``<the platform's user data folder>/runs`` (Qt's AppDataLocation; on Linux
-    ``~/.local/share/vae-explorer/vae-explorer/runs``). Tests pass their own folder instead."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return os.path.join(base, "runs")
 
 
 class RunsState(EventedModel):

@@ -1,8 +1,9 @@
 """Start, continue, pause and stop a training, and turn its reports into session changes.
 
-The training part owns its widgets (the panel, the loss plot, the held-out −ELBO label) and
-its state (``TrainingState``); what the run changes in the model (history, codes, "unsaved")
-goes into the ``Session``, where the map and the title pick it up.
+The training part owns its widgets (the panel, the loss plot, the held-out −ELBO label) and its
+state (``TrainingState``, ``TrainSettings``); what the run changes in the model (history, codes,
+the codes of every epoch, "unsaved") goes into the ``Session``, where the map and the title pick
+it up.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QLabel
 
+from vae_explorer.explorer.context import AppContext
 from vae_explorer.explorer.training.loss_plot import LossPlot
 from vae_explorer.explorer.training.panel import TrainPanel
 from vae_explorer.explorer.training.runner import TrainingRunner
-from vae_explorer.explorer.training.state import ActiveClock, TrainingState
-from vae_explorer.trainer.model.config import OBJECTIVE_LABELS
+from vae_explorer.explorer.training.state import ActiveClock, TrainingState, TrainSettings
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.model.config import OBJECTIVE_LABELS
+
+RESULT_TEXT = {"finished": "finished", "stopped": "stopped", "diverged": "stopped: loss diverged"}
 
 
 def held_out_label(objective: str) -> str:
@@ -23,7 +27,13 @@ def held_out_label(objective: str) -> str:
     return "held-out " + OBJECTIVE_LABELS[objective].replace("-", "−")
 
 
-RESULT_TEXT = {"finished": "finished", "stopped": "stopped", "diverged": "stopped: loss diverged"}
+def figure_text(history: list[dict], objective: str) -> str:
+    """What the status bar says of a model: its epochs and its last held-out figure."""
+    if not history:
+        return ""
+    epochs = len(history)
+    last = history[-1].get("val_neg_elbo", float("nan"))
+    return f"{epochs} epoch{'s' if epochs != 1 else ''} · {held_out_label(objective)} {last:.2f}"
 
 
 class TrainingController(QObject):
@@ -33,22 +43,23 @@ class TrainingController(QObject):
     # the runs part records the run and may put a listener (TensorBoard logs) in front of it.
     starting = Signal(object)
 
-    def __init__(self, session, errors, status, confirm_discard, parent: QObject):
-        super().__init__(parent)
-        self.session, self.errors, self.status = session, errors, status
+    def __init__(self, app: AppContext, confirm_discard):
+        super().__init__(app.window)
+        self.app, self.session, self.errors, self.status = app, app.session, app.errors, app.status
         self._confirm_discard = confirm_discard
-        self.state = TrainingState(self)
+        self.state, self.settings = TrainingState(), TrainSettings()
         self.runner = TrainingRunner(self)
         self.clock = ActiveClock()
-        self.panel = TrainPanel(self.state)
+        self.panel = TrainPanel(self.state, self.settings)
         self.loss_plot = LossPlot()
         self.elbo_label = QLabel("")
+        self.elbo_label.setToolTip("The shown model's epochs and its last held-out figure")
         self.runner.batches_done.connect(self._on_batches)
         self.runner.epoch_done.connect(self._on_epoch)
         self.runner.returned.connect(self._on_trained)
         self.runner.errored.connect(self.errors.reporter("Training failed"))
         self.runner.finished.connect(lambda: self.state.set(running=False, paused=False, stopping=False))
-        session.changed.connect(self._session_changed)
+        self.session.changed.connect(self._session_changed)
 
     # -- commands -------------------------------------------------------------------------
     def can_start(self) -> bool:
@@ -107,7 +118,7 @@ class TrainingController(QObject):
     def _new_trainer(self):
         from vae_explorer.trainer.training.loop import Trainer
 
-        config = self.panel.config()
+        config = self.settings.config()
         # The old model is discarded: its compiled graphs are reused if it has the same
         # architecture (its weights are reset to a new model's), which saves the tracing.
         return self._prepared("Cannot start training", lambda: Trainer(
@@ -116,18 +127,16 @@ class TrainingController(QObject):
     def _continued_trainer(self):
         from vae_explorer.trainer.training.loop import Trainer
 
-        s, panel = self.session, self.panel.config()
-        changes = {k: getattr(panel, k) for k in ("preset", "latent_dim", "epochs", "batch_size", "learning_rate",
-                                                   "beta", "kl_warmup_epochs")}
+        s, changes = self.session, self.settings.changes_for_continuing()
         return self._prepared("Cannot continue training", lambda: Trainer(
             s.config.continued(**changes), s.dataset, model=s.model, history=s.history,
             encode_each_epoch=True, recycle=s.compiled))
 
     def _prepared(self, title: str, build):
-        """Building and compiling the model runs here, on the GUI thread, on purpose:
-        TensorFlow may deadlock when a function is first traced on a worker thread
-        (tensorflow#66115). It takes a second or two; say so and show a busy cursor.
-        The events processed here cannot start a second training: ``state.preparing``."""
+        """Building and compiling the model runs here, on the GUI thread: TensorFlow may deadlock
+        when a function is first traced on a worker thread (tensorflow#66115). It takes a second
+        or two; say so and show a busy cursor. The events processed here cannot start a second
+        training: ``state.preparing``."""
         self.status("Preparing the model (building and compiling)…")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         QApplication.processEvents()
@@ -140,15 +149,17 @@ class TrainingController(QObject):
             QApplication.restoreOverrideCursor()
 
     def _begin(self, trainer, fresh: bool) -> None:
+        from vae_explorer.trainer.maps.epoch_codes import EpochCodes
         from vae_explorer.trainer.model.space import LatentSpace
 
         s = self.session
         values = dict(model=trainer.model, config=trainer.config, history=list(trainer.history),
                       compiled=trainer.compiled, dataset_info=s.dataset.describe())
         if fresh:
-            s.replace_model(space=trainer.latent, codes=None, path=None, dirty=False, **values)
+            s.replace_model(space=trainer.latent, codes=None, path=None, dirty=False, epoch_codes=EpochCodes(),
+                            **values)
         else:
-            s.update(space=s.space or LatentSpace(trainer.model), **values)
+            s.update(space=s.space or LatentSpace(trainer.model), epoch_codes=s.epoch_codes or EpochCodes(), **values)
         self.loss_plot.set_planned_epochs(len(trainer.history) + trainer.config.epochs)
         self.clock.start()
         self.starting.emit(trainer)
@@ -172,10 +183,10 @@ class TrainingController(QObject):
         changes = dict(history=s.history + [row], dirty=True)
         if report.latent_means is not None:
             changes["codes"] = LatentCodes(report.latent_means, None, s.dataset.y_test)
+            if s.epoch_codes is not None:
+                s.epoch_codes.add(report.epoch, report.latent_means, s.dataset.y_test)
         self.loss_plot.add_epoch(row)
-        s.update(**changes)
-        self.elbo_label.setText(f"epoch {report.epoch}/{report.epochs} · "
-                                f"{held_out_label(report.objective)} {report.val_neg_elbo:.2f}")
+        s.update(_also=("epoch_codes",), **changes)
 
     def _on_trained(self, result) -> None:
         s = self.session
@@ -189,13 +200,13 @@ class TrainingController(QObject):
             s.encode_held_out()
 
     def _session_changed(self, names) -> None:
-        """Another model (opened, or a fresh Start): show its settings and its history."""
-        if "model" not in names:
-            return
+        """Another model (opened, or a fresh Start): show its settings and its history; any new
+        history (an epoch, a followed file's new version): the figure in the status bar."""
         s = self.session
-        self.loss_plot.set_history(s.history)
-        if s.config is not None:
-            self.panel.show_config(s.config)
-        last = s.history[-1].get("val_neg_elbo", float("nan")) if s.history else None
-        label = held_out_label(s.config.objective if s.config is not None else "neg_elbo")
-        self.elbo_label.setText(f"{len(s.history)} epochs · {label} {last:.2f}" if s.history else "")
+        if "model" in names:
+            self.loss_plot.set_history(s.history)
+            if s.config is not None:
+                self.settings.show_config(s.config)
+        if names & {"model", "history", "config"}:
+            objective = s.config.objective if s.config is not None else "neg_elbo"
+            self.elbo_label.setText(figure_text(s.history, objective))

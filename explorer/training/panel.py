@@ -11,17 +11,24 @@ from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
+from vae_explorer.explorer.training.state import TrainingState, TrainSettings
+from vae_explorer.explorer.widgets.bind import bind_all
 from vae_explorer.explorer.widgets.spin_boxes import int_spin, real_spin
-from vae_explorer.explorer.training.state import TrainingState
-from vae_explorer.trainer.model.config import DEFAULT_EPOCHS, MAX_LATENT_DIM, TrainConfig
+from vae_explorer.trainer.model.config import DEFAULT_EPOCHS, MAX_LATENT_DIM
 from vae_explorer.trainer.model.presets import PRESETS
 from vae_explorer.trainer.training.progress import format_seconds
 
+TIPS = {"latent_dim": "Dimensions of the latent space (2: the map is the latent plane itself)",
+        "epochs": "Passes over the training images", "batch_size": "Images per gradient step",
+        "beta": "Weight of the KL term: above 1 pushes towards the prior (β-VAE), below 1 sharper decodes",
+        "kl_warmup_epochs": "Epochs over which β ramps up linearly from 0 (fights posterior collapse)",
+        "learning_rate": "Adam's learning rate", "seed": "The same seed and data give the same weights"}
+
 
 class TrainPanel(QWidget):
-    def __init__(self, state: TrainingState, parent=None):
+    def __init__(self, state: TrainingState, settings: TrainSettings, parent=None):
         super().__init__(parent)
-        self.state = state
+        self.state, self.settings = state, settings
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._settings_box())
@@ -43,7 +50,6 @@ class TrainPanel(QWidget):
         self.progress_label.setWordWrap(True)
         layout.addWidget(self.progress_label)
         layout.addStretch(1)
-        self.set_preset("default")
         state.changed.connect(self._state_changed)
 
     def add_option(self, widget: QWidget) -> None:
@@ -57,7 +63,7 @@ class TrainPanel(QWidget):
         for name, preset in PRESETS.items():
             self.preset.addItem(name, name)
             self.preset.setItemData(self.preset.count() - 1, preset.description, 3)  # tooltip role
-        self.preset.currentIndexChanged.connect(self._preset_changed)
+        self.preset.setToolTip("The architecture; choosing one also sets its latent size, batch size and rate")
         self.latent_dim = int_spin(1, MAX_LATENT_DIM, PRESETS["default"].latent_dim)
         self.epochs = int_spin(1, 10_000, DEFAULT_EPOCHS)
         self.batch_size = int_spin(1, 65_536, PRESETS["default"].batch_size)
@@ -69,38 +75,22 @@ class TrainPanel(QWidget):
                              ("Batch size", self.batch_size), ("β (KL weight)", self.beta),
                              ("KL warm-up (epochs)", self.warmup), ("Learning rate", self.lr), ("Seed", self.seed)):
             form.addRow(label, field)
+        fields = {"latent_dim": self.latent_dim, "epochs": self.epochs, "batch_size": self.batch_size,
+                  "beta": self.beta, "kl_warmup_epochs": self.warmup, "learning_rate": self.lr, "seed": self.seed}
+        for name, widget in fields.items():
+            widget.setToolTip(TIPS[name])
+        bind_all(self.settings, {"preset": self.preset, **fields})
+        # a preset chosen by the user brings its own latent size, batch size and rate
+        self.preset.activated.connect(lambda i: self.settings.choose_preset(self.preset.itemData(i)))
         return box
 
-    def _preset_changed(self) -> None:
-        """A preset brings its latent size and the training settings it was chosen with."""
-        preset = PRESETS[self.preset.currentData()]
-        self.latent_dim.setValue(preset.latent_dim)
-        self.batch_size.setValue(preset.batch_size)
-        self.lr.setValue(preset.learning_rate)
-
     def set_preset(self, name: str) -> None:
+        """Choose the preset ``name`` as a user would (its latent size, batch size and rate come too)."""
         self.preset.setCurrentIndex(max(0, self.preset.findData(name)))
-        self._preset_changed()
-
-    # -- config ---------------------------------------------------------------------------
-    def config(self) -> TrainConfig:
-        return TrainConfig(preset=self.preset.currentData(), latent_dim=self.latent_dim.value(),
-                           beta=self.beta.value(), kl_warmup_epochs=self.warmup.value(),
-                           epochs=self.epochs.value(), batch_size=self.batch_size.value(),
-                           learning_rate=self.lr.value(), seed=self.seed.value())
-
-    def show_config(self, config: TrainConfig) -> None:
-        """Fill the fields from a loaded model's config (epochs stay the user's choice)."""
-        self.set_preset(config.preset)
-        self.latent_dim.setValue(config.latent_dim)
-        self.batch_size.setValue(config.batch_size)
-        self.beta.setValue(config.beta)
-        self.warmup.setValue(config.kl_warmup_epochs)
-        self.lr.setValue(config.learning_rate)
-        self.seed.setValue(config.seed)
+        self.settings.choose_preset(name)
 
     # -- state ----------------------------------------------------------------------------
-    def _state_changed(self) -> None:
+    def _state_changed(self, *_) -> None:
         """Settings only while idle; the Pause button says what it will do."""
         for w in (self.preset, self.latent_dim, self.epochs, self.batch_size, self.beta, self.warmup,
                   self.lr, self.seed):

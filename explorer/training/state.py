@@ -1,29 +1,31 @@
-"""What the training part is doing, as one observable object, and a clock that skips pauses.
+"""What the training part is doing and what the user set for the next run, as state objects, and a
+clock that skips pauses. No Qt: the actions, the panel, the close path and session files read them.
 
-``TrainingState`` is what the actions, the panel and the close path read: idle, preparing
-(building and compiling on the GUI thread), running or paused, and whether a Stop was asked.
-``ActiveClock`` is Qt-free: it measures only the time the training was not paused, so the
-ETA shown does not grow while the user has paused.
+``TrainingState``: idle, preparing (the model being built), running or paused, and whether a Stop
+was asked. ``TrainSettings``: the panel's fields (the panel is bound to them; nothing reads a spin
+box). ``ActiveClock`` measures only the time the training was not paused, so the ETA shown does
+not grow while the user has paused.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, Signal
+from vae_explorer.explorer.core.evented import EventedModel, Field
+from vae_explorer.trainer.model.config import DEFAULT_EPOCHS, TrainConfig
+from vae_explorer.trainer.model.presets import PRESETS
+
+ARCHITECTURE = ("preset", "latent_dim")  # what Continue training may not change
 
 
-class TrainingState(QObject):
-    """``changed`` after every change; the fields are read-only outside the training part."""
+class TrainingState(EventedModel):
+    """``changed`` after every change; the fields are written by the training part only."""
 
-    changed = Signal()
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.preparing = False  # a Trainer is being built: no second Start may begin
-        self.running = False  # a training thread exists (also while paused or stopping)
-        self.paused = False
-        self.stopping = False
+    FIELDS = {"preparing": False, "running": False, "paused": False, "stopping": False}
+    preparing = Field()  # a Trainer is being built: no second Start may begin
+    running = Field()  # a training thread exists (also while paused or stopping)
+    paused = Field()
+    stopping = Field()
 
     @property
     def busy(self) -> bool:
@@ -31,11 +33,42 @@ class TrainingState(QObject):
         return self.preparing or self.running
 
     def set(self, **fields) -> None:
-        for name, value in fields.items():
-            if not hasattr(self, name) or name in ("changed", "busy"):
-                raise AttributeError(name)
-            setattr(self, name, value)
-        self.changed.emit()
+        self.update(**fields)
+
+
+class TrainSettings(EventedModel):
+    """The settings of the next training (or of *Continue training*)."""
+
+    _DEFAULT = PRESETS["default"]
+    FIELDS = {"preset": "default", "latent_dim": _DEFAULT.latent_dim, "epochs": DEFAULT_EPOCHS,
+              "batch_size": _DEFAULT.batch_size, "beta": 1.0, "kl_warmup_epochs": 0,
+              "learning_rate": _DEFAULT.learning_rate, "seed": 0}
+    SAVED = tuple(FIELDS)
+    preset = Field()
+    latent_dim = Field()
+    epochs = Field()
+    batch_size = Field()
+    beta = Field()
+    kl_warmup_epochs = Field()
+    learning_rate = Field()
+    seed = Field()
+
+    def choose_preset(self, name: str) -> None:
+        """A preset brings its latent size and the training settings it was chosen with."""
+        preset = PRESETS[name]
+        self.update(preset=name, latent_dim=preset.latent_dim, batch_size=preset.batch_size,
+                    learning_rate=preset.learning_rate)
+
+    def config(self) -> TrainConfig:
+        return TrainConfig(**self.values())
+
+    def show_config(self, config: TrainConfig) -> None:
+        """A loaded model's settings (the number of epochs stays the user's choice)."""
+        self.update(**{k: v for k, v in config.to_dict().items() if k != "epochs" and k in self.FIELDS})
+
+    def changes_for_continuing(self) -> dict:
+        """What *Continue training* takes from the panel: everything but the seed."""
+        return {k: v for k, v in self.values().items() if k != "seed"}
 
 
 class ActiveClock:

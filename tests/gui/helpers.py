@@ -30,3 +30,23 @@ def drawn_indices(latent_map) -> np.ndarray:
 def brush_rgb(latent_map) -> np.ndarray:
     """The fill colour (r, g, b) of each drawn point, in drawing order."""
     return np.array([b.color().getRgb()[:3] for b in latent_map.scatter.data["brush"]])
+
+
+def open_tool(window, qtbot, title: str):
+    """Click the map tool called ``title`` in the side panel's list, as a user does (it must be in
+    view without scrolling), and return its page."""
+    from PySide6.QtCore import Qt
+
+    panel = window.map.panel
+    index = next(i for i in range(panel.count()) if panel.tool_name(i) == title.replace("&&", "&"))
+    item = panel.names.item(index)
+    rect = panel.names.visualItemRect(item)
+    assert panel.names.viewport().rect().contains(rect), f"the tool {title!r} is not in view"
+    qtbot.mouseClick(panel.names.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert panel.currentIndex() == index
+    return panel.widget(index)
+
+
+def tool(window, name: str):
+    """The map tool called ``name`` (its state, page and items)."""
+    return window.map.tools[name]

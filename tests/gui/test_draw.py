@@ -144,9 +144,10 @@ def test_interpolating_from_the_drawing_to_a_data_point(opened, qtbot):
     np.testing.assert_allclose(explore.state.ends["A"], draw.state.drawing.encoded.mean)
     x, y = explore.state.projection.to_plane(opened.session.codes.means[3])[0]
     click_map(opened, qtbot, float(x), float(y))
-    qtbot.mouseClick(explore.panel.set_b, LEFT)
-    frames = explore.state.frames
-    assert frames is not None and len(frames) == explore.panel.steps.value()
+    interpolate = explore.tools["interpolate"]
+    qtbot.mouseClick(interpolate.page.set_b, LEFT)
+    frames = interpolate.frames
+    assert frames is not None and len(frames) == interpolate.settings.steps == interpolate.page.steps.value()
     np.testing.assert_allclose(frames[0], opened.session.space.decode(draw.state.drawing.encoded.mean)[0], atol=1e-6)
 
 

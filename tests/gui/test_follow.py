@@ -70,14 +70,14 @@ def test_following_shows_a_replaced_file_and_keeps_the_view_and_the_clicked_poin
     click_map(window, qtbot, x0 + 0.4 * (x1 - x0), y0 + 0.6 * (y1 - y0))
     zoom_in(window.map.map)  # the user's own view: from now on the map keeps it
     clicked, view = window.map.state.current.copy(), box.viewRange()
-    before = shown_image(window.map.panel.decoded).copy()
+    before = shown_image(window.map.tools["point"].page.decoded).copy()
 
     replace_with(two_versions[1], followed)
     qtbot.waitUntil(lambda: versions == [1, 2], timeout=10_000)
     assert len(window.session.history) == 2 and not window.session.dirty
     np.testing.assert_array_equal(window.map.state.current, clicked)  # the clicked point stays…
     np.testing.assert_allclose(box.viewRange(), view)  # …and so does the view
-    after = shown_image(window.map.panel.decoded)
+    after = shown_image(window.map.tools["point"].page.decoded)
     np.testing.assert_allclose(after, window.session.space.decode(clicked)[0][..., 0], atol=1e-6)
     assert np.abs(after - before).max() > 1e-3  # decoded with the new weights
     assert len(window.training.loss_plot._ex) == 2  # the loss curves show both epochs

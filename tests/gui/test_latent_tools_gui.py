@@ -7,24 +7,14 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QToolButton
 
-from tests.gui.helpers import shown_image
+from tests.gui.helpers import open_tool, shown_image
 from tests.gui.test_main_window import click_map, png_size
 from vae_explorer.trainer.latent import class_tools
 from vae_explorer.trainer.files.imagegrid import tile
 
 
 def open_tab(window, qtbot, title: str):
-    """Click the explore panel's tab called ``title``, as a user does, and return its page."""
-    panel = window.map.panel
-    bar = panel.tabBar()
-    index = next(i for i in range(panel.count()) if panel.tabText(i).replace("&&", "&") == title)
-    right = [b for b in bar.findChildren(QToolButton) if b.arrowType() == Qt.ArrowType.RightArrow]
-    while not bar.rect().contains(bar.tabRect(index)):  # scrolled out of view: the tab bar's ▸ button
-        assert right and right[0].isEnabled(), "the tab cannot be scrolled into view"
-        qtbot.mouseClick(right[0], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
-    assert panel.currentIndex() == index
-    return panel.widget(index)
+    return open_tool(window, qtbot, title)
 
 
 def click_data_point(window, qtbot, index: int = 0) -> int:
@@ -61,20 +51,20 @@ def test_sliding_a_clicked_point_towards_another_class_decodes_along_the_class_d
     tab.slider.setFocus()
     for key in (Qt.Key.Key_PageUp,) * 7 + (Qt.Key.Key_Right,) * 3:  # 7 × 0.10 + 3 × 0.01
         qtbot.keyClick(tab.slider, key)
-    assert tab.t == 0.73
+    assert window.map.tools["direction"].settings.t == 0.73
     centres = class_tools.class_means(codes.means, codes.labels)
     z = codes.means[clicked] + 0.73 * (centres[target] - centres[source])
     np.testing.assert_allclose(shown_image(tab.preview), space.decode(z.astype(np.float32))[0][..., 0], atol=1e-5)
-    marker = window.map.tools.classes.marker.data
+    marker = window.map.tools["direction"].marker.data
     np.testing.assert_allclose([marker["x"][0], marker["y"][0]], z, atol=1e-4)  # a 2-D latent is its own map
     qtbot.keyClick(tab.slider, Qt.Key.Key_End)
-    assert tab.t == class_tools.DIRECTION_MAX
+    assert window.map.tools["direction"].settings.t == class_tools.DIRECTION_MAX
 
 
 def test_the_prior_holes_overlay_appears_under_the_points(window, qtbot, gui_model_file):
     assert window.files.open_model(str(gui_model_file[0]))
-    tab = open_tab(window, qtbot, "Prior & epochs")
-    overlay = window.map.tools.prior_holes.image
+    tab = open_tab(window, qtbot, "Prior holes")
+    overlay = window.map.tools["prior_holes"].image
     assert not overlay.isVisible()
     qtbot.mouseClick(tab.holes, Qt.MouseButton.LeftButton)
     assert tab.holes.isChecked() and overlay.isVisible()
@@ -83,7 +73,7 @@ def test_the_prior_holes_overlay_appears_under_the_points(window, qtbot, gui_mod
     rect = overlay.mapRectToParent(overlay.boundingRect())
     np.testing.assert_allclose([rect.left(), rect.top(), rect.width(), rect.height()],
                                [x0, y0, x1 - x0, y1 - y0], rtol=1e-4, atol=1e-6)
-    assert "prior has mass" in tab.holes_note.text()
+    assert "prior has mass" in tab.note.text()
     qtbot.mouseClick(tab.holes, Qt.MouseButton.LeftButton)
     assert not overlay.isVisible()
 
@@ -132,18 +122,18 @@ def drawn(window) -> np.ndarray:
 
 def test_scrubbing_replays_the_map_of_each_epoch_and_the_file_keeps_them(window, qtbot, tmp_path):
     epochs = train_three_epochs(window, qtbot, latent_dim=2)
-    tab = open_tab(window, qtbot, "Prior & epochs")
-    slider = tab.epoch_slider
+    tab = open_tab(window, qtbot, "Epochs")
+    slider = tab.slider
     assert slider.isEnabled() and slider.maximum() == 2
     slider.setFocus()
     qtbot.keyClick(slider, Qt.Key.Key_Home)
     np.testing.assert_allclose(drawn(window), epochs[0], atol=1e-5)  # the latent plane: epoch 1's codes
-    assert tab.epoch_label.text().startswith("Epoch 1 of 3")
+    assert tab.label.text().startswith("Epoch 1 of 3")
     qtbot.keyClick(slider, Qt.Key.Key_Right)
     np.testing.assert_allclose(drawn(window), epochs[1], atol=1e-5)
     qtbot.keyClick(slider, Qt.Key.Key_End)
     np.testing.assert_allclose(drawn(window), window.session.codes.means, atol=1e-5)
-    assert tab.epoch_label.text().startswith("Live map (epoch 3)")
+    assert tab.label.text().startswith("Live map (epoch 3)")
     path = str(tmp_path / "run.h5")
     assert window.files.save_to(path) and window.files.open_model(path)
     assert slider.isEnabled() and slider.maximum() == 2  # the opened file brought its epochs
@@ -157,11 +147,11 @@ def test_a_pca_map_replays_each_epoch_on_its_own_pca_plane_aligned_to_the_last(w
     window.map.axes.choose("pca")
     epochs = train_three_epochs(window, qtbot, latent_dim=3)
     final = window.map.state.projection.to_plane(epochs[-1])
-    tab = open_tab(window, qtbot, "Prior & epochs")
-    tab.epoch_slider.setFocus()
-    qtbot.keyClick(tab.epoch_slider, Qt.Key.Key_Home)
+    tab = open_tab(window, qtbot, "Epochs")
+    tab.slider.setFocus()
+    qtbot.keyClick(tab.slider, Qt.Key.Key_Home)
     np.testing.assert_allclose(drawn(window), aligned_pca_plane(epochs[0], final), atol=1e-4)
-    assert "aligned to the final map" in tab.epoch_label.text()
+    assert "aligned to the final map" in tab.label.text()
     for axis in (0, 1):  # aligned, not flipped: each axis goes the same way as the final map's
         assert np.corrcoef(drawn(window)[:, axis], final[:, axis])[0, 1] > 0
 
@@ -174,17 +164,17 @@ def test_on_a_t_sne_map_the_walk_is_placed_by_the_layout_and_the_prior_is_not_sh
     train_and_save(TrainConfig(preset="dense", latent_dim=4, epochs=1, batch_size=64, seed=2), mnist_small, path)
     assert window.files.open_model(str(path))
     qtbot.waitUntil(lambda: getattr(window.map.state.projection, "kind", None) == "tsne", timeout=60_000)
-    space_tab = open_tab(window, qtbot, "Prior & epochs")
+    space_tab = open_tab(window, qtbot, "Prior holes")
     qtbot.mouseClick(space_tab.holes, Qt.MouseButton.LeftButton)
-    assert not window.map.tools.prior_holes.image.isVisible() and "Not on a t-SNE map" in space_tab.holes_note.text()
+    assert not window.map.tools["prior_holes"].image.isVisible() and "Not on a t-SNE map" in space_tab.note.text()
     tab = open_tab(window, qtbot, "Direction")
     click_data_point(window, qtbot, 3)
     choose_other_class(qtbot, tab.target, int(window.session.codes.labels[window.map.state.current_index]))
     tab.slider.setFocus()
     qtbot.keyClick(tab.slider, Qt.Key.Key_PageUp)
-    z = window.map.tools.classes.walk()
+    z = window.map.tools["direction"].walk()
     z = z[0] + 0.1 * z[3]
-    marker = window.map.tools.classes.marker.data
+    marker = window.map.tools["direction"].marker.data
     np.testing.assert_allclose([marker["x"][0], marker["y"][0]], window.map.state.projection.to_plane(z)[0], atol=1e-4)
     window.map.axes.choose("pca")  # a linear map: the prior's holes can be shaded
-    assert window.map.tools.prior_holes.image.isVisible()
+    assert window.map.tools["prior_holes"].image.isVisible()

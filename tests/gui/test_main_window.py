@@ -78,7 +78,7 @@ def test_click_on_map_decodes_that_point(window, qtbot, gui_model_file):
         tol = 0.03 * max(x1 - x0, y1 - y0)
         if window.map.state.current_index is None:  # empty space: the point under the mouse
             assert abs(z[0] - x) < tol and abs(z[1] - y) < tol
-        image = shown_image(window.map.panel.decoded)
+        image = shown_image(window.map.tools["point"].page.decoded)
         np.testing.assert_allclose(image, space.decode(z)[0][..., 0], atol=1e-6)
         shown.append(image.copy())
     assert np.abs(shown[0] - shown[1]).max() > 0.05  # two places, two different digits
@@ -92,34 +92,34 @@ def test_click_on_data_point_shows_original_and_reconstruction(window, qtbot, gu
     click_map(window, qtbot, float(x), float(y))
     assert window.map.state.current_index is not None
     j = window.map.state.current_index
-    np.testing.assert_array_equal(shown_image(window.map.panel.original), mnist_small.x_test[j][..., 0])
-    assert shown_image(window.map.panel.reconstruction) is not None
+    np.testing.assert_array_equal(shown_image(window.map.tools["point"].page.original), mnist_small.x_test[j][..., 0])
+    assert shown_image(window.map.tools["point"].page.reconstruction) is not None
 
 
 def test_interpolation_yields_n_frames_and_a_path(window, gui_model_file):
     path, _ = gui_model_file
     window.files.open_model(str(path))
-    window.map.panel.steps.setValue(7)
+    window.map.tools["interpolate"].page.steps.setValue(7)
     window.map.click_position(-1.0, -1.0)
-    window.map.set_endpoint("A")
+    window.map.tools["interpolate"].set_endpoint("A")
     window.map.click_position(1.5, 1.0)
-    window.map.set_endpoint("B")
-    frames = window.map.state.frames
+    window.map.tools["interpolate"].set_endpoint("B")
+    frames = window.map.tools["interpolate"].frames
     assert frames.shape == (7, 28, 28, 1)
-    np.testing.assert_allclose(window.map.state.path[0], [-1.0, -1.0], atol=1e-6)
-    np.testing.assert_allclose(window.map.state.path[-1], [1.5, 1.0], atol=1e-6)
-    window.map.panel.slider.setValue(6)
-    np.testing.assert_allclose(shown_image(window.map.panel.frame), frames[6][..., 0])
-    window.map.panel.method.setCurrentText("spherical")
-    assert window.map.state.frames.shape[0] == 7
-    window.map.panel.setCurrentWidget(window.map.panel.traverse_tab)  # decoded when its tab is in view
-    assert shown_image(window.map.panel.traversal) is not None  # traversal follows the current point
+    np.testing.assert_allclose(window.map.tools["interpolate"].path[0], [-1.0, -1.0], atol=1e-6)
+    np.testing.assert_allclose(window.map.tools["interpolate"].path[-1], [1.5, 1.0], atol=1e-6)
+    window.map.tools["interpolate"].page.slider.setValue(6)
+    np.testing.assert_allclose(shown_image(window.map.tools["interpolate"].page.frame), frames[6][..., 0])
+    window.map.tools["interpolate"].page.method.setCurrentText("spherical")
+    assert window.map.tools["interpolate"].frames.shape[0] == 7
+    window.map.panel.setCurrentWidget(window.map.tools["traverse"].page)  # decoded when its tab is in view
+    assert shown_image(window.map.tools["traverse"].page.sheet) is not None  # traversal follows the current point
 
 
 def test_export_png_and_csv(window, gui_model_file, tmp_path):
     path, _ = gui_model_file
     window.files.open_model(str(path))
-    window.map.panel.grid_n.setValue(5)
+    window.map.tools["grid"].page.n.setValue(5)
     out = tmp_path / "grid.png"
     assert window.exports.export_png("grid", str(out), scale=2)
     assert png_size(out) == (5 * 28 * 2, 5 * 28 * 2)

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.helpers import brush_rgb, drawn_indices
+from tests.gui.helpers import brush_rgb, drawn_indices, open_tool
 from tests.gui.test_main_window import png_size
 
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
@@ -60,7 +60,7 @@ def drag(plot, points, modifier) -> list[QPoint]:
 def test_a_lasso_fills_the_gallery_with_exactly_the_points_inside_and_escape_clears_it(opened, qtbot, tmp_path):
     from vae_explorer.trainer.maps.selection import points_in_polygon
 
-    plot, part = opened.map.map, opened.map_data
+    plot, part, tools = opened.map.map, opened.map_data, opened.map.tools
     plane = plot.plane
     centre, spread = plane.mean(axis=0), plane.std(axis=0)
     angles = np.linspace(0, 2 * np.pi, 9)[:-1]
@@ -69,27 +69,27 @@ def test_a_lasso_fills_the_gallery_with_exactly_the_points_inside_and_escape_cle
     polygon = [view_pos(plot, p) for p in pixels]  # what the tool saw, after rounding to pixels
     expected = np.sort(points_in_polygon(plane, polygon))
     assert 5 < len(expected) < len(plane)
-    np.testing.assert_array_equal(part.state.selection, expected)
-    np.testing.assert_array_equal(part.gallery.indices(), expected)
-    assert opened.map.panel.currentWidget() is part.gallery and f"{len(expected)} selected" in part.gallery.header.text()
+    np.testing.assert_array_equal(part.context.view_state.selection, expected)
+    np.testing.assert_array_equal(tools["selection"].page.indices(), expected)
+    assert opened.map.panel.currentWidget() is tools["selection"].page and f"{len(expected)} selected" in tools["selection"].page.header.text()
     out = tmp_path / "sheet.png"
-    assert part.export_sheet(str(out))
+    assert tools["selection"].export_sheet(str(out))
     rows = int(np.ceil(len(expected) / 8))
     assert png_size(out) == (2 * (min(8, len(expected)) * 59 + 2), 2 * (rows * 30 + 2))
     plot.setFocus()
     QTest.keyClick(plot, Qt.Key.Key_Escape)
-    assert len(part.state.selection) == 0 and part.gallery.indices() == []
+    assert len(part.context.view_state.selection) == 0 and tools["selection"].page.indices() == []
 
 
 def test_shift_drag_selects_a_rectangle(opened):
     from vae_explorer.trainer.maps.selection import points_in_rect
 
-    plot, part = opened.map.map, opened.map_data
+    plot, part, tools = opened.map.map, opened.map_data, opened.map.tools
     lo, hi = np.percentile(plot.plane, [20, 70], axis=0)
     pixels = drag(plot, [lo, (lo + hi) / 2, hi], SHIFT)
     expected = points_in_rect(plot.plane, view_pos(plot, pixels[0]), view_pos(plot, pixels[-1]))
     assert len(expected) > 5
-    np.testing.assert_array_equal(part.state.selection, expected)
+    np.testing.assert_array_equal(part.context.view_state.selection, expected)
 
 
 def legend_row_pos(plot, value) -> QPoint:
@@ -126,28 +126,28 @@ def test_clicking_a_legend_entry_hides_its_class_and_double_click_shows_only_it(
     assert opened.map_data.hover.index != 0
     double_click(plot.viewport(), legend_row_pos(plot, hidden_class))
     assert set(labels[drawn_indices(plot)]) == {hidden_class}
-    assert opened.map_data.state.hidden == frozenset(plot.legend_values) - {hidden_class}
+    assert opened.map.view_state.hidden == frozenset(plot.legend_values) - {hidden_class}
 
 
 def test_colour_by_reconstruction_loss_follows_the_per_image_losses(opened, qtbot):
     from vae_explorer.trainer.latent.per_image import normalised, robust_range
 
-    plot, part = opened.map.map, opened.map_data
+    plot, part, tools = opened.map.map, opened.map_data, opened.map.tools
     combo = part.toolbar.color_by
     combo.setFocus()
     QTest.keyClick(combo, Qt.Key.Key_Down)  # label → reconstruction loss
-    assert part.state.color_by == "reconstruction"
-    qtbot.waitUntil(lambda: part.state.metrics_for(opened.session.codes) is not None, timeout=20_000)
-    losses = part.state.metrics.reconstruction
-    expected = part.style.cmap.map(normalised(losses, robust_range(losses)), mode="byte")[:, :3]
+    assert part.context.view_state.color_by == "reconstruction"
+    qtbot.waitUntil(lambda: part.context.view_state.metrics_for(opened.session.codes) is not None, timeout=20_000)
+    losses = part.context.view_state.metrics.reconstruction
+    expected = opened.map.style.cmap.map(normalised(losses, robust_range(losses)), mode="byte")[:, :3]
     np.testing.assert_array_equal(brush_rgb(plot), expected)
-    assert part.colorbar.bar.isVisible() and part.style.levels == robust_range(losses)
+    assert part.colorbar.bar.isVisible() and opened.map.style.levels == robust_range(losses)
     # the colour map runs dark (low loss) to bright (high loss): the worst are the brightest
     brightness = brush_rgb(plot).sum(axis=1)
     assert brightness[np.argmax(losses)] > brightness[np.argmin(losses)]
     QTest.keyClick(combo, Qt.Key.Key_Down)  # KL
     np.testing.assert_array_equal(
-        brush_rgb(plot), part.style.cmap.map(normalised(part.state.metrics.kl, part.style.levels), mode="byte")[:, :3])
+        brush_rgb(plot), opened.map.style.cmap.map(normalised(part.context.view_state.metrics.kl, opened.map.style.levels), mode="byte")[:, :3])
 
 
 def test_hovering_a_data_point_previews_its_image_index_and_label(opened, qtbot):
@@ -190,18 +190,16 @@ def test_thumbnails_toggle_and_come_on_by_themselves_when_zoomed_in(opened, qtbo
 
 
 def test_a_click_in_the_worst_list_centres_the_map_on_that_image_and_selects_it(opened, qtbot):
-    plot, part, panel = opened.map.map, opened.map_data, opened.map.panel
-    tabs = panel.tabBar()
-    QTest.mouseClick(tabs, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     tabs.tabRect(panel.indexOf(part.worst)).center())
-    qtbot.waitUntil(lambda: len(part.worst.indices()) == 20, timeout=20_000)
-    losses = part.state.metrics.reconstruction
-    np.testing.assert_array_equal(part.worst.indices(), np.argsort(-losses, kind="stable")[:20])
+    plot, part, panel, tools = opened.map.map, opened.map_data, opened.map.panel, opened.map.tools
+    open_tool(opened, qtbot, "Worst")
+    qtbot.waitUntil(lambda: len(tools["worst"].page.indices()) == 20, timeout=20_000)
+    losses = part.context.view_state.metrics.reconstruction
+    np.testing.assert_array_equal(tools["worst"].page.indices(), np.argsort(-losses, kind="stable")[:20])
     row = 3
-    item = part.worst.list.item(row)
-    QTest.mouseClick(part.worst.list.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     part.worst.list.visualItemRect(item).center())
-    index = part.worst.indices()[row]
+    item = tools["worst"].page.list.item(row)
+    QTest.mouseClick(tools["worst"].page.list.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     tools["worst"].page.list.visualItemRect(item).center())
+    index = tools["worst"].page.indices()[row]
     assert opened.map.state.current_index == index
     (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
     np.testing.assert_allclose([(x0 + x1) / 2, (y0 + y1) / 2], plot.plane[index], atol=1e-3 * (x1 - x0))
@@ -209,7 +207,7 @@ def test_a_click_in_the_worst_list_centres_the_map_on_that_image_and_selects_it(
 
 def test_colouring_by_loss_follows_the_training_epoch_by_epoch(window, qtbot):
     """Scored in the background after every epoch; figures for an older epoch are never shown."""
-    part = window.map_data
+    part, tools = window.map_data, window.map.tools
     part.toolbar.color_by.setCurrentIndex(part.toolbar.color_by.findData("kl"))
     panel = window.training.panel
     panel.set_preset("dense")
@@ -219,12 +217,12 @@ def test_colouring_by_loss_follows_the_training_epoch_by_epoch(window, qtbot):
     part.metrics.ready.connect(lambda codes, metrics: scored.append(codes))
     QTest.mouseClick(panel.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
-    qtbot.waitUntil(lambda: part.state.metrics_for(window.session.codes) is not None and not window.busy(),
+    qtbot.waitUntil(lambda: part.context.view_state.metrics_for(window.session.codes) is not None and not window.busy(),
                     timeout=20_000)
     assert scored and scored[-1] is window.session.codes
     means, log_vars = window.session.space.encode(window.session.held_out_images())  # the trained weights
     expected_kl = -0.5 * (1 + log_vars - means ** 2 - np.exp(log_vars)).sum(axis=1)
-    np.testing.assert_allclose(part.state.metrics.kl, expected_kl, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(part.context.view_state.metrics.kl, expected_kl, rtol=1e-3, atol=1e-3)
     assert part.colorbar.bar.isVisible()
 
 

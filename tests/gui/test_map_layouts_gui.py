@@ -46,7 +46,7 @@ def test_a_wide_model_opens_on_a_t_sne_map_that_decodes_empty_space_through_its_
     assert window.map.state.current is not None and window.map.state.current_index is None
     z = window.map.state.current
     np.testing.assert_allclose(z, layout.from_plane([[x, y]])[0], atol=0.05)
-    np.testing.assert_allclose(shown_image(window.map.panel.decoded), window.session.space.decode(z)[0][..., 0],
+    np.testing.assert_allclose(shown_image(window.map.tools["point"].page.decoded), window.session.space.decode(z)[0][..., 0],
                                atol=1e-6)
 
 
@@ -79,10 +79,10 @@ def test_training_updates_the_t_sne_layout_each_epoch_with_a_warm_start(window, 
     panel.epochs.setValue(3)
     panel.batch_size.setValue(64)
     layouts = []
-    window.map.tsne.ready.connect(lambda codes, layout: layouts.append(layout))
+    window.map.layouts.ready.connect(lambda codes, layout: layouts.append(layout))
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
-    qtbot.waitUntil(lambda: not window.map.tsne.computing and window.map.state.tsne_codes is window.session.codes,
+    qtbot.waitUntil(lambda: not window.map.layouts.computing and window.map.state.tsne_codes is window.session.codes,
                     timeout=60_000)
     assert len(layouts) >= 2 and not layouts[0].warm_started and all(l.warm_started for l in layouts[1:])
     assert window.map.state.projection is layouts[-1]

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from tests.gui.helpers import shown_image
+from tests.gui.helpers import open_tool, shown_image
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
@@ -27,31 +27,30 @@ def test_hovering_the_map_decodes_the_point_under_the_mouse(window, qtbot, gui_m
     (x0, x1), (y0, y1) = plot.visible_region()
     pixel = viewport_pos(window, x0 + 0.7 * (x1 - x0), y0 + 0.25 * (y1 - y0))
     QTest.mouseMove(plot.viewport(), pixel)
-    qtbot.waitUntil(lambda: window.map.panel.point_label.text().startswith("hover"), timeout=2000)
+    qtbot.waitUntil(lambda: window.map.tools["point"].page.label.text().startswith("hover"), timeout=2000)
     under_mouse = plot.getViewBox().mapSceneToView(plot.mapToScene(pixel))  # the whole pixel the mouse is on
     z = window.map.state.projection.from_plane([under_mouse.x(), under_mouse.y()])[0]
     expected = window.session.space.decode(z)[0][..., 0]
-    np.testing.assert_allclose(shown_image(window.map.panel.decoded), expected, atol=1e-6)
+    np.testing.assert_allclose(shown_image(window.map.tools["point"].page.decoded), expected, atol=1e-6)
     assert window.map.state.current is None  # hovering does not move the clicked point
 
 
 def test_the_grid_overlay_checkbox_lays_the_decoded_grid_on_the_map(window, qtbot, gui_model_file):
     window.files.open_model(str(gui_model_file[0]))
-    panel = window.map.panel
-    panel.setCurrentWidget(panel.grid.parentWidget())
+    page = open_tool(window, qtbot, "Grid")
     qtbot.wait(50)
-    assert not window.map.map.grid_image.isVisible()
-    box = panel.grid_overlay
+    assert not window.map.tools["grid"].image_item.isVisible()
+    box = page.overlay
     box.show()
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))  # on the tick box
-    qtbot.waitUntil(lambda: window.map.map.grid_image.isVisible(), timeout=2000)
-    overlay = window.map.map.grid_image.image
-    np.testing.assert_allclose(np.flipud(overlay), shown_image(panel.grid).squeeze(), atol=1e-6)
+    qtbot.waitUntil(lambda: window.map.tools["grid"].image_item.isVisible(), timeout=2000)
+    overlay = window.map.tools["grid"].image_item.image
+    np.testing.assert_allclose(np.flipud(overlay), shown_image(page.grid).squeeze(), atol=1e-6)
     (x0, x1), (y0, y1) = window.map.map.visible_region()
-    rect = window.map.map.grid_image.mapRectToParent(window.map.map.grid_image.boundingRect())
+    rect = window.map.tools["grid"].image_item.mapRectToParent(window.map.tools["grid"].image_item.boundingRect())
     assert rect.left() < x0 and rect.right() > x1 and rect.top() < y0 and rect.bottom() > y1
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
-    assert not window.map.map.grid_image.isVisible()
+    assert not window.map.tools["grid"].image_item.isVisible()
 
 
 def test_a_diverging_training_says_so_in_one_dialog_and_keeps_the_last_good_weights(window, qtbot, dialogs):

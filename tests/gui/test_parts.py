@@ -11,11 +11,11 @@ from vae_explorer.explorer.core.actions import ACTIONS, Facts
 from vae_explorer.explorer.core.errors import error_text
 from vae_explorer.explorer.files.drops import first_local_path
 from vae_explorer.explorer.files.recents import MAX_RECENT, RecentFiles, RecentMenu
-from vae_explorer.explorer.map import layouts
 from vae_explorer.explorer.map.state import MapState
 from vae_explorer.explorer.core.session import Session
 from vae_explorer.explorer.training.state import ActiveClock, TrainingState
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.maps.layouts import LAYOUTS, make_layout
 
 
 def recorded(model) -> list:
@@ -47,7 +47,7 @@ def test_replacing_the_model_with_the_same_object_still_says_model(qapp):
 def test_training_state_busy_while_preparing_or_running(qapp):
     state = TrainingState()
     seen = []
-    state.changed.connect(lambda: seen.append((state.preparing, state.running, state.paused)))
+    state.changed.connect(lambda *_: seen.append((state.preparing, state.running, state.paused)))
     assert not state.busy
     state.set(preparing=True)
     assert state.busy
@@ -109,20 +109,17 @@ def test_a_drop_names_its_first_local_file(qapp, tmp_path):
     assert first_local_path(QMimeData()) is None
 
 
-def test_chosen_dimensions_show_z_d_itself_and_hold_the_others_at_the_mean(qapp):
+def test_chosen_dimensions_show_z_d_itself_and_hold_the_others_at_the_mean():
     rng = np.random.default_rng(0)
     means = rng.normal(3.0, 1.0, (50, 5)).astype(np.float32)
-    state = MapState()
-    state.update(layout="dims", dims=(3, 1))
-    projection, names = layouts.build(state, means)
-    assert names == ("z[3]", "z[1]")
+    projection = make_layout("dims", means, dims=(3, 1))
+    assert LAYOUTS["dims"].axis_names((3, 1)) == ("z[3]", "z[1]")
     np.testing.assert_allclose(projection.to_plane(means), means[:, [3, 1]], atol=1e-5)
     z = projection.from_plane([[0.5, -2.0]])[0]
     assert z[3] == pytest.approx(0.5) and z[1] == pytest.approx(-2.0)
     np.testing.assert_allclose(z[[0, 2, 4]], means.mean(axis=0)[[0, 2, 4]], atol=1e-5)
-    state.update(layout="pca")
-    projection, names = layouts.build(state, means)
-    assert names == ("PCA 1", "PCA 2") and projection.kind == "pca"
+    projection = make_layout("pca", means)
+    assert LAYOUTS["pca"].axis_names((0, 1)) == ("PCA 1", "PCA 2") and projection.kind == "pca"
 
 
 def test_map_state_forgets_points_of_another_model(qapp):

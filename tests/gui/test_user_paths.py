@@ -9,7 +9,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.gui.helpers import shown_image
+from tests.gui.helpers import open_tool, shown_image
+from tests.gui.test_main_window import click_map
 
 Answer = QMessageBox.StandardButton
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -180,19 +181,21 @@ def counting_decodes(space, monkeypatch) -> list:
     return sizes
 
 
-def test_the_traversal_is_decoded_only_in_view_and_exports_reuse_decodes(window, gui_model_file, tmp_path,
+def test_the_traversal_is_decoded_only_in_view_and_exports_reuse_decodes(window, qtbot, gui_model_file, tmp_path,
                                                                           monkeypatch):
     window.files.open_model(str(gui_model_file[0]))
-    part, panel = window.map, window.map.panel
-    sheet_rows = window.session.latent_dim * panel.traverse_steps.value()
+    traverse, grid = window.map.tools["traverse"], window.map.tools["grid"]
+    sheet_rows = window.session.latent_dim * traverse.page.steps.value()
     sizes = counting_decodes(window.session.space, monkeypatch)
-    part.click_position(0.5, -0.5)
-    assert sizes == [1] and shown_image(panel.traversal) is None
-    panel.setCurrentWidget(panel.traverse_tab)
-    assert sizes == [1, sheet_rows] and shown_image(panel.traversal) is not None
+    (x0, x1), (y0, y1) = window.map.map.visible_region()
+    click_map(window, qtbot, x0 + 0.6 * (x1 - x0), y0 + 0.3 * (y1 - y0))
+    assert sizes == [1] and shown_image(traverse.page.sheet) is None
+    open_tool(window, qtbot, "Traverse")
+    assert sizes == [1, sheet_rows] and shown_image(traverse.page.sheet) is not None
     assert window.exports.export_png("traversal", str(tmp_path / "t.png"), scale=1)
-    panel.grid_n.setValue(4)
-    part.update_grid()
+    grid_page = open_tool(window, qtbot, "Grid")
+    grid_page.n.setValue(4)
+    qtbot.mouseClick(grid_page.decode, Qt.MouseButton.LeftButton)
     assert window.exports.export_png("grid", str(tmp_path / "g.png"), scale=1)
     assert sizes == [1, sheet_rows, 16]  # the exports decoded nothing again
 

@@ -114,3 +114,24 @@ def _numbers(group, name: str, path: str) -> np.ndarray:
     if ds is None or not hasattr(ds, "dtype") or ds.dtype.kind not in "iuf":
         raise ModelFileError(f"'{GROUP}/{name}' is missing or does not hold plain numbers", path)
     return ds[()]
+
+
+EXACT_KINDS = ("identity", "dims")  # these show an epoch's codes as they were, without any fitting
+
+
+def replay_plane(record: EpochCodes, index: int, projection) -> np.ndarray:
+    """Where a map under ``projection`` puts the codes of recorded epoch ``index``: as they were
+    on the latent plane or two chosen dimensions; on PCA and t-SNE maps on that epoch's own PCA
+    plane, aligned to the final map (and, for t-SNE, scaled: its replay uses PCA)."""
+    means = record.means[index]
+    if getattr(projection, "kind", None) in EXACT_KINDS:
+        return np.asarray(projection.to_plane(means), np.float32)
+    final = projection.to_plane(record.means[-1])
+    return aligned_pca_plane(means, final, scale=projection.kind == "tsne")
+
+
+def replay_description(kind: str) -> str:
+    """How a replayed epoch is drawn, in words, for a map of projection ``kind``."""
+    if kind in EXACT_KINDS:
+        return "as they were"
+    return "on that epoch's PCA plane, aligned to the final map" + (" (t-SNE replays as PCA)" if kind == "tsne" else "")

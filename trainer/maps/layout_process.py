@@ -1,59 +1,117 @@
-"""t-SNE in a process of its own, for a front end that must stay responsive.
+"""t-SNE in a process of its own, for a front end that must stay responsive, supervised.
 
-On a thread of the app's process, openTSNE's Barnes-Hut gradient would share the interpreter
-with Qt and TensorFlow and hold the GIL between iterations (GUI stalls). In a child process
-(``spawn``: a fresh interpreter that imports NumPy, SciPy and openTSNE only) it cannot reach
-the app; the price is one start-up (about a second), paid once, as the process serves every
-layout until it is closed. Nothing blocks: the caller submits, then asks ``ready()`` (the app
-from a timer on its GUI thread), and ``cancel()`` ends the child at once (a process, unlike a
-thread, can be stopped at any moment without harm).
+On a thread of the app's process, openTSNE's gradient would share the interpreter with Qt and
+TensorFlow and hold the GIL between iterations (GUI stalls). In a child process (``spawn``: a
+fresh interpreter that imports NumPy, SciPy and openTSNE only) it cannot reach the app; the price
+is one start-up (about a second), paid once, as the child serves every layout until it is closed.
+Nothing blocks: the caller submits, then asks ``poll()`` (the app from a timer on its GUI
+thread). A child that dies (an out-of-memory kill) is noticed by the next ``poll``, never waited
+on; the next ``submit`` starts a new one. ``cancel()`` ends the child at once (a process, unlike
+a thread, can be stopped at any moment without harm).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+from typing import Any
 
 import numpy as np
 
 from vae_explorer.trainer.maps.tsne import tsne_plane
 
+JOIN_SECONDS = 2.0
+
+
+class LayoutFailed(Exception):
+    """The child raised while laying out (its message), or died before it answered."""
+
+
+def serve(conn: Any, n_jobs: int) -> None:
+    """The child's loop: one request at a time, answered with (True, plane) or (False, why)."""
+    while True:
+        try:
+            means, start, seed = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        try:
+            conn.send((True, tsne_plane(means, start, seed, n_jobs)))
+        except Exception as exc:  # noqa: BLE001 (said to the parent in one line)
+            conn.send((False, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
+
 
 class LayoutProcess:
-    """One t-SNE layout at a time in a child process: ``submit``, then ``ready``/``result``."""
+    """One t-SNE layout at a time in a supervised child: ``submit``, then ``poll``/``result``."""
 
     def __init__(self, n_jobs: int = 1):
         self.n_jobs = n_jobs
-        self._pool = None
-        self._pending = None
+        self._process: Any = None
+        self._conn: Any = None
+        self._pending = False
+        self.died_with: int | None = None  # the exit code of a child that died under a layout
 
     @property
     def busy(self) -> bool:
-        return self._pending is not None
+        return self._pending
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
 
     def submit(self, means: np.ndarray, start: np.ndarray | None, seed: int = 0) -> None:
-        """Start ``tsne_plane(means, start, seed)`` in the child (one at a time)."""
-        if self._pending is not None:
+        """Start ``tsne_plane(means, start, seed)`` in the child (a new child if it is gone)."""
+        if self._pending:
             raise RuntimeError("a layout is already being computed")
-        if self._pool is None:
-            self._pool = multiprocessing.get_context("spawn").Pool(1)
-        self._pending = self._pool.apply_async(tsne_plane, (np.asarray(means, np.float64), start, seed, self.n_jobs))
+        if self._process is None or not self._process.is_alive():
+            self._start_child()
+        self._conn.send((np.asarray(means, np.float64), start, seed))
+        self._pending = True
 
-    def ready(self) -> bool:
-        return self._pending is not None and self._pending.ready()
+    def _start_child(self) -> None:
+        self.close()
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        self._process = context.Process(target=serve, args=(child, self.n_jobs), daemon=True,
+                                        name="vae-explorer-tsne")
+        self._process.start()
+        child.close()
+        self._conn = parent
+
+    def poll(self) -> str:
+        """``idle``, ``busy``, ``ready`` (``result`` returns it) or ``died`` (the child is gone)."""
+        if not self._pending:
+            return "idle"
+        if self._conn.poll():
+            return "ready"
+        if not self._process.is_alive() and not self._conn.poll():
+            self._pending = False
+            code = self._process.exitcode
+            self.close()
+            self.died_with = code
+            return "died"
+        return "busy"
 
     def result(self) -> np.ndarray:
-        """The finished layout (N×2), or the child's exception raised here."""
-        pending, self._pending = self._pending, None
-        return pending.get()
+        """The finished layout (N×2); ``LayoutFailed`` with the child's one-line reason."""
+        self._pending = False
+        ok, value = self._conn.recv()
+        if not ok:
+            raise LayoutFailed(value)
+        return np.asarray(value)
 
     def cancel(self) -> None:
-        """Abandon the layout being computed: the child process is ended (a new one starts later)."""
-        if self._pending is not None:
-            self._pending = None
+        """Abandon the layout being computed: the child is ended (a new one starts later)."""
+        if self._pending:
+            self._pending = False
             self.close()
 
     def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        """End the child (at once; it holds nothing that needs saving) and wait for it briefly."""
+        process, conn, self._process, self._conn = self._process, self._conn, None, None
+        if conn is not None:
+            conn.close()
+        if process is not None and process.is_alive():
+            process.terminate()
+            process.join(JOIN_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join(JOIN_SECONDS)

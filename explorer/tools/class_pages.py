@@ -1,15 +1,17 @@
-"""Two tabs of the explore panel that work per class: a class direction and samples of a class.
+"""The pages of the two tools that work per class: a class direction and samples of a class.
 
-Views only: they show images and the user's choices; ``explorer.map.class_controller`` decodes.
+Views only: they show images and are bound to their tool's settings; the tools decode.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget,
 )
 
+from vae_explorer.explorer.core.evented import EventedModel, Field
+from vae_explorer.explorer.widgets.bind import bind, bind_all
 from vae_explorer.explorer.widgets.image_pane import ImagePane
 from vae_explorer.explorer.widgets.spin_boxes import int_spin
 from vae_explorer.trainer.latent.class_tools import DIRECTION_MAX
@@ -24,9 +26,23 @@ SAMPLES_TIP = ("Fits a Gaussian (mean and full covariance, plus a small ridge) t
                "label and decodes draws from it. The model itself is unconditional; only the codes are labelled.")
 
 
-def fill_classes(box: QComboBox, labels: list[int], names: list[str] | None) -> None:
-    """Offer ``labels`` (by name when known), keeping the chosen label if it is still there."""
-    chosen = box.currentData()
+class DirectionSettings(EventedModel):
+    FIELDS = {"target": None, "t": 0.0}  # the class to walk towards; how far (0 … 1.5)
+    SAVED = ("target", "t")
+    target = Field()
+    t = Field()
+
+
+class ClassSampleSettings(EventedModel):
+    FIELDS = {"label": None, "n": 8, "seed": 0}  # which class, an n×n grid of draws, their seed
+    SAVED = ("label", "n", "seed")
+    label = Field()
+    n = Field()
+    seed = Field()
+
+
+def fill_classes(box: QComboBox, labels: list[int], names: list[str] | None, chosen=None) -> None:
+    """Offer ``labels`` (by name when known), keeping the ``chosen`` label if it is still there."""
     box.blockSignals(True)
     box.clear()
     for v in labels:
@@ -39,9 +55,7 @@ def fill_classes(box: QComboBox, labels: list[int], names: list[str] | None) -> 
 class DirectionTab(QWidget):
     """A target class and how far to go towards it (``t``, 0 … 1.5)."""
 
-    changed = Signal()
-
-    def __init__(self, parent=None):
+    def __init__(self, settings: DirectionSettings, parent=None):
         super().__init__(parent)
         self.setToolTip(DIRECTION_TIP)
         layout = QVBoxLayout(self)
@@ -62,12 +76,8 @@ class DirectionTab(QWidget):
         layout.addWidget(self.amount)
         self.preview = ImagePane()
         layout.addWidget(self.preview, 1)
-        self.target.currentIndexChanged.connect(self.changed)
-        self.slider.valueChanged.connect(self.changed)
-
-    @property
-    def t(self) -> float:
-        return self.slider.value() / 100.0
+        bind(settings, "target", self.target)
+        bind(settings, "t", self.slider, scale=100)
 
     def clear(self) -> None:
         self.preview.set_image(None)
@@ -78,9 +88,7 @@ class DirectionTab(QWidget):
 class ClassSamplesTab(QWidget):
     """Which class, how many samples (an N×N grid), and the seed they are drawn with."""
 
-    changed = Signal()
-
-    def __init__(self, parent=None):
+    def __init__(self, settings: ClassSampleSettings, parent=None):
         super().__init__(parent)
         self.setToolTip(SAMPLES_TIP)
         layout = QVBoxLayout(self)
@@ -91,8 +99,7 @@ class ClassSamplesTab(QWidget):
         layout.addWidget(self.note)
         self.grid = ImagePane()
         layout.addWidget(self.grid, 1)
-        for signal in (self.label_box.currentIndexChanged, self.grid_n.valueChanged, self.seed.valueChanged):
-            signal.connect(self.changed)
+        bind_all(settings, {"label": self.label_box, "n": self.grid_n, "seed": self.seed})
 
     def _form(self) -> QFormLayout:
         form = QFormLayout()
@@ -110,7 +117,6 @@ class ClassSamplesTab(QWidget):
         row = QHBoxLayout()
         self.resample = QPushButton("&Resample")
         self.resample.setToolTip("Draw new samples (the next seed)")
-        self.resample.clicked.connect(lambda: self.seed.setValue(self.seed.value() + 1))
         self.export = QPushButton("&Export PNG…")
         self.export.setToolTip("Save this grid as a PNG (as File ▸ Export does)")
         row.addWidget(self.resample)

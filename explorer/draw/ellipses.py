@@ -21,18 +21,18 @@ PENS = {"point": ((255, 255, 0), 2), "markers": ((255, 80, 255), 2)}
 class EllipseOverlay(QObject):
     """``ellipses[source]``: the ``trainer.maps.posterior.Ellipse`` objects drawn for each source."""
 
-    def __init__(self, latent_map, state, session, parent: QObject | None = None):
+    def __init__(self, ctx, parent: QObject | None = None):
         super().__init__(parent)
-        self.map, self.state, self.session = latent_map, state, session
+        self.state, self.session = ctx.state, ctx.session
         self._posteriors: dict[str, list] = {source: [] for source in PENS}
         self.ellipses: dict[str, list] = {source: [] for source in PENS}
         self.items = {}
         for source, (colour, width) in PENS.items():
             item = pg.PlotDataItem([], [], pen=pg.mkPen(colour, width=width), connect="finite")
             item.setToolTip("The encoder's 1σ posterior ellipse (P Σ Pᵀ on a linear map)")
-            latent_map.addItem(item, ignoreBounds=True)
+            ctx.add_overlay(item)
             self.items[source] = item
-        state.changed.connect(self._state_changed)
+        self.state.changed.connect(self._state_changed)
 
     def show(self, source: str, posteriors) -> None:
         """Draw the ellipses of ``posteriors``, a list of (mean, log_var), for ``source``."""

@@ -1,7 +1,7 @@
 """Two side-panel tabs about the held-out images themselves: the worst reconstructed ones, and
 the gallery of a selection (each image beside its reconstruction).
 
-Views only: they show lists and emit what the user asked for; ``MapDataController`` fills them.
+Views only: they show lists and emit what the user asked for; their tools fill them.
 """
 
 from __future__ import annotations

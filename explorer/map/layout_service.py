@@ -1,12 +1,12 @@
 """t-SNE layouts of the map, computed off the GUI thread while the user keeps clicking.
 
 A layout of 2,000 codes takes a few seconds, longer while a training shares the two cores. It
-runs in a child process (``trainer.maps.layout_process``) that a timer on the GUI thread looks at
-every 50 ms: no thread of ours waits for it, the GUI thread never holds the GIL for t-SNE, and
-closing the window ends the process at once. The map shows the last layout until the new one
-arrives. Requests that come in meanwhile are not queued: only the newest waits (an epoch that
-ended in the meantime is already out of date). Each layout starts from the previous one of the
-same model (warm start), so points drift instead of jumping.
+runs in a supervised child process (``trainer.maps.layout_process``) that a timer on the GUI
+thread polls every 50 ms: no thread of ours waits for it, the GUI thread never holds the GIL for
+t-SNE, closing the window ends the process at once, and a child that dies is noticed at the next
+poll (``failed``) while the map stays usable on PCA. Requests that come in meanwhile are not
+queued: only the newest waits (an epoch that ended in the meantime is already out of date). Each
+layout starts from the previous one of the same model (warm start), so points drift.
 """
 
 from __future__ import annotations
@@ -17,26 +17,29 @@ TSNE_THREADS = 1  # the training (when one runs) has the other core
 POLL_MS = 50
 
 
-class TSNEService(QObject):
-    """``ready(codes, layout)`` when the layout of ``codes`` (a ``LatentCodes``) is done."""
+class LayoutService(QObject):
+    """``ready(codes, layout)`` when the layout of ``codes`` is done; ``failed(text)`` when not."""
 
     ready = Signal(object, object)
-    failed = Signal(object)
+    failed = Signal(str)
 
     def __init__(self, parent: QObject):
         super().__init__(parent)
         self.latest = None  # the newest finished layout, the start of the next one
-        self._process = None  # the trainer.layout_process.LayoutProcess, started with the first layout
+        self._process = None  # the trainer.maps.layout_process.LayoutProcess, started with the first layout
         self._computing = None  # (codes, previous) being laid out
         self._waiting = None  # the newest codes asked for meanwhile
         self._closed = False  # after ``close`` nothing starts
-        self._timer = QTimer(self)
-        self._timer.setInterval(POLL_MS)
-        self._timer.timeout.connect(self._poll)
+        self._timer = QTimer(self, interval=POLL_MS, timeout=self._poll)
 
     @property
     def computing(self) -> bool:
         return self._computing is not None
+
+    @property
+    def child_pid(self) -> int | None:
+        """The layout process's pid while it runs (for tests that kill it, as an OOM kill would)."""
+        return None if self._process is None else self._process.pid
 
     def request(self, codes) -> None:
         """Lay out ``codes`` (now, or after the layout being computed)."""
@@ -72,15 +75,20 @@ class TSNEService(QObject):
         self._timer.start()
 
     def _poll(self) -> None:
-        if self._computing is None or not self._process.ready():
+        state = "idle" if self._computing is None else self._process.poll()
+        if state in ("idle", "busy"):
             return
         self._timer.stop()
         (codes, previous), self._computing = self._computing, None
         waiting, self._waiting = self._waiting, None
+        if state == "died":
+            self.failed.emit(f"the t-SNE process ended unexpectedly (exit code {self._process.died_with}); "
+                             "the map shows PCA until the next layout starts a new one")
+            return
         try:
             self._finish(codes, previous, self._process.result())  # listeners may request more
         except Exception as error:  # noqa: BLE001 (the child's failure, shown as one line)
-            self.failed.emit(error)
+            self.failed.emit(f"t-SNE layout failed: {error}")
         if waiting is not None:
             self.request(waiting)
 
