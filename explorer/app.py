@@ -17,12 +17,18 @@ _START = time.perf_counter()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="vae-explorer", description=(
-        "Open the vae-explorer app. Headless commands: vae-explorer train|export|eval|info --help"))
+    parser = argparse.ArgumentParser(
+        prog="vae-explorer",
+        description=("Open the vae-explorer app. Headless commands: vae-explorer train|export|eval|info --help"),
+    )
     parser.add_argument("model", nargs="?", help="a model file (.h5) to open")
     parser.add_argument("--data", help="a dataset to preselect: an .npz file, an IDX or image folder")
-    parser.add_argument("--follow", metavar="MODEL.h5", help="show each new version of a model file that a "
-                        "training elsewhere saves (train --save-every N); it may not exist yet")
+    parser.add_argument(
+        "--follow",
+        metavar="MODEL.h5",
+        help="show each new version of a model file that a "
+        "training elsewhere saves (train --save-every N); it may not exist yet",
+    )
     return parser.parse_args(argv)
 
 
@@ -31,10 +37,9 @@ def _application():
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     from importlib import resources
 
+    import pyqtgraph as pg
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
-
-    import pyqtgraph as pg
 
     pg.setConfigOptions(antialias=False, imageAxisOrder="row-major")
     app = QApplication.instance() or QApplication(sys.argv[:1])

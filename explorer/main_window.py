@@ -36,8 +36,10 @@ from vae_explorer.explorer.training.controller import TrainingController
 from vae_explorer.trainer.data import DEFAULT_DATASET
 
 CLOSE_WAIT_MS = 2000
-ABOUT = ("vae-explorer: train a convolutional VAE and explore its latent space.\n"
-         "Embedded data: MNIST (Yann LeCun, Corinna Cortes), CC BY-SA 3.0.")
+ABOUT = (
+    "vae-explorer: train a convolutional VAE and explore its latent space.\n"
+    "Embedded data: MNIST (Yann LeCun, Corinna Cortes), CC BY-SA 3.0."
+)
 
 
 def _load_tensorflow():
@@ -73,7 +75,9 @@ class MainWindow(QMainWindow):
         self._connect()
         self._update_title()
         self.statusBar().showMessage("Loading TensorFlow…")
-        self.jobs.run(_load_tensorflow, lambda _: self._tf_loaded(), self.errors.reporter("TensorFlow could not be loaded"))
+        self.jobs.run(
+            _load_tensorflow, lambda _: self._tf_loaded(), self.errors.reporter("TensorFlow could not be loaded")
+        )
         self.datasets.load(DEFAULT_DATASET)
 
     # -- building -------------------------------------------------------------------------
@@ -100,8 +104,9 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         left = _column(self.datasets.box, self.training.panel)
         left.setMaximumWidth(330)
-        lower = _splitter(Qt.Orientation.Horizontal, _column(self.map.axes, self.map_data.toolbar, self.map.map),
-                          self.map.panel)
+        lower = _splitter(
+            Qt.Orientation.Horizontal, _column(self.map.axes, self.map_data.toolbar, self.map.map), self.map.panel
+        )
         lower.setSizes([700, 360])
         right = _splitter(Qt.Orientation.Vertical, self.training.loss_plot, lower)
         right.setSizes([260, 640])
@@ -119,23 +124,43 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         t, f, e = self.training, self.files, self.exports
-        self.actions = ActionTable({
-            "open": f.open_dialog, "follow": self.follower.toggle, "open_data": self.datasets.open_dialog,
-            "save": f.save, "save_as": f.save_as, "open_image": self.draw.open_dialog,
-            "export_grid": lambda: e.export_png("grid"), "export_samples": lambda: e.export_png("samples"),
-            "export_interp": lambda: e.export_png("interpolation"),
-            "export_traverse": lambda: e.export_png("traversal"), "export_csv": e.export_csv,
-            "export_keras": e.export_keras, "quit": self.close, "start": t.start, "continue": t.continue_training,
-            "pause": t.toggle_pause, "stop": t.stop, "log": t.loss_plot.set_log_scale, "fit": self._fit_views,
-            "about": lambda: QMessageBox.about(self, "About vae-explorer", ABOUT),
-            "evaluate": self.runs.evaluate, "runs": self.runs_dock.setVisible,
-        }, self)
+        self.actions = ActionTable(
+            {
+                "open": f.open_dialog,
+                "follow": self.follower.toggle,
+                "open_data": self.datasets.open_dialog,
+                "save": f.save,
+                "save_as": f.save_as,
+                "open_image": self.draw.open_dialog,
+                "export_grid": lambda: e.export_png("grid"),
+                "export_samples": lambda: e.export_png("samples"),
+                "export_interp": lambda: e.export_png("interpolation"),
+                "export_traverse": lambda: e.export_png("traversal"),
+                "export_csv": e.export_csv,
+                "export_keras": e.export_keras,
+                "quit": self.close,
+                "start": t.start,
+                "continue": t.continue_training,
+                "pause": t.toggle_pause,
+                "stop": t.stop,
+                "log": t.loss_plot.set_log_scale,
+                "fit": self._fit_views,
+                "about": lambda: QMessageBox.about(self, "About vae-explorer", ABOUT),
+                "evaluate": self.runs.evaluate,
+                "runs": self.runs_dock.setVisible,
+            },
+            self,
+        )
         self.actions["runs"].setChecked(False)  # the dock starts hidden
         self.runs_dock.visibilityChanged.connect(self.actions["runs"].setChecked)
         self.recent_menu = RecentMenu(self.recents, self)
         self.actions.build_menus(self.menuBar(), {"recent": self.recent_menu})
-        for name, button in (("start", t.panel.start), ("pause", t.panel.pause), ("stop", t.panel.stop),
-                             ("continue", t.panel.continue_training)):
+        for name, button in (
+            ("start", t.panel.start),
+            ("pause", t.panel.pause),
+            ("stop", t.panel.stop),
+            ("continue", t.panel.continue_training),
+        ):
             self.actions.bind_button(name, button)
         self._refresh_actions()
 

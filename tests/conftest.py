@@ -31,8 +31,13 @@ def small_npz(tmp_path_factory, mnist_small):
     import numpy as np
 
     path = tmp_path_factory.mktemp("data") / "small.npz"
-    np.savez(path, x_train=mnist_small.x_train, y_train=mnist_small.y_train,
-             x_test=mnist_small.x_test, y_test=mnist_small.y_test)
+    np.savez(
+        path,
+        x_train=mnist_small.x_train,
+        y_train=mnist_small.y_train,
+        x_test=mnist_small.x_test,
+        y_test=mnist_small.y_test,
+    )
     return path
 
 

@@ -15,8 +15,8 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 
 import numpy as np  # noqa: E402
 
-from vae_explorer.trainer.model.config import TrainConfig  # noqa: E402
 from vae_explorer.trainer.data import load_dataset  # noqa: E402
+from vae_explorer.trainer.model.config import TrainConfig  # noqa: E402
 from vae_explorer.trainer.training.distributed import distributed_steps  # noqa: E402
 from vae_explorer.trainer.training.loop import Trainer  # noqa: E402
 
@@ -33,24 +33,31 @@ def main(preset: str) -> None:
     stopper.request_stop()
     stopped = stopper.run()
     steps_before = int(two_trainer.model.optimizer.iterations.numpy())
-    absurd = Trainer(TrainConfig(preset="dense", latent_dim=2, epochs=2, batch_size=50, learning_rate=1e12), data,
-                     steps=distributed_steps(strategy))
+    absurd = Trainer(
+        TrainConfig(preset="dense", latent_dim=2, epochs=2, batch_size=50, learning_rate=1e12),
+        data,
+        steps=distributed_steps(strategy),
+    )
     diverged = absurd.run()
     resumed = _resumed_both_ways(data, strategy)
-    print(json.dumps({
-        "sgd_step_difference": _sgd_step_difference(data, strategy),
-        "resumed": resumed,
-        "replicas": two_trainer.steps.replicas,
-        "one": [h["val_neg_elbo"] for h in one.history],
-        "two": [h["val_neg_elbo"] for h in two.history],
-        "two_train": [h["loss"] for h in two.history],
-        "one_train": [h["loss"] for h in one.history],
-        "copies_equal": all(np.array_equal(c[0], c[1]) for c in replica_copies),
-        "steps": steps_before,
-        "stopped": [stopped.status, stopped.epochs_done, int(stopper.model.optimizer.iterations.numpy())],
-        "diverged": [diverged.status, diverged.message],
-        "codes": two_trainer.latent.codes(data.x_test).means.shape[0],
-    }))
+    print(
+        json.dumps(
+            {
+                "sgd_step_difference": _sgd_step_difference(data, strategy),
+                "resumed": resumed,
+                "replicas": two_trainer.steps.replicas,
+                "one": [h["val_neg_elbo"] for h in one.history],
+                "two": [h["val_neg_elbo"] for h in two.history],
+                "two_train": [h["loss"] for h in two.history],
+                "one_train": [h["loss"] for h in one.history],
+                "copies_equal": all(np.array_equal(c[0], c[1]) for c in replica_copies),
+                "steps": steps_before,
+                "stopped": [stopped.status, stopped.epochs_done, int(stopper.model.optimizer.iterations.numpy())],
+                "diverged": [diverged.status, diverged.message],
+                "codes": two_trainer.latent.codes(data.x_test).means.shape[0],
+            }
+        )
+    )
 
 
 def _sgd_step_difference(data, strategy) -> float:
@@ -61,8 +68,8 @@ def _sgd_step_difference(data, strategy) -> float:
 
     import keras
 
-    from vae_explorer.trainer.training.distributed import ReplicaGraphs
     from vae_explorer.trainer.model.vae import build_vae
+    from vae_explorer.trainer.training.distributed import ReplicaGraphs
 
     x = data.x_train[:50]
     updates = []
@@ -77,7 +84,9 @@ def _sgd_step_difference(data, strategy) -> float:
             model.train_step(tf.constant(x))
         else:
             ReplicaGraphs(model, strategy, x, x).train(tf.range(50, dtype=tf.int32), tf.constant(0.0))
-        updates.append(np.concatenate([(w.numpy() - b).ravel() for w, b in zip(model.trainable_weights, before)]))
+        updates.append(
+            np.concatenate([(w.numpy() - b).ravel() for w, b in zip(model.trainable_weights, before, strict=True)])
+        )
     return float(np.abs(updates[0] - updates[1]).max() / np.abs(updates[0]).max())
 
 
@@ -96,11 +105,18 @@ def _resumed_both_ways(data, strategy) -> list:
         save_model(path, first.model, config, first.history, data.describe())
         one, two = load_model(path), load_model(path)
     results = []
-    for trainer in (Trainer(config, data, model=one.model, history=one.history),
-                    Trainer(config, data, steps=distributed_steps(strategy), model=two.model, history=two.history)):
+    for trainer in (
+        Trainer(config, data, model=one.model, history=one.history),
+        Trainer(config, data, steps=distributed_steps(strategy), model=two.model, history=two.history),
+    ):
         history = trainer.run().history
-        results.append([[h["epoch"] for h in history], history[-1]["val_neg_elbo"],
-                        int(trainer.model.optimizer.iterations.numpy())])
+        results.append(
+            [
+                [h["epoch"] for h in history],
+                history[-1]["val_neg_elbo"],
+                int(trainer.model.optimizer.iterations.numpy()),
+            ]
+        )
     return results
 
 

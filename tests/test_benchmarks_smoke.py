@@ -10,8 +10,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_benchmark_quick_run(tmp_path):
     out = tmp_path / "bench.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
-                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "| training, images/s (tutorial preset) |" in proc.stdout
     r = json.loads(out.read_text())
@@ -51,8 +56,22 @@ def check_plausible(r: dict) -> None:
 def test_profile_step_reads_the_trace(tmp_path):
     """The profiler script parses TensorFlow's own trace: the convolutions of the step show up
     with their layer names, and the shares it prints are of a positive total."""
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "benchmarks" / "profile_step.py"), "--steps", "3",
-                           "--batch-size", "32", "--top", "40"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "benchmarks" / "profile_step.py"),
+            "--steps",
+            "3",
+            "--batch-size",
+            "32",
+            "--top",
+            "40",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "ms per step (wall)" in proc.stdout
     assert "dec_convT_1" in proc.stdout and "enc_conv_1" in proc.stdout

@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,7 +31,7 @@ def run(argv) -> tuple[int, str, str]:
 
 def png_size(path) -> tuple[int, int, int]:
     """(width, height, colour type) from a PNG's IHDR chunk, checking the signature and CRC."""
-    data = open(path, "rb").read()
+    data = Path(path).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     length, kind = struct.unpack(">I4s", data[8:16])
     assert kind == b"IHDR" and length == 13
@@ -41,17 +42,18 @@ def png_size(path) -> tuple[int, int, int]:
     return width, height, colour
 
 
-
 @pytest.fixture(scope="module")
 def cli_model(tmp_path_factory, small_npz):
     """``train`` run once for the module: (path, exit code, stdout, stderr)."""
     path = tmp_path_factory.mktemp("cli") / "m.h5"
-    code, out, err = run(["train", "--data", small_npz, "--preset", "tutorial", "--epochs", 1,
-                          "--batch-size", 32, "--out", path])
+    code, out, err = run(
+        ["train", "--data", small_npz, "--preset", "tutorial", "--epochs", 1, "--batch-size", 32, "--out", path]
+    )
     return path, code, out, err
 
 
 # -- the commands ---------------------------------------------------------------------------
+
 
 def test_train_writes_a_model_that_loads(cli_model, small_npz):
     path, code, out, err = cli_model
@@ -79,8 +81,7 @@ EXPORTS = {
     "grid-quantiles": (["--n", 4, "--quantiles", "--scale", 1], (4 * 28, 4 * 28)),
     "samples": (["--count", 10], _tiles(4, 3)),
     "interpolate": (["--from", "-2,0.5", "--to", "1.5,-1", "--steps", 7], _tiles(7, 1)),
-    "interpolate-spherical": (["--from", "1,1", "--to", "-1,1", "--steps", 5, "--method", "spherical"],
-                              _tiles(5, 1)),
+    "interpolate-spherical": (["--from", "1,1", "--to", "-1,1", "--steps", 5, "--method", "spherical"], _tiles(5, 1)),
     "traverse": (["--steps", 5, "--at", "-0.5,0", "--span", 2], _tiles(5, 2)),  # a point may start with '-'
     "reconstructions": (["--count", 16], _tiles(8, 4)),
 }
@@ -98,7 +99,7 @@ def test_export_images(cli_model, tmp_path, name):
     assert png_size(out) == (width, height, 0)  # grey
     pixels = import_tensorflow().io.decode_png(out.read_bytes()).numpy()
     assert pixels.shape == (height, width, 1)
-    assert 0 < pixels.std()  # not a blank sheet
+    assert pixels.std() > 0  # not a blank sheet
     assert os.listdir(tmp_path) == [out.name]
 
 
@@ -119,8 +120,9 @@ def test_export_keras(cli_model, tmp_path, what):
     reloaded = keras.saving.load_model(out)
     decoder = reloaded.decoder if what == "keras" else reloaded
     z = np.random.default_rng(0).standard_normal((6, 2)).astype(np.float32)
-    np.testing.assert_array_equal(decoder(z, training=False).numpy(),
-                                  load_model(cli_model[0]).model.decoder(z, training=False).numpy())
+    np.testing.assert_array_equal(
+        decoder(z, training=False).numpy(), load_model(cli_model[0]).model.decoder(z, training=False).numpy()
+    )
 
 
 def test_eval_prints_one_json_line(cli_model):
@@ -139,8 +141,23 @@ def test_eval_prints_one_json_line(cli_model):
 def test_with_squared_error_eval_and_history_do_not_call_the_sum_an_elbo(small_npz, tmp_path, cli_model):
     """BCE + KL is the negative ELBO of a Bernoulli decoder; squared error + KL is no ELBO."""
     model = tmp_path / "mse.h5"
-    code, _, err = run(["train", "--data", small_npz, "--preset", "dense", "--reconstruction", "mse",
-                        "--epochs", 1, "--batch-size", 64, "--out", model])
+    code, _, err = run(
+        [
+            "train",
+            "--data",
+            small_npz,
+            "--preset",
+            "dense",
+            "--reconstruction",
+            "mse",
+            "--epochs",
+            1,
+            "--batch-size",
+            64,
+            "--out",
+            model,
+        ]
+    )
     assert code == 0 and "held-out SSE+KL" in err and "ELBO" not in err, err
     code, out, err = run(["eval", model])
     result = json.loads(out)
@@ -157,8 +174,13 @@ def test_info_text_and_json(cli_model, small_npz):
     code, out, err = run(["info", path])
     assert code == 0 and err == ""
     assert out.startswith(f"{path}: vae-explorer-model v1, written by vae-explorer 0.1.0")
-    for fragment in ("preset 'tutorial', latent dim 2, image 28×28×1", "trained: 1 epoch(s), batch 32",
-                     "loss:    bce + β=1.0·KL", f"from {small_npz}", "map:     64 encoded held-out images"):
+    for fragment in (
+        "preset 'tutorial', latent dim 2, image 28×28×1",
+        "trained: 1 epoch(s), batch 32",
+        "loss:    bce + β=1.0·KL",
+        f"from {small_npz}",
+        "map:     64 encoded held-out images",
+    ):
         assert fragment in out, fragment
     code, out, err = run(["info", path, "--json"])
     assert code == 0 and len(out.splitlines()) == 1
@@ -190,8 +212,9 @@ def unsplit_model(tmp_path_factory, mnist_small):
     folder = tmp_path_factory.mktemp("unsplit")
     data, model = folder / "unsplit.npz", folder / "m.h5"
     np.savez(data, x=np.concatenate([mnist_small.x_train, mnist_small.x_test]))
-    code, _, err = run(["train", "--data", data, "--preset", "dense", "--epochs", 1, "--batch-size", 32,
-                        "--seed", 7, "--out", model])
+    code, _, err = run(
+        ["train", "--data", data, "--preset", "dense", "--epochs", 1, "--batch-size", 32, "--seed", 7, "--out", model]
+    )
     assert code == 0, err
     return data, model
 
@@ -201,9 +224,13 @@ def scored_images(monkeypatch) -> list[np.ndarray]:
     from vae_explorer.trainer.training import compiled
 
     seen = []
-    monkeypatch.setattr(compiled.HeldOutEvaluator, "__call__",
-                        lambda self, x: seen.append(np.asarray(x)) or {
-                            "neg_elbo": 1.0, "reconstruction_loss": 1.0, "kl_loss": 0.0, "loss": 1.0})
+    monkeypatch.setattr(
+        compiled.HeldOutEvaluator,
+        "__call__",
+        lambda self, x: (
+            seen.append(np.asarray(x)) or {"neg_elbo": 1.0, "reconstruction_loss": 1.0, "kl_loss": 0.0, "loss": 1.0}
+        ),
+    )
     return seen
 
 
@@ -217,8 +244,7 @@ def test_app_and_cli_hold_out_the_same_images_whatever_the_seed(unsplit_model):
     data, model = unsplit_model
     loaded = load_model(model)
     app_view = load_dataset(str(data))
-    np.testing.assert_allclose(LatentSpace(loaded.model).encode(app_view.x_test)[0], loaded.latent.means,
-                               atol=1e-5)
+    np.testing.assert_allclose(LatentSpace(loaded.model).encode(app_view.x_test)[0], loaded.latent.means, atol=1e-5)
     assert loaded.dataset["split"] == {"method": "random", "seed": SPLIT_SEED, "fraction": 0.2}
     assert loaded.dataset["held_out_sha256"] == app_view.describe()["held_out_sha256"]
 
@@ -270,8 +296,7 @@ def test_a_model_file_without_a_recorded_split_is_unverified(unsplit_model, tmp_
     shutil.copyfile(model, old)
     with h5py.File(old, "r+") as f:
         described = json.loads(f.attrs["dataset"])
-        f.attrs["dataset"] = json.dumps({k: v for k, v in described.items()
-                                         if k not in ("split", "held_out_sha256")})
+        f.attrs["dataset"] = json.dumps({k: v for k, v in described.items() if k not in ("split", "held_out_sha256")})
     scored_images(monkeypatch)
     code, out, err = run(["eval", old])
     assert code == 0 and err.count("\n") == 1 and "records no held-out checksum" in err
@@ -290,8 +315,23 @@ def folder_model(tmp_path_factory):
         for i in range(12):
             write_png(root / "pics" / label / f"{i}.png", rng.integers(0, 256, (20, 12, 3), dtype=np.uint8))
     model = root / "m.h5"
-    code, _, err = run(["train", "--data", root / "pics", "--image-size", "16x8", "--preset", "dense",
-                        "--epochs", 1, "--batch-size", 8, "--out", model])
+    code, _, err = run(
+        [
+            "train",
+            "--data",
+            root / "pics",
+            "--image-size",
+            "16x8",
+            "--preset",
+            "dense",
+            "--epochs",
+            1,
+            "--batch-size",
+            8,
+            "--out",
+            model,
+        ]
+    )
     assert code == 0, err
     return root / "pics", model
 
@@ -317,9 +357,11 @@ def test_installed_console_script(tmp_path, small_npz):
     # Beside this interpreter, not on PATH: `python -m pytest` from a venv that is not activated.
     exe = os.path.join(os.path.dirname(sys.executable), "vae-explorer")
     assert os.path.isfile(exe), f"no vae-explorer console script beside {sys.executable} (pip install -e .)"
-    script = (f'"{exe}" train --data "{small_npz}" --preset dense --epochs 1 --batch-size 32 --out m.h5 '
-              f'&& "{exe}" export m.h5 --what samples --count 4 --out s.png '
-              f'&& "{exe}" eval m.h5')
+    script = (
+        f'"{exe}" train --data "{small_npz}" --preset dense --epochs 1 --batch-size 32 --out m.h5 '
+        f'&& "{exe}" export m.h5 --what samples --count 4 --out s.png '
+        f'&& "{exe}" eval m.h5'
+    )
     proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=150)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -331,6 +373,7 @@ def test_installed_console_script(tmp_path, small_npz):
 
 
 # -- mistakes: exit 2, one line, no traceback -----------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def bad_inputs(tmp_path_factory, mnist_small):
@@ -354,52 +397,91 @@ def _bad_cases():
         "missing --out": (["train", "--data", "{d}"], ["required: --out"]),
         "missing --what": (["export", "{m}", "--out", "{t}/x.png"], ["required: --what"]),
         "bad --what": (["export", "{m}", "--what", "movie", "--out", "{t}/x.png"], ["invalid choice: 'movie'"]),
-        "bad number": (["train", "--data", "{d}", "--epochs", "many", "--out", "{t}/m.h5"],
-                       ["invalid int value: 'many'"]),
-        "model path missing": (["export", "{t}/none.h5", "--what", "grid", "--out", "{t}/g.png"],
-                               ["{t}/none.h5: no such file"]),
+        "bad number": (
+            ["train", "--data", "{d}", "--epochs", "many", "--out", "{t}/m.h5"],
+            ["invalid int value: 'many'"],
+        ),
+        "model path missing": (
+            ["export", "{t}/none.h5", "--what", "grid", "--out", "{t}/g.png"],
+            ["{t}/none.h5: no such file"],
+        ),
         "eval missing model": (["eval", "{t}/none.h5"], ["{t}/none.h5: no such file"]),
-        "resume missing model": (["train", "--resume", "{t}/none.h5", "--out", "{t}/m.h5"],
-                                 ["{t}/none.h5: no such file"]),
+        "resume missing model": (
+            ["train", "--resume", "{t}/none.h5", "--out", "{t}/m.h5"],
+            ["{t}/none.h5: no such file"],
+        ),
         "random-bytes model (info)": (["info", "{b}/random.h5"], ["{b}/random.h5: is not an HDF5 file"]),
         "random-bytes model (eval)": (["eval", "{b}/random.h5"], ["{b}/random.h5: is not an HDF5 file"]),
-        "random-bytes model (export)": (["export", "{b}/random.h5", "--what", "samples", "--out", "{t}/s.png"],
-                                        ["{b}/random.h5: is not an HDF5 file"]),
-        "bad --data path": (["train", "--data", "{t}/nothing.npz", "--preset", "tutorial", "--out", "{t}/m.h5"],
-                            ["{t}/nothing.npz: no such file or folder"]),
-        "npz with NaN": (["train", "--data", "{b}/nan.npz", "--preset", "tutorial", "--out", "{t}/m.h5"],
-                         ["nan.npz: 'x' has NaN or infinite pixels in 1 image(s)"]),
-        "images too large": (["train", "--data", "{b}/wide.npz", "--out", "{t}/m.h5"],
-                             ["{b}/wide.npz: images of 4×1100 px are too large", "at most 1024 px"]),
+        "random-bytes model (export)": (
+            ["export", "{b}/random.h5", "--what", "samples", "--out", "{t}/s.png"],
+            ["{b}/random.h5: is not an HDF5 file"],
+        ),
+        "bad --data path": (
+            ["train", "--data", "{t}/nothing.npz", "--preset", "tutorial", "--out", "{t}/m.h5"],
+            ["{t}/nothing.npz: no such file or folder"],
+        ),
+        "npz with NaN": (
+            ["train", "--data", "{b}/nan.npz", "--preset", "tutorial", "--out", "{t}/m.h5"],
+            ["nan.npz: 'x' has NaN or infinite pixels in 1 image(s)"],
+        ),
+        "images too large": (
+            ["train", "--data", "{b}/wide.npz", "--out", "{t}/m.h5"],
+            ["{b}/wide.npz: images of 4×1100 px are too large", "at most 1024 px"],
+        ),
         "eval on other images": (["eval", "{m}", "--data", "{b}/nan.npz"], ["NaN or infinite pixels"]),
-        "latent dim 0": (["train", "--data", "{d}", "--preset", "tutorial", "--latent-dim", 0, "--out", "{t}/m.h5"],
-                         ["latent dimension must be 1–512 (got 0)"]),
-        "negative lr": (["train", "--data", "{d}", "--lr", "-1", "--out", "{t}/m.h5"],
-                        ["learning rate must be > 0"]),
-        "unknown preset": (["train", "--data", "{d}", "--preset", "huge", "--out", "{t}/m.h5"],
-                           ["unknown preset 'huge'"]),
-        "--from wrong dims": (["export", "{m}", "--what", "interpolate", "--from", "1,2,3", "--to", "0,0",
-                               "--out", "{t}/i.png"], ["--from needs 2 comma-separated numbers", "got 3"]),
-        "--to wrong dims": (["export", "{m}", "--what", "interpolate", "--to", "1", "--out", "{t}/i.png"],
-                            ["--to needs 2 comma-separated numbers", "got 1"]),
-        "--from without a value": (["export", "{m}", "--what", "interpolate", "--from", "--to", "1,1",
-                                    "--out", "{t}/i.png"], ["argument --from: expected one argument"]),
-        "--at not numbers": (["export", "{m}", "--what", "traverse", "--at", "a,b", "--out", "{t}/t.png"],
-                             ["expected comma-separated numbers, got 'a,b'"]),
-        "--n too big": (["export", "{m}", "--what", "grid", "--n", 1000, "--out", "{t}/g.png"],
-                        ["--n must be between 1 and 256"]),
-        "train into a missing folder": (["train", "--data", "{d}", "--out", "{t}/no/such/m.h5"],
-                                        ["{t}/no/such: folder does not exist"]),
-        "export into a missing folder": (["export", "{m}", "--what", "grid", "--out", "{t}/no/g.png"],
-                                         ["{t}/no: folder does not exist"]),
-        "keras export into a missing folder": (["export", "{m}", "--what", "keras", "--out", "{t}/no/m.keras"],
-                                               ["{t}/no/m.keras: cannot write here"]),
-        "export to a non-png name": (["export", "{m}", "--what", "grid", "--out", "{t}/grid.jpg"],
-                                     ["{t}/grid.jpg: image exports are PNG files"]),
-        "keras export to a non-keras name": (["export", "{m}", "--what", "keras-decoder", "--out", "{t}/d.h5"],
-                                             ["must end in .keras"]),
-        "bad image size": (["train", "--data", "{d}", "--image-size", "2x2", "--out", "{t}/m.h5"],
-                           ["expected a size like 64 or 64x48"]),
+        "latent dim 0": (
+            ["train", "--data", "{d}", "--preset", "tutorial", "--latent-dim", 0, "--out", "{t}/m.h5"],
+            ["latent dimension must be 1–512 (got 0)"],
+        ),
+        "negative lr": (["train", "--data", "{d}", "--lr", "-1", "--out", "{t}/m.h5"], ["learning rate must be > 0"]),
+        "unknown preset": (
+            ["train", "--data", "{d}", "--preset", "huge", "--out", "{t}/m.h5"],
+            ["unknown preset 'huge'"],
+        ),
+        "--from wrong dims": (
+            ["export", "{m}", "--what", "interpolate", "--from", "1,2,3", "--to", "0,0", "--out", "{t}/i.png"],
+            ["--from needs 2 comma-separated numbers", "got 3"],
+        ),
+        "--to wrong dims": (
+            ["export", "{m}", "--what", "interpolate", "--to", "1", "--out", "{t}/i.png"],
+            ["--to needs 2 comma-separated numbers", "got 1"],
+        ),
+        "--from without a value": (
+            ["export", "{m}", "--what", "interpolate", "--from", "--to", "1,1", "--out", "{t}/i.png"],
+            ["argument --from: expected one argument"],
+        ),
+        "--at not numbers": (
+            ["export", "{m}", "--what", "traverse", "--at", "a,b", "--out", "{t}/t.png"],
+            ["expected comma-separated numbers, got 'a,b'"],
+        ),
+        "--n too big": (
+            ["export", "{m}", "--what", "grid", "--n", 1000, "--out", "{t}/g.png"],
+            ["--n must be between 1 and 256"],
+        ),
+        "train into a missing folder": (
+            ["train", "--data", "{d}", "--out", "{t}/no/such/m.h5"],
+            ["{t}/no/such: folder does not exist"],
+        ),
+        "export into a missing folder": (
+            ["export", "{m}", "--what", "grid", "--out", "{t}/no/g.png"],
+            ["{t}/no: folder does not exist"],
+        ),
+        "keras export into a missing folder": (
+            ["export", "{m}", "--what", "keras", "--out", "{t}/no/m.keras"],
+            ["{t}/no/m.keras: cannot write here"],
+        ),
+        "export to a non-png name": (
+            ["export", "{m}", "--what", "grid", "--out", "{t}/grid.jpg"],
+            ["{t}/grid.jpg: image exports are PNG files"],
+        ),
+        "keras export to a non-keras name": (
+            ["export", "{m}", "--what", "keras-decoder", "--out", "{t}/d.h5"],
+            ["must end in .keras"],
+        ),
+        "bad image size": (
+            ["train", "--data", "{d}", "--image-size", "2x2", "--out", "{t}/m.h5"],
+            ["expected a size like 64 or 64x48"],
+        ),
     }
 
 
@@ -427,12 +509,19 @@ def test_help_exits_zero(capsys):
     assert "train" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("damage, problem", [
-    (lambda f: f.__delitem__("weights/z_mean/kernel"), "lacks weight(s) z_mean/kernel"),
-    (lambda f: (f.__delitem__("weights/z_mean/bias"),
-                f.create_dataset("weights/z_mean/bias", data=np.zeros(3, np.float32))),
-     "weight 'z_mean/bias' has shape (3,), expected (2,)"),
-])
+@pytest.mark.parametrize(
+    "damage, problem",
+    [
+        (lambda f: f.__delitem__("weights/z_mean/kernel"), "lacks weight(s) z_mean/kernel"),
+        (
+            lambda f: (
+                f.__delitem__("weights/z_mean/bias"),
+                f.create_dataset("weights/z_mean/bias", data=np.zeros(3, np.float32)),
+            ),
+            "weight 'z_mean/bias' has shape (3,), expected (2,)",
+        ),
+    ],
+)
 def test_info_refuses_a_file_that_loading_refuses(cli_model, tmp_path, damage, problem):
     """`info` is how a user learns whether a file is sound: it runs the checks loading runs."""
     import h5py
@@ -443,8 +532,11 @@ def test_info_refuses_a_file_that_loading_refuses(cli_model, tmp_path, damage, p
         damage(f)
     code, out, err = run(["info", path])
     assert code == 2 and out == ""
-    assert err.strip().splitlines() == [f"vae-explorer: error: {path}: {problem} for preset 'tutorial'"
-                                        if "lacks" in problem else f"vae-explorer: error: {path}: {problem}"]
+    assert err.strip().splitlines() == [
+        f"vae-explorer: error: {path}: {problem} for preset 'tutorial'"
+        if "lacks" in problem
+        else f"vae-explorer: error: {path}: {problem}"
+    ]
     code, out, err = run(["info", path, "--json"])
     assert code == 2 and err == ""
     report = json.loads(out)

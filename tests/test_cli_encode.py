@@ -16,8 +16,8 @@ from vae_explorer.trainer.files.imagegrid import write_png
 @pytest.fixture(scope="module")
 def model(trained_file):
     """The saved `tutorial` model (latent 2) and what it holds, loaded once."""
-    from vae_explorer.trainer.model.space import LatentSpace
     from vae_explorer.trainer.files.modelfile import load_model
+    from vae_explorer.trainer.model.space import LatentSpace
 
     loaded = load_model(trained_file[0])
     return trained_file[0], loaded, LatentSpace(loaded.model)
@@ -43,7 +43,7 @@ def test_json_lines_hold_the_encoder_s_mean_sigma_and_nearest_labels(model, imag
     assert [line["file"] for line in lines] == [str(p) for p in images]
     encoder = ImageEncoder(space, loaded.latent)
     assert encoder.white_on_black  # the model's reconstructions of MNIST have dark borders
-    for line, image in zip(lines, images):
+    for line, image in zip(lines, images, strict=True):
         assert {"file", "mean", "sigma", "neighbours", "inverted"} <= set(line)
         pixels = encoder.prepare(image).pixels
         mean, log_var = space.encode(pixels[None])

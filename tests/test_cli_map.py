@@ -16,8 +16,23 @@ from vae_explorer.trainer.maps.legibility import knn_accuracy
 def wide_model(tmp_path_factory, small_npz):
     """A `dense` model with latent 6 (so the map is a t-SNE layout), trained for one epoch."""
     path = tmp_path_factory.mktemp("map") / "wide.h5"
-    code, _, err = run(["train", "--data", small_npz, "--preset", "dense", "--latent-dim", 6, "--epochs", 1,
-                        "--batch-size", 32, "--out", path])
+    code, _, err = run(
+        [
+            "train",
+            "--data",
+            small_npz,
+            "--preset",
+            "dense",
+            "--latent-dim",
+            6,
+            "--epochs",
+            1,
+            "--batch-size",
+            32,
+            "--out",
+            path,
+        ]
+    )
     assert code == 0, err
     return path
 
@@ -47,8 +62,9 @@ def test_eval_map_of_a_2d_model_shows_the_latent_plane(cli_model_2d):
 @pytest.fixture(scope="module")
 def cli_model_2d(tmp_path_factory, small_npz):
     path = tmp_path_factory.mktemp("map2d") / "m.h5"
-    code, _, err = run(["train", "--data", small_npz, "--preset", "tutorial", "--epochs", 1, "--batch-size", 32,
-                        "--out", path])
+    code, _, err = run(
+        ["train", "--data", small_npz, "--preset", "tutorial", "--epochs", 1, "--batch-size", 32, "--out", path]
+    )
     assert code == 0, err
     return path
 

@@ -8,12 +8,13 @@ import glob
 import json
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.files.modelfile import load_model
 from tests.test_cli import png_size, run
+from vae_explorer.trainer.files.modelfile import load_model
 
 EVERY = 3
 
@@ -23,8 +24,25 @@ def logged(tmp_path_factory, small_npz):
     """One `dense` run of 2 epochs × 8 batches with TensorBoard logs: (model path, logdir, stderr)."""
     folder = tmp_path_factory.mktemp("logged")
     model, logdir = folder / "m.h5", folder / "tb"
-    code, out, err = run(["train", "--data", small_npz, "--preset", "dense", "--epochs", 2, "--batch-size", 32,
-                          "--tensorboard", logdir, "--tensorboard-every", EVERY, "--out", model])
+    code, out, err = run(
+        [
+            "train",
+            "--data",
+            small_npz,
+            "--preset",
+            "dense",
+            "--epochs",
+            2,
+            "--batch-size",
+            32,
+            "--tensorboard",
+            logdir,
+            "--tensorboard-every",
+            EVERY,
+            "--out",
+            model,
+        ]
+    )
     assert code == 0 and out == "", err
     return model, logdir, err
 
@@ -40,7 +58,8 @@ def events(logdir) -> dict[str, dict[int, object]]:
             array = tf.make_ndarray(value.tensor)
             plugin = value.metadata.plugin_data.plugin_name or found.get(value.tag, {}).get("plugin")
             found.setdefault(value.tag, {"plugin": plugin})[event.step] = (
-                float(array) if array.dtype.kind == "f" else list(array))
+                float(array) if array.dtype.kind == "f" else list(array)
+            )
     return found
 
 
@@ -48,12 +67,18 @@ def test_epoch_scalars_are_the_history(logged):
     model, logdir, err = logged
     history = load_model(model).history
     found = events(logdir)
-    pairs = {"loss": "loss", "reconstruction": "reconstruction_loss", "kl": "kl_loss",
-             "val_neg_elbo": "val_neg_elbo", "images_per_second": "images_per_second"}
+    pairs = {
+        "loss": "loss",
+        "reconstruction": "reconstruction_loss",
+        "kl": "kl_loss",
+        "val_neg_elbo": "val_neg_elbo",
+        "images_per_second": "images_per_second",
+    }
     for tag, key in pairs.items():
         assert found[f"epoch/{tag}"]["plugin"] == "scalars"
         assert {s: v for s, v in found[f"epoch/{tag}"].items() if s != "plugin"} == {
-            row["epoch"]: pytest.approx(np.float32(row[key]), rel=1e-6) for row in history}, tag
+            row["epoch"]: pytest.approx(np.float32(row[key]), rel=1e-6) for row in history
+        }, tag
     assert found["epoch/learning_rate"][1] == found["epoch/learning_rate"][2] == pytest.approx(1e-3)
     for tag in ("loss", "reconstruction", "kl"):  # 16 batches in all, one point every 3
         assert sorted(s for s in found[f"batch/{tag}"] if s != "plugin") == [3, 6, 9, 12, 15]
@@ -83,14 +108,18 @@ def test_projector_files(logged):
     assert labels == [str(v) for v in loaded.latent.labels]
     assert png_size(logdir / "sprite.png") == (8 * 28, 8 * 28, 0)  # 64 held-out images, 8 × 8
     config = (logdir / "projector_config.pbtxt").read_text()
-    for line in ('tensor_path: "tensors.tsv"', 'metadata_path: "metadata.tsv"', 'image_path: "sprite.png"',
-                 "single_image_dim: 28"):
+    for line in (
+        'tensor_path: "tensors.tsv"',
+        'metadata_path: "metadata.tsv"',
+        'image_path: "sprite.png"',
+        "single_image_dim: 28",
+    ):
         assert line in config
 
 
 def test_the_run_record_beside_the_model(logged, small_npz):
     model, logdir, _ = logged
-    record = json.loads(open(f"{model}.run.json").read())
+    record = json.loads(Path(f"{model}.run.json").read_text())
     loaded = load_model(model)
     assert record["format"] == "vae-explorer-run" and record["status"] == "finished"
     assert record["model_path"] == str(model) and os.path.isabs(record["model_path"])
@@ -117,11 +146,11 @@ def test_eval_iw_adds_figures_to_the_line_and_the_record(logged):
     assert sum(c["n"] for c in per_class.values()) == 64
     assert sum(c["iw_nll"] * c["n"] for c in per_class.values()) / 64 == pytest.approx(result["iw_nll"])
     assert f"added the likelihood figures to {model}.run.json" in err
-    record = json.loads(open(f"{model}.run.json").read())
+    record = json.loads(Path(f"{model}.run.json").read_text())
     assert record["likelihood"][-1]["iw_nll"] == result["iw_nll"] and record["likelihood"][-1]["seed"] == 4
     again = json.loads(run(["eval", model, "--iw", 50, "--per-class", "--seed", 4])[1])
     assert again["iw_nll"] == result["iw_nll"]  # the same seed, the same figure
-    assert len(json.loads(open(f"{model}.run.json").read())["likelihood"]) == 1  # replaced, not duplicated
+    assert len(json.loads(Path(f"{model}.run.json").read_text())["likelihood"]) == 1  # replaced, not duplicated
     code, out, _ = run(["runs", f"{model}.run.json"])  # a record file works as well as a folder
     assert code == 0 and out.splitlines()[1].split()[10:12] == [f"{result['iw_nll']:.2f}", "(K=50)"]
 
@@ -138,8 +167,25 @@ def test_eval_binarized(logged):
 def test_runs_dir_table_json_and_a_damaged_record(tmp_path, small_npz, monkeypatch):
     runs_dir = tmp_path / "runs"
     for seed in (1, 2):
-        code, _, err = run(["train", "--data", small_npz, "--preset", "dense", "--epochs", 1, "--batch-size", 64,
-                            "--seed", seed, "--runs-dir", runs_dir, "--out", tmp_path / "m.h5"])
+        code, _, err = run(
+            [
+                "train",
+                "--data",
+                small_npz,
+                "--preset",
+                "dense",
+                "--epochs",
+                1,
+                "--batch-size",
+                64,
+                "--seed",
+                seed,
+                "--runs-dir",
+                runs_dir,
+                "--out",
+                tmp_path / "m.h5",
+            ]
+        )
         assert code == 0, err
     assert not os.path.exists(f"{tmp_path / 'm.h5'}.run.json")
     names = sorted(os.listdir(runs_dir))
@@ -147,11 +193,26 @@ def test_runs_dir_table_json_and_a_damaged_record(tmp_path, small_npz, monkeypat
     (runs_dir / "broken.run.json").write_text("{not json")
     code, out, err = run(["runs", runs_dir])
     assert code == 0
-    assert err.strip() == (f"vae-explorer: warning: {runs_dir / 'broken.run.json'}: is not valid JSON "
-                           "(line 1: Expecting property name enclosed in double quotes) (skipped)")
+    assert err.strip() == (
+        f"vae-explorer: warning: {runs_dir / 'broken.run.json'}: is not valid JSON "
+        "(line 1: Expecting property name enclosed in double quotes) (skipped)"
+    )
     header, *rows = out.splitlines()
-    assert header.split() == ["date", "model", "status", "dataset", "preset", "latent", "beta", "epochs",
-                              "held-out", "-ELBO", "IW", "NLL", "time"]
+    assert header.split() == [
+        "date",
+        "model",
+        "status",
+        "dataset",
+        "preset",
+        "latent",
+        "beta",
+        "epochs",
+        "held-out",
+        "-ELBO",
+        "IW",
+        "NLL",
+        "time",
+    ]
     assert len(rows) == 2
     for row in rows:  # date and time, then the rest; the IW column is empty until eval --iw
         assert row.split()[2:10] == ["m.h5", "finished", "small", "dense", "10", "1.0", "1", row.split()[9]]
@@ -165,13 +226,27 @@ def test_runs_dir_table_json_and_a_damaged_record(tmp_path, small_npz, monkeypat
 
 def test_diverged_run_is_recorded(tmp_path, small_npz):
     model = tmp_path / "m.h5"
-    code, _, err = run(["train", "--data", small_npz, "--preset", "dense", "--epochs", 2, "--batch-size", 32,
-                        "--lr", 1e12, "--out", model])
+    code, _, err = run(
+        [
+            "train",
+            "--data",
+            small_npz,
+            "--preset",
+            "dense",
+            "--epochs",
+            2,
+            "--batch-size",
+            32,
+            "--lr",
+            1e12,
+            "--out",
+            model,
+        ]
+    )
     assert code == 1, err
-    record = json.loads(open(f"{model}.run.json").read())
+    record = json.loads(Path(f"{model}.run.json").read_text())
     assert record["status"] == "diverged" and "try a lower learning rate" in record["message"]
     assert record["history"] == load_model(model).history
-
 
 
 def test_interrupted_run_is_recorded_as_stopped(tmp_path, small_npz, monkeypatch):
@@ -186,19 +261,50 @@ def test_interrupted_run_is_recorded_as_stopped(tmp_path, small_npz, monkeypatch
 
     monkeypatch.setattr(ProgressBar, "on_batch", interrupt)
     model = tmp_path / "m.h5"
-    code, _, err = run(["train", "--data", small_npz, "--preset", "dense", "--epochs", 3, "--batch-size", 32,
-                        "--tensorboard", tmp_path / "tb", "--out", model])
+    code, _, err = run(
+        [
+            "train",
+            "--data",
+            small_npz,
+            "--preset",
+            "dense",
+            "--epochs",
+            3,
+            "--batch-size",
+            32,
+            "--tensorboard",
+            tmp_path / "tb",
+            "--out",
+            model,
+        ]
+    )
     assert code == 130, err
-    record = json.loads(open(f"{model}.run.json").read())
+    record = json.loads(Path(f"{model}.run.json").read_text())
     assert record["status"] == "stopped" and "during epoch 2" in record["message"]
     assert [row["epoch"] for row in record["history"]] == [1]
     assert (tmp_path / "tb" / "projector_config.pbtxt").exists()  # the logs are closed all the same
 
+
 @pytest.fixture(scope="module")
 def mse_model(tmp_path_factory, small_npz):
     path = tmp_path_factory.mktemp("mse") / "mse.h5"
-    code, _, err = run(["train", "--data", small_npz, "--preset", "dense", "--epochs", 1, "--batch-size", 64,
-                        "--reconstruction", "mse", "--out", path])
+    code, _, err = run(
+        [
+            "train",
+            "--data",
+            small_npz,
+            "--preset",
+            "dense",
+            "--epochs",
+            1,
+            "--batch-size",
+            64,
+            "--reconstruction",
+            "mse",
+            "--out",
+            path,
+        ]
+    )
     assert code == 0, err
     return path
 
@@ -206,23 +312,49 @@ def mse_model(tmp_path_factory, small_npz):
 def _mistakes():
     # {m}: the logged model, {s}: an mse model, {t}: an empty folder, {n}: an npz without labels
     return {
-        "mse has no likelihood": (["eval", "{s}", "--iw", 10], ["{s}: the importance-weighted bound needs a "
-                                                               "likelihood", "'mse' reconstruction"]),
+        "mse has no likelihood": (
+            ["eval", "{s}", "--iw", 10],
+            ["{s}: the importance-weighted bound needs a likelihood", "'mse' reconstruction"],
+        ),
         "K of 0": (["eval", "{m}", "--iw", 0], ["--iw K must be between 1 and 1,000,000 (got 0)"]),
         "--per-class alone": (["eval", "{m}", "--per-class"], ["--per-class and --record go with --iw K"]),
-        "--per-class without labels": (["eval", "{m}", "--iw", 2, "--per-class", "--data", "{n}"],
-                                       ["{n}: has no labels, which --per-class needs"]),
-        "record missing": (["eval", "{m}", "--iw", 2, "--record", "{t}/none.run.json"],
-                           ["{t}/none.run.json: no such file"]),
-        "record of another run": (["eval", "{m}", "--iw", 2, "--record", "{s}.run.json"],
-                                  ["{s}.run.json: describes another training run than {m}"]),
-        "record not a record": (["eval", "{m}", "--iw", 2, "--record", "{n}.json"],
-                                ["{n}.json: is not a vae-explorer run record"]),
+        "--per-class without labels": (
+            ["eval", "{m}", "--iw", 2, "--per-class", "--data", "{n}"],
+            ["{n}: has no labels, which --per-class needs"],
+        ),
+        "record missing": (
+            ["eval", "{m}", "--iw", 2, "--record", "{t}/none.run.json"],
+            ["{t}/none.run.json: no such file"],
+        ),
+        "record of another run": (
+            ["eval", "{m}", "--iw", 2, "--record", "{s}.run.json"],
+            ["{s}.run.json: describes another training run than {m}"],
+        ),
+        "record not a record": (
+            ["eval", "{m}", "--iw", 2, "--record", "{n}.json"],
+            ["{n}.json: is not a vae-explorer run record"],
+        ),
         "runs of a missing folder": (["runs", "{t}/nowhere"], ["{t}/nowhere: no such folder or record file"]),
-        "tensorboard every 0": (["train", "--data", "{n}", "--preset", "dense", "--tensorboard", "{t}/tb",
-                                 "--tensorboard-every", 0, "--out", "{t}/m.h5"], ["--tensorboard-every must be ≥ 1"]),
-        "runs-dir is a file": (["train", "--data", "{n}", "--preset", "dense", "--epochs", 0, "--runs-dir", "{n}",
-                                "--out", "{t}/m.h5"], ["{n}: cannot be created"]),
+        "tensorboard every 0": (
+            [
+                "train",
+                "--data",
+                "{n}",
+                "--preset",
+                "dense",
+                "--tensorboard",
+                "{t}/tb",
+                "--tensorboard-every",
+                0,
+                "--out",
+                "{t}/m.h5",
+            ],
+            ["--tensorboard-every must be ≥ 1"],
+        ),
+        "runs-dir is a file": (
+            ["train", "--data", "{n}", "--preset", "dense", "--epochs", 0, "--runs-dir", "{n}", "--out", "{t}/m.h5"],
+            ["{n}: cannot be created"],
+        ),
     }
 
 

@@ -25,9 +25,12 @@ def python_files(*folders: str) -> list[str]:
 def long_functions(path: str) -> list[str]:
     with open(path, encoding="utf-8") as f:
         tree = ast.parse(f.read())
-    return [f"{os.path.relpath(path, ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
-            for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+    return [
+        f"{os.path.relpath(path, ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
 
 
 def test_no_module_over_300_lines():
@@ -45,8 +48,14 @@ def test_no_function_over_40_lines():
     assert not long, "functions over 40 lines: " + ", ".join(long)
 
 
-STATE_MODULES = ("explorer.core.evented", "explorer.core.session", "explorer.map.state", "explorer.training.state",
-                 "explorer.draw.state", "explorer.runs.state")
+STATE_MODULES = (
+    "explorer.core.evented",
+    "explorer.core.session",
+    "explorer.map.state",
+    "explorer.training.state",
+    "explorer.draw.state",
+    "explorer.runs.state",
+)
 
 
 def test_the_state_objects_import_no_qt():

@@ -24,7 +24,6 @@ import time
 
 import numpy as np
 import pytest
-
 from benchmarks.scaling import free_ports
 
 from tests.test_cli import run
@@ -43,8 +42,13 @@ def _env(**extra) -> dict:
 
 
 def test_two_replicas_in_one_process_train_as_one_process_does():
-    out = subprocess.run([sys.executable, os.path.join(HERE, "mirrored_probe.py"), "tutorial"],
-                         capture_output=True, text=True, timeout=180, env=_env())
+    out = subprocess.run(
+        [sys.executable, os.path.join(HERE, "mirrored_probe.py"), "tutorial"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=_env(),
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["replicas"] == 2
@@ -67,16 +71,35 @@ def _start_workers(argv, folder) -> list[subprocess.Popen]:
     workers = []
     for index in range(2):
         tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-        log = open(folder / f"worker{index}.log", "w")
-        workers.append(subprocess.Popen([sys.executable, "-c", CLI, *map(str, argv)], cwd=folder,
-                                        stdout=log, stderr=subprocess.STDOUT, env=_env(TF_CONFIG=tf_config)))
+        log = open(folder / f"worker{index}.log", "w")  # noqa: SIM115 (the worker process writes it until it ends)
+        workers.append(
+            subprocess.Popen(
+                [sys.executable, "-c", CLI, *map(str, argv)],
+                cwd=folder,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=_env(TF_CONFIG=tf_config),
+            )
+        )
         log.close()
     return workers
 
 
 def test_two_worker_processes_write_one_model_like_one_process(small_npz, tmp_path):
-    common = ["--data", small_npz, "--preset", "default", "--latent-dim", "2", "--epochs", "2",
-              "--batch-size", "32", "--seed", "5"]
+    common = [
+        "--data",
+        small_npz,
+        "--preset",
+        "default",
+        "--latent-dim",
+        "2",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "32",
+        "--seed",
+        "5",
+    ]
     workers = _start_workers(["train", *common, "--strategy", "multi-worker", "--out", "two.h5"], tmp_path)
     try:
         codes = [w.wait(timeout=WORKER_TIMEOUT) for w in workers]
@@ -90,8 +113,9 @@ def test_two_worker_processes_write_one_model_like_one_process(small_npz, tmp_pa
     assert code == 0, err
     one, two = load_model(tmp_path / "one.h5"), load_model(tmp_path / "two.h5")
     assert [h["epoch"] for h in two.history] == [1, 2]
-    np.testing.assert_allclose([h["val_neg_elbo"] for h in two.history],
-                               [h["val_neg_elbo"] for h in one.history], rtol=TOLERANCE)
+    np.testing.assert_allclose(
+        [h["val_neg_elbo"] for h in two.history], [h["val_neg_elbo"] for h in one.history], rtol=TOLERANCE
+    )
     code, out, err = run(["eval", tmp_path / "two.h5"])
     assert code == 0, err
     figures = json.loads(out)
@@ -117,12 +141,28 @@ def _wait_for(path, text: str, timeout: float) -> bool:
 
 
 def test_ctrl_c_in_one_worker_stops_both_and_the_chief_saves(small_npz, tmp_path):
-    argv = ["train", "--data", small_npz, "--preset", "dense", "--latent-dim", "2", "--epochs", "300",
-            "--batch-size", "32", "--strategy", "multi-worker", "--out", "stopped.h5"]
+    argv = [
+        "train",
+        "--data",
+        small_npz,
+        "--preset",
+        "dense",
+        "--latent-dim",
+        "2",
+        "--epochs",
+        "300",
+        "--batch-size",
+        "32",
+        "--strategy",
+        "multi-worker",
+        "--out",
+        "stopped.h5",
+    ]
     workers = _start_workers(argv, tmp_path)
     try:
-        assert _wait_for(tmp_path / "worker0.log", "epoch 2/300", WORKER_TIMEOUT), \
-            (tmp_path / "worker0.log").read_text()[-2000:]
+        assert _wait_for(tmp_path / "worker0.log", "epoch 2/300", WORKER_TIMEOUT), (
+            tmp_path / "worker0.log"
+        ).read_text()[-2000:]
         workers[1].send_signal(signal.SIGINT)  # the non-chief's Ctrl-C travels with the next step
         codes = [w.wait(timeout=WORKER_TIMEOUT) for w in workers]
     finally:

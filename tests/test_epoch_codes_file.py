@@ -7,10 +7,10 @@ import h5py
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.model.config import TrainConfig
-from vae_explorer.trainer.maps.epoch_codes import EpochCodes
 from vae_explorer.trainer.errors import ModelFileError
 from vae_explorer.trainer.files.modelfile import FORMAT_VERSION, load_model, save_model
+from vae_explorer.trainer.maps.epoch_codes import EpochCodes
+from vae_explorer.trainer.model.config import TrainConfig
 
 LATENT = 3
 
@@ -41,7 +41,7 @@ def test_the_codes_of_every_epoch_round_trip(tmp_path, model, record):
     save(path, model, record)
     loaded = load_model(path).epoch_codes
     assert loaded.epochs == [1, 2, 3]
-    for mine, theirs in zip(record.means, loaded.means):
+    for mine, theirs in zip(record.means, loaded.means, strict=True):
         np.testing.assert_allclose(theirs, mine, rtol=1e-3, atol=1e-3)  # stored as float16
     np.testing.assert_array_equal(loaded.labels, record.labels)
     with h5py.File(path, "r") as f:
@@ -57,12 +57,15 @@ def test_a_file_without_them_loads_with_none(tmp_path, model):
         assert "epochs" not in f
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda g: (g.__delitem__("means"), g.create_dataset("means", data=np.zeros((3, 40, 5)))), "expected E×N×3"),
-    (lambda g: g.__delitem__("numbers"), "'epochs/numbers' is missing"),
-    (lambda g: (g.__delitem__("labels"), g.create_dataset("labels", data=np.zeros(7))), "labels have shape"),
-    (lambda g: g["means"].__setitem__((0, 0, 0), np.nan), "NaN"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda g: (g.__delitem__("means"), g.create_dataset("means", data=np.zeros((3, 40, 5)))), "expected E×N×3"),
+        (lambda g: g.__delitem__("numbers"), "'epochs/numbers' is missing"),
+        (lambda g: (g.__delitem__("labels"), g.create_dataset("labels", data=np.zeros(7))), "labels have shape"),
+        (lambda g: g["means"].__setitem__((0, 0, 0), np.nan), "NaN"),
+    ],
+)
 def test_damaged_epoch_codes_are_one_line_naming_the_file(tmp_path, model, record, damage, message):
     path = tmp_path / "bad.h5"
     save(path, model, record)

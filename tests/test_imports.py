@@ -21,6 +21,8 @@ def test_trainer_imports_without_qt():
 
 def test_import_trainer_is_light():
     """Importing the package itself must not load TensorFlow (the app shows before TF loads)."""
-    code = "import sys, vae_explorer.trainer.data, vae_explorer.trainer.model.config; print('tensorflow' in sys.modules)"
+    code = (
+        "import sys, vae_explorer.trainer.data, vae_explorer.trainer.model.config; print('tensorflow' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stdout + out.stderr

@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.model.keras_export import export_keras, plain_copy
 
 # Runs in a fresh interpreter that imports keras and nothing of vae_explorer, and checks that.
@@ -42,9 +42,14 @@ def load_in_plain_keras(path, inputs, tmp_path) -> tuple[list[np.ndarray], dict]
     """Load ``path`` in a subprocess that imports only keras; its outputs on ``inputs``."""
     np.save(tmp_path / "in.npy", inputs)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": ""}
-    done = subprocess.run([sys.executable, "-c", PLAIN_KERAS_LOAD, str(path), str(tmp_path / "in.npy"),
-                           str(tmp_path / "out.npz")], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", PLAIN_KERAS_LOAD, str(path), str(tmp_path / "in.npy"), str(tmp_path / "out.npz")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     with np.load(tmp_path / "out.npz") as out:
         outputs = [out[f"arr_{i}"] for i in range(len(out.files))]
@@ -82,7 +87,7 @@ def test_plain_copy_swaps_the_fused_batchnorm_and_keeps_every_weight(trained_bn)
     assert [w.path for w in copy.weights] == [w.path for w in trained_bn.decoder.weights]
     moving = [w for w in trained_bn.decoder.weights if "moving_mean" in w.path]
     assert moving and all(np.abs(w.numpy()).max() > 0 for w in moving)  # trained statistics, not zeros
-    for ours, theirs in zip(trained_bn.decoder.weights, copy.weights):
+    for ours, theirs in zip(trained_bn.decoder.weights, copy.weights, strict=True):
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
@@ -91,11 +96,18 @@ def test_whole_vae_export_needs_our_model_module(trained_bn, tmp_path):
     ``vae_explorer.trainer.model.vae`` is imported (as README and ``export --help`` say)."""
     out = tmp_path / "vae.keras"
     export_keras(out, trained_bn, "vae")
-    code = ("import sys, numpy as np, keras, vae_explorer.trainer.model.vae\n"
-            "m = keras.saving.load_model(sys.argv[1])\n"
-            "print(type(m).__name__, m.decoder(np.zeros((1, 2), 'float32')).shape)")
-    done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}, timeout=300)
+    code = (
+        "import sys, numpy as np, keras, vae_explorer.trainer.model.vae\n"
+        "m = keras.saving.load_model(sys.argv[1])\n"
+        "print(type(m).__name__, m.decoder(np.zeros((1, 2), 'float32')).shape)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["VAE", "(1,", "28,", "28,", "1)"]
 

@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.files import exports, imagegrid
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.files import exports, imagegrid
 from vae_explorer.trainer.latent.paths import grid_axes, grid_points, interpolate, prior_samples, traverse
 from vae_explorer.trainer.maps.projection import Projection
 from vae_explorer.trainer.model.space import DECODE_BATCH, LatentSpace
@@ -31,12 +31,13 @@ def space8():
 
 # -- LatentSpace ----------------------------------------------------------------------------
 
+
 def test_decode_one_point_and_a_batch(space):
     one = space.decode(np.array([0.5, -1.0]))
     assert one.shape == (1, 28, 28, 1) and one.dtype == np.float32
     batch = space.decode(np.array([[0.5, -1.0], [0.0, 0.0], [3.0, 3.0]]))
     assert batch.shape == (3, 28, 28, 1)
-    assert 0.0 <= batch.min() and batch.max() <= 1.0
+    assert batch.min() >= 0.0 and batch.max() <= 1.0
     np.testing.assert_allclose(batch[0], one[0], atol=1e-6)
     # the same point decodes the same way, whatever else is in the batch
     np.testing.assert_allclose(space.decode([[0.5, -1.0], [9.0, 9.0]])[0], one[0], atol=1e-6)
@@ -87,6 +88,7 @@ def test_any_image_shape_and_latent_dim(space8):
 
 
 # -- grids, interpolation, traversal, prior -------------------------------------------------
+
 
 def test_grid_points_read_like_the_plot():
     n = 5
@@ -152,8 +154,9 @@ def _angle_pair(omega: float, dim: int, na: float = 1.5, nb: float = 0.5):
     return a, b
 
 
-@pytest.mark.parametrize("omega", [0.0, 1e-9, 1e-3, 0.5, np.pi / 2, 2.5, np.pi - 1e-3,
-                                   np.pi - 1e-6, np.pi - 1e-9, np.pi])
+@pytest.mark.parametrize(
+    "omega", [0.0, 1e-9, 1e-3, 0.5, np.pi / 2, 2.5, np.pi - 1e-3, np.pi - 1e-6, np.pi - 1e-9, np.pi]
+)
 @pytest.mark.parametrize("dim", [2, 5])
 def test_spherical_interpolation_over_the_whole_range_of_angles(omega, dim):
     """Finite everywhere, exact endpoints, and the norm moves monotonically from |a| to |b|,
@@ -193,7 +196,7 @@ def test_traverse_changes_one_coordinate_per_block():
     assert rows.shape == (3 * steps, 3)
     offsets = np.linspace(-span, span, steps, dtype=np.float32)
     for d in range(3):
-        block = rows[d * steps:(d + 1) * steps]
+        block = rows[d * steps : (d + 1) * steps]
         others = [k for k in range(3) if k != d]
         np.testing.assert_array_equal(block[:, others], np.repeat(z[None, others], steps, axis=0))
         np.testing.assert_allclose(block[:, d], z[d] + offsets)
@@ -223,6 +226,7 @@ def test_prior_samples_are_seeded():
 
 
 # -- Projection -----------------------------------------------------------------------------
+
 
 def test_projection_is_the_identity_in_two_dimensions():
     means = np.random.default_rng(0).standard_normal((50, 2)) + 3
@@ -296,6 +300,7 @@ def test_projection_with_too_few_points():
 
 
 # -- image grids and PNG --------------------------------------------------------------------
+
 
 def test_tile_sizes_and_placement():
     images = np.stack([np.full((28, 28, 1), i / 10, np.float32) for i in range(5)])

@@ -6,13 +6,23 @@ import numpy as np
 import pytest
 
 from vae_explorer.trainer.latent.class_tools import (
-    along_direction, class_means, class_samples, direction, fit_gaussian, nearest_class, sample_gaussian,
+    along_direction,
+    class_means,
+    class_samples,
+    direction,
+    fit_gaussian,
+    nearest_class,
+    sample_gaussian,
+)
+from vae_explorer.trainer.latent.prior_holes import (
+    grid_centres,
+    grid_kde_log_density,
+    kde_log_density,
+    prior_holes,
+    projected_prior,
 )
 from vae_explorer.trainer.maps.epoch_codes import EpochCodes, aligned_pca_plane, pca_plane, procrustes
 from vae_explorer.trainer.maps.projection import Projection
-from vae_explorer.trainer.latent.prior_holes import (
-    grid_centres, grid_kde_log_density, kde_log_density, prior_holes, projected_prior,
-)
 
 
 def labelled_codes(dim=5, per_class=200, seed=0):
@@ -53,8 +63,9 @@ def test_per_class_samples_have_the_fitted_mean_and_covariance():
     np.testing.assert_allclose(samples.mean(axis=0), fitted_mean, atol=0.05)
     np.testing.assert_allclose(np.cov(samples, rowvar=False), fitted_cov, atol=0.06)
     np.testing.assert_allclose(fitted_cov, cov, atol=0.12)
-    np.testing.assert_array_equal(class_samples(codes, labels[:4000], 0, 5, seed=3),
-                                  class_samples(codes, labels[:4000], 0, 5, seed=3))
+    np.testing.assert_array_equal(
+        class_samples(codes, labels[:4000], 0, 5, seed=3), class_samples(codes, labels[:4000], 0, 5, seed=3)
+    )
 
 
 def test_a_class_with_fewer_codes_than_dimensions_still_samples():

@@ -12,10 +12,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.latent.likelihood import (ImportanceWeighted, binarize, bits_per_dim, likelihood_figures,
-                                             logmeanexp)
+from vae_explorer.trainer.latent.likelihood import (
+    ImportanceWeighted,
+    binarize,
+    bits_per_dim,
+    likelihood_figures,
+    logmeanexp,
+)
+from vae_explorer.trainer.model.config import TrainConfig
 
 N_IMAGES = 64
 
@@ -36,7 +41,7 @@ def exact_log_px(model, x: np.ndarray, points: int = 4001, span: float = 8.0) ->
     logits = logits.reshape(points, -1).astype(np.float64)
     flat = x.reshape(len(x), -1).astype(np.float64)
     log_px_z = flat @ logits.T - np.logaddexp(0.0, logits).sum(axis=1)  # N × points
-    log_pz = -0.5 * (z ** 2 + np.log(2 * np.pi))
+    log_pz = -0.5 * (z**2 + np.log(2 * np.pi))
     log_w = np.full(points, np.log(z[1] - z[0]))
     log_w[[0, -1]] -= np.log(2.0)
     terms = log_px_z + log_pz + log_w
@@ -50,8 +55,10 @@ def test_bound_approaches_the_integral_and_rises_with_k(model_1d, mnist_small):
     iw = ImportanceWeighted(model)
     bounds = {k: iw.log_px(x, k, seed=5) for k in (1, 100, 5000)}
     gap = truth - bounds[5000]
-    print(f"\nexact {truth.mean():.3f}; K=1 {bounds[1].mean():.3f}, K=100 {bounds[100].mean():.3f}, "
-          f"K=5000 {bounds[5000].mean():.3f}; mean |gap| {np.abs(gap).mean():.4f}")
+    print(
+        f"\nexact {truth.mean():.3f}; K=1 {bounds[1].mean():.3f}, K=100 {bounds[100].mean():.3f}, "
+        f"K=5000 {bounds[5000].mean():.3f}; mean |gap| {np.abs(gap).mean():.4f}"
+    )
     assert np.abs(gap).mean() < 0.5
     assert gap.mean() > -0.05  # a lower bound: never clearly above the truth on average
     assert bounds[1].mean() < bounds[100].mean() < bounds[5000].mean()

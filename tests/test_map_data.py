@@ -55,7 +55,7 @@ def test_atlas_holds_each_image_in_a_frame_of_its_colour():
     assert side == 30 and cols == 3 and atlas.shape == (3 * 30, 3 * 30, 3)
     for i in range(7):
         r, c = divmod(i, cols)
-        tile = atlas[r * side:(r + 1) * side, c * side:(c + 1) * side]
+        tile = atlas[r * side : (r + 1) * side, c * side : (c + 1) * side]
         np.testing.assert_array_equal(tile[0, :], np.tile(frames[i], (side, 1)))
         np.testing.assert_array_equal(tile[1:-1, 1:-1, 0], (images[i, ..., 0] * 255 + 0.5).astype(np.uint8))
     colour = rng.uniform(0, 1, (2, 64, 64, 3)).astype(np.float32)
@@ -89,8 +89,8 @@ def test_worst_and_the_colour_scale():
 def test_per_image_losses_are_the_model_loss_terms_at_the_mean_code(loss, mnist_small):
     import keras
 
-    from vae_explorer.trainer.model.vae import build_vae
     from vae_explorer.trainer.latent.per_image import PerImageLosses
+    from vae_explorer.trainer.model.vae import build_vae
 
     model = build_vae("dense", 3, (28, 28, 1), reconstruction=loss, seed=0)
     x = mnist_small.x_test[:40]
@@ -103,6 +103,6 @@ def test_per_image_losses_are_the_model_loss_terms_at_the_mean_code(loss, mnist_
     else:
         expected = ((x - probs) ** 2).sum(axis=(1, 2, 3))
     np.testing.assert_allclose(metrics.reconstruction, expected, rtol=1e-4)
-    kl = -0.5 * (1 + log_var - mean ** 2 - np.exp(log_var)).sum(axis=1)
+    kl = -0.5 * (1 + log_var - mean**2 - np.exp(log_var)).sum(axis=1)
     np.testing.assert_allclose(metrics.kl, kl, rtol=1e-4, atol=1e-5)
     assert metrics.reconstruction.shape == (40,) and (metrics.kl >= 0).all()

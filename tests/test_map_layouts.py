@@ -7,8 +7,8 @@ import pytest
 
 from vae_explorer.trainer.maps.inverse_map import InverseMap, fidelity
 from vae_explorer.trainer.maps.layouts import default_layout_name, make_layout
-from vae_explorer.trainer.maps.tsne import TSNELayout, median_drift
 from vae_explorer.trainer.maps.legibility import knn_accuracy, legibility, nearest_neighbours
+from vae_explorer.trainer.maps.tsne import TSNELayout, median_drift
 
 
 def clusters(n_per=60, classes=4, dim=6, spread=0.3, seed=0):
@@ -20,6 +20,7 @@ def clusters(n_per=60, classes=4, dim=6, spread=0.3, seed=0):
 
 
 # -- legibility ---------------------------------------------------------------------------
+
 
 def test_separated_clusters_are_perfectly_legible():
     points, labels = clusters()
@@ -58,6 +59,7 @@ def test_legibility_of_unlabelled_data_is_none():
 
 # -- the inverse map ----------------------------------------------------------------------
 
+
 def test_inverse_map_is_exact_on_the_data_and_blends_between():
     plane = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     means = np.array([[0.0, 0, 0], [2.0, 0, 0], [0.0, 2, 0], [2.0, 2, 4]])
@@ -88,6 +90,7 @@ def test_fidelity_is_zero_for_a_perfect_inverse_and_scaled_by_random_pairs():
 
 
 # -- layouts ------------------------------------------------------------------------------
+
 
 def test_default_layout_is_the_latent_plane_in_2d_and_tsne_above():
     assert default_layout_name(2) == "latent" and default_layout_name(1) == "latent"

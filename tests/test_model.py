@@ -47,8 +47,10 @@ def test_any_latent_dim(latent_dim):
     assert vae.decoder(np.zeros((4, latent_dim), "float32")).shape == (4, 28, 28, 1)
 
 
-@pytest.mark.parametrize("shape, words", [((1025, 28, 1), "too large for a model"),
-                                          ((28, 28, 4), "H×W×1 or H×W×3"), ((28, 0, 1), "H×W×1 or H×W×3")])
+@pytest.mark.parametrize(
+    "shape, words",
+    [((1025, 28, 1), "too large for a model"), ((28, 28, 4), "H×W×1 or H×W×3"), ((28, 0, 1), "H×W×1 or H×W×3")],
+)
 def test_shapes_no_model_is_built_for(shape, words):
     from vae_explorer.trainer.errors import UserError
 
@@ -86,12 +88,13 @@ def test_fused_batchnorm_matches_keras_batchnorm(shape):
     fused.build(shape)
     with tf.GradientTape(persistent=True) as tape:
         y_ref, y_fused = ref(x, training=True), fused(x, training=True)
-        l_ref, l_fused = tf.reduce_sum(y_ref ** 3), tf.reduce_sum(y_fused ** 3)
+        l_ref, l_fused = tf.reduce_sum(y_ref**3), tf.reduce_sum(y_fused**3)
     np.testing.assert_allclose(y_fused.numpy(), y_ref.numpy(), atol=1e-4)
     np.testing.assert_allclose(fused.moving_mean.numpy(), ref.moving_mean.numpy(), atol=1e-6)
     np.testing.assert_allclose(fused.moving_variance.numpy(), ref.moving_variance.numpy(), rtol=1e-5)
-    for g_ref, g_fused in zip(tape.gradient(l_ref, ref.trainable_weights),
-                              tape.gradient(l_fused, fused.trainable_weights)):
+    for g_ref, g_fused in zip(
+        tape.gradient(l_ref, ref.trainable_weights), tape.gradient(l_fused, fused.trainable_weights), strict=True
+    ):
         np.testing.assert_allclose(g_fused.numpy(), g_ref.numpy(), rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(fused(x, training=False).numpy(), ref(x, training=False).numpy(), atol=1e-4)
 
@@ -120,7 +123,7 @@ def numpy_loss_terms(vae, x, eps, reconstruction):
     else:
         per_pixel = (xd - 1 / (1 + np.exp(-logits))) ** 2
     rec = per_pixel.reshape(len(x), -1).sum(axis=1).mean()
-    kl = (0.5 * (mean ** 2 + np.exp(log_var) - 1 - log_var)).sum(axis=1).mean()
+    kl = (0.5 * (mean**2 + np.exp(log_var) - 1 - log_var)).sum(axis=1).mean()
     return rec, kl
 
 
@@ -143,8 +146,9 @@ def test_loss_terms_equal_an_independent_numpy_computation(reconstruction):
 
 def test_keras_fit_trains_through_train_step_and_test_step(mnist_small):
     vae = build_vae("dense", latent_dim=2, seed=0)
-    logs = vae.fit(mnist_small.x_train, epochs=2, batch_size=64, verbose=0,
-                   validation_data=(mnist_small.x_test,)).history
+    logs = vae.fit(
+        mnist_small.x_train, epochs=2, batch_size=64, verbose=0, validation_data=(mnist_small.x_test,)
+    ).history
     assert logs["loss"][1] < logs["loss"][0]
     assert logs["neg_elbo"][1] == pytest.approx(logs["reconstruction_loss"][1] + logs["kl_loss"][1], rel=1e-4)
     assert np.isfinite(logs["val_neg_elbo"]).all()

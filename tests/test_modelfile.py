@@ -14,18 +14,19 @@ import pickle
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.errors import ModelFileError, UserError
-from vae_explorer.trainer.model.keras_export import export_keras
 from vae_explorer.trainer.files.modelfile import FORMAT_NAME, load_model, read_header, save_model
-
+from vae_explorer.trainer.model.config import TrainConfig
+from vae_explorer.trainer.model.keras_export import export_keras
 
 # -- fixtures -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, mnist_small, train_and_save):
@@ -61,15 +62,16 @@ def copy_of(src, tmp_path, name="bad.h5"):
 
 # -- exact round trip -----------------------------------------------------------------------
 
+
 def test_round_trip_gives_identical_encoder_and_decoder(trained, mnist_small, z_probe):
     trainer, _, _, path = trained
     loaded = load_model(path)
     x = mnist_small.x_test[:32]
-    for a, b in zip(trainer.model.encoder(x, training=False), loaded.model.encoder(x, training=False)):
+    for a, b in zip(trainer.model.encoder(x, training=False), loaded.model.encoder(x, training=False), strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     np.testing.assert_array_equal(decoded(trainer.model, z_probe), decoded(loaded.model, z_probe))
     assert [w.path for w in loaded.model.weights] == [w.path for w in trainer.model.weights]
-    for a, b in zip(trainer.model.weights, loaded.model.weights):
+    for a, b in zip(trainer.model.weights, loaded.model.weights, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
@@ -94,7 +96,7 @@ def test_optimizer_state_is_restored(trained):
     old, new = trainer.model.optimizer.variables, loaded.model.optimizer.variables
     # optimizer names are uniquified per process (adam, adam_1...): compare what follows
     assert [v.path.split("/", 1)[1] for v in old] == [v.path.split("/", 1)[1] for v in new]
-    for a, b in zip(old, new):
+    for a, b in zip(old, new, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
@@ -110,12 +112,15 @@ def test_sampler_random_state_is_restored_and_optional(trained, tmp_path):
         del f["random"]
     from vae_explorer.trainer.model.vae import build_vae
 
-    np.testing.assert_array_equal(load_model(old).model.random_state()[0].numpy(),
-                                  build_vae("tutorial", seed=11).random_state()[0].numpy())
+    np.testing.assert_array_equal(
+        load_model(old).model.random_state()[0].numpy(), build_vae("tutorial", seed=11).random_state()[0].numpy()
+    )
     assert not np.array_equal(fresh, build_vae("tutorial", seed=11).random_state()[0].numpy())
     with h5py.File(old, "r+") as f:
         f.create_dataset("random/00000", data=np.zeros(5, np.float32))
-    with pytest.raises(ModelFileError, match=r"random variable 'seed_generator\w*/seed_generator_state' has shape \(5,\)"):
+    with pytest.raises(
+        ModelFileError, match=r"random variable 'seed_generator\w*/seed_generator_state' has shape \(5,\)"
+    ):
         load_model(old)
 
 
@@ -164,7 +169,7 @@ def test_export_keras_reloads_with_identical_outputs(trained, tmp_path, what, z_
     reloaded = keras.saving.load_model(out)
     if what == "encoder":
         x = mnist_small.x_test[:8]
-        for a, b in zip(trainer.model.encoder(x, training=False), reloaded(x, training=False)):
+        for a, b in zip(trainer.model.encoder(x, training=False), reloaded(x, training=False), strict=True):
             np.testing.assert_array_equal(a.numpy(), b.numpy())
         return
     decoder = reloaded.decoder if what == "vae" else reloaded
@@ -172,6 +177,7 @@ def test_export_keras_reloads_with_identical_outputs(trained, tmp_path, what, z_
 
 
 # -- atomic saving --------------------------------------------------------------------------
+
 
 def _failing_after(n, exc, real):
     calls = {"n": 0}
@@ -199,8 +205,11 @@ def test_failed_save_leaves_the_previous_file_intact(trained, tmp_path, monkeypa
         monkeypatch.setattr(os, "replace", _failing_after(0, OSError(errno.EIO, "Input/output error"), os.replace))
         expected, match = UserError, "previous file is intact"
     else:
-        exc = {"h5py-enospc": OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
-               "h5py-bug": RuntimeError("boom"), "interrupt": KeyboardInterrupt()}[failure]
+        exc = {
+            "h5py-enospc": OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+            "h5py-bug": RuntimeError("boom"),
+            "interrupt": KeyboardInterrupt(),
+        }[failure]
         monkeypatch.setattr(h5py.Group, "create_dataset", _failing_after(10, exc, h5py.Group.create_dataset))
         expected = UserError if failure == "h5py-enospc" else type(exc)
         match = "No space left on device" if failure == "h5py-enospc" else None
@@ -228,6 +237,7 @@ def test_save_overwrites_completely(trained, tmp_path, z_probe):
 
 
 # -- refusal of malformed and foreign files -------------------------------------------------
+
 
 def refused(path, *fragments) -> ModelFileError:
     """Both loaders refuse ``path`` with a ModelFileError naming it and every fragment."""
@@ -260,9 +270,9 @@ def test_random_bytes(tmp_path):
 
 @pytest.mark.parametrize("keep", [0.5, 0.1, 0.9])
 def test_truncated_file(trained, tmp_path, keep):
-    data = open(trained[3], "rb").read()
+    data = Path(trained[3]).read_bytes()
     path = tmp_path / "cut.h5"
-    path.write_bytes(data[:int(len(data) * keep)])
+    path.write_bytes(data[: int(len(data) * keep)])
     refused(path, "is truncated or damaged")
 
 
@@ -323,31 +333,58 @@ def _set_config(**changes):
         config = json.loads(f.attrs["config"])
         config.update(changes)
         f.attrs["config"] = json.dumps(config)
+
     return change
 
 
 BAD_FILES = {
-    "missing weight": (lambda f: f.__delitem__("weights/enc_bn_1/moving_mean"),
-                       ["lacks weight(s) enc_bn_1/moving_mean", "tutorial"], []),
-    "extra weight": (lambda f: f.create_dataset("weights/evil/kernel", data=np.zeros((2, 2), np.float32)),
-                     ["unexpected weight(s) evil/kernel"], []),
-    "wrong shape": (lambda f: _replace(f, "weights/z_mean/kernel", np.zeros((20, 3), np.float32)),
-                    ["weight 'z_mean/kernel' has shape (20, 3), expected (20, 2)"], []),
-    "NaN weight": (lambda f: f["weights/dec_logits/bias"].__setitem__(0, np.nan),
-                   ["weight 'dec_logits/bias' holds NaN or infinite values"], []),
-    "infinite weight": (lambda f: f["weights/enc_conv_1/kernel"].__setitem__((0, 0, 0, 0), np.inf),
-                        ["weight 'enc_conv_1/kernel' holds NaN or infinite values"], []),
-    "string weight": (lambda f: _replace(f, "weights/z_mean/bias", ["0.1", "0.2"], dtype=h5py.string_dtype()),
-                      ["'weights/z_mean/bias' does not hold plain numbers"], []),
-    "bool weight": (lambda f: _replace(f, "weights/z_mean/bias", np.array([True, False])),
-                    ["'weights/z_mean/bias' does not hold plain numbers"], []),
+    "missing weight": (
+        lambda f: f.__delitem__("weights/enc_bn_1/moving_mean"),
+        ["lacks weight(s) enc_bn_1/moving_mean", "tutorial"],
+        [],
+    ),
+    "extra weight": (
+        lambda f: f.create_dataset("weights/evil/kernel", data=np.zeros((2, 2), np.float32)),
+        ["unexpected weight(s) evil/kernel"],
+        [],
+    ),
+    "wrong shape": (
+        lambda f: _replace(f, "weights/z_mean/kernel", np.zeros((20, 3), np.float32)),
+        ["weight 'z_mean/kernel' has shape (20, 3), expected (20, 2)"],
+        [],
+    ),
+    "NaN weight": (
+        lambda f: f["weights/dec_logits/bias"].__setitem__(0, np.nan),
+        ["weight 'dec_logits/bias' holds NaN or infinite values"],
+        [],
+    ),
+    "infinite weight": (
+        lambda f: f["weights/enc_conv_1/kernel"].__setitem__((0, 0, 0, 0), np.inf),
+        ["weight 'enc_conv_1/kernel' holds NaN or infinite values"],
+        [],
+    ),
+    "string weight": (
+        lambda f: _replace(f, "weights/z_mean/bias", ["0.1", "0.2"], dtype=h5py.string_dtype()),
+        ["'weights/z_mean/bias' does not hold plain numbers"],
+        [],
+    ),
+    "bool weight": (
+        lambda f: _replace(f, "weights/z_mean/bias", np.array([True, False])),
+        ["'weights/z_mean/bias' does not hold plain numbers"],
+        [],
+    ),
     "no weights": (lambda f: f.__delitem__("weights"), ["has no weights"], []),
-    "future version": (lambda f: f.attrs.__setitem__("format_version", 99),
-                       ["format version 99", "upgrade vae-explorer"], ["read_header"]),
-    "version zero": (lambda f: f.attrs.__setitem__("format_version", 0),
-                     ["invalid format_version 0"], ["read_header"]),
-    "version as text": (lambda f: f.attrs.__setitem__("format_version", "1"),
-                        ["has no valid format_version"], ["read_header"]),
+    "future version": (
+        lambda f: f.attrs.__setitem__("format_version", 99),
+        ["format version 99", "upgrade vae-explorer"],
+        ["read_header"],
+    ),
+    "version zero": (lambda f: f.attrs.__setitem__("format_version", 0), ["invalid format_version 0"], ["read_header"]),
+    "version as text": (
+        lambda f: f.attrs.__setitem__("format_version", "1"),
+        ["has no valid format_version"],
+        ["read_header"],
+    ),
     "unknown preset": (_set_config(preset="nope"), ["unknown preset 'nope'"], []),
     "unknown setting": (_set_config(optimizer="sgd"), ["unknown setting(s): optimizer"], []),
     "latent dim as text": (_set_config(latent_dim="abc"), ["setting 'latent_dim' must be a whole number"], []),
@@ -355,40 +392,81 @@ BAD_FILES = {
     "seed as text": (_set_config(seed="7"), ["setting 'seed' must be a whole number"], []),
     "latent dim zero": (_set_config(latent_dim=0), ["latent dimension must be 1–512 (got 0)"], []),
     "latent dim of a billion": (_set_config(latent_dim=10**9), ["latent dimension must be 1–512"], []),
-    "huge images": (_set_config(image_shape=[100_000, 100_000, 1]),
-                    ["images of 100000×100000 px are too large", "at most 1024 px"], []),
+    "huge images": (
+        _set_config(image_shape=[100_000, 100_000, 1]),
+        ["images of 100000×100000 px are too large", "at most 1024 px"],
+        [],
+    ),
     "four channels": (_set_config(image_shape=[28, 28, 4]), ["images must be H×W×1 or H×W×3"], []),
     "image side as bool": (_set_config(image_shape=[28, True, 1]), ["invalid image shape"], []),
-    "latent dim of another model": (_set_config(latent_dim=3),
-                                    ["weight 'z_mean/kernel' has shape (20, 2), expected (20, 3)"], []),
-    "NaN optimizer state": (lambda f: f["optimizer/00005"].__setitem__(0, np.nan),
-                            ["optimizer variable", "holds NaN or infinite values"], []),
-    "NaN latent means": (lambda f: f["latent/means"].__setitem__((3, 1), np.nan),
-                         ["latent means hold NaN or infinite values"], []),
-    "latent log_vars shape": (lambda f: _replace(f, "latent/log_vars", np.zeros((64, 5), np.float32)),
-                              ["latent log_vars have shape (64, 5)"], []),
+    "latent dim of another model": (
+        _set_config(latent_dim=3),
+        ["weight 'z_mean/kernel' has shape (20, 2), expected (20, 3)"],
+        [],
+    ),
+    "NaN optimizer state": (
+        lambda f: f["optimizer/00005"].__setitem__(0, np.nan),
+        ["optimizer variable", "holds NaN or infinite values"],
+        [],
+    ),
+    "NaN latent means": (
+        lambda f: f["latent/means"].__setitem__((3, 1), np.nan),
+        ["latent means hold NaN or infinite values"],
+        [],
+    ),
+    "latent log_vars shape": (
+        lambda f: _replace(f, "latent/log_vars", np.zeros((64, 5), np.float32)),
+        ["latent log_vars have shape (64, 5)"],
+        [],
+    ),
     "latent without means": (lambda f: f.__delitem__("latent/means"), ["latent group without means"], []),
     "bad image shape": (_set_config(image_shape=[28, 28]), ["invalid image shape"], []),
-    "garbage config": (lambda f: f.attrs.__setitem__("config", "{not json at all"),
-                       ["attribute 'config' is not valid JSON"], ["read_header"]),
-    "config not a dict": (lambda f: f.attrs.__setitem__("config", "[1, 2, 3]"),
-                          ["has no model config"], ["read_header"]),
-    "config as numbers": (lambda f: f.attrs.__setitem__("config", np.arange(3)),
-                          ["attribute 'config' is not JSON text"], ["read_header"]),
-    "no format attribute": (lambda f: f.attrs.__delitem__("format"),
-                            ["has no valid 'format' attribute"], ["read_header"]),
-    "another format": (lambda f: f.attrs.__setitem__("format", "vae-explorer-model-v9"),
-                       ["has no valid 'format' attribute"], ["read_header"]),
-    "history not a list": (lambda f: f.attrs.__setitem__("history", '{"a": 1}'),
-                           ["malformed history or dataset"], ["read_header"]),
-    "optimizer count": (lambda f: f.__delitem__("optimizer/00003"),
-                        ["has 61 optimizer variables, expected 62"], []),
-    "optimizer shape": (lambda f: _replace(f, "optimizer/00004", np.zeros(7, np.float32)),
-                        ["optimizer variable", "has shape (7,)"], []),
-    "latent wrong width": (lambda f: _replace(f, "latent/means", np.zeros((64, 3), np.float32)),
-                           ["latent means have shape (64, 3)"], []),
-    "latent labels rows": (lambda f: _replace(f, "latent/labels", np.zeros(5, np.int32)),
-                           ["latent labels has 5 rows for 64 means"], []),
+    "garbage config": (
+        lambda f: f.attrs.__setitem__("config", "{not json at all"),
+        ["attribute 'config' is not valid JSON"],
+        ["read_header"],
+    ),
+    "config not a dict": (
+        lambda f: f.attrs.__setitem__("config", "[1, 2, 3]"),
+        ["has no model config"],
+        ["read_header"],
+    ),
+    "config as numbers": (
+        lambda f: f.attrs.__setitem__("config", np.arange(3)),
+        ["attribute 'config' is not JSON text"],
+        ["read_header"],
+    ),
+    "no format attribute": (
+        lambda f: f.attrs.__delitem__("format"),
+        ["has no valid 'format' attribute"],
+        ["read_header"],
+    ),
+    "another format": (
+        lambda f: f.attrs.__setitem__("format", "vae-explorer-model-v9"),
+        ["has no valid 'format' attribute"],
+        ["read_header"],
+    ),
+    "history not a list": (
+        lambda f: f.attrs.__setitem__("history", '{"a": 1}'),
+        ["malformed history or dataset"],
+        ["read_header"],
+    ),
+    "optimizer count": (lambda f: f.__delitem__("optimizer/00003"), ["has 61 optimizer variables, expected 62"], []),
+    "optimizer shape": (
+        lambda f: _replace(f, "optimizer/00004", np.zeros(7, np.float32)),
+        ["optimizer variable", "has shape (7,)"],
+        [],
+    ),
+    "latent wrong width": (
+        lambda f: _replace(f, "latent/means", np.zeros((64, 3), np.float32)),
+        ["latent means have shape (64, 3)"],
+        [],
+    ),
+    "latent labels rows": (
+        lambda f: _replace(f, "latent/labels", np.zeros(5, np.int32)),
+        ["latent labels has 5 rows for 64 means"],
+        [],
+    ),
 }
 
 
@@ -408,6 +486,7 @@ def test_our_format_with_a_defect(trained, tmp_path, case):
 
 
 # -- files crafted to carry code ------------------------------------------------------------
+
 
 class _TouchOnUnpickle:
     """Unpickling this object creates ``marker`` (what an attacker's payload would do)."""
@@ -456,25 +535,36 @@ def _as_legacy_keras(f, layer_config):
 def test_config_carrying_a_lambda_layer_or_os_system_runs_nothing(trained, tmp_path):
     marker = tmp_path / "PWNED"
     lam = _lambda_layer_config(marker)
-    system_entry = {"module": "os", "class_name": "system", "config": {"command": f"touch {marker}"},
-                    "registered_name": "system"}
+    system_entry = {
+        "module": "os",
+        "class_name": "system",
+        "config": {"command": f"touch {marker}"},
+        "registered_name": "system",
+    }
     src = trained[3]
     cases = {
         # refused: the config is checked field by field, unknown keys are errors
         "config is a Lambda": (lambda f: f.attrs.__setitem__("config", json.dumps(lam)), "invalid image shape"),
         "Lambda in config": (_set_config(layers=[lam]), "unknown setting(s): layers"),
         "os.system as preset": (_set_config(preset=system_entry), "setting 'preset' must be text"),
-        "os.system as config": (lambda f: f.attrs.__setitem__("config", json.dumps(system_entry)),
-                                "invalid image shape"),
-        "Lambda as config with a shape": (lambda f: f.attrs.__setitem__(
-            "config", json.dumps({**lam, "image_shape": [28, 28, 1]})), "unknown setting(s): class_name"),
+        "os.system as config": (
+            lambda f: f.attrs.__setitem__("config", json.dumps(system_entry)),
+            "invalid image shape",
+        ),
+        "Lambda as config with a shape": (
+            lambda f: f.attrs.__setitem__("config", json.dumps({**lam, "image_shape": [28, 28, 1]})),
+            "unknown setting(s): class_name",
+        ),
         "Keras model_config": (lambda f: _as_legacy_keras(f, lam), "is a Keras model file"),
         # ignored: history and dataset descriptions are plain data, never deserialised
-        "Lambda in dataset": (lambda f: f.attrs.__setitem__("dataset", json.dumps({"name": "x", "layer": lam})),
-                              None),
+        "Lambda in dataset": (lambda f: f.attrs.__setitem__("dataset", json.dumps({"name": "x", "layer": lam})), None),
         "os.system in history": (lambda f: f.attrs.__setitem__("history", json.dumps([system_entry])), None),
-        "extra model_config": (lambda f: f.attrs.__setitem__(
-            "model_config", json.dumps({"class_name": "Sequential", "config": {"layers": [lam]}})), None),
+        "extra model_config": (
+            lambda f: f.attrs.__setitem__(
+                "model_config", json.dumps({"class_name": "Sequential", "config": {"layers": [lam]}})
+            ),
+            None,
+        ),
     }
     for i, (case, (change, fragment)) in enumerate(cases.items()):
         path = edit(src, tmp_path, change, name=f"crafted{i}.h5")
@@ -503,16 +593,18 @@ def test_pickled_objects_are_never_unpickled(trained, tmp_path):
     src = trained[3]
     cases = {
         "weight as opaque": (lambda f: _replace(f, "weights/z_mean/bias", opaque), "does not hold plain numbers"),
-        "weight as bytes": (lambda f: _replace(f, "weights/z_mean/bias", np.frombuffer(blob, np.uint8)),
-                            "has shape"),
-        "weight as vlen bytes": (lambda f: _replace(f, "weights/z_mean/bias", _vlen(blob, 2),
-                                                    dtype=h5py.vlen_dtype(np.uint8)),
-                                 "does not hold plain numbers"),
+        "weight as bytes": (lambda f: _replace(f, "weights/z_mean/bias", np.frombuffer(blob, np.uint8)), "has shape"),
+        "weight as vlen bytes": (
+            lambda f: _replace(f, "weights/z_mean/bias", _vlen(blob, 2), dtype=h5py.vlen_dtype(np.uint8)),
+            "does not hold plain numbers",
+        ),
         "optimizer as opaque": (lambda f: _replace(f, "optimizer/00000", opaque), "does not hold plain numbers"),
         "labels as opaque": (lambda f: _replace(f, "latent/labels", opaque), "does not hold plain numbers"),
         "config as opaque": (lambda f: f.attrs.__setitem__("config", opaque), "is not JSON text"),
-        "history as base64 pickle": (lambda f: f.attrs.__setitem__("history", base64.b64encode(blob).decode()),
-                                     "is not valid JSON"),
+        "history as base64 pickle": (
+            lambda f: f.attrs.__setitem__("history", base64.b64encode(blob).decode()),
+            "is not valid JSON",
+        ),
         # ignored: attributes and datasets the format does not define are never read
         "extra opaque attribute": (lambda f: f.attrs.__setitem__("payload", opaque), None),
         "extra opaque dataset": (lambda f: f.create_dataset("payload", data=opaque), None),

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.latent.encoded_image import nearest_codes, neighbour_labels
+from vae_explorer.trainer.data.user_image import border_mean, is_white_on_black, prepare_image
 from vae_explorer.trainer.errors import ImageFileError, UserError
 from vae_explorer.trainer.files.imagegrid import write_png
+from vae_explorer.trainer.latent.encoded_image import nearest_codes, neighbour_labels
+from vae_explorer.trainer.maps.posterior import plane_covariance, posterior_ellipse
 from vae_explorer.trainer.maps.projection import Projection
 from vae_explorer.trainer.model.space import LatentCodes
-from vae_explorer.trainer.maps.posterior import plane_covariance, posterior_ellipse
-from vae_explorer.trainer.data.user_image import border_mean, is_white_on_black, prepare_image
 
 
 def dark_seven_on_white(height=90, width=60) -> np.ndarray:
@@ -20,10 +20,10 @@ def dark_seven_on_white(height=90, width=60) -> np.ndarray:
     image = np.full((height, width, 3), 245, np.uint8)
     top, bottom, left, right = height * 2 // 9, height * 5 // 6, width // 6, width * 5 // 6
     stroke = max(1, height // 12)
-    image[top:top + stroke, left:right] = 20
+    image[top : top + stroke, left:right] = 20
     for row in range(top + stroke, bottom):
         col = right - 1 - (row - top - stroke) * (right - left) // (2 * (bottom - top))
-        image[row, col - stroke // 2 - 1:col + stroke // 2 + 1] = 20
+        image[row, col - stroke // 2 - 1 : col + stroke // 2 + 1] = 20
     return image
 
 
@@ -32,7 +32,7 @@ def test_a_dark_on_light_rgb_photo_becomes_a_white_on_black_grey_28x28(tmp_path)
     write_png(path, dark_seven_on_white())
     prepared = prepare_image(path, (28, 28, 1), white_on_black=True)
     assert prepared.pixels.shape == (28, 28, 1) and prepared.pixels.dtype == np.float32
-    assert 0.0 <= prepared.pixels.min() and prepared.pixels.max() <= 1.0
+    assert prepared.pixels.min() >= 0.0 and prepared.pixels.max() <= 1.0
     assert prepared.inverted and prepared.note == "inverted to match a white-on-black dataset"
     assert border_mean(prepared.pixels) < 0.1 and prepared.pixels.max() > 0.6  # ink is bright now
     # padded to square with the paper's colour, not squashed: the ink stays in the middle columns
@@ -100,7 +100,7 @@ def test_the_pca_ellipse_is_the_projected_covariance():
     ellipse = posterior_ellipse(means[0], log_var, projection)
     cov = projection.basis @ np.diag(np.exp(log_var)) @ projection.basis.T
     np.testing.assert_allclose(plane_covariance(log_var, projection.basis), cov, atol=1e-12)
-    np.testing.assert_allclose(np.sort(ellipse.semi_axes ** 2), np.sort(np.linalg.eigvalsh(cov)), atol=1e-12)
+    np.testing.assert_allclose(np.sort(ellipse.semi_axes**2), np.sort(np.linalg.eigvalsh(cov)), atol=1e-12)
     np.testing.assert_allclose(ellipse.center, projection.to_plane(means[0])[0], atol=1e-5)
     # sampling check: the 1σ ellipse holds 39% of the projected posterior's mass
     samples = rng.normal(size=(20000, 5)) * np.exp(0.5 * log_var) + means[0]

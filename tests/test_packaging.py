@@ -34,8 +34,12 @@ def build_wheel(source: str, out) -> str:
     """``pip wheel`` of a copy of ``source`` (the build writes into the tree it builds)."""
     tree = os.path.join(str(out), "tree")
     shutil.copytree(source, tree, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.egg-info", "build", "tests"))
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w",
-                           str(out), tree], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), tree],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     (name,) = [n for n in os.listdir(out) if n.endswith(".whl")]
     return os.path.join(str(out), name)
@@ -54,8 +58,12 @@ def fresh_venv(tmp_path_factory, wheel) -> str:
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = os.path.join(str(venv), "bin", "python")
-    proc = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--quiet", wheel],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--quiet", wheel],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return python
 
@@ -71,14 +79,22 @@ def test_the_wheel_installs_one_import_package_of_its_own(wheel):
 
 
 def test_every_module_of_the_tree_imports_from_the_installed_wheel(fresh_venv):
-    code = ("import importlib, json, sys, os\n"
-            "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
-            "files = {name: importlib.import_module(name).__file__ for name in json.loads(sys.argv[1])}\n"
-            "print(json.dumps(files))")
+    code = (
+        "import importlib, json, sys, os\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "files = {name: importlib.import_module(name).__file__ for name in json.loads(sys.argv[1])}\n"
+        "print(json.dumps(files))"
+    )
     deps = sysconfig.get_paths()["purelib"]
     env = {**os.environ, "PYTHONPATH": deps}
-    proc = subprocess.run([fresh_venv, "-c", code, json.dumps(source_modules())], capture_output=True, text=True,
-                          timeout=300, env=env, cwd=os.path.dirname(fresh_venv))
+    proc = subprocess.run(
+        [fresh_venv, "-c", code, json.dumps(source_modules())],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=os.path.dirname(fresh_venv),
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     files = json.loads(proc.stdout.strip().splitlines()[-1])
     site = os.path.dirname(os.path.dirname(fresh_venv))
@@ -99,12 +115,20 @@ def test_a_package_the_build_was_not_told_about_is_in_the_wheel(tmp_path):
 def test_the_installed_package_trains_from_another_folder(fresh_venv, tmp_path):
     """Not editable, run from elsewhere: the embedded dataset comes from the installed package."""
     env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
-    code = ("import sys, vae_explorer.trainer.cli as cli; print(cli.__file__, file=sys.stderr); "
-            "sys.exit(cli.main(sys.argv[1:]))")
+    code = (
+        "import sys, vae_explorer.trainer.cli as cli; print(cli.__file__, file=sys.stderr); "
+        "sys.exit(cli.main(sys.argv[1:]))"
+    )
     run = tmp_path / "elsewhere"
     run.mkdir()
-    train = subprocess.run([fresh_venv, "-c", code, "train", "--preset", "dense", "--epochs", "1", "--out", "m.h5"],
-                           cwd=run, env=env, capture_output=True, text=True, timeout=300)
+    train = subprocess.run(
+        [fresh_venv, "-c", code, "train", "--preset", "dense", "--epochs", "1", "--out", "m.h5"],
+        cwd=run,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert train.returncode == 0, train.stderr
     assert train.stderr.startswith(os.path.dirname(os.path.dirname(fresh_venv)))  # the installed copy
     assert "on mnist-10k: 8000 train / 2000 held-out" in train.stderr

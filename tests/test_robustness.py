@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 
 from vae_explorer.trainer.cli import main
-from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.files.modelfile import load_model, save_model
+from vae_explorer.trainer.model.config import TrainConfig
 
 KILLS = 20
 
@@ -34,7 +34,6 @@ def sha(path) -> str:
 
 def leftovers(folder) -> list[str]:
     return sorted(n for n in os.listdir(folder) if n.startswith(".tmp-"))
-
 
 
 # -- (a) SIGKILL during save ----------------------------------------------------------------
@@ -92,11 +91,14 @@ def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path):
     weights = {"a": [w.numpy() for w in model_a.weights], "b": [w.numpy() for w in model_b.weights]}
     assert not np.array_equal(reference["a"], reference["b"])
 
-    meta = {"weights": [w.path for w in model_a.weights],
-            "optimizer": [v.path for v in model_a.optimizer.variables],
-            "random": [v.path for v in model_a.random_state()],
-            "image_shape": list(model_a.image_shape), "latent_dim": model_a.latent_dim,
-            "config": config.to_dict()}
+    meta = {
+        "weights": [w.path for w in model_a.weights],
+        "optimizer": [v.path for v in model_a.optimizer.variables],
+        "random": [v.path for v in model_a.random_state()],
+        "image_shape": list(model_a.image_shape),
+        "latent_dim": model_a.latent_dim,
+        "config": config.to_dict(),
+    }
     arrays = {f"{v}/w{i}": weights[v][i] for v in "ab" for i in range(len(weights[v]))}
     arrays.update({f"opt{i}": v.numpy() for i, v in enumerate(model_a.optimizer.variables)})
     arrays.update({f"rnd{i}": v.numpy() for i, v in enumerate(model_a.random_state())})
@@ -114,8 +116,12 @@ def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path):
     rng = random.Random(1234)
     outcomes, mid_save, delays = {"a": 0, "b": 0}, 0, []
     for _ in range(KILLS):
-        proc = subprocess.Popen([sys.executable, str(tmp_path / "saver.py"), str(path), str(tmp_path / "arrays.npz")],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(tmp_path / "saver.py"), str(path), str(tmp_path / "arrays.npz")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
             delay = rng.uniform(0.0, 0.4)
@@ -131,8 +137,8 @@ def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path):
             proc.stderr.close()
         loaded = load_model(path)  # never raises: the file is always one whole version
         stored = [w.numpy() for w in loaded.model.weights]
-        version = "a" if all(np.array_equal(s, w) for s, w in zip(stored, weights["a"])) else "b"
-        for s, w in zip(stored, weights[version]):
+        version = "a" if all(np.array_equal(s, w) for s, w in zip(stored, weights["a"], strict=True)) else "b"
+        for s, w in zip(stored, weights[version], strict=True):
             np.testing.assert_array_equal(s, w)
         np.testing.assert_array_equal(loaded.model.decoder(z).numpy(), reference[version])
         outcomes[version] += 1
@@ -142,9 +148,11 @@ def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path):
         mid_save += len(stale)
         for name in stale:
             os.unlink(folder / name)
-    print(f"\n[kill] {KILLS} SIGKILLs after 0–{max(delays):.2f} s of saving (one save ≈ {save_seconds * 1000:.0f} ms): "
-          f"{KILLS} of {KILLS} files loaded intact (version A {outcomes['a']}×, B {outcomes['b']}×); "
-          f"{mid_save} kills landed mid-save and left a stale .tmp-*.h5 behind")
+    print(
+        f"\n[kill] {KILLS} SIGKILLs after 0–{max(delays):.2f} s of saving (one save ≈ {save_seconds * 1000:.0f} ms): "
+        f"{KILLS} of {KILLS} files loaded intact (version A {outcomes['a']}×, B {outcomes['b']}×); "
+        f"{mid_save} kills landed mid-save and left a stale .tmp-*.h5 behind"
+    )
     assert outcomes["b"] > 0  # the saver did get to overwrite the file
     assert mid_save > 0  # and some kills really did interrupt a save
 
@@ -157,13 +165,13 @@ def test_a_later_save_removes_only_the_temp_files_of_killed_writers(tmp_path, tr
     gone.wait()  # a pid that no longer runs
     old = time.time() - STALE_AFTER_SECONDS - 60
     files = {
-        f".tmp-{gone.pid}-abc.h5": old,        # abandoned: removed
-        f".tmp-{gone.pid}-def.png": old,       # abandoned: removed
-        f".tmp-{gone.pid}-new.h5": None,       # writer gone but touched just now: kept
-        f".tmp-{os.getppid()}-live.h5": old,   # writer still running: kept
-        f".tmp-{os.getpid()}-mine.h5": old,    # this process's own: kept
-        f".tmp-{gone.pid}-notes.txt": old,     # not a name we write: kept
-        "model.h5.bak": old,                   # not ours at all: kept
+        f".tmp-{gone.pid}-abc.h5": old,  # abandoned: removed
+        f".tmp-{gone.pid}-def.png": old,  # abandoned: removed
+        f".tmp-{gone.pid}-new.h5": None,  # writer gone but touched just now: kept
+        f".tmp-{os.getppid()}-live.h5": old,  # writer still running: kept
+        f".tmp-{os.getpid()}-mine.h5": old,  # this process's own: kept
+        f".tmp-{gone.pid}-notes.txt": old,  # not a name we write: kept
+        "model.h5.bak": old,  # not ours at all: kept
     }
     for name, mtime in files.items():
         (tmp_path / name).write_bytes(b"partial")
@@ -178,6 +186,7 @@ def test_a_later_save_removes_only_the_temp_files_of_killed_writers(tmp_path, tr
 
 # -- (b) unwritable folder, full disk -------------------------------------------------------
 
+
 @pytest.fixture
 def saved(tmp_path, trained_file):
     path = tmp_path / "model.h5"
@@ -188,19 +197,29 @@ def saved(tmp_path, trained_file):
 def _raise(exc):
     def fail(*args, **kwargs):
         raise exc
+
     return fail
 
 
-@pytest.mark.parametrize("where, exc, message", [
-    ("mkstemp", PermissionError(errno.EACCES, os.strerror(errno.EACCES)), "cannot write here (Permission denied)"),
-    ("mkstemp", OSError(errno.EROFS, os.strerror(errno.EROFS)), "cannot write here (Read-only file system)"),
-    ("mkstemp", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), "cannot write here (No space left on device)"),
-    ("replace", PermissionError(errno.EACCES, os.strerror(errno.EACCES)),
-     "cannot be written (Permission denied); the previous file is intact"),
-    ("replace", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
-     "cannot be written (No space left on device); the previous file is intact"),
-    ("fsync", OSError(errno.EIO, os.strerror(errno.EIO)), "cannot be written (Input/output error)"),
-])
+@pytest.mark.parametrize(
+    "where, exc, message",
+    [
+        ("mkstemp", PermissionError(errno.EACCES, os.strerror(errno.EACCES)), "cannot write here (Permission denied)"),
+        ("mkstemp", OSError(errno.EROFS, os.strerror(errno.EROFS)), "cannot write here (Read-only file system)"),
+        ("mkstemp", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), "cannot write here (No space left on device)"),
+        (
+            "replace",
+            PermissionError(errno.EACCES, os.strerror(errno.EACCES)),
+            "cannot be written (Permission denied); the previous file is intact",
+        ),
+        (
+            "replace",
+            OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+            "cannot be written (No space left on device); the previous file is intact",
+        ),
+        ("fsync", OSError(errno.EIO, os.strerror(errno.EIO)), "cannot be written (Input/output error)"),
+    ],
+)
 def test_unwritable_folder_or_full_disk_is_a_user_error(saved, monkeypatch, where, exc, message):
     loaded = load_model(saved)
     before = sha(saved)
@@ -278,9 +297,13 @@ def test_real_readonly_folder(saved, tmp_path):
     before = sha(path)
     folder.chmod(0o555)
     try:
-        child = subprocess.run([sys.executable, "-c", READONLY_CHILD, str(path), str(folder / "s.png")],
-                               capture_output=True, text=True, timeout=120,
-                               preexec_fn=_without_root_file_powers if os.geteuid() == 0 else None)
+        child = subprocess.run(
+            [sys.executable, "-c", READONLY_CHILD, str(path), str(folder / "s.png")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=_without_root_file_powers if os.geteuid() == 0 else None,
+        )
         assert child.returncode == 0, child.stderr[-2000:]
         seen = json.loads(child.stdout.strip().splitlines()[-1])
         assert seen["code"] == 2 and "folder is not writable" in seen["stderr"]
@@ -293,22 +316,37 @@ def test_real_readonly_folder(saved, tmp_path):
 
 # -- (c) NaN from an absurd learning rate ---------------------------------------------------
 
+
 def test_absurd_learning_rate_keeps_the_last_good_epoch(saved, small_npz, capsys):
     good = load_model(saved)
     good_weights = [w.numpy() for w in good.model.weights]
     assert len(good.history) == 2
-    code = main(["train", "--resume", str(saved), "--data", str(small_npz), "--lr", "1e12", "--epochs", "3",
-                 "--out", str(saved)])
+    code = main(
+        [
+            "train",
+            "--resume",
+            str(saved),
+            "--data",
+            str(small_npz),
+            "--lr",
+            "1e12",
+            "--epochs",
+            "3",
+            "--out",
+            str(saved),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1, err
     last = err.strip().splitlines()[-1]
     assert last.startswith("vae-explorer: error: loss became nan") or last.startswith(
-        "vae-explorer: error: loss became inf"), last
+        "vae-explorer: error: loss became inf"
+    ), last
     assert "learning rate" in last and "last good epoch (2)" in last
     assert "Traceback" not in err
     after = load_model(saved)
     assert len(after.history) == 2 and after.history == good.history
-    for w, g in zip(after.model.weights, good_weights):
+    for w, g in zip(after.model.weights, good_weights, strict=True):
         assert np.isfinite(w.numpy()).all()
         np.testing.assert_array_equal(w.numpy(), g)
     assert int(after.model.optimizer.iterations.numpy()) == int(good.model.optimizer.iterations.numpy())
@@ -317,8 +355,23 @@ def test_absurd_learning_rate_keeps_the_last_good_epoch(saved, small_npz, capsys
 
 def test_absurd_learning_rate_from_scratch_still_saves_finite_weights(tmp_path, small_npz, capsys):
     out = tmp_path / "m.h5"
-    code = main(["train", "--data", str(small_npz), "--preset", "dense", "--lr", "1e12", "--epochs", "2",
-                 "--batch-size", "32", "--out", str(out)])
+    code = main(
+        [
+            "train",
+            "--data",
+            str(small_npz),
+            "--preset",
+            "dense",
+            "--lr",
+            "1e12",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "32",
+            "--out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "learning rate" in err.strip().splitlines()[-1]
     loaded = load_model(out)
@@ -328,12 +381,12 @@ def test_absurd_learning_rate_from_scratch_still_saves_finite_weights(tmp_path, 
 
 # -- (d) Ctrl-C -----------------------------------------------------------------------------
 
+
 def _start(args, cwd):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     exe = shutil.which("vae-explorer")
     assert exe, "the vae-explorer console script is not installed"
-    proc = subprocess.Popen([exe, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    proc = subprocess.Popen([exe, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     lines, first_epoch = [], threading.Event()
 
     def read():
@@ -349,8 +402,9 @@ def _start(args, cwd):
 
 def test_ctrl_c_in_train_saves_and_exits_quickly(tmp_path):
     started = time.perf_counter()
-    proc, lines, first_epoch, reader = _start(["train", "--preset", "tutorial", "--epochs", "50",
-                                               "--out", "m.h5"], tmp_path)
+    proc, lines, first_epoch, reader = _start(
+        ["train", "--preset", "tutorial", "--epochs", "50", "--out", "m.h5"], tmp_path
+    )
     try:
         first_epoch.wait(120)
         assert proc.poll() is None, "\n".join(text for _, text in lines)
@@ -368,9 +422,12 @@ def test_ctrl_c_in_train_saves_and_exits_quickly(tmp_path):
     reader.join(5)
     latency = exited - signalled
     saved_at = next((t for t, text in lines if text.startswith("saved m.h5")), None)
-    print(f"\n[ctrl-c] first epoch line after {signalled - started:.1f} s; exit {code} "
-          f"{latency:.2f} s after SIGINT (file saved after {saved_at - signalled:.2f} s)" if saved_at else
-          f"\n[ctrl-c] exit {code} {latency:.2f} s after SIGINT")
+    print(
+        f"\n[ctrl-c] first epoch line after {signalled - started:.1f} s; exit {code} "
+        f"{latency:.2f} s after SIGINT (file saved after {saved_at - signalled:.2f} s)"
+        if saved_at
+        else f"\n[ctrl-c] exit {code} {latency:.2f} s after SIGINT"
+    )
     err = "\n".join(text for _, text in lines)
     assert code in (0, 130), err
     assert latency < 2.0, f"took {latency:.2f} s to stop"

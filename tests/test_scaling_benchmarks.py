@@ -11,9 +11,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_streaming_benchmark_tiny_run(tmp_path):
     out = tmp_path / "s.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "benchmarks" / "streaming.py"), "--n", "60", "--subset", "30",
-                           "--folder", str(tmp_path / "shapes"), "--json", str(out)],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "benchmarks" / "streaming.py"),
+            "--n",
+            "60",
+            "--subset",
+            "30",
+            "--folder",
+            str(tmp_path / "shapes"),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "| streamed, whole folder | 48 |" in proc.stdout and "within the 1536 MB limit" in proc.stdout
     runs = json.loads(out.read_text())["runs"]

@@ -58,8 +58,13 @@ def test_streamed_npz_matches_the_in_memory_split(tmp_path, mnist_small, layout)
     if layout == "x":
         np.savez_compressed(path, x=pixels, y=mnist_small.y_train)
     else:
-        np.savez(path, x_train=pixels[:200], y_train=mnist_small.y_train[:200],
-                 x_test=pixels[200:], y_test=mnist_small.y_train[200:])
+        np.savez(
+            path,
+            x_train=pixels[:200],
+            y_train=mnist_small.y_train[:200],
+            x_test=pixels[200:],
+            y_test=mnist_small.y_train[200:],
+        )
     memory, streamed = load_dataset(path), load_dataset(path, stream=True)
     assert streamed.held_out_digest() == memory.held_out_digest()
     assert streamed.split == memory.split
@@ -94,8 +99,9 @@ def test_the_memory_budget_decides_when_nothing_is_forced(small_npz, monkeypatch
 def test_train_stream_writes_a_model_whose_held_out_set_is_the_sample(pictures, tmp_path, monkeypatch):
     monkeypatch.setattr(streaming, "HELD_OUT_SAMPLE", 5)
     out = tmp_path / "s.h5"
-    code, _, err = run(["train", "--data", pictures, "--stream", "--preset", "dense", "--epochs", 1,
-                        "--batch-size", 8, "--out", out])
+    code, _, err = run(
+        ["train", "--data", pictures, "--stream", "--preset", "dense", "--epochs", 1, "--batch-size", 8, "--out", out]
+    )
     assert code == 0, err
     loaded = load_model(out)
     assert loaded.dataset["held_out_sample"] == {"n": 5, "of": 6, "seed": 0}
@@ -112,8 +118,7 @@ def test_train_stream_writes_a_model_whose_held_out_set_is_the_sample(pictures, 
 
 
 def test_a_strategy_with_a_streamed_set_is_one_line(pictures, tmp_path):
-    code, _, err = run(["train", "--data", pictures, "--stream", "--strategy", "mirrored",
-                        "--out", tmp_path / "x.h5"])
+    code, _, err = run(["train", "--data", pictures, "--stream", "--strategy", "mirrored", "--out", tmp_path / "x.h5"])
     assert code == 2 and "--in-memory" in err and len(err.strip().splitlines()) == 1
 
 
@@ -135,11 +140,15 @@ def test_a_streamed_run_stops_on_request_and_on_nan(small_npz):
     first = Trainer(TrainConfig(preset="dense", epochs=1, batch_size=32, seed=2), data)
     assert first.run().status == "finished"
     good = [w.numpy() for w in first.model.weights]
-    absurd = Trainer(TrainConfig(preset="dense", epochs=2, batch_size=32, learning_rate=1e12), data,
-                             model=first.model, history=first.history)
+    absurd = Trainer(
+        TrainConfig(preset="dense", epochs=2, batch_size=32, learning_rate=1e12),
+        data,
+        model=first.model,
+        history=first.history,
+    )
     result = absurd.run()
     assert result.status == "diverged" and result.epochs_done == 1 and "lower learning rate" in result.message
-    for w, g in zip(first.model.weights, good):
+    for w, g in zip(first.model.weights, good, strict=True):
         np.testing.assert_array_equal(w.numpy(), g)
     stopper = Trainer(TrainConfig(preset="dense", epochs=1, batch_size=32), data)
     stopper.request_stop()

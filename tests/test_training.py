@@ -5,11 +5,11 @@ import threading
 import numpy as np
 import pytest
 
-from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.errors import DatasetError, UserError
-from vae_explorer.trainer.training.reports import TrainingListener
+from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.training.compiled import HeldOutEvaluator
 from vae_explorer.trainer.training.loop import Trainer
+from vae_explorer.trainer.training.reports import TrainingListener
 
 
 class Recorder(TrainingListener):
@@ -49,7 +49,7 @@ def test_same_seed_same_result(mnist_small):
         return [w.numpy() for w in t.model.weights]
 
     a, b = run(), run()
-    for wa, wb in zip(a, b):
+    for wa, wb in zip(a, b, strict=True):
         np.testing.assert_array_equal(wa, wb)
 
 
@@ -100,13 +100,17 @@ def test_nan_loss_stops_and_keeps_last_good_weights(mnist_small):
     good = [w.numpy() for w in trainer.model.weights]
     evaluator = HeldOutEvaluator(trainer.model)
     good_elbo = evaluator(mnist_small.x_test)["neg_elbo"]
-    absurd = Trainer(TrainConfig(preset="dense", epochs=3, batch_size=32, learning_rate=1e12),
-                     mnist_small, model=trainer.model, history=trainer.history)
+    absurd = Trainer(
+        TrainConfig(preset="dense", epochs=3, batch_size=32, learning_rate=1e12),
+        mnist_small,
+        model=trainer.model,
+        history=trainer.history,
+    )
     result = absurd.run()
     assert result.status == "diverged"
     assert "lower learning rate" in result.message
     assert result.epochs_done == 1
-    for w, g in zip(trainer.model.weights, good):
+    for w, g in zip(trainer.model.weights, good, strict=True):
         np.testing.assert_array_equal(w.numpy(), g)
     assert np.isfinite(evaluator(mnist_small.x_test)["neg_elbo"])
     assert evaluator(mnist_small.x_test)["neg_elbo"] == pytest.approx(good_elbo, rel=0.05)
@@ -116,8 +120,9 @@ def test_continue_training_keeps_epoch_count_and_optimizer(mnist_small):
     first = Trainer(TrainConfig(preset="tutorial", epochs=1, batch_size=32), mnist_small)
     first.run()
     steps = int(first.model.optimizer.iterations.numpy())
-    second = Trainer(TrainConfig(preset="tutorial", epochs=1, batch_size=32), mnist_small,
-                     model=first.model, history=first.history)
+    second = Trainer(
+        TrainConfig(preset="tutorial", epochs=1, batch_size=32), mnist_small, model=first.model, history=first.history
+    )
     result = second.run()
     assert [h["epoch"] for h in result.history] == [1, 2]
     assert int(first.model.optimizer.iterations.numpy()) == 2 * steps
@@ -131,9 +136,18 @@ def test_model_and_data_must_agree(mnist_small):
         Trainer(TrainConfig(preset="tutorial"), mnist_small, model=model)
 
 
-@pytest.mark.parametrize("bad", [dict(latent_dim=0), dict(batch_size=0), dict(learning_rate=-1),
-                                 dict(preset="nope"), dict(reconstruction="l1"), dict(beta=-1),
-                                 dict(seed=-1)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(latent_dim=0),
+        dict(batch_size=0),
+        dict(learning_rate=-1),
+        dict(preset="nope"),
+        dict(reconstruction="l1"),
+        dict(beta=-1),
+        dict(seed=-1),
+    ],
+)
 def test_bad_settings_are_user_errors(bad):
     with pytest.raises(UserError):
         TrainConfig(**bad)
@@ -207,14 +221,16 @@ def test_the_compiled_steps_are_the_models_train_step_and_test_step(mnist_small,
 
 def test_a_continued_config_keeps_the_architecture_and_takes_new_settings():
     """One rule for the app's *Continue training* and ``train --resume``."""
-    from vae_explorer.trainer.model.config import TrainConfig
     from vae_explorer.trainer.errors import UserError
+    from vae_explorer.trainer.model.config import TrainConfig
 
     saved = TrainConfig(preset="tutorial", epochs=30, seed=4)
     more = saved.continued(epochs=3, learning_rate=5e-4, beta=0.5, preset="tutorial", latent_dim=None)
     assert (more.epochs, more.learning_rate, more.beta, more.seed, more.latent_dim) == (3, 5e-4, 0.5, 4, 2)
-    for change, text in (({"latent_dim": 8}, "latent dim 8 differs from the model's 2"),
-                         ({"preset": "dense"}, "preset dense differs from the model's tutorial")):
+    for change, text in (
+        ({"latent_dim": 8}, "latent dim 8 differs from the model's 2"),
+        ({"preset": "dense"}, "preset dense differs from the model's tutorial"),
+    ):
         with pytest.raises(UserError, match=text):
             saved.continued(**change)
 

@@ -37,8 +37,8 @@ def import_tensorflow():
             except OSError:
                 saved = None
         try:
-            import tensorflow as tf
             import keras  # noqa: F401  (loads the backend while fd 2 is still quiet)
+            import tensorflow as tf
         finally:
             if saved is not None:
                 os.dup2(saved, 2)

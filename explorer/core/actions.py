@@ -8,8 +8,8 @@ follow the same rule and go through the same command.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
@@ -28,9 +28,14 @@ class Facts:
     running: bool = False  # a training thread exists: it can be paused or stopped
 
     @classmethod
-    def of(cls, session, training) -> "Facts":
-        return cls(tf_ready=session.tf_ready, has_dataset=session.dataset is not None,
-                   has_model=session.has_model, training=training.busy, running=training.running)
+    def of(cls, session, training) -> Facts:
+        return cls(
+            tf_ready=session.tf_ready,
+            has_dataset=session.dataset is not None,
+            has_model=session.has_model,
+            training=training.busy,
+            running=training.running,
+        )
 
 
 def _ready(f: Facts) -> bool:
@@ -64,11 +69,22 @@ class Spec:
 
 ACTIONS: dict[str, Spec] = {
     "open": Spec("&Open model…", Key.Open, _can_open),
-    "open_data": Spec("Open &dataset…", "Ctrl+Shift+O", _can_open, tip="An .npz file, an IDX folder or a folder of images"),
-    "follow": Spec("&Follow model file…", None, _can_open, checkable=True,
-                   tip="Show each new version of a model file a training elsewhere saves (train --save-every N)"),
-    "open_image": Spec("Open &image…", "Ctrl+I", lambda f: f.tf_ready and f.has_model,
-                       tip="Place PNG or JPEG images on the map with the model's encoder (or drop them on the window)"),
+    "open_data": Spec(
+        "Open &dataset…", "Ctrl+Shift+O", _can_open, tip="An .npz file, an IDX folder or a folder of images"
+    ),
+    "follow": Spec(
+        "&Follow model file…",
+        None,
+        _can_open,
+        checkable=True,
+        tip="Show each new version of a model file a training elsewhere saves (train --save-every N)",
+    ),
+    "open_image": Spec(
+        "Open &image…",
+        "Ctrl+I",
+        lambda f: f.tf_ready and f.has_model,
+        tip="Place PNG or JPEG images on the map with the model's encoder (or drop them on the window)",
+    ),
     "save": Spec("&Save model", Key.Save, _idle_model),
     "save_as": Spec("Save model &as…", "Ctrl+Shift+S", _idle_model),
     "export_grid": Spec("Manifold &grid (PNG)…", "Ctrl+E", _idle_model),
@@ -84,8 +100,12 @@ ACTIONS: dict[str, Spec] = {
     "stop": Spec("S&top", "Ctrl+.", _running),
     "log": Spec("&Log-scale loss", "Ctrl+L", checkable=True),
     "fit": Spec("&Fit plots to data", "Ctrl+0"),
-    "evaluate": Spec("&Evaluate likelihood…", None, _idle_model,
-                     tip="The importance-weighted bound on the held-out images, computed in the background"),
+    "evaluate": Spec(
+        "&Evaluate likelihood…",
+        None,
+        _idle_model,
+        tip="The importance-weighted bound on the held-out images, computed in the background",
+    ),
     "runs": Spec("&Runs panel", "Ctrl+Shift+U", checkable=True, tip="The recorded training runs"),
     "about": Spec("&About"),
 }
@@ -93,9 +113,34 @@ ACTIONS: dict[str, Spec] = {
 # Menu layout: action names, "-" for a separator, "@name" for a submenu the window supplies,
 # and (title, items) for a nested menu.
 MENUS = (
-    ("&File", ("open", "open_data", "open_image", "@recent", "follow", "-", "save", "save_as", "-",
-               ("&Export", ("export_grid", "export_samples", "export_interp", "export_traverse", "-",
-                            "export_csv", "export_keras")), "-", "quit")),
+    (
+        "&File",
+        (
+            "open",
+            "open_data",
+            "open_image",
+            "@recent",
+            "follow",
+            "-",
+            "save",
+            "save_as",
+            "-",
+            (
+                "&Export",
+                (
+                    "export_grid",
+                    "export_samples",
+                    "export_interp",
+                    "export_traverse",
+                    "-",
+                    "export_csv",
+                    "export_keras",
+                ),
+            ),
+            "-",
+            "quit",
+        ),
+    ),
     ("&Training", ("start", "continue", "pause", "stop", "-", "evaluate")),
     ("&View", ("log", "fit", "runs")),
     ("&Help", ("about",)),
@@ -107,8 +152,9 @@ class ActionTable(QObject):
 
     def __init__(self, commands: dict[str, Callable], parent: QObject):
         super().__init__(parent)
-        self.actions: dict[str, QAction] = {name: self._make(name, spec, commands[name])
-                                            for name, spec in ACTIONS.items()}
+        self.actions: dict[str, QAction] = {
+            name: self._make(name, spec, commands[name]) for name, spec in ACTIONS.items()
+        }
 
     def _make(self, name: str, spec: Spec, command) -> QAction:
         action = QAction(spec.text, self.parent())

@@ -91,8 +91,12 @@ class Session(EventedModel):
 
     def encode_held_out(self) -> bool:
         """Encode the dataset's held-out images for the map, when they fit the model."""
-        if self.space is None or self.dataset is None or self.model is None \
-                or tuple(self.dataset.image_shape) != tuple(self.model.image_shape):
+        if (
+            self.space is None
+            or self.dataset is None
+            or self.model is None
+            or tuple(self.dataset.image_shape) != tuple(self.model.image_shape)
+        ):
             return False
         self.codes = self.space.codes(self.dataset.x_test, self.dataset.y_test)
         return True

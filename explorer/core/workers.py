@@ -14,7 +14,6 @@ import time
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 
-
 class FunctionWorker(QObject):
     """Calls ``fn()`` once on its thread; emits ``returned(result)`` or ``errored(exception)``."""
 

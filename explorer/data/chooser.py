@@ -11,7 +11,14 @@ import os
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
 )
 
 from vae_explorer.trainer.data import DEFAULT_DATASET
@@ -84,8 +91,11 @@ class DatasetChooser(QObject):
         self._requests += 1
         request = self._requests
         self.status(f"Loading dataset {spec}…")
-        self.jobs.run(lambda: load_dataset(spec), lambda dataset: self._arrived(request, dataset),
-                      self.errors.reporter("Cannot open dataset"))
+        self.jobs.run(
+            lambda: load_dataset(spec),
+            lambda dataset: self._arrived(request, dataset),
+            self.errors.reporter("Cannot open dataset"),
+        )
 
     def _arrived(self, request: int, dataset) -> None:
         if request < self._shown:
@@ -113,14 +123,18 @@ class DatasetChooser(QObject):
         shown = "\n".join(dataset.warnings[:MAX_WARNINGS_SHOWN])
         extra = len(dataset.warnings) - MAX_WARNINGS_SHOWN
         more = f"\n… and {extra} more" if extra > 0 else ""
-        self.errors.report("Dataset loaded with warnings",
-                           f"{dataset.source}: {len(dataset.warnings)} warning(s):\n{shown}{more}")
+        self.errors.report(
+            "Dataset loaded with warnings", f"{dataset.source}: {len(dataset.warnings)} warning(s):\n{shown}{more}"
+        )
 
     def load_for_model(self, info: dict) -> None:
         """Show originals beside reconstructions: load a model's own dataset if we can."""
         current = self.session.dataset
-        if current is not None and current.describe().get("name") == info.get("name") \
-                and list(current.image_shape) == list(info.get("image_shape", [])):
+        if (
+            current is not None
+            and current.describe().get("name") == info.get("name")
+            and list(current.image_shape) == list(info.get("image_shape", []))
+        ):
             return
         source, name = info.get("source", ""), info.get("name")
         spec = source if source and os.path.exists(source) else (name if name == DEFAULT_DATASET else None)

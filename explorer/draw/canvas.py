@@ -102,8 +102,11 @@ class DrawCanvas(QWidget):
             painter.setBrush(colour)
             painter.drawEllipse(start, self.brush_width / 2, self.brush_width / 2)
         else:
-            painter.setPen(QPen(colour, self.brush_width, Qt.PenStyle.SolidLine,
-                                Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+            painter.setPen(
+                QPen(
+                    colour, self.brush_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
+                )
+            )
             painter.drawLine(start, end)
         painter.end()
         self.update()

@@ -15,11 +15,11 @@ import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
+from vae_explorer.explorer.draw.ellipses import EllipseOverlay
 from vae_explorer.explorer.draw.markers import MarkerLayer
 from vae_explorer.explorer.draw.panel import DrawPanel
 from vae_explorer.explorer.draw.state import DrawState, PlacedImage
 from vae_explorer.explorer.map.context import ToolContext
-from vae_explorer.explorer.draw.ellipses import EllipseOverlay
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg);;All files (*)"
 REFERENCE_IMAGES = 256
@@ -58,7 +58,9 @@ class DrawTool(QObject):
         if space is None:
             return None
         polarity = self._data_polarity(space)
-        if self._encoder is None or any(a is not b for a, b in zip(self._encoder, (space, codes, polarity))):
+        if self._encoder is None or any(
+            a is not b for a, b in zip(self._encoder, (space, codes, polarity), strict=False)
+        ):
             self._encoder = (space, codes, polarity, ImageEncoder(space, codes, polarity))
         return self._encoder[3]
 
@@ -149,7 +151,7 @@ class DrawTool(QObject):
     def remove(self, index: int) -> None:
         images = self.state.images
         if 0 <= index < len(images):
-            self.state.update(images=images[:index] + images[index + 1:], chosen=None)
+            self.state.update(images=images[:index] + images[index + 1 :], chosen=None)
             self.status(f"{images[index].name} taken off the map")
 
     # -- interpolation --------------------------------------------------------------------

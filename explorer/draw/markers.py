@@ -22,10 +22,12 @@ class MarkerLayer(QObject):
     def __init__(self, ctx, draw_state, ellipses, parent: QObject | None = None):
         super().__init__(parent)
         self.ctx, self.map_state, self.draw_state, self.ellipses = ctx, ctx.state, draw_state, ellipses
-        self.drawing = pg.ScatterPlotItem(size=20, symbol="star", pen=pg.mkPen("w", width=1.5),
-                                          brush=pg.mkBrush(*DRAWING_BRUSH))
-        self.images = pg.ScatterPlotItem(size=15, symbol="d", pen=pg.mkPen("w", width=1.5),
-                                         brush=pg.mkBrush(*IMAGE_BRUSH))
+        self.drawing = pg.ScatterPlotItem(
+            size=20, symbol="star", pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush(*DRAWING_BRUSH)
+        )
+        self.images = pg.ScatterPlotItem(
+            size=15, symbol="d", pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush(*IMAGE_BRUSH)
+        )
         for item in (self.drawing, self.images):
             ctx.add_overlay(item, z=20)
         self.names: list[pg.TextItem] = []

@@ -10,7 +10,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QGridLayout, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from vae_explorer.explorer.draw.canvas import DrawCanvas
@@ -44,8 +50,12 @@ class DrawPanel(QWidget):
         self.chosen_info = _wrapping_label("")
         layout.addWidget(self.chosen_info)
         self.images.currentRowChanged.connect(self._row_chosen)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.images, self._remove_current,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(
+            QKeySequence(QKeySequence.StandardKey.Delete),
+            self.images,
+            self._remove_current,
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
         state.changed.connect(self._state_changed)
         self._state_changed(frozenset({"drawing", "images"}))
 
@@ -109,8 +119,11 @@ class DrawPanel(QWidget):
         if "drawing" in names:
             drawing = self.state.drawing
             self.reconstruction.set_image(None if drawing is None else drawing.reconstruction)
-            self.drawing_info.setText(describe(drawing, self.label_names) if drawing else "Draw on the canvas: the map marks "
-                                      "where it lands (★).")
+            self.drawing_info.setText(
+                describe(drawing, self.label_names)
+                if drawing
+                else "Draw on the canvas: the map marks where it lands (★)."
+            )
         if "images" in names:
             self._show_images()
         if names & {"images", "chosen"}:
@@ -135,8 +148,9 @@ class DrawPanel(QWidget):
         image = None if self.state.chosen is None else self.state.chosen_image()
         self.chosen_input.set_image(None if image is None else image.pixels)
         self.chosen_reconstruction.set_image(None if image is None else image.reconstruction)
-        self.chosen_info.setText("Set A / Set B take the drawing" if image is None else
-                                 f"{image.name}: {describe(image, self.label_names)}")
+        self.chosen_info.setText(
+            "Set A / Set B take the drawing" if image is None else f"{image.name}: {describe(image, self.label_names)}"
+        )
 
     def _row_chosen(self, row: int) -> None:
         self.state.chosen = None if row <= 0 else row - 1
@@ -149,8 +163,7 @@ class DrawPanel(QWidget):
 def describe(image, names: list[str] | None = None) -> str:
     """Where an image landed: its nearest held-out labels (by name), its σ, and any note."""
     encoded = image.encoded
-    nearest = " ".join(names[v] if names and v < len(names) else str(v) for v in encoded.labels) \
-        or "(unlabelled data)"
+    nearest = " ".join(names[v] if names and v < len(names) else str(v) for v in encoded.labels) or "(unlabelled data)"
     sigma = ", ".join(f"{v:.2f}" for v in encoded.sigma[:4]) + (", …" if len(encoded.sigma) > 4 else "")
     note = f" · {image.note}" if image.note else ""
     return f"nearest held-out: {nearest} · σ = ({sigma}){note}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from vae_explorer.explorer.context import AppContext
 from vae_explorer.trainer.errors import UserError
@@ -33,8 +33,12 @@ class ModelFiles(QObject):
     # -- asking ---------------------------------------------------------------------------
     def ask_save(self, what: str) -> Answer:
         """Save, Discard or Cancel: the question asked before unsaved training is lost."""
-        return QMessageBox.question(self.window, what, "The current model has unsaved training. Save it first?",
-                                    Answer.Save | Answer.Discard | Answer.Cancel)
+        return QMessageBox.question(
+            self.window,
+            what,
+            "The current model has unsaved training. Save it first?",
+            Answer.Save | Answer.Discard | Answer.Cancel,
+        )
 
     def confirm_discard(self, what: str) -> bool:
         """True when the current model may go: it was saved now, or the user let it go."""
@@ -90,10 +94,18 @@ class ModelFiles(QObject):
         from vae_explorer.trainer.model.space import LatentSpace
 
         s = self.session
-        s.replace_model(model=loaded.model, config=loaded.config, history=list(loaded.history),
-                        dataset_info=loaded.dataset, codes=loaded.latent, path=os.path.abspath(path),
-                        dirty=False, space=LatentSpace(loaded.model), compiled=None,
-                        epoch_codes=loaded.epoch_codes)
+        s.replace_model(
+            model=loaded.model,
+            config=loaded.config,
+            history=list(loaded.history),
+            dataset_info=loaded.dataset,
+            codes=loaded.latent,
+            path=os.path.abspath(path),
+            dirty=False,
+            space=LatentSpace(loaded.model),
+            compiled=None,
+            epoch_codes=loaded.epoch_codes,
+        )
         if s.codes is None:
             s.encode_held_out()
         self._load_model_dataset(loaded.dataset)
@@ -114,8 +126,9 @@ class ModelFiles(QObject):
     def save_as(self) -> bool:
         if not self.session.has_model:
             return False
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save model as", self.recents.last_folder("model.h5"),
-                                              MODEL_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Save model as", self.recents.last_folder("model.h5"), MODEL_FILTER
+        )
         if not path:
             return False
         return self.save_to(path if path.lower().endswith(".h5") else path + ".h5")

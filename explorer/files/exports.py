@@ -9,7 +9,7 @@ core (``trainer.files.exports``, ``trainer.files.imagegrid``), which writes atom
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from vae_explorer.trainer.errors import UserError
 
@@ -84,8 +84,9 @@ class Exporter(QObject):
 
     def _ask_scale(self, image) -> int | None:
         h, w = image.shape[:2]
-        scale, ok = QInputDialog.getInt(self.window, "Export size",
-                                        f"Enlarge each pixel by (1× is {w}×{h} px):", DEFAULT_SCALE, 1, 32)
+        scale, ok = QInputDialog.getInt(
+            self.window, "Export size", f"Enlarge each pixel by (1× is {w}×{h} px):", DEFAULT_SCALE, 1, 32
+        )
         return scale if ok else None
 
     def _ask_path(self, title: str, name: str, filter_: str) -> str:

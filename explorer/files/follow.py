@@ -132,8 +132,10 @@ class ModelFollower(QObject):
             self._show_loaded(self.path, loaded)
         self.versions += 1
         epochs = len(loaded.history)
-        self.status(f"Following {os.path.basename(self.path)}: version {self.versions}, "
-                    f"{epochs} epoch(s), loaded {time.strftime('%H:%M:%S')}")
+        self.status(
+            f"Following {os.path.basename(self.path)}: version {self.versions}, "
+            f"{epochs} epoch(s), loaded {time.strftime('%H:%M:%S')}"
+        )
         self.version_loaded.emit(epochs)
 
 
@@ -153,5 +155,5 @@ def _same_architecture(shown, new) -> bool:
 
 def _copy_weights(source, target) -> None:
     """Every variable, including BatchNorm statistics and the sampler's seed state."""
-    for mine, theirs in zip(target.variables, source.variables):
+    for mine, theirs in zip(target.variables, source.variables, strict=True):
         mine.assign(theirs)

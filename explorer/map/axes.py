@@ -1,11 +1,11 @@
 """The map's layout chooser: t-SNE, PCA or two chosen latent dimensions (latent dim > 2).
 
 The names and tips come from the trainer's one layout registry (``trainer.maps.layouts``), as
-``vae-explorer export --layout`` takes them. A view of ``MapState.layout`` and ``MapState.dims``: it writes them when the user changes it
-and follows them when something else does. Beside it, a line says which kind of map is
-showing: *exact* (the latent plane, a PCA slice, two dimensions: every point of the plane is
-one latent point) or *approximate* (a t-SNE layout: the plane decodes through an inverse map),
-and how legible the map is.
+``vae-explorer export --layout`` takes them. A view of ``MapState.layout`` and ``MapState.dims``:
+it writes them when the user changes it and follows them when something else does. Beside it, a
+line says which kind of map is showing: *exact* (the latent plane, a PCA slice, two dimensions:
+every point of the plane is one latent point) or *approximate* (a t-SNE layout: the plane decodes
+through an inverse map), and how legible the map is.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ class AxesChooser(QWidget):
             spin.setSuffix("]")
         self.y_dim.setValue(1)
         self.mode = QLabel("")
-        self.mode.setToolTip("Legibility: the share of held-out images whose 5 nearest neighbours on the map "
-                             "mostly have the same label")
+        self.mode.setToolTip(
+            "Legibility: the share of held-out images whose 5 nearest neighbours on the map mostly have the same label"
+        )
         for widget in (QLabel("Map:"), self.layout_box, self.x_dim, self.y_dim):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -76,8 +77,11 @@ class AxesChooser(QWidget):
             self._show_state()
 
     def _show_state(self) -> None:
-        for widget, value in ((self.layout_box, self.layout_box.findData(self.state.layout)),
-                              (self.x_dim, self.state.dims[0]), (self.y_dim, self.state.dims[1])):
+        for widget, value in (
+            (self.layout_box, self.layout_box.findData(self.state.layout)),
+            (self.x_dim, self.state.dims[0]),
+            (self.y_dim, self.state.dims[1]),
+        ):
             widget.blockSignals(True)
             (widget.setCurrentIndex if widget is self.layout_box else widget.setValue)(value)
             widget.blockSignals(False)

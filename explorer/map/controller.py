@@ -178,8 +178,9 @@ class MapController(QObject):
         elif projection.exact:
             text = "exact: every point of the plane is one latent point"
         else:
-            text = "approximate: the plane decodes through an inverse map" + \
-                (" · updating…" if self.layouts.computing else "")
+            text = "approximate: the plane decodes through an inverse map" + (
+                " · updating…" if self.layouts.computing else ""
+            )
         if self.state.shown_epoch is not None:
             return text
         score = legibility(self.live_plane(), codes.labels)

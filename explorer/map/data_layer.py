@@ -79,8 +79,9 @@ class MapDataLayer(QObject):
         if images is not None and len(images) != len(self.view.plane):
             images = None
         old_images, old_labels, old_palette = self._thumb_source
-        same_labels = labels is old_labels or (labels is not None and old_labels is not None
-                                               and np.array_equal(labels, old_labels))
+        same_labels = labels is old_labels or (
+            labels is not None and old_labels is not None and np.array_equal(labels, old_labels)
+        )
         if images is not old_images or not same_labels or palette != old_palette:  # not every epoch
             self._thumb_source = images, labels, palette
             frames = None if images is None else frame_colors(labels, len(images), palette)

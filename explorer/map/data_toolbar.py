@@ -11,9 +11,11 @@ from PySide6.QtWidgets import QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, Q
 
 from vae_explorer.explorer.map.state import COLOR_BY, DRAG_MODES, ViewState
 
-DRAG_TEXT = {"pan": ("Pan", "A drag pans the map (Shift+drag: rectangle selection, Ctrl+drag: lasso)"),
-             "rect": ("Rectangle", "A drag selects the points inside a rectangle"),
-             "lasso": ("Lasso", "A drag selects the points inside the drawn outline")}
+DRAG_TEXT = {
+    "pan": ("Pan", "A drag pans the map (Shift+drag: rectangle selection, Ctrl+drag: lasso)"),
+    "rect": ("Rectangle", "A drag selects the points inside a rectangle"),
+    "lasso": ("Lasso", "A drag selects the points inside the drawn outline"),
+}
 
 
 class DataToolbar(QWidget):
@@ -25,8 +27,9 @@ class DataToolbar(QWidget):
         self.color_by = QComboBox()
         for key, text in COLOR_BY:
             self.color_by.addItem(text, key)
-        self.color_by.setToolTip("Colour the points by their label, their reconstruction loss (of the mean code) "
-                                 "or their KL, or not at all")
+        self.color_by.setToolTip(
+            "Colour the points by their label, their reconstruction loss (of the mean code) or their KL, or not at all"
+        )
         self.thumbnails = self._thumbnail_action()
         thumbs_button = QToolButton()
         thumbs_button.setDefaultAction(self.thumbnails)

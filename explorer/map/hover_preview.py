@@ -26,8 +26,9 @@ class PreviewCard(QFrame):
     def __init__(self, parent):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.Box)
-        self.setStyleSheet("PreviewCard { background: rgba(20, 20, 20, 220); border: 1px solid #888; }"
-                           "QLabel { color: white; }")
+        self.setStyleSheet(
+            "PreviewCard { background: rgba(20, 20, 20, 220); border: 1px solid #888; }QLabel { color: white; }"
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.picture, self.text = QLabel(), QLabel()
@@ -41,7 +42,11 @@ class PreviewCard(QFrame):
         self.text.setText(text)
         self.adjustSize()
         area = self.parentWidget().rect()
-        x = pos.x() + OFFSET_PX if pos.x() + OFFSET_PX + self.width() <= area.width() else pos.x() - OFFSET_PX - self.width()
+        x = (
+            pos.x() + OFFSET_PX
+            if pos.x() + OFFSET_PX + self.width() <= area.width()
+            else pos.x() - OFFSET_PX - self.width()
+        )
         y = min(max(0.0, pos.y() + OFFSET_PX), max(0.0, area.height() - self.height()))
         self.move(int(max(0.0, x)), int(y))
         self.show()

@@ -75,8 +75,14 @@ class LatentMap(pg.PlotWidget):
         """The N×2 map coordinates of all points (drawn or hidden)."""
         return self._plane
 
-    def draw_points(self, plane: np.ndarray, labels: np.ndarray | None, shown: np.ndarray | None = None,
-                    brushes=None, keep_view: bool = True) -> None:
+    def draw_points(
+        self,
+        plane: np.ndarray,
+        labels: np.ndarray | None,
+        shown: np.ndarray | None = None,
+        brushes=None,
+        keep_view: bool = True,
+    ) -> None:
         """Draw the points ``shown`` (indices; None: all) of N×2 ``plane``, in ``brushes`` (one per
         point, one for all, or None: label colours); the scatter's ``data`` holds each point's
         index, so clicks name the right image."""
@@ -139,7 +145,9 @@ class LatentMap(pg.PlotWidget):
         self.legend.clear()
         for v, count in zip(present, counts, strict=True):
             name = f"{names[v] if names and v < len(names) else v} ({count})"
-            self.legend.addItem(pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(*label_color(v, self.palette))), name)
+            self.legend.addItem(
+                pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(*label_color(v, self.palette))), name
+            )
 
     def set_axis_names(self, x: str, y: str) -> None:
         self.setLabel("bottom", x)

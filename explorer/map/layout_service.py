@@ -82,8 +82,10 @@ class LayoutService(QObject):
         (codes, previous), self._computing = self._computing, None
         waiting, self._waiting = self._waiting, None
         if state == "died":
-            self.failed.emit(f"the t-SNE process ended unexpectedly (exit code {self._process.died_with}); "
-                             "the map shows PCA until the next layout starts a new one")
+            self.failed.emit(
+                f"the t-SNE process ended unexpectedly (exit code {self._process.died_with}); "
+                "the map shows PCA until the next layout starts a new one"
+            )
             return
         try:
             self._finish(codes, previous, self._process.result())  # listeners may request more

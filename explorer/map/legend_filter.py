@@ -28,7 +28,7 @@ class LegendFilter(QObject):
 
     def row_at(self, scene_pos) -> int | None:
         """The label of the legend row under ``scene_pos``, or None."""
-        for value, (sample, label) in zip(self.map.legend_values, self.map.legend.items):
+        for value, (sample, label) in zip(self.map.legend_values, self.map.legend.items, strict=True):
             row = sample.sceneBoundingRect().united(label.sceneBoundingRect())
             row.setRight(row.right() + 4)
             if row.contains(scene_pos):
@@ -63,6 +63,6 @@ class LegendFilter(QObject):
 
     def sync(self) -> None:
         """Each row's symbol visible exactly when its class is shown."""
-        for value, (sample, _) in zip(self.map.legend_values, self.map.legend.items):
+        for value, (sample, _) in zip(self.map.legend_values, self.map.legend.items, strict=True):
             sample.item.setVisible(value not in self.state.hidden)
             sample.update()

@@ -40,8 +40,7 @@ class MetricsService(QObject):
             return
         self._pending = codes
         self.busy.emit(True)
-        self.jobs.run(lambda: self._scorer_for(model)(images), lambda metrics: self._done(codes, metrics),
-                      self._failed)
+        self.jobs.run(lambda: self._scorer_for(model)(images), lambda metrics: self._done(codes, metrics), self._failed)
 
     def _scorer_for(self, model):
         """The model's scoring graph, traced on the job's thread the first time (not the GUI's)."""

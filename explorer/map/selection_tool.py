@@ -31,8 +31,12 @@ class SelectionTool(QObject):
         self._kind: str | None = None  # "rect" or "lasso" while a drag lasts
         self._points: list[tuple[float, float]] = []
         latent_map.viewport().installEventFilter(self)
-        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), latent_map, self.clear,
-                                context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.escape = QShortcut(
+            QKeySequence(Qt.Key.Key_Escape),
+            latent_map,
+            self.clear,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         state.changed.connect(lambda names: self.show_rings() if "selection" in names else None)
         latent_map.points_changed.connect(self.show_rings)
 

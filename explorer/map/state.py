@@ -49,8 +49,16 @@ class MapState(EventedModel):
 
     def forget_points(self) -> None:
         """A different model: no point, endpoint or epoch of the old one means anything."""
-        self.update(projection=None, plane=None, tsne=None, tsne_codes=None, current=None,
-                    current_index=None, ends={}, shown_epoch=None)
+        self.update(
+            projection=None,
+            plane=None,
+            tsne=None,
+            tsne_codes=None,
+            current=None,
+            current_index=None,
+            ends={},
+            shown_epoch=None,
+        )
 
 
 class ViewState(EventedModel):

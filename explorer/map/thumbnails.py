@@ -101,8 +101,12 @@ class ThumbnailLayer(pg.GraphicsObject):
         if view is None or not len(self._shown):
             return np.zeros(0, np.int64)
         xy = self._plane[self._shown]
-        inside = ((xy[:, 0] >= view.left()) & (xy[:, 0] <= view.right())
-                  & (xy[:, 1] >= view.top()) & (xy[:, 1] <= view.bottom()))
+        inside = (
+            (xy[:, 0] >= view.left())
+            & (xy[:, 0] <= view.right())
+            & (xy[:, 1] >= view.top())
+            & (xy[:, 1] <= view.bottom())
+        )
         return self._shown[inside]
 
     def natural_px(self, transform) -> float:
@@ -122,8 +126,10 @@ class ThumbnailLayer(pg.GraphicsObject):
             self.drawn, self.drawn_px = np.zeros(0, np.int64), np.zeros((0, 2))
             return
         xy = self._plane[idx]
-        px = np.c_[transform.m11() * xy[:, 0] + transform.m21() * xy[:, 1] + transform.dx(),
-                   transform.m12() * xy[:, 0] + transform.m22() * xy[:, 1] + transform.dy()]
+        px = np.c_[
+            transform.m11() * xy[:, 0] + transform.m21() * xy[:, 1] + transform.dx(),
+            transform.m12() * xy[:, 0] + transform.m22() * xy[:, 1] + transform.dy(),
+        ]
         self.side_px = float(np.clip(natural, MIN_PX, MAX_PX))
         self._draw(painter, idx, px)
         self.drawn, self.drawn_px = idx, px

@@ -16,9 +16,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout
 
-from vae_explorer.explorer.widgets.image_pane import ImagePane
 from vae_explorer.explorer.map.latent_map import LatentMap
 from vae_explorer.explorer.runs.overlay import run_label
+from vae_explorer.explorer.widgets.image_pane import ImagePane
 from vae_explorer.trainer.maps.layouts import LAYOUTS, make_layout
 
 
@@ -42,8 +42,10 @@ def same_held_out(a: dict, b: dict) -> tuple[bool, str]:
     if sha_a and sha_b:
         if sha_a == sha_b:
             return True, f"Both models held out the same {a.get('n_test')} images of {a.get('name')} (checksums match)."
-        return False, ("These models did not hold out the same images (their held-out checksums differ: "
-                       f"{a.get('name')}, {a.get('n_test')} vs {b.get('name')}, {b.get('n_test')}); the maps are not linked.")
+        return False, (
+            "These models did not hold out the same images (their held-out checksums differ: "
+            f"{a.get('name')}, {a.get('n_test')} vs {b.get('name')}, {b.get('n_test')}); the maps are not linked."
+        )
     keys = ("name", "source", "n_test", "split")
     if all(a.get(k) == b.get(k) for k in keys):
         return True, "Same dataset and split recorded (no checksum in a file: not verified)."
@@ -98,8 +100,13 @@ class CompareWindow(QDialog):
     def _images(self) -> QGridLayout:
         grid = QGridLayout()
         self.original, self.reconstructions = ImagePane(min_size=90), [ImagePane(min_size=90), ImagePane(min_size=90)]
-        for column, (text, pane) in enumerate((("held-out image", self.original), ("A's reconstruction",
-                                               self.reconstructions[0]), ("B's reconstruction", self.reconstructions[1]))):
+        for column, (text, pane) in enumerate(
+            (
+                ("held-out image", self.original),
+                ("A's reconstruction", self.reconstructions[0]),
+                ("B's reconstruction", self.reconstructions[1]),
+            )
+        ):
             grid.addWidget(QLabel(text), 0, column)
             grid.addWidget(pane, 1, column)
         self.point_label = QLabel("Hover a point on either map.")
@@ -118,7 +125,9 @@ class CompareWindow(QDialog):
         shown = (0, 1) if self.linked else (column,)
         for c, side in enumerate(self.sides):
             on = c in shown
-            self.rings[c].setData([float(side.plane[index, 0])] if on else [], [float(side.plane[index, 1])] if on else [])
+            self.rings[c].setData(
+                [float(side.plane[index, 0])] if on else [], [float(side.plane[index, 1])] if on else []
+            )
             self.reconstructions[c].set_image(side.space.decode(side.means[index])[0] if on else None)
         has_original = self.images is not None and self.linked and index < len(self.images)
         self.original.set_image(self.images[index] if has_original else None)

@@ -19,7 +19,13 @@ from vae_explorer.explorer.runs.state import RunsState
 from vae_explorer.explorer.runs.table import RunsPanel
 from vae_explorer.explorer.runs.tensorboard_box import TensorBoardBox
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.files.runs import add_likelihood, delete_record, list_records, newest_with_history, same_history
+from vae_explorer.trainer.files.runs import (
+    add_likelihood,
+    delete_record,
+    list_records,
+    newest_with_history,
+    same_history,
+)
 
 Answer = QMessageBox.StandardButton
 
@@ -36,14 +42,20 @@ class RunsController(QObject):
 
     def __init__(self, app, training, files, folder: str | None = None):
         super().__init__(app.window)
-        self.window, self.session, self.files, self.errors, self.status = app.window, app.session, files, app.errors, \
-            app.status
+        self.window, self.session, self.files, self.errors, self.status = (
+            app.window,
+            app.session,
+            files,
+            app.errors,
+            app.status,
+        )
         self.state = RunsState(folder=os.path.abspath(folder or default_runs_folder()))
         self.panel = RunsPanel(self.state)
         self.tensorboard_box = TensorBoardBox(app.settings, os.path.join(self.state.folder, "tensorboard"))
         self.overlay = RunOverlay(training.loss_plot)
-        self.recorder = RunRecorder(self.session, training, lambda: self.state.folder, self.tensorboard_box,
-                                    self.errors, self)
+        self.recorder = RunRecorder(
+            self.session, training, lambda: self.state.folder, self.tensorboard_box, self.errors, self
+        )
         self.compare_window = None
         self.evaluate_dialog = None
         self.recorder.recorded.connect(lambda _: self.reload())
@@ -63,8 +75,9 @@ class RunsController(QObject):
         folder = self.state.folder
         records, warnings = list_records([folder]) if os.path.isdir(folder) else ([], [])
         present = {r.path for r in records}
-        self.state.update(records=records, warnings=warnings,
-                          selected=tuple(p for p in self.state.selected if p in present))
+        self.state.update(
+            records=records, warnings=warnings, selected=tuple(p for p in self.state.selected if p in present)
+        )
 
     # -- open and delete ------------------------------------------------------------------
     def open_run(self, path: str) -> None:
@@ -82,9 +95,13 @@ class RunsController(QObject):
         if not records:
             return
         models = [r.model_path for r in records if r.model_path]
-        text = (f"Delete the record of {len(records)} run(s)? Only the record is deleted; "
-                + ("the model file(s) are kept:\n" + "\n".join(models) if models else "no model file was saved."))
-        if QMessageBox.question(self.window, "Delete run record", text, Answer.Yes | Answer.No, Answer.No) != Answer.Yes:
+        text = f"Delete the record of {len(records)} run(s)? Only the record is deleted; " + (
+            "the model file(s) are kept:\n" + "\n".join(models) if models else "no model file was saved."
+        )
+        if (
+            QMessageBox.question(self.window, "Delete run record", text, Answer.Yes | Answer.No, Answer.No)
+            != Answer.Yes
+        ):
             return
         for record in records:
             try:
@@ -114,8 +131,8 @@ class RunsController(QObject):
 
     def _load_sides(self, records):
         from vae_explorer.explorer.runs.compare import Side, plane_of
-        from vae_explorer.trainer.model.space import LatentSpace
         from vae_explorer.trainer.files.modelfile import load_model
+        from vae_explorer.trainer.model.space import LatentSpace
 
         sides = []
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -123,8 +140,9 @@ class RunsController(QObject):
             for record in records:
                 loaded = load_model(record.model_path)
                 if loaded.latent is None:
-                    raise UserError("holds no encoded held-out images to draw (save it from the app again)",
-                                    record.model_path)
+                    raise UserError(
+                        "holds no encoded held-out images to draw (save it from the app again)", record.model_path
+                    )
                 sides.append(Side(record, loaded, LatentSpace(loaded.model), plane_of(loaded.latent.means)[0]))
         except UserError as exc:
             self.errors.report("Cannot compare", exc)
@@ -160,8 +178,9 @@ class RunsController(QObject):
         if s.model is None or s.dataset is None or tuple(s.dataset.image_shape) != tuple(s.model.image_shape):
             self.errors.report("Cannot evaluate", "Open the model's dataset first: its images do not fit this model.")
             return
-        target = Target(s.model, s.dataset.x_test, s.dataset.name, held_out_status(s.dataset, s.dataset_info or {}),
-                        s.path)
+        target = Target(
+            s.model, s.dataset.x_test, s.dataset.name, held_out_status(s.dataset, s.dataset_info or {}), s.path
+        )
         self.evaluate_dialog = EvaluateDialog(target, self.window)
         self.evaluate_dialog.evaluated.connect(self._evaluated)
         self.evaluate_dialog.open()

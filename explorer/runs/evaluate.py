@@ -13,22 +13,33 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QApplication, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QProgressBar, QVBoxLayout,
+    QApplication,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QProgressBar,
+    QVBoxLayout,
 )
 
 from vae_explorer.explorer.core.errors import error_text
+from vae_explorer.explorer.core.workers import start_worker
 from vae_explorer.explorer.runs.evaluate_worker import EvaluationWorker
 from vae_explorer.explorer.widgets.spin_boxes import int_spin
-from vae_explorer.explorer.core.workers import start_worker
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.latent.likelihood import MAX_K, binarize, figures_of
 
 DEFAULT_K = 1000
-GREY_NOTE = ("On grey pixels the Bernoulli 'likelihood' the model was trained with is not a normalised "
-             "density: the figure compares models and K with each other, it is not a negative "
-             "log-likelihood of the images and must not be set beside published numbers.")
-BINARY_NOTE = ("On images binarised at 0.5 the figure is a negative log-likelihood (of the binarised "
-               "images), the kind binarised-MNIST papers report; this model was trained on grey images.")
+GREY_NOTE = (
+    "On grey pixels the Bernoulli 'likelihood' the model was trained with is not a normalised "
+    "density: the figure compares models and K with each other, it is not a negative "
+    "log-likelihood of the images and must not be set beside published numbers."
+)
+BINARY_NOTE = (
+    "On images binarised at 0.5 the figure is a negative log-likelihood (of the binarised "
+    "images), the kind binarised-MNIST papers report; this model was trained on grey images."
+)
 
 
 @dataclass
@@ -44,9 +55,11 @@ class Target:
 
 def result_text(figures: dict, n: int) -> str:
     kind = "binarised" if figures["likelihood"] == "bernoulli-binarized" else "grey"
-    return (f"Importance-weighted bound, K = {figures['iw_k']:,}, on {n:,} {kind} held-out images: "
-            f"−log p(x) ≤ {figures['iw_nll']:.2f} nats per image ({figures['iw_bits_per_dim']:.4f} bits/dim).\n"
-            + (BINARY_NOTE if kind == "binarised" else GREY_NOTE))
+    return (
+        f"Importance-weighted bound, K = {figures['iw_k']:,}, on {n:,} {kind} held-out images: "
+        f"−log p(x) ≤ {figures['iw_nll']:.2f} nats per image ({figures['iw_bits_per_dim']:.4f} bits/dim).\n"
+        + (BINARY_NOTE if kind == "binarised" else GREY_NOTE)
+    )
 
 
 class EvaluateDialog(QDialog):
@@ -66,8 +79,10 @@ class EvaluateDialog(QDialog):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        about = QLabel("The K-sample importance-weighted bound (IWAE) on log p(x), averaged over the held-out "
-                       "images: it rises towards log p(x) as K grows (K = 1 is the ELBO).")
+        about = QLabel(
+            "The K-sample importance-weighted bound (IWAE) on log p(x), averaged over the held-out "
+            "images: it rises towards log p(x) as K grows (K = 1 is the ELBO)."
+        )
         about.setWordWrap(True)
         layout.addWidget(about)
         layout.addLayout(self._form())
@@ -103,8 +118,9 @@ class EvaluateDialog(QDialog):
 
     def _data_text(self) -> str:
         t = self.target
-        text = f"On the {len(t.images):,} held-out images of {t.dataset_name}. " + \
-            (BINARY_NOTE if self.binarize.isChecked() else GREY_NOTE)
+        text = f"On the {len(t.images):,} held-out images of {t.dataset_name}. " + (
+            BINARY_NOTE if self.binarize.isChecked() else GREY_NOTE
+        )
         if t.held_out == "differs":
             text = "Warning: these are not the images the model held out in training (checksum differs). " + text
         return text
@@ -133,8 +149,12 @@ class EvaluateDialog(QDialog):
     def _run(self, iw) -> None:
         images = binarize(self.target.images) if self.binarize.isChecked() else self.target.images
         self.worker = EvaluationWorker(iw, images, self.k.value(), self.seed.value())
-        for signal, slot in ((self.worker.progressed, self._progressed), (self.worker.returned, self._returned),
-                             (self.worker.cancelled, self._cancelled), (self.worker.errored, self._errored)):
+        for signal, slot in (
+            (self.worker.progressed, self._progressed),
+            (self.worker.returned, self._returned),
+            (self.worker.cancelled, self._cancelled),
+            (self.worker.errored, self._errored),
+        ):
             signal.connect(slot)
         self._set_running(True)
         self._thread = start_worker(self.worker, self, on_thread_finished=self._thread_ended)

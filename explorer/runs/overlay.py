@@ -14,15 +14,24 @@ from PySide6.QtCore import Qt
 from vae_explorer.explorer.training.loss_plot import LossPlot
 
 # Apart from the live curves' white, blue and orange.
-RUN_COLOURS = [(44, 200, 80), (230, 60, 60), (170, 120, 230), (240, 120, 200), (200, 200, 40),
-               (40, 200, 210), (170, 110, 90), (150, 150, 150)]
+RUN_COLOURS = [
+    (44, 200, 80),
+    (230, 60, 60),
+    (170, 120, 230),
+    (240, 120, 200),
+    (200, 200, 40),
+    (40, 200, 210),
+    (170, 110, 90),
+    (150, 150, 150),
+]
 FLOOR = 1e-3  # as the live curves: a log-scale axis takes no zero
 
 
 def run_label(record) -> str:
     """What the legend calls a run: when it started, and the settings that tell runs apart."""
     c = record.config
-    return f"{record.started[5:16].replace('T', ' ')} {c.get('preset', '?')} d={c.get('latent_dim', '?')} β={c.get('beta', '?')}"
+    when = record.started[5:16].replace("T", " ")
+    return f"{when} {c.get('preset', '?')} d={c.get('latent_dim', '?')} β={c.get('beta', '?')}"
 
 
 def curves(record) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -51,9 +60,18 @@ class RunOverlay:
             x, train, held_out = curves(record)
             colour = RUN_COLOURS[i % len(RUN_COLOURS)]
             self.items[record.path] = (
-                self.plot.plot(x, train, pen=pg.mkPen(colour, width=2), symbol="t", symbolSize=7,
-                               symbolBrush=colour, symbolPen=None, name=run_label(record)),
-                self.plot.plot(x, held_out, pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine)))
+                self.plot.plot(
+                    x,
+                    train,
+                    pen=pg.mkPen(colour, width=2),
+                    symbol="t",
+                    symbolSize=7,
+                    symbolBrush=colour,
+                    symbolPen=None,
+                    name=run_label(record),
+                ),
+                self.plot.plot(x, held_out, pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine)),
+            )
             x_end = max([x_end] + list(x))
             values += [train, held_out]
         self.plot.set_overlay_extent(x_end, np.concatenate(values) if values else np.zeros(0))

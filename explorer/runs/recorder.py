@@ -14,7 +14,14 @@ from PySide6.QtCore import QObject, Signal
 
 from vae_explorer.explorer.core.errors import error_text
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.files.runs import RECORD_SUFFIX, finish_run, same_history, set_model_path, start_run, write_record
+from vae_explorer.trainer.files.runs import (
+    RECORD_SUFFIX,
+    finish_run,
+    same_history,
+    set_model_path,
+    start_run,
+    write_record,
+)
 
 
 class RunRecorder(QObject):
@@ -37,8 +44,9 @@ class RunRecorder(QObject):
     def _started(self, trainer) -> None:
         self.record, self._running, self._board = None, True, None
         try:
-            self.record = start_run("", trainer.config.to_dict(), trainer.dataset.describe(), self.folder(),
-                                    resumed_from=self.session.path)
+            self.record = start_run(
+                "", trainer.config.to_dict(), trainer.dataset.describe(), self.folder(), resumed_from=self.session.path
+            )
         except UserError as exc:
             self.errors.report("The run is not recorded", exc)
             return
@@ -49,7 +57,7 @@ class RunRecorder(QObject):
         """Put a TensorBoardLog in front of the trainer's listener (the worker calls it first)."""
         from vae_explorer.trainer.training.tensorboard_log import attach
 
-        name = os.path.basename(self.record.path)[:-len(RECORD_SUFFIX)]
+        name = os.path.basename(self.record.path)[: -len(RECORD_SUFFIX)]
         logdir = self.tensorboard_box.logdir_for(name)
         if logdir is None:
             return

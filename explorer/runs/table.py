@@ -12,27 +12,52 @@ import math
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from vae_explorer.trainer.files.runs_table import row
 
-HEADERS = ("date (UTC)", "model", "status", "dataset", "preset", "latent", "β", "epochs",
-           "held-out −ELBO", "IW NLL", "time")
+HEADERS = (
+    "date (UTC)",
+    "model",
+    "status",
+    "dataset",
+    "preset",
+    "latent",
+    "β",
+    "epochs",
+    "held-out −ELBO",
+    "IW NLL",
+    "time",
+)
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # the record's file, on the first cell of each row
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def sort_keys(record) -> list:
     """Per column what sorting compares: numbers for numbers, a missing one last."""
+
     def number(value):
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
         return float(value) if ok else math.inf
 
     c, iw = record.config, record.latest_likelihood() or {}
     text = row(record)
-    return text[:5] + [number(c.get("latent_dim")), number(c.get("beta")), float(len(record.history)),
-                       number(record.final.get("val_neg_elbo")), number(iw.get("iw_nll")), number(record.wall_time)]
+    return text[:5] + [
+        number(c.get("latent_dim")),
+        number(c.get("beta")),
+        float(len(record.history)),
+        number(record.final.get("val_neg_elbo")),
+        number(iw.get("iw_nll")),
+        number(record.wall_time),
+    ]
 
 
 class RunsPanel(QWidget):
@@ -69,8 +94,10 @@ class RunsPanel(QWidget):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.verticalHeader().setVisible(False)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.setToolTip("Select runs to overlay their curves on the loss plot (Ctrl/Shift-click for "
-                         "several); double-click a run to open its model")
+        table.setToolTip(
+            "Select runs to overlay their curves on the loss plot (Ctrl/Shift-click for "
+            "several); double-click a run to open its model"
+        )
         table.selectionModel().selectionChanged.connect(self._selection_changed)
         table.doubleClicked.connect(lambda index: self.open_requested.emit(self._path_at(index.row())))
         return table
@@ -114,7 +141,7 @@ class RunsPanel(QWidget):
 
     def _items(self, record) -> list[QStandardItem]:
         items = []
-        for i, (text, key) in enumerate(zip(row(record), sort_keys(record))):
+        for i, (text, key) in enumerate(zip(row(record), sort_keys(record), strict=True)):
             item = QStandardItem(text)
             item.setData(key, SORT_ROLE)
             if i >= 5:

@@ -25,8 +25,10 @@ class TensorBoardBox(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         self.enabled = QCheckBox("Write TensorBoard logs")
-        self.enabled.setToolTip("Scalars, images and Embedding Projector files for each run, as "
-                                "'vae-explorer train --tensorboard' writes; view them with 'tensorboard --logdir FOLDER'")
+        self.enabled.setToolTip(
+            "Scalars, images and Embedding Projector files for each run, as "
+            "'vae-explorer train --tensorboard' writes; view them with 'tensorboard --logdir FOLDER'"
+        )
         self.choose = QPushButton("Folder…")
         self.choose.setToolTip("Where the runs' log folders go")
         row.addWidget(self.enabled, 1)
@@ -65,4 +67,4 @@ class TensorBoardBox(QWidget):
     def _show_folder(self) -> None:
         shown = self.folder_label.fontMetrics().elidedText(self.folder(), Qt.TextElideMode.ElideMiddle, 280)
         self.folder_label.setText(f"into {shown}" if self.enabled.isChecked() else "")
-        self.folder_label.setToolTip(f"tensorboard --logdir \"{self.folder()}\"")
+        self.folder_label.setToolTip(f'tensorboard --logdir "{self.folder()}"')

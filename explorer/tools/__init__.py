@@ -24,5 +24,16 @@ def all_tools() -> list[type]:
     from vae_explorer.explorer.tools.traverse import TraverseTool
     from vae_explorer.explorer.tools.worst import WorstTool
 
-    return [PointTool, InterpolateTool, TraverseTool, GridTool, DirectionTool, ClassSamplesTool,
-            PriorHolesTool, EpochsTool, WorstTool, GalleryTool, DrawTool]
+    return [
+        PointTool,
+        InterpolateTool,
+        TraverseTool,
+        GridTool,
+        DirectionTool,
+        ClassSamplesTool,
+        PriorHolesTool,
+        EpochsTool,
+        WorstTool,
+        GalleryTool,
+        DrawTool,
+    ]

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
 )
 
 from vae_explorer.explorer.core.evented import EventedModel, Field
@@ -17,13 +24,17 @@ from vae_explorer.explorer.widgets.spin_boxes import int_spin
 from vae_explorer.trainer.latent.class_tools import DIRECTION_MAX
 
 SLIDER_STEPS = 150  # t = value / 100: 0 … 1.5 in steps of 0.01
-DIRECTION_TIP = ("Moves the clicked point along μ(target) − μ(source): the difference of the mean codes of "
-                 "the two classes in the held-out set (the source is the clicked image's label, or the class "
-                 "whose mean is nearest). At 1 a point at the source mean reaches the target mean. The "
-                 "moving point is drawn on the map; on a t-SNE map it is placed among its nearest held-out "
-                 "codes, as the map places every code that is not a data point (approximate).")
-SAMPLES_TIP = ("Fits a Gaussian (mean and full covariance, plus a small ridge) to the held-out codes of one "
-               "label and decodes draws from it. The model itself is unconditional; only the codes are labelled.")
+DIRECTION_TIP = (
+    "Moves the clicked point along μ(target) − μ(source): the difference of the mean codes of "
+    "the two classes in the held-out set (the source is the clicked image's label, or the class "
+    "whose mean is nearest). At 1 a point at the source mean reaches the target mean. The "
+    "moving point is drawn on the map; on a t-SNE map it is placed among its nearest held-out "
+    "codes, as the map places every code that is not a data point (approximate)."
+)
+SAMPLES_TIP = (
+    "Fits a Gaussian (mean and full covariance, plus a small ridge) to the held-out codes of one "
+    "label and decodes draws from it. The model itself is unconditional; only the codes are labelled."
+)
 
 
 class DirectionSettings(EventedModel):

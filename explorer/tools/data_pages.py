@@ -7,7 +7,16 @@ Views only: they show lists and emit what the user asked for; their tools fill t
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from vae_explorer.explorer.widgets.qimages import to_pixmap
 
@@ -96,8 +105,11 @@ class SelectionGallery(QWidget):
         for index, pair, caption in entries:
             self.grid.addItem(_item(pair, 2, caption, index))
         shown = f" (showing the first {len(entries)}; the sheet has all)" if len(entries) < total else ""
-        self.header.setText(f"{total} selected{shown}" if total else
-                            "Shift+drag a rectangle or Ctrl+drag a lasso on the map to select images.")
+        self.header.setText(
+            f"{total} selected{shown}"
+            if total
+            else "Shift+drag a rectangle or Ctrl+drag a lasso on the map to select images."
+        )
         self.export.setEnabled(total > 0)
         self.clear.setEnabled(total > 0)
 

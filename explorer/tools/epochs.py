@@ -14,11 +14,13 @@ from PySide6.QtWidgets import QLabel, QSlider, QVBoxLayout, QWidget
 from vae_explorer.explorer.map.context import ToolContext
 from vae_explorer.trainer.maps.epoch_codes import replay_description
 
-SCRUB_TIP = ("Replays the map as it was after each epoch of this run (the held-out codes are kept after every "
-             "epoch, up to 200; longer runs keep every other one; saved with the model). The latent plane and two "
-             "chosen dimensions show the codes as they were; PCA and t-SNE maps show each epoch's codes on their "
-             "own PCA plane, rotated or reflected (and, for t-SNE, scaled) onto the final map by Procrustes "
-             "alignment, so the points do not flip. At the right end: the live map.")
+SCRUB_TIP = (
+    "Replays the map as it was after each epoch of this run (the held-out codes are kept after every "
+    "epoch, up to 200; longer runs keep every other one; saved with the model). The latent plane and two "
+    "chosen dimensions show the codes as they were; PCA and t-SNE maps show each epoch's codes on their "
+    "own PCA plane, rotated or reflected (and, for t-SNE, scaled) onto the final map by Procrustes "
+    "alignment, so the points do not flip. At the right end: the live map."
+)
 
 
 class EpochsPage(QWidget):
@@ -73,5 +75,6 @@ class EpochsTool:
         if shown is None or shown >= len(epochs):
             return f"Live map (epoch {epochs[-1]}); drag left to replay {len(epochs)} epochs."
         how = replay_description(getattr(self.state.projection, "kind", ""))
-        return (f"Epoch {epochs[shown]} of {epochs[-1]}: the held-out codes {how}. "
-                "Clicks decode with the current weights.")
+        return (
+            f"Epoch {epochs[shown]} of {epochs[-1]}: the held-out codes {how}. Clicks decode with the current weights."
+        )

@@ -20,12 +20,14 @@ CELLS = 64  # the overlay is CELLS × CELLS over the visible region
 SHADE = (255, 120, 0)  # orange: apart from the label colours and the yellow cursor
 MAX_ALPHA = 170
 SETTLE_MS = 150  # wait this long after the last pan or zoom before recomputing
-HOLES_TIP = ("Shades in orange where the prior N(0, I), seen on this plane, puts mass but the encoded held-out "
-             "set does not: log p_prior − log p_data per cell, clipped to 0…5 (fully shaded: the prior is at "
-             "least e⁵ ≈ 150 times denser), and nothing beyond 3σ of the prior. p_prior is the prior projected "
-             "on the plane (N(0, I₂) for two latent axes; on the PCA plane centred at the image of z = 0); "
-             "p_data a Gaussian KDE of the map's points. Samples from the prior that land there decode to "
-             "images the decoder never learned. Linear maps only (latent plane, PCA, two dimensions), not t-SNE.")
+HOLES_TIP = (
+    "Shades in orange where the prior N(0, I), seen on this plane, puts mass but the encoded held-out "
+    "set does not: log p_prior − log p_data per cell, clipped to 0…5 (fully shaded: the prior is at "
+    "least e⁵ ≈ 150 times denser), and nothing beyond 3σ of the prior. p_prior is the prior projected "
+    "on the plane (N(0, I₂) for two latent axes; on the PCA plane centred at the image of z = 0); "
+    "p_data a Gaussian KDE of the map's points. Samples from the prior that land there decode to "
+    "images the decoder never learned. Linear maps only (latent plane, PCA, two dimensions), not t-SNE."
+)
 
 
 class HolesSettings(EventedModel):
@@ -73,14 +75,16 @@ class PriorHolesTool:
         if projection is None or codes is None:
             return self._note("Open or train a model first.")
         if not projection.exact or not hasattr(projection, "basis"):
-            return self._note("Not on a t-SNE map: its plane has no projection of the prior. "
-                              "Choose PCA or two dimensions.")
+            return self._note(
+                "Not on a t-SNE map: its plane has no projection of the prior. Choose PCA or two dimensions."
+            )
         if projection.latent_dim < 2:
             return self._note("A one-dimensional latent space has no plane to shade.")
         (x0, x1), (y0, y1) = self.ctx.view.visible_region()
         self._note("Orange: the prior has mass, the encoded held-out set has (almost) none.")
-        return prior_holes(projection.to_plane(codes.means), projection.basis, projection.center,
-                           CELLS, (x0, x1), (y0, y1))
+        return prior_holes(
+            projection.to_plane(codes.means), projection.basis, projection.center, CELLS, (x0, x1), (y0, y1)
+        )
 
     def _note(self, text: str) -> None:
         self.page.note.setText(text)

@@ -39,8 +39,10 @@ class GalleryTool:
         from vae_explorer.trainer.maps.selection import pair_sheet
 
         sel, originals, recon = self.selected_pairs(GALLERY_MAX)
-        entries = [(int(i), pair_sheet(originals[k:k + 1], recon[k:k + 1], cols=1, pad=0), self.session.caption(int(i)))
-                   for k, i in enumerate(sel)]
+        entries = [
+            (int(i), pair_sheet(originals[k : k + 1], recon[k : k + 1], cols=1, pad=0), self.session.caption(int(i)))
+            for k, i in enumerate(sel)
+        ]
         self.page.show_pairs(entries, len(self.view_state.selection))
         if len(sel):
             self.ctx.panel.setCurrentWidget(self.page)
@@ -53,7 +55,9 @@ class GalleryTool:
         sel, originals, recon = self.selected_pairs()
         if not len(sel):
             return False
-        path = path or QFileDialog.getSaveFileName(self.page, "Export selection sheet", "selection.png", "PNG (*.png)")[0]
+        path = (
+            path or QFileDialog.getSaveFileName(self.page, "Export selection sheet", "selection.png", "PNG (*.png)")[0]
+        )
         if not path:
             return False
         path = path if path.lower().endswith(".png") else path + ".png"

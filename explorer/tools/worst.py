@@ -40,14 +40,16 @@ class WorstTool:
             self._want_metrics()
             return
         top = worst(metrics.reconstruction, WORST_N, among=self.ctx.view.drawn())
-        self.page.show_entries([(i, images[i], f"{self.session.caption(i)} · loss {metrics.reconstruction[i]:.1f}")
-                                for i in top])
+        self.page.show_entries(
+            [(i, images[i], f"{self.session.caption(i)} · loss {metrics.reconstruction[i]:.1f}") for i in top]
+        )
 
     def jump_to(self, index: int) -> None:
         """Centre the view on a held-out image's point, keeping the zoom, and make it current."""
         vb = self.ctx.view.getViewBox()
         (x0, x1), (y0, y1) = vb.viewRange()
         x, y = (float(v) for v in self.ctx.view.plane[index])
-        vb.setRange(xRange=(x - (x1 - x0) / 2, x + (x1 - x0) / 2), yRange=(y - (y1 - y0) / 2, y + (y1 - y0) / 2),
-                    padding=0)
+        vb.setRange(
+            xRange=(x - (x1 - x0) / 2, x + (x1 - x0) / 2), yRange=(y - (y1 - y0) / 2, y + (y1 - y0) / 2), padding=0
+        )
         self.ctx.state.update(current=np.asarray(self.session.codes.means[index], np.float32), current_index=int(index))

@@ -121,16 +121,26 @@ class TrainingController(QObject):
         config = self.settings.config()
         # The old model is discarded: its compiled graphs are reused if it has the same
         # architecture (its weights are reset to a new model's), which saves the tracing.
-        return self._prepared("Cannot start training", lambda: Trainer(
-            config, self.session.dataset, encode_each_epoch=True, recycle=self.session.compiled))
+        return self._prepared(
+            "Cannot start training",
+            lambda: Trainer(config, self.session.dataset, encode_each_epoch=True, recycle=self.session.compiled),
+        )
 
     def _continued_trainer(self):
         from vae_explorer.trainer.training.loop import Trainer
 
         s, changes = self.session, self.settings.changes_for_continuing()
-        return self._prepared("Cannot continue training", lambda: Trainer(
-            s.config.continued(**changes), s.dataset, model=s.model, history=s.history,
-            encode_each_epoch=True, recycle=s.compiled))
+        return self._prepared(
+            "Cannot continue training",
+            lambda: Trainer(
+                s.config.continued(**changes),
+                s.dataset,
+                model=s.model,
+                history=s.history,
+                encode_each_epoch=True,
+                recycle=s.compiled,
+            ),
+        )
 
     def _prepared(self, title: str, build):
         """Building and compiling the model runs here, on the GUI thread: TensorFlow may deadlock
@@ -153,11 +163,17 @@ class TrainingController(QObject):
         from vae_explorer.trainer.model.space import LatentSpace
 
         s = self.session
-        values = dict(model=trainer.model, config=trainer.config, history=list(trainer.history),
-                      compiled=trainer.compiled, dataset_info=s.dataset.describe())
+        values = dict(
+            model=trainer.model,
+            config=trainer.config,
+            history=list(trainer.history),
+            compiled=trainer.compiled,
+            dataset_info=s.dataset.describe(),
+        )
         if fresh:
-            s.replace_model(space=trainer.latent, codes=None, path=None, dirty=False, epoch_codes=EpochCodes(),
-                            **values)
+            s.replace_model(
+                space=trainer.latent, codes=None, path=None, dirty=False, epoch_codes=EpochCodes(), **values
+            )
         else:
             s.update(space=s.space or LatentSpace(trainer.model), epoch_codes=s.epoch_codes or EpochCodes(), **values)
         self.loss_plot.set_planned_epochs(len(trainer.history) + trainer.config.epochs)

@@ -17,8 +17,11 @@ from PySide6.QtCore import QTimer
 REDRAW_MS = 250
 LOOSE = 1.6  # re-fit y when the data span shrinks below 1/LOOSE of the shown span
 SMOOTHING = 0.9  # exponential moving average of batch losses
-TERMS = (("loss", "total", (230, 230, 230)), ("reconstruction_loss", "reconstruction", (80, 160, 255)),
-         ("kl_loss", "KL", (255, 150, 60)))
+TERMS = (
+    ("loss", "total", (230, 230, 230)),
+    ("reconstruction_loss", "reconstruction", (80, 160, 255)),
+    ("kl_loss", "KL", (255, 150, 60)),
+)
 
 
 class LossPlot(pg.PlotWidget):
@@ -37,14 +40,27 @@ class LossPlot(pg.PlotWidget):
         self._planned_epochs = 1.0
         self._overlay_extent = (0.0, np.zeros(0))  # other runs' curves drawn here (explorer.runs.overlay)
         self.getViewBox().sigRangeChangedManually.connect(self._user_moved)
-        self._batch = {key: self.plot([], [], pen=pg.mkPen(color, width=1), name=f"{label} (batch)")
-                       for key, label, color in TERMS}
-        self._train = {key: self.plot([], [], pen=pg.mkPen(color, width=2), symbol="o", symbolSize=5,
-                                      symbolBrush=color, name=f"{label} (epoch)")
-                       for key, label, color in TERMS}
-        self._val = {key: self.plot([], [], pen=pg.mkPen(color, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
-                                    name=f"{label} (held-out)")
-                     for key, label, color in TERMS}
+        self._batch = {
+            key: self.plot([], [], pen=pg.mkPen(color, width=1), name=f"{label} (batch)") for key, label, color in TERMS
+        }
+        self._train = {
+            key: self.plot(
+                [],
+                [],
+                pen=pg.mkPen(color, width=2),
+                symbol="o",
+                symbolSize=5,
+                symbolBrush=color,
+                name=f"{label} (epoch)",
+            )
+            for key, label, color in TERMS
+        }
+        self._val = {
+            key: self.plot(
+                [], [], pen=pg.mkPen(color, width=2, style=pg.QtCore.Qt.PenStyle.DashLine), name=f"{label} (held-out)"
+            )
+            for key, label, color in TERMS
+        }
         self.clear_data()
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)

@@ -8,7 +8,15 @@ when they are enabled; the fields and the Pause/Resume text follow ``TrainingSta
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from vae_explorer.explorer.training.state import TrainingState, TrainSettings
@@ -18,11 +26,15 @@ from vae_explorer.trainer.model.config import DEFAULT_EPOCHS, MAX_LATENT_DIM
 from vae_explorer.trainer.model.presets import PRESETS
 from vae_explorer.trainer.training.progress import format_seconds
 
-TIPS = {"latent_dim": "Dimensions of the latent space (2: the map is the latent plane itself)",
-        "epochs": "Passes over the training images", "batch_size": "Images per gradient step",
-        "beta": "Weight of the KL term: above 1 pushes towards the prior (β-VAE), below 1 sharper decodes",
-        "kl_warmup_epochs": "Epochs over which β ramps up linearly from 0 (fights posterior collapse)",
-        "learning_rate": "Adam's learning rate", "seed": "The same seed and data give the same weights"}
+TIPS = {
+    "latent_dim": "Dimensions of the latent space (2: the map is the latent plane itself)",
+    "epochs": "Passes over the training images",
+    "batch_size": "Images per gradient step",
+    "beta": "Weight of the KL term: above 1 pushes towards the prior (β-VAE), below 1 sharper decodes",
+    "kl_warmup_epochs": "Epochs over which β ramps up linearly from 0 (fights posterior collapse)",
+    "learning_rate": "Adam's learning rate",
+    "seed": "The same seed and data give the same weights",
+}
 
 
 class TrainPanel(QWidget):
@@ -71,12 +83,26 @@ class TrainPanel(QWidget):
         self.warmup = int_spin(0, 1000, 0)
         self.lr = real_spin(1e-6, 1.0, PRESETS["default"].learning_rate, 6, 1e-4)
         self.seed = int_spin(0, 2**31 - 1, 0)
-        for label, field in (("Preset", self.preset), ("Latent dim", self.latent_dim), ("Epochs", self.epochs),
-                             ("Batch size", self.batch_size), ("β (KL weight)", self.beta),
-                             ("KL warm-up (epochs)", self.warmup), ("Learning rate", self.lr), ("Seed", self.seed)):
+        for label, field in (
+            ("Preset", self.preset),
+            ("Latent dim", self.latent_dim),
+            ("Epochs", self.epochs),
+            ("Batch size", self.batch_size),
+            ("β (KL weight)", self.beta),
+            ("KL warm-up (epochs)", self.warmup),
+            ("Learning rate", self.lr),
+            ("Seed", self.seed),
+        ):
             form.addRow(label, field)
-        fields = {"latent_dim": self.latent_dim, "epochs": self.epochs, "batch_size": self.batch_size,
-                  "beta": self.beta, "kl_warmup_epochs": self.warmup, "learning_rate": self.lr, "seed": self.seed}
+        fields = {
+            "latent_dim": self.latent_dim,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "beta": self.beta,
+            "kl_warmup_epochs": self.warmup,
+            "learning_rate": self.lr,
+            "seed": self.seed,
+        }
         for name, widget in fields.items():
             widget.setToolTip(TIPS[name])
         bind_all(self.settings, {"preset": self.preset, **fields})
@@ -92,8 +118,16 @@ class TrainPanel(QWidget):
     # -- state ----------------------------------------------------------------------------
     def _state_changed(self, *_) -> None:
         """Settings only while idle; the Pause button says what it will do."""
-        for w in (self.preset, self.latent_dim, self.epochs, self.batch_size, self.beta, self.warmup,
-                  self.lr, self.seed):
+        for w in (
+            self.preset,
+            self.latent_dim,
+            self.epochs,
+            self.batch_size,
+            self.beta,
+            self.warmup,
+            self.lr,
+            self.seed,
+        ):
             w.setEnabled(not self.state.busy)
         self.pause.setText("Resume" if self.state.paused else "Pause")
         if self.state.paused:
@@ -105,7 +139,8 @@ class TrainPanel(QWidget):
         self.progress.setFormat(f"epoch {r.epoch} · batch {r.batch}/{r.batches} · %p%")
         self.progress_label.setText(
             f"{r.images_per_second:,.0f} images/s · ETA {format_seconds(eta)}\n"
-            f"loss {r.loss:.1f} (reconstruction {r.reconstruction_loss:.1f}, KL {r.kl_loss:.2f})")
+            f"loss {r.loss:.1f} (reconstruction {r.reconstruction_loss:.1f}, KL {r.kl_loss:.2f})"
+        )
 
     def show_idle(self, text: str) -> None:
         self.progress.setFormat(text)

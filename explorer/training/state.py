@@ -40,9 +40,16 @@ class TrainSettings(EventedModel):
     """The settings of the next training (or of *Continue training*)."""
 
     _DEFAULT = PRESETS["default"]
-    FIELDS = {"preset": "default", "latent_dim": _DEFAULT.latent_dim, "epochs": DEFAULT_EPOCHS,
-              "batch_size": _DEFAULT.batch_size, "beta": 1.0, "kl_warmup_epochs": 0,
-              "learning_rate": _DEFAULT.learning_rate, "seed": 0}
+    FIELDS = {
+        "preset": "default",
+        "latent_dim": _DEFAULT.latent_dim,
+        "epochs": DEFAULT_EPOCHS,
+        "batch_size": _DEFAULT.batch_size,
+        "beta": 1.0,
+        "kl_warmup_epochs": 0,
+        "learning_rate": _DEFAULT.learning_rate,
+        "seed": 0,
+    }
     SAVED = tuple(FIELDS)
     preset = Field()
     latent_dim = Field()
@@ -56,8 +63,9 @@ class TrainSettings(EventedModel):
     def choose_preset(self, name: str) -> None:
         """A preset brings its latent size and the training settings it was chosen with."""
         preset = PRESETS[name]
-        self.update(preset=name, latent_dim=preset.latent_dim, batch_size=preset.batch_size,
-                    learning_rate=preset.learning_rate)
+        self.update(
+            preset=name, latent_dim=preset.latent_dim, batch_size=preset.batch_size, learning_rate=preset.learning_rate
+        )
 
     def config(self) -> TrainConfig:
         return TrainConfig(**self.values())

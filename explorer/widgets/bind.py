@@ -30,8 +30,11 @@ def _accessors(widget: QWidget, scale: float) -> tuple[Any, Callable[[Any], None
     if isinstance(widget, QAbstractButton):
         return widget.toggled, widget.setChecked, widget.isChecked
     if isinstance(widget, QAbstractSlider):
-        return (widget.valueChanged, lambda v: widget.setValue(round(v * scale)),
-                lambda: widget.value() / scale if scale != 1 else widget.value())
+        return (
+            widget.valueChanged,
+            lambda v: widget.setValue(round(v * scale)),
+            lambda: widget.value() / scale if scale != 1 else widget.value(),
+        )
     if isinstance(widget, QAbstractSpinBox):
         return widget.valueChanged, widget.setValue, widget.value  # type: ignore[attr-defined]
     raise TypeError(f"cannot bind a {type(widget).__name__}")

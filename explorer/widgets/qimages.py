@@ -22,6 +22,7 @@ def to_pixmap(image: np.ndarray, scale: int = 1) -> QPixmap:
         qimage = QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888)
     pixmap = QPixmap.fromImage(qimage.copy())
     if scale > 1:
-        pixmap = pixmap.scaled(w * scale, h * scale, Qt.AspectRatioMode.KeepAspectRatio,
-                               Qt.TransformationMode.FastTransformation)
+        pixmap = pixmap.scaled(
+            w * scale, h * scale, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
+        )
     return pixmap

@@ -11,11 +11,11 @@ import argparse
 import json
 import time
 
-from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.data import load_dataset
+from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.model.presets import PRESETS, Preset
-from vae_explorer.trainer.training.reports import TrainingListener
 from vae_explorer.trainer.training.loop import Trainer
+from vae_explorer.trainer.training.reports import TrainingListener
 
 CANDIDATES = [
     Preset("tutorial-l2", "conv", (8, 16), 3, (20,), True, 2),
@@ -53,11 +53,21 @@ def main() -> None:
         t0 = time.perf_counter()
         trainer.run()
         best = min(e for _, e in listener.curve)
-        results.append({"candidate": preset.name, "params": trainer.model.count_params(),
-                        "best_neg_elbo": best, "epochs": len(listener.curve),
-                        "seconds": round(time.perf_counter() - t0, 1), "curve": listener.curve})
-        print(f"{preset.name:22s} params {results[-1]['params']:>9,}  epochs {len(listener.curve):3d}  "
-              f"best held-out -ELBO {best:7.2f}", flush=True)
+        results.append(
+            {
+                "candidate": preset.name,
+                "params": trainer.model.count_params(),
+                "best_neg_elbo": best,
+                "epochs": len(listener.curve),
+                "seconds": round(time.perf_counter() - t0, 1),
+                "curve": listener.curve,
+            }
+        )
+        print(
+            f"{preset.name:22s} params {results[-1]['params']:>9,}  epochs {len(listener.curve):3d}  "
+            f"best held-out -ELBO {best:7.2f}",
+            flush=True,
+        )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

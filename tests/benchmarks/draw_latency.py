@@ -28,9 +28,9 @@ TARGET_MS = 30.0
 
 
 def trained_model(folder: str, epochs: int, preset: str, train_images: int) -> str:
-    from vae_explorer.trainer.model.config import TrainConfig
     from vae_explorer.trainer.data import load_dataset
     from vae_explorer.trainer.files.modelfile import save_model
+    from vae_explorer.trainer.model.config import TrainConfig
     from vae_explorer.trainer.training.loop import Trainer
 
     data = load_dataset()
@@ -40,8 +40,9 @@ def trained_model(folder: str, epochs: int, preset: str, train_images: int) -> s
     trainer = Trainer(config, data)
     result = trainer.run()
     path = os.path.join(folder, "draw-bench.h5")
-    save_model(path, trainer.model, config, result.history, data.describe(),
-               trainer.latent.codes(data.x_test, data.y_test))
+    save_model(
+        path, trainer.model, config, result.history, data.describe(), trainer.latent.codes(data.x_test, data.y_test)
+    )
     return path
 
 
@@ -62,7 +63,7 @@ def stroke_points(rng, side: int, moves: int) -> list:
     start, end = rng.uniform(3, side - 3, 2), rng.uniform(3, side - 3, 2)
     bend = rng.uniform(3, side - 3, 2)
     t = np.linspace(0, 1, moves + 2)[:, None]
-    return list((1 - t) ** 2 * start + 2 * (1 - t) * t * bend + t ** 2 * end)
+    return list((1 - t) ** 2 * start + 2 * (1 - t) * t * bend + t**2 * end)
 
 
 def timed_stroke(app, window, points) -> list[float]:
@@ -119,14 +120,26 @@ def main() -> None:
         for i in range(args.strokes):
             if i % 4 == 0:
                 window.draw.panel.canvas.clear()
-            times += timed_stroke(app, window, stroke_points(rng, window.draw.panel.canvas.image_shape()[0], args.moves))
+            times += timed_stroke(
+                app, window, stroke_points(rng, window.draw.panel.canvas.image_shape()[0], args.moves)
+            )
         window.session.dirty = False
         window.close()
     ms = np.asarray(times)
-    print(json.dumps({"events": len(ms), "strokes": args.strokes, "layout": layout,
-                      "latent_dim": window.session.latent_dim, "median_ms": round(float(np.median(ms)), 2),
-                      "p99_ms": round(float(np.percentile(ms, 99)), 2), "max_ms": round(float(ms.max()), 2),
-                      "target_ms": TARGET_MS}))
+    print(
+        json.dumps(
+            {
+                "events": len(ms),
+                "strokes": args.strokes,
+                "layout": layout,
+                "latent_dim": window.session.latent_dim,
+                "median_ms": round(float(np.median(ms)), 2),
+                "p99_ms": round(float(np.percentile(ms, 99)), 2),
+                "max_ms": round(float(ms.max()), 2),
+                "target_ms": TARGET_MS,
+            }
+        )
+    )
 
 
 def open_in_window(app, window, path: str) -> str:

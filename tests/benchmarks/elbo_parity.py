@@ -23,8 +23,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import reference_tutorial as ref  # noqa: E402
-from vae_explorer.trainer.model.config import TrainConfig  # noqa: E402
+
 from vae_explorer.trainer.data import load_dataset  # noqa: E402
+from vae_explorer.trainer.model.config import TrainConfig  # noqa: E402
 from vae_explorer.trainer.training.loop import Trainer  # noqa: E402
 
 
@@ -45,8 +46,13 @@ def parity(data, epochs: int, seeds) -> dict:
     """Per-seed figures of both sides, and the difference of their seed means (ours − reference)."""
     ours = [ours_neg_elbo(data, epochs, s) for s in seeds]
     theirs = [reference_neg_elbo(data, epochs, s) for s in seeds]
-    return {"epochs": epochs, "seeds": list(seeds), "ours": ours, "reference": theirs,
-            "difference": float(np.mean(ours) - np.mean(theirs))}
+    return {
+        "epochs": epochs,
+        "seeds": list(seeds),
+        "ours": ours,
+        "reference": theirs,
+        "difference": float(np.mean(ours) - np.mean(theirs)),
+    }
 
 
 def main() -> None:
@@ -55,10 +61,12 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = ap.parse_args()
     result = parity(load_dataset(), args.epochs, args.seeds)
-    for s, a, b in zip(result["seeds"], result["ours"], result["reference"]):
+    for s, a, b in zip(result["seeds"], result["ours"], result["reference"], strict=True):
         print(f"seed {s}: ours {a:.2f}  reference {b:.2f}  difference {a - b:+.2f} nats")
-    print(f"mean over seeds: ours {np.mean(result['ours']):.2f}  reference {np.mean(result['reference']):.2f}"
-          f"  difference {result['difference']:+.2f} nats (target: within ±1)")
+    print(
+        f"mean over seeds: ours {np.mean(result['ours']):.2f}  reference {np.mean(result['reference']):.2f}"
+        f"  difference {result['difference']:+.2f} nats (target: within ±1)"
+    )
     print(json.dumps(result))
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -63,13 +64,19 @@ def flops_per_cycle(flags: set[str], vendor: str) -> int:
 
 def peak_gflops() -> dict:
     """The machine's FP32 peak and how it was derived (Linux: /proc/cpuinfo)."""
-    info = open("/proc/cpuinfo").read()
-    field = lambda name: next(l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith(name))  # noqa: E731
+    info = Path("/proc/cpuinfo").read_text()
+    field = lambda name: next(line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith(name))  # noqa: E731
     flags, vendor, mhz = set(field("flags").split()), field("vendor_id"), float(field("cpu MHz"))
     cores = os.cpu_count() or 1
     per_cycle = flops_per_cycle(flags, vendor)
-    return {"cores": cores, "flops_per_cycle": per_cycle, "ghz": mhz / 1000,
-            "gflops": cores * per_cycle * mhz / 1000, "bf16": "avx512_bf16" in flags, "vendor": vendor}
+    return {
+        "cores": cores,
+        "flops_per_cycle": per_cycle,
+        "ghz": mhz / 1000,
+        "gflops": cores * per_cycle * mhz / 1000,
+        "bf16": "avx512_bf16" in flags,
+        "vendor": vendor,
+    }
 
 
 def images_per_second(preset: str, data, batches: int, repeat: int) -> list[float]:
@@ -108,8 +115,10 @@ def main() -> None:
     from vae_explorer.trainer.model.vae import build_vae
 
     peak = peak_gflops()
-    print(f"peak: {peak['cores']} cores × {peak['flops_per_cycle']} FP32 FLOP/cycle × {peak['ghz']:.2f} GHz "
-          f"= {peak['gflops']:.0f} GFLOP/s ({peak['vendor']}; AVX-512 BF16: {peak['bf16']})")
+    print(
+        f"peak: {peak['cores']} cores × {peak['flops_per_cycle']} FP32 FLOP/cycle × {peak['ghz']:.2f} GHz "
+        f"= {peak['gflops']:.0f} GFLOP/s ({peak['vendor']}; AVX-512 BF16: {peak['bf16']})"
+    )
     data = load_dataset()
     print("| preset | MFLOP per training image | images/s median (min–max) | GFLOP/s | share of peak |")
     print("| --- | ---: | ---: | ---: | ---: |")
@@ -120,8 +129,11 @@ def main() -> None:
             continue
         rates = images_per_second(preset, data, 2 if preset == "dcgan" else 20, args.repeat)
         achieved = flops * float(np.median(rates)) / 1e9
-        print(f"| {preset} | {flops / 1e6:,.2f} | {np.median(rates):,.0f} ({min(rates):,.0f}–{max(rates):,.0f}) | "
-              f"{achieved:.1f} | {achieved / peak['gflops']:.1%} |", flush=True)
+        print(
+            f"| {preset} | {flops / 1e6:,.2f} | {np.median(rates):,.0f} ({min(rates):,.0f}–{max(rates):,.0f}) | "
+            f"{achieved:.1f} | {achieved / peak['gflops']:.1%} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

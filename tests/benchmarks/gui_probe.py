@@ -29,9 +29,15 @@ def main() -> None:
     ap.add_argument("--preset", default="tutorial")
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--train-images", type=int, default=0, help="0: all 8,000")
-    ap.add_argument("--pan", type=float, default=0.0, help="seconds of panning/zooming with thumbnails on after training")
-    ap.add_argument("--pan-thumbnails", choices=("on", "off"), default="on",
-                    help="off: the same panning without thumbnails (the baseline the thumbnails add to)")
+    ap.add_argument(
+        "--pan", type=float, default=0.0, help="seconds of panning/zooming with thumbnails on after training"
+    )
+    ap.add_argument(
+        "--pan-thumbnails",
+        choices=("on", "off"),
+        default="on",
+        help="off: the same panning without thumbnails (the baseline the thumbnails add to)",
+    )
     args = ap.parse_args()
 
     from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
@@ -109,10 +115,16 @@ def main() -> None:
     gaps = np.diff(np.asarray(beats)) if len(beats) > 1 else np.zeros(1)
     if os.environ.get("GUI_PROBE_GAPS"):
         big = np.argsort(gaps)[-12:]
-        print("largest gaps (ms at t):", [(round(float(gaps[i])), round(beats[i])) for i in sorted(big)],
-              "epochs at:", epoch_times, file=sys.stderr)
-    print(json.dumps({"app_images_per_second": rates, "heartbeat_ms": heartbeat_stats(beats), **pan_result}),
-          flush=True)
+        print(
+            "largest gaps (ms at t):",
+            [(round(float(gaps[i])), round(beats[i])) for i in sorted(big)],
+            "epochs at:",
+            epoch_times,
+            file=sys.stderr,
+        )
+    print(
+        json.dumps({"app_images_per_second": rates, "heartbeat_ms": heartbeat_stats(beats), **pan_result}), flush=True
+    )
     sys.stdout.flush()
     os._exit(0)  # as explorer/app.py does: skip the Qt+TF interpreter teardown
 
@@ -120,8 +132,12 @@ def main() -> None:
 def heartbeat_stats(beats: list[float]) -> dict:
     """p50, p99 and the longest gap between heartbeats, in ms, and how many gaps."""
     gaps = np.diff(np.asarray(beats)) if len(beats) > 1 else np.zeros(1)
-    return {"p50": float(np.percentile(gaps, 50)), "p99": float(np.percentile(gaps, 99)),
-            "max": float(gaps.max()), "n": int(len(gaps))}
+    return {
+        "p50": float(np.percentile(gaps, 50)),
+        "p99": float(np.percentile(gaps, 99)),
+        "max": float(gaps.max()),
+        "n": int(len(gaps)),
+    }
 
 
 class PanPhase:
@@ -166,8 +182,11 @@ class PanPhase:
         zoom = 1 / 6 + (1 - 1 / 6) * (0.5 + 0.5 * np.cos(2 * np.pi * t / 4))  # whole map ↔ a sixth, every 4 s
         centre = self.centre + 0.25 * self.span * np.array([np.cos(t), np.sin(t)])
         half = zoom * self.span / 2
-        self.w.map.map.getViewBox().setRange(xRange=(centre[0] - half[0], centre[0] + half[0]),
-                                             yRange=(centre[1] - half[1], centre[1] + half[1]), padding=0)
+        self.w.map.map.getViewBox().setRange(
+            xRange=(centre[0] - half[0], centre[0] + half[0]),
+            yRange=(centre[1] - half[1], centre[1] + half[1]),
+            padding=0,
+        )
         self.drawn.append(len(self.w.map_data.thumbnails.drawn))
 
     def finish(self) -> None:

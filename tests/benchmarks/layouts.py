@@ -36,10 +36,16 @@ x = np.random.default_rng(0).normal(size=(2000, 16))
 print(time.perf_counter() - t)
 """
 LIBRARIES = {
-    "opentsne": ("import openTSNE", "openTSNE.TSNE(perplexity=15, n_jobs=2, negative_gradient_method='bh').fit(x)",
-                 ("openTSNE", "scipy", "sklearn")),
-    "umap": ("import umap", "umap.UMAP(n_jobs=2).fit(x)",
-             ("umap", "pynndescent", "numba", "llvmlite", "scipy", "sklearn")),
+    "opentsne": (
+        "import openTSNE",
+        "openTSNE.TSNE(perplexity=15, n_jobs=2, negative_gradient_method='bh').fit(x)",
+        ("openTSNE", "scipy", "sklearn"),
+    ),
+    "umap": (
+        "import umap",
+        "umap.UMAP(n_jobs=2).fit(x)",
+        ("umap", "pynndescent", "numba", "llvmlite", "scipy", "sklearn"),
+    ),
 }
 
 
@@ -58,13 +64,12 @@ class EpochCodes:
 
 def train_default():
     """The app's default training; returns the dataset, its LatentSpace and the codes per epoch."""
-    from vae_explorer.trainer.model.config import TrainConfig
     from vae_explorer.trainer.data import load_dataset
+    from vae_explorer.trainer.model.config import TrainConfig
     from vae_explorer.trainer.training.loop import Trainer
 
     data, epochs = load_dataset(), EpochCodes()
-    trainer = Trainer(TrainConfig(preset="default", seed=0), data, listener=epochs,
-                      encode_each_epoch=True)
+    trainer = Trainer(TrainConfig(preset="default", seed=0), data, listener=epochs, encode_each_epoch=True)
     result = trainer.run()
     print(f"trained: held-out -ELBO {result.history[-1]['val_neg_elbo']:.2f}", flush=True)
     return data, trainer.latent, epochs.means
@@ -97,8 +102,9 @@ def installed_mb(modules) -> float:
 
 def first_call(name: str) -> float:
     imports, fit, _ = LIBRARIES[name]
-    out = subprocess.run([sys.executable, "-c", FIRST_CALL.format(imports=imports, fit=fit)],
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_CALL.format(imports=imports, fit=fit)], capture_output=True, text=True, timeout=600
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -119,8 +125,10 @@ def compare_libraries(sets: dict, repeats: int) -> dict:
         entry = {"first_call_s": round(first_call(name), 2), "install_mb": round(installed_mb(LIBRARIES[name][2]), 1)}
         for label, (codes, labels) in sets.items():
             runs = [fit_seconds(name, codes, seed) for seed in range(repeats)]
-            entry[label] = {"seconds": summary([s for _, s in runs]),
-                            "legibility": summary([knn_accuracy(p, labels) for p, _ in runs])}
+            entry[label] = {
+                "seconds": summary([s for _, s in runs]),
+                "legibility": summary([knn_accuracy(p, labels) for p, _ in runs]),
+            }
         report[name] = entry
         print(name, json.dumps(entry), flush=True)
     return report
@@ -159,15 +167,19 @@ def main() -> None:
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     from vae_explorer.trainer.maps.inverse_map import fidelity
-    from vae_explorer.trainer.maps.tsne import TSNELayout
     from vae_explorer.trainer.maps.legibility import knn_accuracy
+    from vae_explorer.trainer.maps.tsne import TSNELayout
 
     data, space, per_epoch = train_default()
     everything = np.concatenate([data.x_train, data.x_test])
-    sets = {"n2000": (per_epoch[-1], data.y_test),
-            "n10000": (space.encode(everything)[0].astype(np.float64), np.concatenate([data.y_train, data.y_test]))}
-    report = {"latent_knn_2000": knn_accuracy(per_epoch[-1], data.y_test),
-              "libraries": compare_libraries(sets, args.repeats)}
+    sets = {
+        "n2000": (per_epoch[-1], data.y_test),
+        "n10000": (space.encode(everything)[0].astype(np.float64), np.concatenate([data.y_train, data.y_test])),
+    }
+    report = {
+        "latent_knn_2000": knn_accuracy(per_epoch[-1], data.y_test),
+        "libraries": compare_libraries(sets, args.repeats),
+    }
     layout = TSNELayout(per_epoch[-1], seed=0, n_jobs=2)
     report["fidelity"] = fidelity(space.decode, layout.inverse)
     report["hover"] = hover_cost(space, layout)

@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def make_folder(folder: str, n: int, seed: int = 0, progress=None) -> str:
     """Write ``n`` images (``n`` // 5 per class, the rest in the first classes); skips when the
     folder already holds a complete set (a ``.complete`` marker with ``n``)."""
     marker = os.path.join(folder, ".complete")
-    if os.path.exists(marker) and open(marker).read().strip() == str(n):
+    if os.path.exists(marker) and Path(marker).read_text().strip() == str(n):
         return folder
     rng = np.random.default_rng(seed)
     for c in CLASSES:
@@ -78,8 +79,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    make_folder(args.folder, args.n, args.seed,
-                progress=lambda i, n: print(f"{i:,}/{n:,} images", file=sys.stderr))
+    make_folder(args.folder, args.n, args.seed, progress=lambda i, n: print(f"{i:,}/{n:,} images", file=sys.stderr))
     print(f"wrote {args.n:,} images to {args.folder} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     return 0
 

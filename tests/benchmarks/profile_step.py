@@ -23,8 +23,8 @@ from vae_explorer.trainer.tf_runtime import import_tensorflow
 
 tf = import_tensorflow()
 
-from vae_explorer.trainer.model.config import TrainConfig  # noqa: E402
 from vae_explorer.trainer.data import load_dataset  # noqa: E402
+from vae_explorer.trainer.model.config import TrainConfig  # noqa: E402
 from vae_explorer.trainer.training.loop import Trainer  # noqa: E402
 
 
@@ -78,8 +78,10 @@ def main() -> None:
     by_type: collections.Counter = collections.Counter()
     for name, seconds in times.items():
         by_type[name.rsplit(":", 1)[1]] += seconds
-    print(f"{args.preset}, batch {args.batch_size}: {wall * 1e3:.2f} ms per step (wall), "
-          f"{total / args.steps * 1e3:.2f} ms of kernels per step")
+    print(
+        f"{args.preset}, batch {args.batch_size}: {wall * 1e3:.2f} ms per step (wall), "
+        f"{total / args.steps * 1e3:.2f} ms of kernels per step"
+    )
     for title, table in (("op type", by_type), ("op (layer)", times)):
         print(f"\nby {title}: ms per step, share of kernel time")
         for name, seconds in table.most_common(args.top):

@@ -72,9 +72,7 @@ class VAE(keras.Model):
     def loss_terms(self, data, training):
         z_mean, z_log_var, z = self.encoder(data, training=training)
         reconstruction = self.decoder(z, training=training)
-        reconstruction_loss = ops.mean(
-            ops.sum(keras.losses.binary_crossentropy(data, reconstruction), axis=(1, 2))
-        )
+        reconstruction_loss = ops.mean(ops.sum(keras.losses.binary_crossentropy(data, reconstruction), axis=(1, 2)))
         kl_loss = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
         kl_loss = ops.mean(ops.sum(kl_loss, axis=1))
         return reconstruction_loss + kl_loss, reconstruction_loss, kl_loss
@@ -83,7 +81,7 @@ class VAE(keras.Model):
         with tf.GradientTape() as tape:
             total_loss, reconstruction_loss, kl_loss = self.loss_terms(data, training=True)
         grads = tape.gradient(total_loss, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
         self.total_loss_tracker.update_state(total_loss)
         self.reconstruction_loss_tracker.update_state(reconstruction_loss)
         self.kl_loss_tracker.update_state(kl_loss)
@@ -106,8 +104,7 @@ def build_reference(seed=0):
 
 def train_reference(vae, x_train, epochs, x_test=None, callbacks=None, verbose=0):
     """The tutorial's ``fit`` call: images N×28×28×1 in [0, 1], batch 128."""
-    return vae.fit(x_train, epochs=epochs, batch_size=128, validation_data=x_test,
-                   callbacks=callbacks, verbose=verbose)
+    return vae.fit(x_train, epochs=epochs, batch_size=128, validation_data=x_test, callbacks=callbacks, verbose=verbose)
 
 
 def plot_latent_space_grid(decoder, n=15, scale=4.0):
@@ -119,5 +116,5 @@ def plot_latent_space_grid(decoder, n=15, scale=4.0):
         for j, xi in enumerate(grid_x):
             z_sample = np.array([[xi, yi]])
             x_decoded = decoder.predict(z_sample, verbose=0)
-            figure[i * 28:(i + 1) * 28, j * 28:(j + 1) * 28] = x_decoded[0].reshape(28, 28)
+            figure[i * 28 : (i + 1) * 28, j * 28 : (j + 1) * 28] = x_decoded[0].reshape(28, 28)
     return figure

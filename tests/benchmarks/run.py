@@ -30,21 +30,26 @@ from vae_explorer.trainer.tf_runtime import import_tensorflow  # noqa: E402
 tf = import_tensorflow()
 
 import keras  # noqa: E402
-
 import reference_tutorial as ref  # noqa: E402
 from elbo_parity import parity  # noqa: E402
-from vae_explorer.trainer.files import exports  # noqa: E402
-from vae_explorer.trainer.model.config import TrainConfig  # noqa: E402
+
 from vae_explorer.trainer.data import load_dataset  # noqa: E402
+from vae_explorer.trainer.files import exports  # noqa: E402
 from vae_explorer.trainer.maps.projection import Projection  # noqa: E402
-from vae_explorer.trainer.training.reports import TrainingListener  # noqa: E402
+from vae_explorer.trainer.model.config import TrainConfig  # noqa: E402
 from vae_explorer.trainer.training.loop import Trainer  # noqa: E402
+from vae_explorer.trainer.training.reports import TrainingListener  # noqa: E402
 
 
 def stats(values) -> dict:
     v = np.asarray(values, dtype=float)
-    return {"median": float(np.median(v)), "min": float(v.min()), "max": float(v.max()),
-            "p99": float(np.percentile(v, 99)), "n": int(len(v))}
+    return {
+        "median": float(np.median(v)),
+        "min": float(v.min()),
+        "max": float(v.max()),
+        "p99": float(np.percentile(v, 99)),
+        "n": int(len(v)),
+    }
 
 
 def timed(fn, repeat: int) -> list[float]:
@@ -97,8 +102,12 @@ def bench_throughput(data, rounds: int, epochs: int) -> dict:
         ours += round_ours  # the first epoch of each warms up the graph
         theirs += round_theirs
         ratios.append(float(np.median(round_ours) / np.median(round_theirs)))
-    return {"ours": stats(ours), "reference": stats(theirs),
-            "ratio": float(np.median(ours) / np.median(theirs)), "round_ratios": stats(ratios)}
+    return {
+        "ours": stats(ours),
+        "reference": stats(theirs),
+        "ratio": float(np.median(ours) / np.median(theirs)),
+        "round_ratios": stats(ratios),
+    }
 
 
 # 2–4. decoding and encoding ---------------------------------------------------------------
@@ -124,18 +133,28 @@ def bench_latent(data, repeat: int, ref_grid_n: int = 15) -> dict:
     ref_enc10k = timed(lambda: reference_model.encoder.predict(x10k, batch_size=128, verbose=0), max(2, repeat // 2))
     ms = lambda v: {k: (x * 1000 if k != "n" else x) for k, x in stats(v).items()}  # noqa: E731
     return {
-        "decode_one_ms": ms(one), "reference_predict_one_ms": ms(ref_one),
-        "grid15_ms": ms(grid), "reference_grid15_ms": ms(ref_grid),
+        "decode_one_ms": ms(one),
+        "reference_predict_one_ms": ms(ref_one),
+        "grid15_ms": ms(grid),
+        "reference_grid15_ms": ms(ref_grid),
         "grid_ratio": float(np.median(ref_grid) / np.median(grid)),
-        "encode_2000_s": stats(enc2k), "encode_n_s": stats(enc10k), "encode_n": int(len(x10k)),
+        "encode_2000_s": stats(enc2k),
+        "encode_n_s": stats(enc10k),
+        "encode_n": int(len(x10k)),
         "reference_encode_n_s": stats(ref_enc10k),
     }
 
 
 # 5. the GUI while training ----------------------------------------------------------------
 def bench_gui(epochs: int, train_images: int) -> dict:
-    cmd = [sys.executable, os.path.join(HERE, "gui_probe.py"), "--epochs", str(epochs),
-           "--train-images", str(train_images)]
+    cmd = [
+        sys.executable,
+        os.path.join(HERE, "gui_probe.py"),
+        "--epochs",
+        str(epochs),
+        "--train-images",
+        str(train_images),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if not lines:
@@ -149,8 +168,13 @@ def bench_cold_start(repeat: int) -> dict:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "vae_explorer.explorer.launcher"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vae_explorer.explorer.launcher"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         for line in proc.stdout:
             if line.startswith("window shown"):
                 times.append(time.perf_counter() - t0)
@@ -179,9 +203,15 @@ def bench_time_to_quality(data, ref_epochs: int) -> dict:
     trainer = Trainer(TrainConfig(preset="default", epochs=max(ref_epochs, 5)), data, listener=listener)
     trainer.run()
     seconds, epoch, elbo = listener.reached or (float("nan"), None, None)
-    return {"reference_epochs": ref_epochs, "reference_seconds": ref_seconds, "reference_neg_elbo": target,
-            "ours_seconds": seconds, "ours_epochs": epoch, "ours_neg_elbo": elbo,
-            "ratio": seconds / ref_seconds}
+    return {
+        "reference_epochs": ref_epochs,
+        "reference_seconds": ref_seconds,
+        "reference_neg_elbo": target,
+        "ours_seconds": seconds,
+        "ours_epochs": epoch,
+        "ours_neg_elbo": elbo,
+        "ratio": seconds / ref_seconds,
+    }
 
 
 # 8. peak memory on 60,000 images ----------------------------------------------------------
@@ -215,8 +245,9 @@ print(json.dumps({"peak_rss_mb": int(hwm.split()[1]) / 1024}))
 def bench_peak_memory(n: int) -> dict:
     out = {}
     for which in ("ours", "reference"):
-        proc = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(n), which, HERE],
-                              capture_output=True, text=True, timeout=1800)
+        proc = subprocess.run(
+            [sys.executable, "-c", PEAK_SCRIPT, str(n), which, HERE], capture_output=True, text=True, timeout=1800
+        )
         lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
         out[which] = json.loads(lines[-1])["peak_rss_mb"] if lines else float("nan")
     out["images"] = n
@@ -228,34 +259,78 @@ def table(r: dict) -> str:
     par = r["elbo_parity"]
     app_rate = float(np.median(gui["app_images_per_second"][1:] or gui["app_images_per_second"]))
     rows = [
-        ("training, images/s (tutorial preset)", f"{t['ours']['median']:,.0f} ({t['ours']['min']:,.0f}–{t['ours']['max']:,.0f})",
-         f"{t['reference']['median']:,.0f} ({t['reference']['min']:,.0f}–{t['reference']['max']:,.0f})",
-         f"{t['ratio']:.2f}× (rounds {t['round_ratios']['min']:.2f}–{t['round_ratios']['max']:.2f}×)",
-         "≥ 1.5× (worst round ≥ 1.3×)"),
-        ("training in the app with live plots, images/s", f"{app_rate:,.0f}", f"{t['reference']['median']:,.0f}",
-         f"{app_rate / t['reference']['median']:.2f}×", "≥ 1.4×"),
-        ("decode one point, ms (median / p99)", f"{lat['decode_one_ms']['median']:.2f} / {lat['decode_one_ms']['p99']:.2f}",
-         f"{lat['reference_predict_one_ms']['median']:.1f} (predict)",
-         f"{lat['reference_predict_one_ms']['median'] / lat['decode_one_ms']['median']:.0f}× faster", "≤ 2 ms"),
-        ("15×15 manifold grid, ms", f"{lat['grid15_ms']['median']:.1f}", f"{lat['reference_grid15_ms']['median']:,.0f}",
-         f"{lat['grid_ratio']:.0f}× faster", "≤ 15 ms"),
+        (
+            "training, images/s (tutorial preset)",
+            f"{t['ours']['median']:,.0f} ({t['ours']['min']:,.0f}–{t['ours']['max']:,.0f})",
+            f"{t['reference']['median']:,.0f} ({t['reference']['min']:,.0f}–{t['reference']['max']:,.0f})",
+            f"{t['ratio']:.2f}× (rounds {t['round_ratios']['min']:.2f}–{t['round_ratios']['max']:.2f}×)",
+            "≥ 1.5× (worst round ≥ 1.3×)",
+        ),
+        (
+            "training in the app with live plots, images/s",
+            f"{app_rate:,.0f}",
+            f"{t['reference']['median']:,.0f}",
+            f"{app_rate / t['reference']['median']:.2f}×",
+            "≥ 1.4×",
+        ),
+        (
+            "decode one point, ms (median / p99)",
+            f"{lat['decode_one_ms']['median']:.2f} / {lat['decode_one_ms']['p99']:.2f}",
+            f"{lat['reference_predict_one_ms']['median']:.1f} (predict)",
+            f"{lat['reference_predict_one_ms']['median'] / lat['decode_one_ms']['median']:.0f}× faster",
+            "≤ 2 ms",
+        ),
+        (
+            "15×15 manifold grid, ms",
+            f"{lat['grid15_ms']['median']:.1f}",
+            f"{lat['reference_grid15_ms']['median']:,.0f}",
+            f"{lat['grid_ratio']:.0f}× faster",
+            "≤ 15 ms",
+        ),
         ("encode 2,000 held-out images, s", f"{lat['encode_2000_s']['median']:.3f}", "", "", ""),
-        (f"encode {lat['encode_n']:,} images, s", f"{lat['encode_n_s']['median']:.3f}",
-         f"{lat['reference_encode_n_s']['median']:.3f} (predict)",
-         f"{lat['reference_encode_n_s']['median'] / lat['encode_n_s']['median']:.1f}× faster", "≤ 0.5 s"),
-        ("GUI heartbeat while training, ms (p50 / p99 / max)",
-         f"{gui['heartbeat_ms']['p50']:.1f} / {gui['heartbeat_ms']['p99']:.1f} / {gui['heartbeat_ms']['max']:.0f}", "", "",
-         "p99 ≤ 30, max ≤ 100"),
-        ("cold start to window shown, s", f"{r['cold_start']['median']:.2f} ({r['cold_start']['min']:.2f}–"
-         f"{r['cold_start']['max']:.2f})", "", "", "≤ 1 s"),
-        (f"time to the reference's {ttq['reference_epochs']}-epoch held-out −ELBO ({ttq['reference_neg_elbo']:.1f}), s",
-         f"{ttq['ours_seconds']:.1f} ({ttq['ours_epochs']} epoch(s), default preset)", f"{ttq['reference_seconds']:.1f}",
-         f"{ttq['ratio']:.2f}", "≤ 0.33"),
-        (f"held-out −ELBO after {par['epochs']} epochs, mean of seeds {', '.join(map(str, par['seeds']))}",
-         f"{np.mean(par['ours']):.2f}", f"{np.mean(par['reference']):.2f}", f"{par['difference']:+.2f} nats",
-         "within ±1 nat"),
-        (f"peak RSS training on {mem['images']:,} images, MB", f"{mem['ours']:,.0f}", f"{mem['reference']:,.0f}",
-         f"{mem['ours'] / mem['reference']:.2f}", "≤ 1,500 MB"),
+        (
+            f"encode {lat['encode_n']:,} images, s",
+            f"{lat['encode_n_s']['median']:.3f}",
+            f"{lat['reference_encode_n_s']['median']:.3f} (predict)",
+            f"{lat['reference_encode_n_s']['median'] / lat['encode_n_s']['median']:.1f}× faster",
+            "≤ 0.5 s",
+        ),
+        (
+            "GUI heartbeat while training, ms (p50 / p99 / max)",
+            f"{gui['heartbeat_ms']['p50']:.1f} / {gui['heartbeat_ms']['p99']:.1f} / {gui['heartbeat_ms']['max']:.0f}",
+            "",
+            "",
+            "p99 ≤ 30, max ≤ 100",
+        ),
+        (
+            "cold start to window shown, s",
+            f"{r['cold_start']['median']:.2f} ({r['cold_start']['min']:.2f}–{r['cold_start']['max']:.2f})",
+            "",
+            "",
+            "≤ 1 s",
+        ),
+        (
+            f"time to the reference's {ttq['reference_epochs']}-epoch held-out −ELBO "
+            f"({ttq['reference_neg_elbo']:.1f}), s",
+            f"{ttq['ours_seconds']:.1f} ({ttq['ours_epochs']} epoch(s), default preset)",
+            f"{ttq['reference_seconds']:.1f}",
+            f"{ttq['ratio']:.2f}",
+            "≤ 0.33",
+        ),
+        (
+            f"held-out −ELBO after {par['epochs']} epochs, mean of seeds {', '.join(map(str, par['seeds']))}",
+            f"{np.mean(par['ours']):.2f}",
+            f"{np.mean(par['reference']):.2f}",
+            f"{par['difference']:+.2f} nats",
+            "within ±1 nat",
+        ),
+        (
+            f"peak RSS training on {mem['images']:,} images, MB",
+            f"{mem['ours']:,.0f}",
+            f"{mem['reference']:,.0f}",
+            f"{mem['ours'] / mem['reference']:.2f}",
+            "≤ 1,500 MB",
+        ),
     ]
     lines = ["| measure | ours | reference | ratio | target |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| {' | '.join(row)} |" for row in rows]
@@ -270,14 +345,25 @@ def main() -> None:
     full = load_dataset()
     if args.quick:
         data, rounds, epochs, repeat, ref_epochs, gui_epochs, gui_images, peak_n = (
-            full.subset(512, 128), 1, 1, 3, 1, 1, 512, 2_000)
+            full.subset(512, 128),
+            1,
+            1,
+            3,
+            1,
+            1,
+            512,
+            2_000,
+        )
     else:
-        data, rounds, epochs, repeat, ref_epochs, gui_epochs, gui_images, peak_n = (
-            full, 5, 4, 30, 30, 4, 0, 60_000)
+        data, rounds, epochs, repeat, ref_epochs, gui_epochs, gui_images, peak_n = (full, 5, 4, 30, 30, 4, 0, 60_000)
     results = {
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(), "tensorflow": tf.__version__,
-                    "keras": keras.__version__},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+        },
         "quick": args.quick,
     }
     steps = [

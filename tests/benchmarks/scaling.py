@@ -53,8 +53,9 @@ def launch(train_args: list[str], workers: int, folder: str) -> list[subprocess.
     for index in range(workers):
         task = json.dumps({"cluster": {"worker": hosts}, "task": {"type": "worker", "index": index}})
         argv = [sys.executable, "-c", CLI, "train", *train_args, "--strategy", "multi-worker"]
-        procs.append(subprocess.Popen(argv, cwd=folder, env={**env, "TF_CONFIG": task},
-                                      stderr=subprocess.PIPE, text=True))
+        procs.append(
+            subprocess.Popen(argv, cwd=folder, env={**env, "TF_CONFIG": task}, stderr=subprocess.PIPE, text=True)
+        )
     return procs
 
 
@@ -76,15 +77,20 @@ def run_config(train_args: list[str], workers: int) -> dict:
             raise SystemExit(f"{workers} worker(s) failed:\n" + "\n".join(e[-2000:] for e in errors))
         history = read_header(os.path.join(folder, "model.h5"))["history"]
     elapsed = [row["elapsed"] for row in history]
-    epochs = [b - a for a, b in zip([0.0] + elapsed, elapsed)]
-    return {"workers": workers, "first_epoch_s": epochs[0],
-            "epoch_s": statistics.median(epochs[1:]) if len(epochs) > 1 else epochs[0],
-            "val_neg_elbo": history[-1]["val_neg_elbo"], "wall_s": wall}
+    epochs = [b - a for a, b in zip([0.0] + elapsed, elapsed, strict=True)]
+    return {
+        "workers": workers,
+        "first_epoch_s": epochs[0],
+        "epoch_s": statistics.median(epochs[1:]) if len(epochs) > 1 else epochs[0],
+        "val_neg_elbo": history[-1]["val_neg_elbo"],
+        "wall_s": wall,
+    }
 
 
 def quick_data(folder: str) -> str:
-    from vae_explorer.trainer.data import load_dataset
     import numpy as np
+
+    from vae_explorer.trainer.data import load_dataset
 
     small = load_dataset().subset(600, 200)
     path = os.path.join(folder, "quick.npz")
@@ -93,14 +99,19 @@ def quick_data(folder: str) -> str:
 
 
 def table(rows: list[dict], args) -> str:
-    lines = [f"Scaling on one machine ({os.cpu_count()} cores): preset {args.preset}, global batch "
-             f"{args.batch_size}, {args.epochs} epochs", "",
-             "| processes | strategy | first epoch (s) | later epochs, median (s) | held-out -ELBO | wall (s) |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"Scaling on one machine ({os.cpu_count()} cores): preset {args.preset}, global batch "
+        f"{args.batch_size}, {args.epochs} epochs",
+        "",
+        "| processes | strategy | first epoch (s) | later epochs, median (s) | held-out -ELBO | wall (s) |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
         name = "default (one process)" if r["workers"] == 0 else "multi-worker"
-        lines.append(f"| {max(r['workers'], 1)} | {name} | {r['first_epoch_s']:.2f} | {r['epoch_s']:.2f} | "
-                     f"{r['val_neg_elbo']:.2f} | {r['wall_s']:.1f} |")
+        lines.append(
+            f"| {max(r['workers'], 1)} | {name} | {r['first_epoch_s']:.2f} | {r['epoch_s']:.2f} | "
+            f"{r['val_neg_elbo']:.2f} | {r['wall_s']:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -116,15 +127,32 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="vae-scaling-data-") as scratch:
         if args.quick:
             args.data, args.epochs = quick_data(scratch), 2
-        train_args = ["--preset", args.preset, "--epochs", str(args.epochs), "--batch-size",
-                      str(args.batch_size), "--seed", "0"]
+        train_args = [
+            "--preset",
+            args.preset,
+            "--epochs",
+            str(args.epochs),
+            "--batch-size",
+            str(args.batch_size),
+            "--seed",
+            "0",
+        ]
         train_args += ["--data", os.path.abspath(args.data)] if args.data else []
         rows = [run_config(train_args, workers) for workers in (0, 1, 2)]
     print(table(rows, args))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"preset": args.preset, "batch_size": args.batch_size, "epochs": args.epochs,
-                       "cores": os.cpu_count(), "runs": rows}, f, indent=2)
+            json.dump(
+                {
+                    "preset": args.preset,
+                    "batch_size": args.batch_size,
+                    "epochs": args.epochs,
+                    "cores": os.cpu_count(),
+                    "runs": rows,
+                },
+                f,
+                indent=2,
+            )
     return 0
 
 

@@ -23,11 +23,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from benchmarks.memory import rss_mb  # noqa: E402
-from vae_explorer.trainer.model.config import TrainConfig  # noqa: E402
+
 from vae_explorer.trainer.data import load_dataset  # noqa: E402
+from vae_explorer.trainer.model.config import TrainConfig  # noqa: E402
 from vae_explorer.trainer.model.presets import PRESETS  # noqa: E402
-from vae_explorer.trainer.training.reports import TrainingListener  # noqa: E402
 from vae_explorer.trainer.training.loop import Trainer  # noqa: E402
+from vae_explorer.trainer.training.reports import TrainingListener  # noqa: E402
 
 BASELINE_EPOCH = 5
 
@@ -42,12 +43,19 @@ class _EpochMemory(TrainingListener):
 
     def on_epoch(self, r) -> None:
         now = time.perf_counter()
-        row = {"epoch": r.epoch, "rss_mb": round(rss_mb(), 1), "seconds": round(now - self._t, 2),
-               "val_neg_elbo": round(r.val_neg_elbo, 2)}
+        row = {
+            "epoch": r.epoch,
+            "rss_mb": round(rss_mb(), 1),
+            "seconds": round(now - self._t, 2),
+            "val_neg_elbo": round(r.val_neg_elbo, 2),
+        }
         self._t = time.perf_counter()
         self.rows.append(row)
-        print(f"epoch {r.epoch:3d}/{r.epochs}  RSS {row['rss_mb']:8.1f} MB  {row['seconds']:6.2f} s  "
-              f"held-out -ELBO {row['val_neg_elbo']:7.2f}", flush=True)
+        print(
+            f"epoch {r.epoch:3d}/{r.epochs}  RSS {row['rss_mb']:8.1f} MB  {row['seconds']:6.2f} s  "
+            f"held-out -ELBO {row['val_neg_elbo']:7.2f}",
+            flush=True,
+        )
 
 
 def main(argv=None) -> int:
@@ -67,9 +75,12 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     trainer = Trainer(config, data, listener=listener, encode_each_epoch=True)
     ready_rss = rss_mb()
-    print(f"{args.preset}: {trainer.model.count_params():,} parameters, {len(data.x_train):,} train / "
-          f"{len(data.x_test):,} held-out images, batch {config.batch_size}; RSS {start_rss:.1f} MB at start, "
-          f"{ready_rss:.1f} MB with data and model ready ({time.perf_counter() - t0:.1f} s)", flush=True)
+    print(
+        f"{args.preset}: {trainer.model.count_params():,} parameters, {len(data.x_train):,} train / "
+        f"{len(data.x_test):,} held-out images, batch {config.batch_size}; RSS {start_rss:.1f} MB at start, "
+        f"{ready_rss:.1f} MB with data and model ready ({time.perf_counter() - t0:.1f} s)",
+        flush=True,
+    )
     listener.start()
     result = trainer.run()
     total = time.perf_counter() - t0
@@ -81,19 +92,33 @@ def main(argv=None) -> int:
     per_epoch = growth / max(1, last["epoch"] - base["epoch"])
     peak = max(r["rss_mb"] for r in rows)
     print(f"{result.status}: {result.epochs_done} epochs in {total:.0f} s")
-    print(f"RSS growth from epoch {base['epoch']} to {last['epoch']}: {growth:+.1f} MB "
-          f"({per_epoch:+.2f} MB/epoch); epoch {base['epoch']} {base['rss_mb']:.1f} MB, "
-          f"epoch {last['epoch']} {last['rss_mb']:.1f} MB, peak {peak:.1f} MB")
+    print(
+        f"RSS growth from epoch {base['epoch']} to {last['epoch']}: {growth:+.1f} MB "
+        f"({per_epoch:+.2f} MB/epoch); epoch {base['epoch']} {base['rss_mb']:.1f} MB, "
+        f"epoch {last['epoch']} {last['rss_mb']:.1f} MB, peak {peak:.1f} MB"
+    )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"preset": args.preset, "epochs": args.epochs, "batch_size": config.batch_size,
-                       "params": trainer.model.count_params(), "status": result.status,
-                       "seconds": round(total, 1), "rss_start_mb": round(start_rss, 1),
-                       "rss_ready_mb": round(ready_rss, 1), "baseline_epoch": base["epoch"],
-                       "growth_mb": round(growth, 1), "growth_mb_per_epoch": round(per_epoch, 3),
-                       "peak_mb": peak, "machine": {"python": platform.python_version(),
-                                                    "cpus": os.cpu_count()},
-                       "per_epoch": rows}, f, indent=1)
+            json.dump(
+                {
+                    "preset": args.preset,
+                    "epochs": args.epochs,
+                    "batch_size": config.batch_size,
+                    "params": trainer.model.count_params(),
+                    "status": result.status,
+                    "seconds": round(total, 1),
+                    "rss_start_mb": round(start_rss, 1),
+                    "rss_ready_mb": round(ready_rss, 1),
+                    "baseline_epoch": base["epoch"],
+                    "growth_mb": round(growth, 1),
+                    "growth_mb_per_epoch": round(per_epoch, 3),
+                    "peak_mb": peak,
+                    "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+                    "per_epoch": rows,
+                },
+                f,
+                indent=1,
+            )
         print(f"wrote {args.json}")
     return 0 if result.status == "finished" else 1
 

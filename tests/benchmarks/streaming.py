@@ -37,8 +37,8 @@ def peak_rss_mb() -> float:
 
 def child(folder: str, stream: bool, preset: str, batch_size: int) -> dict:
     """One epoch on ``folder``, in this process: what the parent reads as one JSON line."""
-    from vae_explorer.trainer.model.config import TrainConfig
     from vae_explorer.trainer.data import load_dataset
+    from vae_explorer.trainer.model.config import TrainConfig
     from vae_explorer.trainer.training.strategies import Scaling, make_trainer
 
     start = time.perf_counter()
@@ -47,14 +47,29 @@ def child(folder: str, stream: bool, preset: str, batch_size: int) -> dict:
     trainer = make_trainer(Scaling("default"), TrainConfig(preset=preset, epochs=1, batch_size=batch_size), data)
     result = trainer.run()
     row = result.history[-1]
-    return {"stream": stream, "n_train": int(data.describe()["n_train"]), "load_seconds": loaded,
-            "epoch_seconds": row["elapsed"], "images_per_second": row["images_per_second"],
-            "held_out_in_memory": int(len(data.x_test)), "peak_rss_mb": peak_rss_mb(), "status": result.status}
+    return {
+        "stream": stream,
+        "n_train": int(data.describe()["n_train"]),
+        "load_seconds": loaded,
+        "epoch_seconds": row["elapsed"],
+        "images_per_second": row["images_per_second"],
+        "held_out_in_memory": int(len(data.x_test)),
+        "peak_rss_mb": peak_rss_mb(),
+        "status": result.status,
+    }
 
 
 def run_child(folder: str, stream: bool, args) -> dict:
-    argv = [sys.executable, os.path.abspath(__file__), "--child", folder, "--preset", args.preset,
-            "--batch-size", str(args.batch_size)] + (["--stream"] if stream else [])
+    argv = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--child",
+        folder,
+        "--preset",
+        args.preset,
+        "--batch-size",
+        str(args.batch_size),
+    ] + (["--stream"] if stream else [])
     proc = subprocess.run(argv, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"child run failed:\n{proc.stderr[-3000:]}")
@@ -76,12 +91,17 @@ def subset_folder(folder: str, n: int) -> str:
 
 
 def table(rows: list[tuple[str, dict]], n: int) -> str:
-    lines = [f"Streaming benchmark: {n:,} 64×64 RGB images (float32 in memory: {n * 64 * 64 * 3 * 4 / 1e9:.1f} GB)",
-             "", "| run | train images | peak RSS (MB) | images/s | epoch (s) | load (s) |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"Streaming benchmark: {n:,} 64×64 RGB images (float32 in memory: {n * 64 * 64 * 3 * 4 / 1e9:.1f} GB)",
+        "",
+        "| run | train images | peak RSS (MB) | images/s | epoch (s) | load (s) |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, r in rows:
-        lines.append(f"| {name} | {r['n_train']:,} | {r['peak_rss_mb']:.0f} | {r['images_per_second']:,.0f} | "
-                     f"{r['epoch_seconds']:.1f} | {r['load_seconds']:.1f} |")
+        lines.append(
+            f"| {name} | {r['n_train']:,} | {r['peak_rss_mb']:.0f} | {r['images_per_second']:,.0f} | "
+            f"{r['epoch_seconds']:.1f} | {r['load_seconds']:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -103,12 +123,17 @@ def main(argv=None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.stream, args.preset, args.batch_size)))
         return 0
-    folder = make_folder(args.folder or f"/tmp/vae-explorer-shapes-{args.n}", args.n,
-                         progress=lambda i, n: print(f"writing images: {i:,}/{n:,}", file=sys.stderr))
+    folder = make_folder(
+        args.folder or f"/tmp/vae-explorer-shapes-{args.n}",
+        args.n,
+        progress=lambda i, n: print(f"writing images: {i:,}/{n:,}", file=sys.stderr),
+    )
     subset = subset_folder(folder, min(args.subset, args.n))
-    rows = [("streamed, whole folder", run_child(folder, True, args)),
-            ("streamed, subset", run_child(subset, True, args)),
-            ("in memory, subset", run_child(subset, False, args))]
+    rows = [
+        ("streamed, whole folder", run_child(folder, True, args)),
+        ("streamed, subset", run_child(subset, True, args)),
+        ("in memory, subset", run_child(subset, False, args)),
+    ]
     print(table(rows, args.n))
     whole = rows[0][1]
     verdict = "within" if whole["peak_rss_mb"] <= LIMIT_MB else "OVER"

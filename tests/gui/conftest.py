@@ -55,7 +55,9 @@ class Dialogs:
 @pytest.fixture
 def dialogs(monkeypatch):
     d = Dialogs()
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: d.warnings.append((title, text))))
+    monkeypatch.setattr(
+        QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: d.warnings.append((title, text)))
+    )
     monkeypatch.setattr(QMessageBox, "question", staticmethod(d.question))
     return d
 

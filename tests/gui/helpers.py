@@ -7,8 +7,11 @@ import numpy as np
 
 def plotted(loss_plot) -> dict:
     """What the loss plot holds: batch x, epoch x, and per-term epoch values."""
-    return {"batch_x": list(loss_plot._bx), "epoch_x": list(loss_plot._ex),
-            "epoch": {k: list(v) for k, v in loss_plot._ey.items()}}
+    return {
+        "batch_x": list(loss_plot._bx),
+        "epoch_x": list(loss_plot._ex),
+        "epoch": {k: list(v) for k, v in loss_plot._ey.items()},
+    }
 
 
 def point_count(latent_map) -> int:

@@ -60,12 +60,22 @@ DRIVER = textwrap.dedent('''
 def test_closing_the_app_while_training_ends_the_process_within_2s(tmp_path):
     (tmp_path / "driver.py").write_text(DRIVER)
     remembered = tmp_path / "remembered.h5"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "XDG_DATA_HOME": str(tmp_path / "data"),  # its run records
-           "PYTHONUNBUFFERED": "1"}
-    errors = open(tmp_path / "stderr.txt", "w")  # a file, not a pipe: a full pipe would block the app
-    proc = subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(remembered)], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),  # its run records
+        "PYTHONUNBUFFERED": "1",
+    }
+    errors = open(tmp_path / "stderr.txt", "w")  # noqa: SIM115 (closed below; a file, not a pipe: a full pipe would block the app)
+    proc = subprocess.Popen(
+        [sys.executable, str(tmp_path / "driver.py"), str(remembered)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=errors,
+        text=True,
+    )
     watchdog = threading.Timer(120, proc.kill)  # a driver that never gets to close must not hang the suite
     watchdog.start()
     try:

@@ -97,8 +97,9 @@ def test_dropped_images_land_at_their_encoded_means_and_can_be_removed(opened, q
         pixels = prepare_image(path, (28, 28, 1), white_on_black=True).pixels
         means.append(space.encode(pixels[None])[0][0])
         np.testing.assert_allclose(by_name[path.name].encoded.mean, means[-1], atol=1e-6)
-    expected = opened.map.state.projection.to_plane(np.stack([by_name[p.name].encoded.mean for p in
-                                                              (i for i in draw.state.images)]))
+    expected = opened.map.state.projection.to_plane(
+        np.stack([by_name[p.name].encoded.mean for p in (i for i in draw.state.images)])
+    )
     np.testing.assert_allclose(marker_positions(draw.markers.images), expected, atol=1e-5)
     assert [t.toPlainText() for t in draw.markers.names if t.isVisible()] == [i.name for i in draw.state.images]
     rows = [draw.panel.images.item(i).text() for i in range(draw.panel.images.count())]
@@ -115,8 +116,7 @@ def test_dropped_images_land_at_their_encoded_means_and_can_be_removed(opened, q
     assert not any(t.isVisible() for t in draw.markers.names)
 
 
-def test_a_bad_image_dropped_is_one_dialog_naming_it_and_the_app_goes_on(opened, qtbot, dialogs, tmp_path,
-                                                                         image_files):
+def test_a_bad_image_dropped_is_one_dialog_naming_it_and_the_app_goes_on(opened, qtbot, dialogs, tmp_path, image_files):
     bad = tmp_path / "scan.jpg"
     bad.write_bytes(b"\xff\xd8 this is no JPEG")
     assert drop_files(opened, [bad])
@@ -129,8 +129,9 @@ def test_a_bad_image_dropped_is_one_dialog_naming_it_and_the_app_goes_on(opened,
 
 
 def test_file_open_image_places_the_chosen_files(opened, qtbot, image_files, monkeypatch):
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
-                        staticmethod(lambda *a, **k: ([str(image_files[0])], "Images")))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([str(image_files[0])], "Images"))
+    )
     assert opened.actions["open_image"].isEnabled()
     opened.actions["open_image"].trigger()
     qtbot.waitUntil(lambda: len(opened.draw.state.images) == 1, timeout=20_000)
@@ -172,8 +173,7 @@ def test_a_clicked_point_shows_its_posterior_ellipse(opened, qtbot):
     assert overlay.ellipses["point"] == []
 
 
-def test_a_drawing_on_a_t_sne_map_has_no_ellipse_and_on_pca_the_projected_one(
-        window, qtbot, wide_model_file):
+def test_a_drawing_on_a_t_sne_map_has_no_ellipse_and_on_pca_the_projected_one(window, qtbot, wide_model_file):  # noqa: F811
     from tests.gui.test_map_layouts_gui import tsne_ready
 
     assert window.files.open_model(str(wide_model_file))
@@ -181,8 +181,9 @@ def test_a_drawing_on_a_t_sne_map_has_no_ellipse_and_on_pca_the_projected_one(
     window.map.panel.setCurrentWidget(window.draw.panel)
     draw_stroke(qtbot, window.draw.panel.canvas, [(8, 6), (20, 6), (14, 22)])
     layout, drawing = window.map.state.projection, window.draw.state.drawing
-    np.testing.assert_allclose(marker_positions(window.draw.markers.drawing), layout.to_plane(drawing.encoded.mean),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        marker_positions(window.draw.markers.drawing), layout.to_plane(drawing.encoded.mean), atol=1e-5
+    )
     assert window.draw.ellipses.ellipses["markers"] == []
     click_map(window, qtbot, *map(float, layout.plane[0]))
     assert window.map.state.current_index == 0 and window.draw.ellipses.ellipses["point"] == []
@@ -190,8 +191,9 @@ def test_a_drawing_on_a_t_sne_map_has_no_ellipse_and_on_pca_the_projected_one(
     window.map.axes.choose("pca")
     pca = window.map.state.projection
     assert pca.kind == "pca"
-    np.testing.assert_allclose(marker_positions(window.draw.markers.drawing), pca.to_plane(drawing.encoded.mean),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        marker_positions(window.draw.markers.drawing), pca.to_plane(drawing.encoded.mean), atol=1e-5
+    )
     (ellipse,) = window.draw.ellipses.ellipses["markers"]
     covariance = pca.basis @ np.diag(np.exp(drawing.encoded.log_var.astype(np.float64))) @ pca.basis.T
-    np.testing.assert_allclose(np.sort(ellipse.semi_axes ** 2), np.linalg.eigvalsh(covariance), rtol=1e-6)
+    np.testing.assert_allclose(np.sort(ellipse.semi_axes**2), np.linalg.eigvalsh(covariance), rtol=1e-6)

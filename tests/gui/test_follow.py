@@ -45,15 +45,24 @@ def zoom_in(plot) -> None:
     from PySide6.QtWidgets import QApplication
 
     centre = QPointF(plot.viewport().rect().center())
-    event = QWheelEvent(centre, QPointF(plot.viewport().mapToGlobal(centre.toPoint())), QPoint(0, 0), QPoint(0, 120),
-                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    event = QWheelEvent(
+        centre,
+        QPointF(plot.viewport().mapToGlobal(centre.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     before = plot.getViewBox().viewRange()
     QApplication.sendEvent(plot.viewport(), event)
     assert plot.getViewBox().viewRange() != before
 
 
 def test_following_shows_a_replaced_file_and_keeps_the_view_and_the_clicked_point(
-        window, qtbot, dialogs, monkeypatch, two_versions, tmp_path):
+    window, qtbot, dialogs, monkeypatch, two_versions, tmp_path
+):
     followed = tmp_path / "model.h5"
     replace_with(two_versions[0], followed)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(followed), "")))
@@ -87,7 +96,8 @@ def test_following_shows_a_replaced_file_and_keeps_the_view_and_the_clicked_poin
 
 
 def test_a_file_that_is_not_a_model_is_said_in_the_status_bar_and_following_goes_on(
-        window, qtbot, dialogs, two_versions, tmp_path):
+    window, qtbot, dialogs, two_versions, tmp_path
+):
     followed = tmp_path / "model.h5"
     window.follower.follow(str(followed))  # what --follow does; the file is not there yet
     assert "waiting" in window.statusBar().currentMessage()
@@ -108,9 +118,29 @@ def test_following_a_cli_training_that_saves_every_epoch(window, qtbot, dialogs,
     versions: list[int] = []
     window.follower.version_loaded.connect(versions.append)
     window.follower.follow(str(out))
-    train = subprocess.Popen([sys.executable, "-m", "vae_explorer.explorer.launcher", "train", "--data", str(npz),
-                              "--preset", "tutorial", "--epochs", "5", "--batch-size", "64", "--save-every", "1",
-                              "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    train = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vae_explorer.explorer.launcher",
+            "train",
+            "--data",
+            str(npz),
+            "--preset",
+            "tutorial",
+            "--epochs",
+            "5",
+            "--batch-size",
+            "64",
+            "--save-every",
+            "1",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         qtbot.waitUntil(lambda: len(set(versions)) >= 2 or train.poll() is not None, timeout=120_000)
         assert len(set(versions)) >= 2, (versions, train.stderr.read()[-2000:] if train.poll() is not None else "")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QToolButton
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from tests.gui.helpers import open_tool, shown_image
 from tests.gui.test_main_window import click_map, png_size
-from vae_explorer.trainer.latent import class_tools
 from vae_explorer.trainer.files.imagegrid import tile
+from vae_explorer.trainer.latent import class_tools
 
 
 def open_tab(window, qtbot, title: str):
@@ -24,8 +24,11 @@ def click_data_point(window, qtbot, index: int = 0) -> int:
     qtbot.wait(50)  # the view settles on the data first
     legend = plot.legend.sceneBoundingRect()
     planes = window.map.state.projection.to_plane(window.session.codes.means)
-    index = next(i for i in range(index, len(planes))
-                 if not legend.contains(plot.getViewBox().mapViewToScene(QPointF(*map(float, planes[i])))))
+    index = next(
+        i
+        for i in range(index, len(planes))
+        if not legend.contains(plot.getViewBox().mapViewToScene(QPointF(*map(float, planes[i]))))
+    )
     x, y = planes[index]
     click_map(window, qtbot, float(x), float(y))
     assert window.map.state.current_index is not None
@@ -40,8 +43,7 @@ def choose_other_class(qtbot, box, avoid: int) -> int:
     return int(box.currentData())
 
 
-def test_sliding_a_clicked_point_towards_another_class_decodes_along_the_class_direction(
-        window, qtbot, gui_model_file):
+def test_sliding_a_clicked_point_towards_another_class_decodes_along_the_class_direction(window, qtbot, gui_model_file):
     assert window.files.open_model(str(gui_model_file[0]))
     tab = open_tab(window, qtbot, "Direction")
     clicked = click_data_point(window, qtbot, 5)
@@ -71,15 +73,17 @@ def test_the_prior_holes_overlay_appears_under_the_points(window, qtbot, gui_mod
     assert overlay.image.shape == (64, 64, 4) and overlay.zValue() < window.map.map.scatter.zValue()
     (x0, x1), (y0, y1) = window.map.map.visible_region()
     rect = overlay.mapRectToParent(overlay.boundingRect())
-    np.testing.assert_allclose([rect.left(), rect.top(), rect.width(), rect.height()],
-                               [x0, y0, x1 - x0, y1 - y0], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        [rect.left(), rect.top(), rect.width(), rect.height()], [x0, y0, x1 - x0, y1 - y0], rtol=1e-4, atol=1e-6
+    )
     assert "prior has mass" in tab.note.text()
     qtbot.mouseClick(tab.holes, Qt.MouseButton.LeftButton)
     assert not overlay.isVisible()
 
 
 def test_samples_of_a_class_are_decoded_from_its_fitted_gaussian_and_exported(
-        window, qtbot, gui_model_file, tmp_path, monkeypatch):
+    window, qtbot, gui_model_file, tmp_path, monkeypatch
+):
     assert window.files.open_model(str(gui_model_file[0]))
     tab = open_tab(window, qtbot, "Class samples")
     label = choose_other_class(qtbot, tab.label_box, tab.label_box.itemData(0))
@@ -157,7 +161,8 @@ def test_a_pca_map_replays_each_epoch_on_its_own_pca_plane_aligned_to_the_last(w
 
 
 def test_on_a_t_sne_map_the_walk_is_placed_by_the_layout_and_the_prior_is_not_shaded(
-        window, qtbot, tmp_path, mnist_small, train_and_save):
+    window, qtbot, tmp_path, mnist_small, train_and_save
+):
     from vae_explorer.trainer.model.config import TrainConfig
 
     path = tmp_path / "latent4.h5"

@@ -16,9 +16,8 @@ import time
 import weakref
 
 import numpy as np
-from PySide6.QtCore import QThread, QTimer
-
 from benchmarks.memory import rss_mb
+from PySide6.QtCore import QThread, QTimer
 
 CYCLES = 30
 MEASURE_FROM = 5  # RSS after this cycle is the baseline (warm-up done by then)
@@ -45,7 +44,7 @@ def test_start_stop_30_times_in_one_session(window, qtbot, long_training):
         wanted = 1 + (cycle - 1) % 3
         panel.start.click()
         assert window.training.runner.running, f"cycle {cycle}: training did not start"
-        qtbot.waitUntil(lambda: len(batches) >= wanted, timeout=30_000)
+        qtbot.waitUntil(lambda wanted=wanted: len(batches) >= wanted, timeout=30_000)
         window.training.stop()
         qtbot.waitUntil(lambda: not window.training.runner.running, timeout=10_000)
         qtbot.waitUntil(lambda: not window.busy(), timeout=10_000)
@@ -66,12 +65,16 @@ def test_start_stop_30_times_in_one_session(window, qtbot, long_training):
     growth = rss[CYCLES] - rss[MEASURE_FROM]
     gc.collect()
     alive = sum(ref() is not None for ref in graphs.values())
-    print(f"RSS before the first start {rss[0]:.1f} MB; cycle {MEASURE_FROM} {rss[MEASURE_FROM]:.1f} MB; "
-          f"cycle {CYCLES} {rss[CYCLES]:.1f} MB; growth {growth:+.1f} MB "
-          f"({growth / (CYCLES - MEASURE_FROM):+.2f} MB/cycle)")
-    print(f"seconds per cycle: mean {np.mean(seconds):.2f}, median {np.median(seconds):.2f}, "
-          f"max {max(seconds):.2f}; training steps traced {len(graphs)}, still alive {alive}; "
-          f"QTimers {timers0} -> {timers1}, QThreads {threads0} -> {threads1}")
+    print(
+        f"RSS before the first start {rss[0]:.1f} MB; cycle {MEASURE_FROM} {rss[MEASURE_FROM]:.1f} MB; "
+        f"cycle {CYCLES} {rss[CYCLES]:.1f} MB; growth {growth:+.1f} MB "
+        f"({growth / (CYCLES - MEASURE_FROM):+.2f} MB/cycle)"
+    )
+    print(
+        f"seconds per cycle: mean {np.mean(seconds):.2f}, median {np.median(seconds):.2f}, "
+        f"max {max(seconds):.2f}; training steps traced {len(graphs)}, still alive {alive}; "
+        f"QTimers {timers0} -> {timers1}, QThreads {threads0} -> {threads1}"
+    )
     assert timers1 <= timers0, f"QTimer children grew from {timers0} to {timers1}"
     assert threads1 <= threads0, f"QThread children grew from {threads0} to {threads1}"
     assert len(graphs) == 1 + len(NEW_SEED_AT)  # same architecture: the graphs were reused
@@ -90,12 +93,11 @@ def test_recycled_start_is_the_same_as_a_new_model(mnist_small):
     first = fresh.run()
     again = Trainer(config, mnist_small, recycle=fresh.compiled)
     assert again.model is fresh.model and again.compiled is fresh.compiled
-    for var, value in zip(again.model.variables, before):
+    for var, value in zip(again.model.variables, before, strict=True):
         np.testing.assert_array_equal(var.numpy(), value)
     assert int(again.model.optimizer.iterations.numpy()) == 0
     second = again.run()
     keys = ("loss", "reconstruction_loss", "kl_loss", "val_loss", "val_neg_elbo")
     assert [[h[k] for k in keys] for h in second.history] == [[h[k] for k in keys] for h in first.history]
-    other = Trainer(TrainConfig(preset="dense", epochs=1, batch_size=32, seed=7), mnist_small,
-                    recycle=again.compiled)
+    other = Trainer(TrainConfig(preset="dense", epochs=1, batch_size=32, seed=7), mnist_small, recycle=again.compiled)
     assert other.compiled is not again.compiled and other.model is not fresh.model

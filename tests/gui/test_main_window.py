@@ -162,7 +162,9 @@ def test_bad_files_give_dialogs_and_the_app_goes_on(window, qtbot, tmp_path, dia
         assert window.files.open_model(str(bad)) is False
     window.datasets.load(str(nan))
     qtbot.waitUntil(lambda: len(dialogs.warnings) == 4, timeout=20_000)
-    for (title, text), name in zip(dialogs.warnings, ["junk.h5", "truncated.h5", "missing.h5", "nan.npz"]):
+    for (_title, text), name in zip(
+        dialogs.warnings, ["junk.h5", "truncated.h5", "missing.h5", "nan.npz"], strict=True
+    ):
         assert name in text and "Traceback" not in text
     assert "NaN" in dialogs.warnings[3][1]
     assert window.files.open_model(str(gui_model_file[0]))  # still works

@@ -71,7 +71,10 @@ def test_a_lasso_fills_the_gallery_with_exactly_the_points_inside_and_escape_cle
     assert 5 < len(expected) < len(plane)
     np.testing.assert_array_equal(part.context.view_state.selection, expected)
     np.testing.assert_array_equal(tools["selection"].page.indices(), expected)
-    assert opened.map.panel.currentWidget() is tools["selection"].page and f"{len(expected)} selected" in tools["selection"].page.header.text()
+    assert (
+        opened.map.panel.currentWidget() is tools["selection"].page
+        and f"{len(expected)} selected" in tools["selection"].page.header.text()
+    )
     out = tmp_path / "sheet.png"
     assert tools["selection"].export_sheet(str(out))
     rows = int(np.ceil(len(expected) / 8))
@@ -84,7 +87,7 @@ def test_a_lasso_fills_the_gallery_with_exactly_the_points_inside_and_escape_cle
 def test_shift_drag_selects_a_rectangle(opened):
     from vae_explorer.trainer.maps.selection import points_in_rect
 
-    plot, part, tools = opened.map.map, opened.map_data, opened.map.tools
+    plot, part = opened.map.map, opened.map_data
     lo, hi = np.percentile(plot.plane, [20, 70], axis=0)
     pixels = drag(plot, [lo, (lo + hi) / 2, hi], SHIFT)
     expected = points_in_rect(plot.plane, view_pos(plot, pixels[0]), view_pos(plot, pixels[-1]))
@@ -112,8 +115,9 @@ def test_clicking_a_legend_entry_hides_its_class_and_double_click_shows_only_it(
     hidden_class = int(labels[0])
     count = int(np.sum(labels == hidden_class))
     assert plot.legend.items[plot.legend_values.index(hidden_class)][1].text.endswith(f"({count})")
-    QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     legend_row_pos(plot, hidden_class))
+    QTest.mouseClick(
+        plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, legend_row_pos(plot, hidden_class)
+    )
     drawn = drawn_indices(plot)
     assert len(drawn) == len(labels) - count and not np.any(labels[drawn] == hidden_class)
     assert opened.map.state.current is None  # the click on the legend decoded nothing
@@ -132,7 +136,7 @@ def test_clicking_a_legend_entry_hides_its_class_and_double_click_shows_only_it(
 def test_colour_by_reconstruction_loss_follows_the_per_image_losses(opened, qtbot):
     from vae_explorer.trainer.latent.per_image import normalised, robust_range
 
-    plot, part, tools = opened.map.map, opened.map_data, opened.map.tools
+    plot, part = opened.map.map, opened.map_data
     combo = part.toolbar.color_by
     combo.setFocus()
     QTest.keyClick(combo, Qt.Key.Key_Down)  # label → reconstruction loss
@@ -147,7 +151,11 @@ def test_colour_by_reconstruction_loss_follows_the_per_image_losses(opened, qtbo
     assert brightness[np.argmax(losses)] > brightness[np.argmin(losses)]
     QTest.keyClick(combo, Qt.Key.Key_Down)  # KL
     np.testing.assert_array_equal(
-        brush_rgb(plot), opened.map.style.cmap.map(normalised(part.context.view_state.metrics.kl, opened.map.style.levels), mode="byte")[:, :3])
+        brush_rgb(plot),
+        opened.map.style.cmap.map(normalised(part.context.view_state.metrics.kl, opened.map.style.levels), mode="byte")[
+            :, :3
+        ],
+    )
 
 
 def test_hovering_a_data_point_previews_its_image_index_and_label(opened, qtbot):
@@ -183,22 +191,27 @@ def test_thumbnails_toggle_and_come_on_by_themselves_when_zoomed_in(opened, qtbo
     assert len(layer.drawn) == 0
     x, y = (float(v) for v in plot.plane[0])
     (x0, x1), (y0, y1) = vb.viewRange()
-    vb.setRange(xRange=(x - (x1 - x0) / 20, x + (x1 - x0) / 20), yRange=(y - (y1 - y0) / 20, y + (y1 - y0) / 20),
-                padding=0)
+    vb.setRange(
+        xRange=(x - (x1 - x0) / 20, x + (x1 - x0) / 20), yRange=(y - (y1 - y0) / 20, y + (y1 - y0) / 20), padding=0
+    )
     plot.viewport().repaint()
     assert 0 < len(layer.drawn) <= 300 and 0 in layer.drawn  # automatic, once zoomed in
 
 
 def test_a_click_in_the_worst_list_centres_the_map_on_that_image_and_selects_it(opened, qtbot):
-    plot, part, panel, tools = opened.map.map, opened.map_data, opened.map.panel, opened.map.tools
+    plot, tools = opened.map.map, opened.map.tools
     open_tool(opened, qtbot, "Worst")
     qtbot.waitUntil(lambda: len(tools["worst"].page.indices()) == 20, timeout=20_000)
-    losses = part.context.view_state.metrics.reconstruction
+    losses = opened.map.view_state.metrics.reconstruction
     np.testing.assert_array_equal(tools["worst"].page.indices(), np.argsort(-losses, kind="stable")[:20])
     row = 3
     item = tools["worst"].page.list.item(row)
-    QTest.mouseClick(tools["worst"].page.list.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     tools["worst"].page.list.visualItemRect(item).center())
+    QTest.mouseClick(
+        tools["worst"].page.list.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        tools["worst"].page.list.visualItemRect(item).center(),
+    )
     index = tools["worst"].page.indices()[row]
     assert opened.map.state.current_index == index
     (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
@@ -207,7 +220,7 @@ def test_a_click_in_the_worst_list_centres_the_map_on_that_image_and_selects_it(
 
 def test_colouring_by_loss_follows_the_training_epoch_by_epoch(window, qtbot):
     """Scored in the background after every epoch; figures for an older epoch are never shown."""
-    part, tools = window.map_data, window.map.tools
+    part = window.map_data
     part.toolbar.color_by.setCurrentIndex(part.toolbar.color_by.findData("kl"))
     panel = window.training.panel
     panel.set_preset("dense")
@@ -217,11 +230,13 @@ def test_colouring_by_loss_follows_the_training_epoch_by_epoch(window, qtbot):
     part.metrics.ready.connect(lambda codes, metrics: scored.append(codes))
     QTest.mouseClick(panel.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
-    qtbot.waitUntil(lambda: part.context.view_state.metrics_for(window.session.codes) is not None and not window.busy(),
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: part.context.view_state.metrics_for(window.session.codes) is not None and not window.busy(),
+        timeout=20_000,
+    )
     assert scored and scored[-1] is window.session.codes
     means, log_vars = window.session.space.encode(window.session.held_out_images())  # the trained weights
-    expected_kl = -0.5 * (1 + log_vars - means ** 2 - np.exp(log_vars)).sum(axis=1)
+    expected_kl = -0.5 * (1 + log_vars - means**2 - np.exp(log_vars)).sum(axis=1)
     np.testing.assert_allclose(part.context.view_state.metrics.kl, expected_kl, rtol=1e-3, atol=1e-3)
     assert part.colorbar.bar.isVisible()
 
@@ -246,8 +261,12 @@ def test_after_an_epoch_the_points_move_keep_their_colours_and_clicks_find_them(
     bounds = plot.scatter.dataBounds(0)
     assert bounds[0] == pytest.approx(plot.plane[:, 0].min()) and bounds[1] == pytest.approx(plot.plane[:, 0].max())
     target = isolated_point(plot)
-    QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     widget_pos(plot, *(float(v) for v in plot.plane[target])))
+    QTest.mouseClick(
+        plot.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        widget_pos(plot, *(float(v) for v in plot.plane[target])),
+    )
     assert opened.map.state.current_index == target
 
 
@@ -255,8 +274,10 @@ def isolated_point(plot, min_px: float = 15.0) -> int:
     """A drawn point outside the legend with no other point within ``min_px`` pixels (a click
     on it can only hit it)."""
     legend = plot.legend.sceneBoundingRect()
-    px = np.array([[p.x(), p.y()] for p in (plot.getViewBox().mapViewToScene(QPointF(*map(float, xy)))
-                                            for xy in plot.plane)])
+    px = np.array(
+        [[p.x(), p.y()] for p in (plot.getViewBox().mapViewToScene(QPointF(*map(float, xy))) for xy in plot.plane)]
+    )
     gaps = np.linalg.norm(px[:, None] - px[None], axis=2) + np.eye(len(px)) * 1e9
-    return next(i for i in np.argsort(-gaps.min(axis=1))
-                if gaps[i].min() > min_px and not legend.contains(QPointF(*px[i])))
+    return next(
+        i for i in np.argsort(-gaps.min(axis=1)) if gaps[i].min() > min_px and not legend.contains(QPointF(*px[i]))
+    )

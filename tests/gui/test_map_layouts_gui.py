@@ -26,8 +26,7 @@ def tsne_ready(window) -> bool:
     return window.map.state.projection is not None and window.map.state.projection.kind == "tsne"
 
 
-def test_a_wide_model_opens_on_a_t_sne_map_that_decodes_empty_space_through_its_inverse(
-        window, qtbot, wide_model_file):
+def test_a_wide_model_opens_on_a_t_sne_map_that_decodes_empty_space_through_its_inverse(window, qtbot, wide_model_file):
     assert window.files.open_model(str(wide_model_file))
     assert "computing the t-SNE layout" in window.map.axes.mode.text()  # PCA stands in, the GUI is free
     qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
@@ -39,15 +38,19 @@ def test_a_wide_model_opens_on_a_t_sne_map_that_decodes_empty_space_through_its_
     # legend (a click on the legend hides a class), once the view has settled on the data
     qtbot.wait(50)
     far = np.argsort(np.linalg.norm(layout.plane - layout.plane.mean(axis=0), axis=1))[::-1]
-    x, y = next(p for p in (layout.plane[[far[0], other]].mean(axis=0) + 0.37 for other in far[1:])
-                if not plot.legend.sceneBoundingRect().contains(plot.getViewBox().mapViewToScene(QPointF(*p))))
+    x, y = next(
+        p
+        for p in (layout.plane[[far[0], other]].mean(axis=0) + 0.37 for other in far[1:])
+        if not plot.legend.sceneBoundingRect().contains(plot.getViewBox().mapViewToScene(QPointF(*p)))
+    )
     window.map.state.current = None
     click_map(window, qtbot, float(x), float(y))
     assert window.map.state.current is not None and window.map.state.current_index is None
     z = window.map.state.current
     np.testing.assert_allclose(z, layout.from_plane([[x, y]])[0], atol=0.05)
-    np.testing.assert_allclose(shown_image(window.map.tools["point"].page.decoded), window.session.space.decode(z)[0][..., 0],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        shown_image(window.map.tools["point"].page.decoded), window.session.space.decode(z)[0][..., 0], atol=1e-6
+    )
 
 
 def test_switching_layouts_from_the_chooser_with_the_keyboard(window, qtbot, wide_model_file):
@@ -59,8 +62,9 @@ def test_switching_layouts_from_the_chooser_with_the_keyboard(window, qtbot, wid
     assert window.map.state.layout == "pca" and plot.getAxis("bottom").labelText == "PCA 1"
     assert window.map.axes.mode.text().startswith("exact")
     means = window.session.codes.means
-    np.testing.assert_allclose(np.c_[plot.scatter.data["x"], plot.scatter.data["y"]],
-                               window.map.state.projection.to_plane(means), atol=1e-5)
+    np.testing.assert_allclose(
+        np.c_[plot.scatter.data["x"], plot.scatter.data["y"]], window.map.state.projection.to_plane(means), atol=1e-5
+    )
     qtbot.keyClick(box, Qt.Key.Key_Up)  # back to t-SNE: the layout is kept, nothing recomputed
     assert window.map.state.layout == "tsne" and plot.getAxis("bottom").labelText == "t-SNE 1"
 
@@ -82,7 +86,8 @@ def test_training_updates_the_t_sne_layout_each_epoch_with_a_warm_start(window, 
     window.map.layouts.ready.connect(lambda codes, layout: layouts.append(layout))
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
-    qtbot.waitUntil(lambda: not window.map.layouts.computing and window.map.state.tsne_codes is window.session.codes,
-                    timeout=60_000)
-    assert len(layouts) >= 2 and not layouts[0].warm_started and all(l.warm_started for l in layouts[1:])
+    qtbot.waitUntil(
+        lambda: not window.map.layouts.computing and window.map.state.tsne_codes is window.session.codes, timeout=60_000
+    )
+    assert len(layouts) >= 2 and not layouts[0].warm_started and all(layout.warm_started for layout in layouts[1:])
     assert window.map.state.projection is layouts[-1]

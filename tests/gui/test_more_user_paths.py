@@ -77,6 +77,7 @@ def test_a_diverging_training_says_so_in_one_dialog_and_keeps_the_last_good_weig
 
 def answer_kind_dialog(button_text: str, seen: list) -> None:
     """Click ``button_text`` in the 'What kind of dataset?' box once it is open (it runs its own loop)."""
+
     def click():
         box = QApplication.activeModalWidget()
         if not isinstance(box, QMessageBox):
@@ -85,18 +86,26 @@ def answer_kind_dialog(button_text: str, seen: list) -> None:
         seen.append(box.text())
         button = next(b for b in box.buttons() if b.text() == button_text)
         QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
     QTimer.singleShot(20, click)
 
 
 def test_the_dataset_dialog_opens_an_npz_chosen_by_the_user(window, qtbot, monkeypatch, small_npz):
     asked = []
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (asked.append(a[1:]) or str(small_npz), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (asked.append(a[1:]) or str(small_npz), ""))
+    )
     seen: list = []
     answer_kind_dialog(".npz file…", seen)
     qtbot.keyClick(window, Qt.Key.Key_O, CTRL_SHIFT)  # File ▸ Open dataset…
-    qtbot.waitUntil(lambda: window.session.dataset is not None and window.session.dataset.source == os.path.abspath(small_npz)
-                    and not window.busy(), timeout=20_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.session.dataset is not None
+            and window.session.dataset.source == os.path.abspath(small_npz)
+            and not window.busy()
+        ),
+        timeout=20_000,
+    )
     assert seen == ["What kind of dataset?"] and asked and asked[0][0] == "Open dataset"
     assert "small.npz" in window.datasets.box.dataset.currentText()
 
@@ -124,12 +133,17 @@ def test_every_remaining_shortcut_reaches_its_command(window, qtbot, monkeypatch
     cancel = staticmethod(lambda parent, title, *a, **k: (asked.append(title) or "", ""))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", cancel)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", cancel)
-    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda parent, title, *a, **k: (asked.append(title) or 0, False)))
+    monkeypatch.setattr(
+        QInputDialog, "getInt", staticmethod(lambda parent, title, *a, **k: (asked.append(title) or 0, False))
+    )
     window.files.open_model(str(gui_model_file[0]))
     ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
-    for key, mods, title in ((Qt.Key.Key_O, ctrl, "Open model"), (Qt.Key.Key_S, ctrl | shift, "Save model as"),
-                             (Qt.Key.Key_E, ctrl, "Export size"),  # cancelled: no path is asked
-                             (Qt.Key.Key_E, ctrl | shift, "Export latent codes")):
+    for key, mods, title in (
+        (Qt.Key.Key_O, ctrl, "Open model"),
+        (Qt.Key.Key_S, ctrl | shift, "Save model as"),
+        (Qt.Key.Key_E, ctrl, "Export size"),  # cancelled: no path is asked
+        (Qt.Key.Key_E, ctrl | shift, "Export latent codes"),
+    ):
         before = len(asked)
         qtbot.keyClick(window, key, mods)
         assert asked[before:] == [title]
@@ -139,7 +153,9 @@ def test_every_remaining_shortcut_reaches_its_command(window, qtbot, monkeypatch
 
     def all_points_in_view() -> bool:
         (x0, x1), (y0, y1) = window.map.map.visible_region()
-        return x0 <= plane[:, 0].min() and plane[:, 0].max() <= x1 and y0 <= plane[:, 1].min() <= plane[:, 1].max() <= y1
+        return (
+            x0 <= plane[:, 0].min() and plane[:, 0].max() <= x1 and y0 <= plane[:, 1].min() <= plane[:, 1].max() <= y1
+        )
 
     assert not all_points_in_view()
     qtbot.keyClick(window, Qt.Key.Key_0, ctrl)  # fit: the data are back in view

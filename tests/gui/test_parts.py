@@ -9,10 +9,10 @@ from PySide6.QtCore import QMimeData, QSettings, QUrl
 
 from vae_explorer.explorer.core.actions import ACTIONS, Facts
 from vae_explorer.explorer.core.errors import error_text
+from vae_explorer.explorer.core.session import Session
 from vae_explorer.explorer.files.drops import first_local_path
 from vae_explorer.explorer.files.recents import MAX_RECENT, RecentFiles, RecentMenu
 from vae_explorer.explorer.map.state import MapState
-from vae_explorer.explorer.core.session import Session
 from vae_explorer.explorer.training.state import ActiveClock, TrainingState
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.maps.layouts import LAYOUTS, make_layout

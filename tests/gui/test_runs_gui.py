@@ -59,8 +59,14 @@ def hover(viewport, pos) -> None:
     """A mouse move over ``viewport`` at ``pos``, as the window system delivers it. Not
     ``QTest.mouseMove``: on the offscreen platform it goes to the top-level window under the
     global point, here the main window beneath the compare window, and never arrives."""
-    event = QMouseEvent(QEvent.Type.MouseMove, QPointF(pos), QPointF(viewport.mapToGlobal(pos)),
-                        Qt.MouseButton.NoButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    event = QMouseEvent(
+        QEvent.Type.MouseMove,
+        QPointF(pos),
+        QPointF(viewport.mapToGlobal(pos)),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(viewport, event)
 
 
@@ -96,7 +102,7 @@ def check_compare_hover(window, qtbot) -> None:
     qtbot.waitUntil(lambda: compare.current_index == index, timeout=5_000)
     ring_b = compare.rings[1].data
     assert (float(ring_b["x"][0]), float(ring_b["y"][0])) == pytest.approx(tuple(right.plane[index]), abs=1e-5)
-    for side, pane in zip(compare.sides, compare.reconstructions):
+    for side, pane in zip(compare.sides, compare.reconstructions, strict=True):
         np.testing.assert_allclose(shown_image(pane), side.space.decode(side.means[index])[0][..., 0], atol=1e-6)
     np.testing.assert_allclose(shown_image(compare.original), window.session.dataset.x_test[index][..., 0])
     assert f"#{index}" in compare.point_label.text()
@@ -141,9 +147,16 @@ def test_two_runs_appear_overlay_and_compare_in_sync(window, qtbot, dialogs, tmp
 
 
 def fake_record(folder, name, model_path, started):
-    record = RunRecord(started=started, status="finished", model_path=str(model_path), config={"preset": "dense",
-                       "latent_dim": 2, "beta": 1.0}, dataset={"name": "small"}, history=[{"epoch": 1, "loss": 190.0,
-                       "val_loss": 185.0, "val_neg_elbo": 185.0}], final={"val_neg_elbo": 185.0}, wall_time=3.0)
+    record = RunRecord(
+        started=started,
+        status="finished",
+        model_path=str(model_path),
+        config={"preset": "dense", "latent_dim": 2, "beta": 1.0},
+        dataset={"name": "small"},
+        history=[{"epoch": 1, "loss": 190.0, "val_loss": 185.0, "val_neg_elbo": 185.0}],
+        final={"val_neg_elbo": 185.0},
+        wall_time=3.0,
+    )
     return write_record(record, os.path.join(folder, name))
 
 
@@ -235,10 +248,15 @@ def test_the_tensorboard_checkbox_logs_the_runs_history(window, qtbot, dialogs, 
     logdir = record.tensorboard
     assert os.path.dirname(logdir) == box.folder() and not dialogs.warnings
     found = events(__import__("pathlib").Path(logdir))
-    for tag, key in {"loss": "loss", "reconstruction": "reconstruction_loss", "kl": "kl_loss",
-                     "val_neg_elbo": "val_neg_elbo"}.items():
+    for tag, key in {
+        "loss": "loss",
+        "reconstruction": "reconstruction_loss",
+        "kl": "kl_loss",
+        "val_neg_elbo": "val_neg_elbo",
+    }.items():
         assert {s: v for s, v in found[f"epoch/{tag}"].items() if s != "plugin"} == {
-            row["epoch"]: pytest.approx(np.float32(row[key]), rel=1e-6) for row in record.history}, tag
+            row["epoch"]: pytest.approx(np.float32(row[key]), rel=1e-6) for row in record.history
+        }, tag
     assert record.history == window.session.history
     assert os.path.exists(os.path.join(logdir, "projector_config.pbtxt"))
 

@@ -97,11 +97,13 @@ def test_ctrl_s_saves_the_opened_model(window, qtbot, gui_model_file, tmp_path):
 def drop(window, path) -> bool:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(window, enter)
-    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(window, event)
     return enter.isAccepted() and event.isAccepted()
 
@@ -181,10 +183,11 @@ def counting_decodes(space, monkeypatch) -> list:
     return sizes
 
 
-def test_the_traversal_is_decoded_only_in_view_and_exports_reuse_decodes(window, qtbot, gui_model_file, tmp_path,
-                                                                          monkeypatch):
+def test_the_traversal_is_decoded_only_in_view_and_exports_reuse_decodes(
+    window, qtbot, gui_model_file, tmp_path, monkeypatch
+):
     window.files.open_model(str(gui_model_file[0]))
-    traverse, grid = window.map.tools["traverse"], window.map.tools["grid"]
+    traverse = window.map.tools["traverse"]
     sheet_rows = window.session.latent_dim * traverse.page.steps.value()
     sizes = counting_decodes(window.session.space, monkeypatch)
     (x0, x1), (y0, y1) = window.map.map.visible_region()

@@ -97,8 +97,9 @@ def zoom_to_thumbnails(w, classes=(4, 9), points: int = 120) -> None:
     spread = plane.std(axis=0)
     distance = np.abs((plane - centre) / spread).max(axis=1)  # the square around the centre, in spreads
     half = np.sort(distance)[min(points, len(distance) - 1)] * spread
-    w.map.map.getViewBox().setRange(xRange=(centre[0] - half[0], centre[0] + half[0]),
-                                    yRange=(centre[1] - half[1], centre[1] + half[1]), padding=0)
+    w.map.map.getViewBox().setRange(
+        xRange=(centre[0] - half[0], centre[0] + half[0]), yRange=(centre[1] - half[1], centre[1] + half[1]), padding=0
+    )
     w.map_data.toolbar.thumbnails.setChecked(True)
 
 

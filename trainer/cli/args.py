@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 
-from vae_explorer.trainer.model.config import DEFAULT_EPOCHS
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.maps.layouts import LAYOUT_NAMES
+from vae_explorer.trainer.model.config import DEFAULT_EPOCHS
 from vae_explorer.trainer.training.strategies import STRATEGIES
 
 EXIT_USAGE = 2  # a user mistake: one line on stderr naming the file and the problem
@@ -65,8 +65,10 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="vae-explorer", description="Train a VAE and explore its latent space. "
-                     "With no command, opens the desktop app.")
+    parser = _Parser(
+        prog="vae-explorer",
+        description="Train a VAE and explore its latent space. With no command, opens the desktop app.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_train(sub)
     _add_export(sub)
@@ -78,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_train(sub) -> None:
     train = sub.add_parser("train", help="train a model and save it to an .h5 file")
     train.add_argument("--data", default=None, help="dataset: a name (mnist-10k, the default) or a path")
-    train.add_argument("--image-size", type=_size, default=None,
-                       help="resize image folders to HxW (with --resume: the model's size)")
+    train.add_argument(
+        "--image-size", type=_size, default=None, help="resize image folders to HxW (with --resume: the model's size)"
+    )
     train.add_argument("--preset", default=None, help="tutorial, dcgan, dense or default")
     train.add_argument("--latent-dim", type=int, default=None)
     train.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"default {DEFAULT_EPOCHS}")
@@ -91,21 +94,31 @@ def _add_train(sub) -> None:
     train.add_argument("--seed", type=int, default=None)
     train.add_argument("--resume", default=None, metavar="MODEL.h5", help="continue a saved model")
     train.add_argument("--out", required=True, metavar="MODEL.h5")
-    train.add_argument("--save-every", type=_positive, default=None, metavar="N",
-                       help="also save --out (atomically) every N epochs, e.g. for the app's Follow model file")
+    train.add_argument(
+        "--save-every",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="also save --out (atomically) every N epochs, e.g. for the app's Follow model file",
+    )
     _add_record_options(train)
     _add_scaling_options(train)
 
 
 def _add_export(sub) -> None:
     export = sub.add_parser(
-        "export", help="write images (PNG) or a .keras file from a model",
+        "export",
+        help="write images (PNG) or a .keras file from a model",
         description="keras-encoder and keras-decoder write files that load in plain Keras "
         "(keras.saving.load_model, stock layers only); keras writes the whole VAE, whose VAE and "
-        "Sampling classes are ours: load it after 'import vae_explorer.trainer.model.vae'.")
+        "Sampling classes are ours: load it after 'import vae_explorer.trainer.model.vae'.",
+    )
     export.add_argument("model", metavar="MODEL.h5")
-    export.add_argument("--what", required=True, choices=(
-        "grid", "samples", "interpolate", "traverse", "reconstructions", "layout", *KERAS_PARTS))
+    export.add_argument(
+        "--what",
+        required=True,
+        choices=("grid", "samples", "interpolate", "traverse", "reconstructions", "layout", *KERAS_PARTS),
+    )
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--n", type=int, default=15, help="grid: n×n tiles (default 15)")
     export.add_argument("--radius", type=float, default=4.0, help="grid: span [-r, r] (default 4)")
@@ -119,25 +132,42 @@ def _add_export(sub) -> None:
     export.add_argument("--at", type=_floats, default=None, help="traverse: the centre point")
     export.add_argument("--span", type=float, default=3.0, help="traverse: ±span (default 3)")
     export.add_argument("--data", default=None, help="reconstructions: dataset (default: the model's)")
-    export.add_argument("--image-size", type=_size, default=None,
-                        help="reconstructions: decode an image folder at HxW (default: the model's size)")
+    export.add_argument(
+        "--image-size",
+        type=_size,
+        default=None,
+        help="reconstructions: decode an image folder at HxW (default: the model's size)",
+    )
     export.add_argument("--scale", type=int, default=2, help="enlarge pixels by this factor")
-    export.add_argument("--layout", choices=LAYOUT_NAMES, default=None,
-                        help="layout: the map's layout (default: what the app shows first: the latent "
-                             "plane for latent dim ≤ 2, else tsne); writes index,x,y,label CSV")
-    export.add_argument("--dims", type=_dims, default=(0, 1), metavar="I,J",
-                        help="layout dims: the two latent dimensions shown (default 0,1)")
+    export.add_argument(
+        "--layout",
+        choices=LAYOUT_NAMES,
+        default=None,
+        help="layout: the map's layout (default: what the app shows first: the latent "
+        "plane for latent dim ≤ 2, else tsne); writes index,x,y,label CSV",
+    )
+    export.add_argument(
+        "--dims",
+        type=_dims,
+        default=(0, 1),
+        metavar="I,J",
+        help="layout dims: the two latent dimensions shown (default 0,1)",
+    )
 
 
 def _add_eval_and_info(sub) -> None:
     ev = sub.add_parser("eval", help="held-out negative ELBO (bce) or SSE+KL (mse) as one JSON line")
     ev.add_argument("model", metavar="MODEL.h5")
     ev.add_argument("--data", default=None, help="dataset (default: the model's)")
-    ev.add_argument("--image-size", type=_size, default=None,
-                    help="decode an image folder at HxW (default: the model's size)")
-    ev.add_argument("--map", action="store_true",
-                    help="add a 'map' object: per layout, legibility (5-NN label accuracy in the plane), "
-                         "inverse_mae and seconds; and latent_knn, the same k-NN in the latent space")
+    ev.add_argument(
+        "--image-size", type=_size, default=None, help="decode an image folder at HxW (default: the model's size)"
+    )
+    ev.add_argument(
+        "--map",
+        action="store_true",
+        help="add a 'map' object: per layout, legibility (5-NN label accuracy in the plane), "
+        "inverse_mae and seconds; and latent_knn, the same k-NN in the latent space",
+    )
     _add_likelihood_options(ev)
     _add_runs_command(sub)
 
@@ -149,30 +179,55 @@ def _add_eval_and_info(sub) -> None:
 def _add_record_options(train) -> None:
     train.add_argument("--tensorboard", default=None, metavar="DIR", help="write TensorBoard logs to DIR")
     train.add_argument("--tensorboard-every", type=int, default=50, metavar="N", help="batch scalars every N batches")
-    train.add_argument("--runs-dir", default=None, metavar="DIR", help="keep the run record in DIR "
-                       "(default: MODEL.h5.run.json beside the model)")
+    train.add_argument(
+        "--runs-dir",
+        default=None,
+        metavar="DIR",
+        help="keep the run record in DIR (default: MODEL.h5.run.json beside the model)",
+    )
 
 
 def _add_scaling_options(train) -> None:
-    train.add_argument("--strategy", choices=STRATEGIES, default="auto",
-                       help="data-parallel training (README, 'Scaling'): mirrored = all local GPUs, "
-                            "multi-worker = the processes TF_CONFIG names; auto (default) = mirrored "
-                            "with more than one GPU, else one process")
+    train.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="auto",
+        help="data-parallel training (README, 'Scaling'): mirrored = all local GPUs, "
+        "multi-worker = the processes TF_CONFIG names; auto (default) = mirrored "
+        "with more than one GPU, else one process",
+    )
     memory = train.add_mutually_exclusive_group()
-    memory.add_argument("--stream", dest="stream", action="store_const", const=True, default=None,
-                        help="read the training images from disk batch by batch (default: only when "
-                             "the dataset would not fit in a quarter of the machine's memory)")
-    memory.add_argument("--in-memory", dest="stream", action="store_const", const=False,
-                        help="load the whole dataset into memory whatever its size")
+    memory.add_argument(
+        "--stream",
+        dest="stream",
+        action="store_const",
+        const=True,
+        default=None,
+        help="read the training images from disk batch by batch (default: only when "
+        "the dataset would not fit in a quarter of the machine's memory)",
+    )
+    memory.add_argument(
+        "--in-memory",
+        dest="stream",
+        action="store_const",
+        const=False,
+        help="load the whole dataset into memory whatever its size",
+    )
 
 
 def _add_likelihood_options(ev) -> None:
-    ev.add_argument("--iw", type=int, default=None, metavar="K", help="importance-weighted bound on log p(x), K samples")
+    ev.add_argument(
+        "--iw", type=int, default=None, metavar="K", help="importance-weighted bound on log p(x), K samples"
+    )
     ev.add_argument("--per-class", action="store_true", help="--iw: the bound per label too")
     ev.add_argument("--binarize", action="store_true", help="evaluate on binarised images (pixels > 0.5)")
     ev.add_argument("--seed", type=int, default=0, help="--iw: seed of the samples")
-    ev.add_argument("--record", default=None, metavar="RUN.json", help="--iw: add the figures to this run "
-                    "record (default: MODEL.h5.run.json when it exists)")
+    ev.add_argument(
+        "--record",
+        default=None,
+        metavar="RUN.json",
+        help="--iw: add the figures to this run record (default: MODEL.h5.run.json when it exists)",
+    )
 
 
 def _add_runs_command(sub) -> None:
@@ -182,12 +237,16 @@ def _add_runs_command(sub) -> None:
 
 
 def _add_encode(sub) -> None:
-    encode = sub.add_parser("encode", help="encode your own images: latent mean, σ and the 5 nearest "
-                            "held-out labels of each")
+    encode = sub.add_parser(
+        "encode", help="encode your own images: latent mean, σ and the 5 nearest held-out labels of each"
+    )
     encode.add_argument("model", metavar="MODEL.h5")
     encode.add_argument("images", nargs="+", metavar="IMAGE", help="PNG or JPEG files, any size, grey or RGB")
-    encode.add_argument("--json", action="store_true", help="one JSON line per image: file, mean, sigma, "
-                        "neighbours (labels), neighbour_indices, inverted")
+    encode.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON line per image: file, mean, sigma, neighbours (labels), neighbour_indices, inverted",
+    )
 
 
 POINT_OPTIONS = ("--from", "--to", "--at")

@@ -32,8 +32,12 @@ def model_dataset(args, loaded, model_path: str):
     split_seed = recorded_split_seed(loaded.dataset)
     stream = getattr(args, "stream", None)  # a model trained on a streamed set: its held-out sample
     stream = True if stream is None and "held_out_sample" in loaded.dataset else stream
-    dataset = load_dataset(dataset_spec(args, loaded.dataset), args.image_size or shape[:2],
-                           split_seed=SPLIT_SEED if split_seed is None else split_seed, stream=stream)
+    dataset = load_dataset(
+        dataset_spec(args, loaded.dataset),
+        args.image_size or shape[:2],
+        split_seed=SPLIT_SEED if split_seed is None else split_seed,
+        stream=stream,
+    )
     if dataset.image_shape != shape:
         raise UserError(f"holds {dataset.image_shape} images but the model takes {shape}", dataset.source)
     return dataset, check_held_out(dataset, loaded.dataset, model_path)
@@ -45,11 +49,17 @@ def check_held_out(dataset, description: dict, model_path: str) -> str:
 
     status = held_out_status(dataset, description)
     if status == "differs":
-        print(f"vae-explorer: warning: {dataset.source}: the held-out images are not the images "
-              f"{model_path} held out in training (checksum differs)", file=sys.stderr)
+        print(
+            f"vae-explorer: warning: {dataset.source}: the held-out images are not the images "
+            f"{model_path} held out in training (checksum differs)",
+            file=sys.stderr,
+        )
     elif status == "unverified" and dataset.split.get("method") == "random":
-        print(f"vae-explorer: warning: {model_path}: records no held-out checksum (saved by an older "
-              "version): cannot check that these are the images it held out", file=sys.stderr)
+        print(
+            f"vae-explorer: warning: {model_path}: records no held-out checksum (saved by an older "
+            "version): cannot check that these are the images it held out",
+            file=sys.stderr,
+        )
     return status
 
 

@@ -15,9 +15,9 @@ import numpy as np
 
 
 def cmd_encode(args) -> int:
+    from vae_explorer.trainer.files.modelfile import load_model
     from vae_explorer.trainer.latent.encoded_image import ImageEncoder
     from vae_explorer.trainer.model.space import LatentSpace
-    from vae_explorer.trainer.files.modelfile import load_model
 
     loaded = load_model(args.model)
     encoder = ImageEncoder(LatentSpace(loaded.model), loaded.latent)
@@ -38,10 +38,11 @@ def _text_line(prepared, encoded, names) -> str:
     labels = [names[v] if names and v < len(names) else str(v) for v in encoded.labels]
     nearest = " ".join(labels) if labels else "(unlabelled data)"
     note = f" [{prepared.note}]" if prepared.note else ""
-    return (f"{prepared.path}: mean {_vector(encoded.mean)} sigma {_vector(encoded.sigma)} "
-            f"nearest held-out: {nearest}{note}")
+    return (
+        f"{prepared.path}: mean {_vector(encoded.mean)} sigma {_vector(encoded.sigma)} "
+        f"nearest held-out: {nearest}{note}"
+    )
 
 
 def _vector(v) -> str:
     return "(" + ", ".join(f"{x:.3f}" for x in np.asarray(v).reshape(-1)) + ")"
-

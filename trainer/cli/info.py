@@ -10,8 +10,8 @@ import json
 import sys
 
 from vae_explorer.trainer.cli.args import EXIT_USAGE
-from vae_explorer.trainer.model.config import OBJECTIVE_LABELS, OBJECTIVES
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.model.config import OBJECTIVE_LABELS, OBJECTIVES
 
 
 def cmd_runs(args) -> int:
@@ -61,20 +61,23 @@ def _info_text(path: str, header: dict) -> str:
         f"{'×'.join(map(str, c.get('image_shape', [])))}, {n_weights:,} parameters",
         f"  loss:    {c.get('reconstruction')} + β={c.get('beta')}·KL"
         f"{', warm-up ' + str(c.get('kl_warmup_epochs')) + ' epochs' if c.get('kl_warmup_epochs') else ''}",
-        f"  trained: {len(h)} epoch(s), batch {c.get('batch_size')}, lr {c.get('learning_rate')}, "
-        f"seed {c.get('seed')}",
+        f"  trained: {len(h)} epoch(s), batch {c.get('batch_size')}, lr {c.get('learning_rate')}, seed {c.get('seed')}",
     ]
     if h:
         label = OBJECTIVE_LABELS[OBJECTIVES.get(c.get("reconstruction"), "neg_elbo")]
-        lines.append(f"  last:    loss {h[-1].get('loss', float('nan')):.2f}, held-out {label} "
-                     f"{h[-1].get('val_neg_elbo', float('nan')):.2f}")
+        lines.append(
+            f"  last:    loss {h[-1].get('loss', float('nan')):.2f}, held-out {label} "
+            f"{h[-1].get('val_neg_elbo', float('nan')):.2f}"
+        )
     if d:
-        lines.append(f"  data:    {d.get('name')} ({d.get('n_train')} train / {d.get('n_test')} held out) "
-                     f"from {d.get('source')}")
+        lines.append(
+            f"  data:    {d.get('name')} ({d.get('n_train')} train / {d.get('n_test')} held out) from {d.get('source')}"
+        )
         sample = d.get("held_out_sample")
         if isinstance(sample, dict):  # a streamed dataset: its held-out set is a bounded sample
-            lines.append(f"  held out: streamed; a sample of {sample.get('n')} of {sample.get('of')} "
-                         f"images (seed {sample.get('seed')})")
+            lines.append(
+                f"  held out: streamed; a sample of {sample.get('n')} of {sample.get('of')} "
+                f"images (seed {sample.get('seed')})"
+            )
     lines.append(f"  map:     {n_codes} encoded held-out images" if n_codes else "  map:     none stored")
     return "\n".join(lines)
-

@@ -27,9 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(attach_points(list(argv)))
-        return {"train": cmd_train, "export": cmd_export, "eval": cmd_eval, "info": cmd_info, "runs": cmd_runs,
-                "encode": cmd_encode}[
-            args.command](args)
+        return {
+            "train": cmd_train,
+            "export": cmd_export,
+            "eval": cmd_eval,
+            "info": cmd_info,
+            "runs": cmd_runs,
+            "encode": cmd_encode,
+        }[args.command](args)
     except UserError as exc:
         print(f"vae-explorer: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -58,8 +63,10 @@ def cmd_export(args) -> int:
     loaded = load_model(args.model)
     image = _render(loaded, args)
     write_png(args.out, upscale(image, args.scale))
-    print(f"wrote {args.out} ({image.shape[1] * max(1, args.scale)}×{image.shape[0] * max(1, args.scale)})",
-          file=sys.stderr)
+    print(
+        f"wrote {args.out} ({image.shape[1] * max(1, args.scale)}×{image.shape[0] * max(1, args.scale)})",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -86,8 +93,7 @@ def _render(loaded, args):
         end = _point(args.end, dim, "--to", fallback=means[min(1, len(means) - 1)])
         return exports.interpolation_strip(space, start, end, args.steps, args.method)
     if args.what == "traverse":
-        return exports.traversal_sheet(space, _point(args.at, dim, "--at", np.zeros(dim)),
-                                       args.steps, args.span)
+        return exports.traversal_sheet(space, _point(args.at, dim, "--at", np.zeros(dim)), args.steps, args.span)
     return exports.reconstruction_sheet(space, model_dataset(args, loaded, args.model)[0].x_test, args.count)
 
 
@@ -110,8 +116,7 @@ def _export_layout(args) -> int:
         raise UserError("a layout export is a CSV file: name it .csv", args.out)
     loaded = load_model(args.model)
     if loaded.latent is None:
-        raise UserError("holds no encoded held-out images to lay out (train or save it with this version)",
-                        args.model)
+        raise UserError("holds no encoded held-out images to lay out (train or save it with this version)", args.model)
     means = loaded.latent.means
     name = args.layout or default_layout_name(means.shape[1])
     try:
@@ -125,8 +130,8 @@ def _export_layout(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from vae_explorer.trainer.latent.likelihood import binarize
     from vae_explorer.trainer.files.modelfile import load_model
+    from vae_explorer.trainer.latent.likelihood import binarize
     from vae_explorer.trainer.training.compiled import HeldOutEvaluator
 
     if args.iw is None and (args.per_class or args.record):
@@ -135,10 +140,17 @@ def cmd_eval(args) -> int:
     dataset, held_out = model_dataset(args, loaded, args.model)
     x = binarize(dataset.x_test) if args.binarize else dataset.x_test
     terms = HeldOutEvaluator(loaded.model)(x)
-    result = {"model": args.model, "data": dataset.name, "n": int(len(dataset.x_test)),
-              "held_out": held_out, "objective": loaded.config.objective,
-              loaded.config.objective: terms["neg_elbo"],
-              "reconstruction": terms["reconstruction_loss"], "kl": terms["kl_loss"], "loss": terms["loss"]}
+    result = {
+        "model": args.model,
+        "data": dataset.name,
+        "n": int(len(dataset.x_test)),
+        "held_out": held_out,
+        "objective": loaded.config.objective,
+        loaded.config.objective: terms["neg_elbo"],
+        "reconstruction": terms["reconstruction_loss"],
+        "kl": terms["kl_loss"],
+        "loss": terms["loss"],
+    }
     if args.map:
         result["map"] = _map_figures(loaded.model, dataset)
     if args.iw is not None:
@@ -149,8 +161,8 @@ def cmd_eval(args) -> int:
 
 def _likelihood(args, loaded, dataset, x) -> dict:
     """``eval --iw``: the importance-weighted figures, also added to the model's run record."""
-    from vae_explorer.trainer.latent.likelihood import likelihood_figures
     from vae_explorer.trainer.files.runs import add_likelihood, record_for_model
+    from vae_explorer.trainer.latent.likelihood import likelihood_figures
 
     if args.per_class and dataset.y_test is None:
         raise UserError("has no labels, which --per-class needs", dataset.source or dataset.name)
@@ -166,8 +178,8 @@ def _likelihood(args, loaded, dataset, x) -> dict:
 
 
 def _map_figures(model, dataset) -> dict:
-    from vae_explorer.trainer.model.space import LatentSpace
     from vae_explorer.trainer.maps.figures import map_figures
+    from vae_explorer.trainer.model.space import LatentSpace
 
     space = LatentSpace(model)
     return map_figures(space.encode(dataset.x_test)[0], dataset.y_test, space.decode)

@@ -9,41 +9,52 @@ import sys
 
 from vae_explorer.trainer.cli.args import EXIT_FAILED, EXIT_INTERRUPTED
 from vae_explorer.trainer.cli.data import check_writable, model_dataset
-from vae_explorer.trainer.model.config import OBJECTIVE_LABELS
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.model.config import OBJECTIVE_LABELS
 
 
 def cmd_train(args) -> int:
-    from vae_explorer.trainer.training import periodic_save
-    from vae_explorer.trainer.model.config import TrainConfig
     from vae_explorer.trainer.data import load_dataset
     from vae_explorer.trainer.files.modelfile import save_model
+    from vae_explorer.trainer.model.config import TrainConfig
+    from vae_explorer.trainer.training import periodic_save
     from vae_explorer.trainer.training.progress import ProgressBar
     from vae_explorer.trainer.training.strategies import make_scaling, make_trainer
 
     scaling = make_scaling(args.strategy)  # first: a multi-worker strategy must precede any TF op
     if scaling.chief:  # the others write nothing: --out may be a path on the chief's machine only
         check_writable(args.out)
-    overrides = {"batch_size": args.batch_size, "beta": args.beta, "kl_warmup_epochs": args.kl_warmup,
-                 "reconstruction": args.reconstruction, "learning_rate": args.lr, "seed": args.seed}
+    overrides = {
+        "batch_size": args.batch_size,
+        "beta": args.beta,
+        "kl_warmup_epochs": args.kl_warmup,
+        "reconstruction": args.reconstruction,
+        "learning_rate": args.lr,
+        "seed": args.seed,
+    }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if args.resume:
         config, model, history, dataset = _resumed(args, overrides)
     else:
-        config = TrainConfig(preset=args.preset or "default", latent_dim=args.latent_dim,
-                             epochs=args.epochs, **overrides)
+        config = TrainConfig(
+            preset=args.preset or "default", latent_dim=args.latent_dim, epochs=args.epochs, **overrides
+        )
         model, history, dataset = None, None, load_dataset(args.data, args.image_size, stream=args.stream)
-    trainer = make_trainer(scaling, config, dataset, model=model, history=history,
-                           listener=ProgressBar() if scaling.chief else None)
+    trainer = make_trainer(
+        scaling, config, dataset, model=model, history=history, listener=ProgressBar() if scaling.chief else None
+    )
     if not scaling.chief:  # a worker of a multi-worker run: trains its share, writes nothing
         return _report_trained(None, config, _run_stoppable(trainer))
     for warning in dataset.warnings:
         print(f"vae-explorer: warning: {warning}", file=sys.stderr)
     board, record = _start_records(args, trainer, config, dataset)
     periodic_save.attach(trainer, args.out, args.save_every)
-    print(f"training '{config.preset}' (latent {config.latent_dim}) on {dataset.name}: "
-          f"{dataset.describe()['n_train']} train / {len(dataset.x_test)} held-out images "
-          f"{'×'.join(map(str, dataset.image_shape))} ({scaling.describe()})", file=sys.stderr)
+    print(
+        f"training '{config.preset}' (latent {config.latent_dim}) on {dataset.name}: "
+        f"{dataset.describe()['n_train']} train / {len(dataset.x_test)} held-out images "
+        f"{'×'.join(map(str, dataset.image_shape))} ({scaling.describe()})",
+        file=sys.stderr,
+    )
     result = _run_stoppable(trainer)
     codes = trainer.latent.codes(dataset.x_test, dataset.y_test)
     save_model(args.out, trainer.model, config, result.history, dataset.describe(), codes)
@@ -65,8 +76,10 @@ def _report_trained(out: str | None, config, result) -> int:
     None: a multi-worker run's non-chief worker, which only reports what went wrong."""
     last = result.history[-1]["val_neg_elbo"] if result.history else float("nan")
     if out is not None:
-        print(f"saved {out}: {result.epochs_done} epoch(s), held-out "
-              f"{OBJECTIVE_LABELS[config.objective]} {last:.2f}", file=sys.stderr)
+        print(
+            f"saved {out}: {result.epochs_done} epoch(s), held-out {OBJECTIVE_LABELS[config.objective]} {last:.2f}",
+            file=sys.stderr,
+        )
     if result.status == "stopped":
         saved = "saved what was trained" if out is not None else "the chief saves what was trained"
         print(f"vae-explorer: interrupted: {result.message}; {saved}", file=sys.stderr)
@@ -84,8 +97,9 @@ def _resumed(args, overrides: dict):
 
     loaded = load_model(args.resume)
     try:
-        config = loaded.config.continued(preset=args.preset, latent_dim=args.latent_dim, epochs=args.epochs,
-                                         **overrides)
+        config = loaded.config.continued(
+            preset=args.preset, latent_dim=args.latent_dim, epochs=args.epochs, **overrides
+        )
     except UserError as exc:
         raise UserError(exc.problem, args.resume) from None
     dataset, _ = model_dataset(args, loaded, args.resume)
@@ -99,8 +113,14 @@ def _start_records(args, trainer, config, dataset):
 
     board = attach(trainer, dataset, args.tensorboard, args.tensorboard_every)
     try:
-        record = start_run(args.out, config.to_dict(), dataset.describe(), args.runs_dir,
-                           resumed_from=args.resume, tensorboard=args.tensorboard and os.path.abspath(args.tensorboard))
+        record = start_run(
+            args.out,
+            config.to_dict(),
+            dataset.describe(),
+            args.runs_dir,
+            resumed_from=args.resume,
+            tensorboard=args.tensorboard and os.path.abspath(args.tensorboard),
+        )
     except UserError as exc:
         if args.runs_dir:  # a folder the user named is a mistake to report
             raise

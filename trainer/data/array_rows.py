@@ -36,7 +36,7 @@ class ArrayRows:
     dtype: np.dtype
 
     @classmethod
-    def open(cls, path: str, key: str | None = None) -> "ArrayRows":
+    def open(cls, path: str, key: str | None = None) -> ArrayRows:
         try:
             with cls._stream(path, key) as f:
                 shape, dtype = _npy_header(f, path, key) if key else _idx_header(f, path)
@@ -99,7 +99,7 @@ def _idx_header(f, path: str):
     raw = f.read(4 * magic[3])
     if magic[3] == 0 or len(raw) < 4 * magic[3]:
         raise DatasetError("has a truncated IDX header", path)
-    shape = tuple(int.from_bytes(raw[4 * i:4 * i + 4], "big") for i in range(magic[3]))
+    shape = tuple(int.from_bytes(raw[4 * i : 4 * i + 4], "big") for i in range(magic[3]))
     return shape, _IDX_DTYPES[magic[2]]
 
 
@@ -112,8 +112,11 @@ def _npy_header(f, path: str, key: str):
     if dtype.hasobject:
         raise DatasetError(f"'{key}' holds object arrays (pickled data), which are never loaded", path)
     if fortran and len(shape) > 1:
-        raise DatasetError(f"'{key}' is stored in Fortran order, which cannot be streamed by rows; "
-                           "save it C-ordered or use --in-memory", path)
+        raise DatasetError(
+            f"'{key}' is stored in Fortran order, which cannot be streamed by rows; "
+            "save it C-ordered or use --in-memory",
+            path,
+        )
     return tuple(int(d) for d in shape), dtype
 
 

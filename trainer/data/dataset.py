@@ -63,7 +63,7 @@ class Dataset:
             digest.update(np.ascontiguousarray(self.y_test, dtype="<i4").data)
         return digest.hexdigest()
 
-    def subset(self, n_train: int, n_test: int) -> "Dataset":
+    def subset(self, n_train: int, n_test: int) -> Dataset:
         """The first images of each split: for quick runs and tests."""
         return Dataset(
             name=self.name,

@@ -12,10 +12,10 @@ import struct
 
 import numpy as np
 
-from vae_explorer.trainer.model.config import MAX_IMAGE_SIDE
 from vae_explorer.trainer.data.dataset import Dataset
 from vae_explorer.trainer.data.pixels import SPLIT_SEED, check_splits, random_split, split_held_out
 from vae_explorer.trainer.errors import DatasetError
+from vae_explorer.trainer.model.config import MAX_IMAGE_SIDE
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 DEFAULT_SIZE = (64, 64)
@@ -31,16 +31,10 @@ def _list_files(folder: str) -> tuple[list[tuple[str, int | None]], list[str] | 
     """(path, label) pairs, and the class names when the folder has one subfolder per class."""
     entries = sorted(os.listdir(folder))
     classes = [e for e in entries if os.path.isdir(os.path.join(folder, e)) and not e.startswith(".")]
-    class_files = {
-        c: sorted(f for f in os.listdir(os.path.join(folder, c)) if _is_image(f)) for c in classes
-    }
+    class_files = {c: sorted(f for f in os.listdir(os.path.join(folder, c)) if _is_image(f)) for c in classes}
     classes = [c for c in classes if class_files[c]]
     if classes:
-        files = [
-            (os.path.join(folder, c, f), label)
-            for label, c in enumerate(classes)
-            for f in class_files[c]
-        ]
+        files = [(os.path.join(folder, c, f), label) for label, c in enumerate(classes) for f in class_files[c]]
         return files, classes
     return [(os.path.join(folder, f), None) for f in entries if _is_image(f)], None
 
@@ -135,8 +129,9 @@ class _DecodedFolder:
             reason = getattr(exc, "message", None) or str(exc)
             self.warnings.append(f"{path}: skipped, cannot decode image ({reason.splitlines()[0]})")
             return
-        if self.target is None and (max(im.shape[:2]) > MAX_IMAGE_SIDE
-                                    or (self.images and im.shape[:2] != self.images[0].shape[:2])):
+        if self.target is None and (
+            max(im.shape[:2]) > MAX_IMAGE_SIDE or (self.images and im.shape[:2] != self.images[0].shape[:2])
+        ):
             self._resize_from_now(im)
         self.images.append(im if self.target is None else self._resized(im))
         self.labels.append(label)
@@ -146,7 +141,8 @@ class _DecodedFolder:
             self.warnings.append(
                 f"{self.folder}: images of {im.shape[0]}×{im.shape[1]} px are over the {MAX_IMAGE_SIDE} px a "
                 f"side a model takes: resized to {DEFAULT_SIZE[0]}×{DEFAULT_SIZE[1]} (choose another size "
-                "with --image-size)")
+                "with --image-size)"
+            )
         self.target = DEFAULT_SIZE
         self.images = [self._resized(held) for held in self.images]
 

@@ -13,8 +13,8 @@ import numpy as np
 
 from vae_explorer.trainer.data.dataset import Dataset
 from vae_explorer.trainer.data.pixels import (
-    check_label_names,
     SPLIT_SEED,
+    check_label_names,
     check_splits,
     random_split,
     split_held_out,
@@ -43,7 +43,7 @@ def _read_arrays(path: str) -> dict[str, np.ndarray]:
             return {key: npz[key] for key in npz.files}
     except ValueError as exc:
         if "pickle" in str(exc).lower():
-            raise DatasetError("holds object arrays (pickled data), which are never loaded", path)
+            raise DatasetError("holds object arrays (pickled data), which are never loaded", path) from None
         raise DatasetError(f"is not a readable .npz file ({exc})", path) from None
     except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise DatasetError(f"is not a readable .npz file ({exc})", path) from None
@@ -66,9 +66,7 @@ def load_npz(path: str | os.PathLike, name: str | None = None, split_seed: int =
             if (y_train is None) != (y_test is None):
                 y_train = y_test = None  # labels on one side only cannot colour the map
         else:
-            x_train, y_train, x_test, y_test = split_held_out(
-                x_train, y_train, HELD_OUT_FRACTION, path, split_seed
-            )
+            x_train, y_train, x_test, y_test = split_held_out(x_train, y_train, HELD_OUT_FRACTION, path, split_seed)
             split = random_split(HELD_OUT_FRACTION, split_seed)
     elif "x" in keys:
         x = to_unit_images(arrays["x"], path, "x")

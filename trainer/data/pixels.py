@@ -41,7 +41,7 @@ def _image_shaped(x: np.ndarray, path: str, key: str) -> np.ndarray:
     if x.ndim != 4:
         raise DatasetError(f"'{key}' has shape {x.shape}; expected N×H×W or N×H×W×C images", path)
     if x.shape[-1] in (2, 4):  # grey + alpha, RGBA
-        x = x[..., :x.shape[-1] - 1]
+        x = x[..., : x.shape[-1] - 1]
     if x.shape[-1] not in (1, 3):
         raise DatasetError(f"'{key}' has {x.shape[-1]} channels; expected 1 (grey) or 3 (RGB)", path)
     if min(x.shape[1:3]) < 4:
@@ -75,9 +75,8 @@ def to_labels(y, n: int, path: str, key: str = "labels") -> np.ndarray:
         raise DatasetError(f"'{key}' has shape {y.shape}; expected one label per image", path)
     if len(y) != n:
         raise DatasetError(f"'{key}' has {len(y)} labels for {n} images", path)
-    if y.dtype.kind == "f":
-        if not np.isfinite(y).all() or not np.all(y == np.round(y)):
-            raise DatasetError(f"'{key}' holds non-integer labels", path)
+    if y.dtype.kind == "f" and (not np.isfinite(y).all() or not np.all(y == np.round(y))):
+        raise DatasetError(f"'{key}' holds non-integer labels", path)
     if len(y) and y.min() < 0:
         raise DatasetError(f"'{key}' has a negative label ({int(y.min())})", path)
     if len(y) and y.max() >= 1_000_000:
@@ -92,9 +91,7 @@ def check_label_names(names, labels: list[np.ndarray | None], path: str) -> list
     names = [str(n) for n in np.asarray(names).reshape(-1)]
     for y in labels:
         if y is not None and len(y) and int(y.max()) >= len(names):
-            raise DatasetError(
-                f"label {int(y.max())} is out of range for {len(names)} label names", path
-            )
+            raise DatasetError(f"label {int(y.max())} is out of range for {len(names)} label names", path)
     return names
 
 
@@ -122,9 +119,7 @@ def random_split(fraction: float, seed: int) -> dict:
 def check_splits(x_train, x_test, path: str) -> None:
     """Both splits must exist and hold images of one shape."""
     if len(x_train) < MIN_TRAIN_IMAGES:
-        raise DatasetError(
-            f"holds {len(x_train)} training image(s); need at least {MIN_TRAIN_IMAGES}", path
-        )
+        raise DatasetError(f"holds {len(x_train)} training image(s); need at least {MIN_TRAIN_IMAGES}", path)
     if len(x_test) < 1:
         raise DatasetError("holds no held-out images", path)
     if x_train.shape[1:] != x_test.shape[1:]:

@@ -33,8 +33,9 @@ def scan_scale(rows: ArrayRows, key: str) -> float:
         if chunk.dtype.kind == "f" and not np.isfinite(chunk).all():
             raise DatasetError(f"'{key}' has NaN or infinite pixels", rows.path)
         if chunk.size and chunk.min() < 0:
-            raise DatasetError(f"'{key}' has negative pixel values (min {chunk.min():g}); "
-                               "expected 0–1 or 0–255", rows.path)
+            raise DatasetError(
+                f"'{key}' has negative pixel values (min {chunk.min():g}); expected 0–1 or 0–255", rows.path
+            )
         hi = max(hi, float(chunk.max()) if chunk.size else 0.0)
     if hi > 255:
         raise DatasetError(f"'{key}' has pixel values up to {hi:g}; expected 0–1 or 0–255", rows.path)
@@ -73,7 +74,7 @@ class ArrayTrainSource:
     def _chunks(self):
         for start, chunk in self.rows.chunks():
             if self.train_mask is not None:
-                chunk = chunk[self.train_mask[start:start + len(chunk)]]
+                chunk = chunk[self.train_mask[start : start + len(chunk)]]
             if len(chunk):
                 yield unit_rows(chunk, self.divisor)
 

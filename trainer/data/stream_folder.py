@@ -15,12 +15,18 @@ import os
 
 import numpy as np
 
-from vae_explorer.trainer.model.config import MAX_IMAGE_SIDE
 from vae_explorer.trainer.data.image_folder import (
-    DEFAULT_SIZE, HELD_OUT_FRACTION, MAX_PIXELS, _declared_pixels, _list_files, decode_image_file)
+    DEFAULT_SIZE,
+    HELD_OUT_FRACTION,
+    MAX_PIXELS,
+    _declared_pixels,
+    _list_files,
+    decode_image_file,
+)
 from vae_explorer.trainer.data.pixels import random_split, split_held_out
 from vae_explorer.trainer.data.streaming import StreamedDataset, float_bytes, held_out_sample
 from vae_explorer.trainer.errors import DatasetError
+from vae_explorer.trainer.model.config import MAX_IMAGE_SIDE
 from vae_explorer.trainer.tf_runtime import import_tensorflow
 
 
@@ -119,7 +125,15 @@ def open_folder(folder: str, image_size, name: str | None, split_seed: int) -> S
     warnings: list[str] = []
     x_test, y_test = _decode_sample(paths[sample], None if labels is None else labels[sample], size, channels, warnings)
     return StreamedDataset(
-        name=name or os.path.basename(os.path.normpath(folder)), source=os.path.abspath(folder),
-        image_shape=(*size, channels), n_train=len(train_idx), n_test=len(test_idx), x_test=x_test,
-        y_test=y_test, train_source=FolderTrainSource(paths[train_idx], size, channels),
-        label_names=class_names, warnings=warnings, split=random_split(HELD_OUT_FRACTION, split_seed))
+        name=name or os.path.basename(os.path.normpath(folder)),
+        source=os.path.abspath(folder),
+        image_shape=(*size, channels),
+        n_train=len(train_idx),
+        n_test=len(test_idx),
+        x_test=x_test,
+        y_test=y_test,
+        train_source=FolderTrainSource(paths[train_idx], size, channels),
+        label_names=class_names,
+        warnings=warnings,
+        split=random_split(HELD_OUT_FRACTION, split_seed),
+    )

@@ -15,7 +15,14 @@ from vae_explorer.trainer.data.array_rows import ArrayRows, npz_keys
 from vae_explorer.trainer.data.idx import FASHION_LABELS, _find
 from vae_explorer.trainer.data.pixels import MIN_TRAIN_IMAGES, check_label_names, random_split, split_held_out
 from vae_explorer.trainer.data.stream_arrays import (
-    ArrayTrainSource, gather_rows, idx_labels, image_shape_of, npz_labels, scan_scale, source_name)
+    ArrayTrainSource,
+    gather_rows,
+    idx_labels,
+    image_shape_of,
+    npz_labels,
+    scan_scale,
+    source_name,
+)
 from vae_explorer.trainer.data.streaming import StreamedDataset, float_bytes, held_out_sample, memory_budget
 from vae_explorer.trainer.errors import DatasetError
 
@@ -80,9 +87,16 @@ def _given_split(path, name, train: ArrayRows, test: ArrayRows, labels, label_na
     if (y_train is None) != (y_test is None):
         y_test = None
     return StreamedDataset(
-        name=name, source=os.path.abspath(path), image_shape=shape, n_train=train.rows, n_test=test.rows,
-        x_test=gather_rows(test, sample, test_divisor), y_test=None if y_test is None else y_test[sample],
-        train_source=ArrayTrainSource(train, divisor, shape), label_names=label_names)
+        name=name,
+        source=os.path.abspath(path),
+        image_shape=shape,
+        n_train=train.rows,
+        n_test=test.rows,
+        x_test=gather_rows(test, sample, test_divisor),
+        y_test=None if y_test is None else y_test[sample],
+        train_source=ArrayTrainSource(train, divisor, shape),
+        label_names=label_names,
+    )
 
 
 def open_npz(path: str, name: str | None, split_seed: int) -> StreamedDataset:
@@ -112,11 +126,17 @@ def _random_split(path, name, rows: ArrayRows, y, names, split_seed: int) -> Str
     mask[train_idx] = True
     sample = held_out_sample(len(test_idx), float_bytes(shape))
     return StreamedDataset(
-        name=name, source=os.path.abspath(path), image_shape=shape, n_train=len(train_idx),
-        n_test=len(test_idx), x_test=gather_rows(rows, test_idx[sample], divisor),
-        y_test=None if y_test is None else y_test[sample], label_names=names,
+        name=name,
+        source=os.path.abspath(path),
+        image_shape=shape,
+        n_train=len(train_idx),
+        n_test=len(test_idx),
+        x_test=gather_rows(rows, test_idx[sample], divisor),
+        y_test=None if y_test is None else y_test[sample],
+        label_names=names,
         train_source=ArrayTrainSource(rows, divisor, shape, train_mask=mask),
-        split=random_split(HELD_OUT_FRACTION, split_seed))
+        split=random_split(HELD_OUT_FRACTION, split_seed),
+    )
 
 
 def open_idx(folder: str, name: str | None) -> StreamedDataset:

@@ -76,7 +76,7 @@ class StreamedDataset:
         same order, so the same checksum), without a whole-sample temporary copy."""
         digest = hashlib.sha256(repr(self.x_test.shape).encode())
         for i in range(0, len(self.x_test), 1000):
-            digest.update(np.ascontiguousarray(np.round(self.x_test[i:i + 1000] * 255.0).astype(np.uint8)).data)
+            digest.update(np.ascontiguousarray(np.round(self.x_test[i : i + 1000] * 255.0).astype(np.uint8)).data)
         if self.y_test is not None:
             digest.update(np.ascontiguousarray(self.y_test, dtype="<i4").data)
         return digest.hexdigest()

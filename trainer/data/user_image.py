@@ -42,16 +42,22 @@ class PreparedImage:
         return INVERTED_NOTE[self.white_on_black] if self.inverted else ""
 
 
-INVERTED_NOTE = {True: "inverted to match a white-on-black dataset",
-                 False: "inverted to match a dark-on-light dataset"}
+INVERTED_NOTE = {True: "inverted to match a white-on-black dataset", False: "inverted to match a dark-on-light dataset"}
 
 
 def border_mean(images: np.ndarray) -> float:
     """Mean of the one-pixel frame of N×H×W×C (or H×W×C) images: the background's brightness."""
     x = np.asarray(images, np.float32)
     x = x[None] if x.ndim == 3 else x
-    frame = np.concatenate([x[:, 0].reshape(len(x), -1), x[:, -1].reshape(len(x), -1),
-                            x[:, 1:-1, 0].reshape(len(x), -1), x[:, 1:-1, -1].reshape(len(x), -1)], axis=1)
+    frame = np.concatenate(
+        [
+            x[:, 0].reshape(len(x), -1),
+            x[:, -1].reshape(len(x), -1),
+            x[:, 1:-1, 0].reshape(len(x), -1),
+            x[:, 1:-1, -1].reshape(len(x), -1),
+        ],
+        axis=1,
+    )
     return float(frame.mean())
 
 
@@ -131,7 +137,7 @@ def _pad_to_aspect(x: np.ndarray, aspect: float) -> np.ndarray:
     out = np.empty((target_h, target_w, x.shape[2]), np.float32)
     out[...] = fill
     top, left = (target_h - h) // 2, (target_w - w) // 2
-    out[top:top + h, left:left + w] = x
+    out[top : top + h, left : left + w] = x
     return out
 
 

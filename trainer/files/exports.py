@@ -13,9 +13,15 @@ from vae_explorer.trainer.maps.projection import Projection
 from vae_explorer.trainer.model.space import LatentSpace
 
 
-def manifold_grid(space: LatentSpace, projection: Projection, n: int = 15,
-                  x_range=(-4.0, 4.0), y_range=(-4.0, 4.0), quantiles: bool = False,
-                  pad: int = 0) -> np.ndarray:
+def manifold_grid(
+    space: LatentSpace,
+    projection: Projection,
+    n: int = 15,
+    x_range=(-4.0, 4.0),
+    y_range=(-4.0, 4.0),
+    quantiles: bool = False,
+    pad: int = 0,
+) -> np.ndarray:
     """n×n decodes over a region of the map's plane (the tutorial's 15×15 over [-4, 4])."""
     plane = grid_points(n, x_range, y_range, quantiles)
     return tile(space.decode(projection.from_plane(plane)), cols=n, pad=pad)
@@ -42,8 +48,8 @@ def reconstruction_sheet(space: LatentSpace, x: np.ndarray, count: int = 16, col
     recon = space.reconstruct(x)
     rows = []
     for i in range(0, len(x), cols):
-        rows.append(x[i:i + cols])
-        rows.append(recon[i:i + cols])
+        rows.append(x[i : i + cols])
+        rows.append(recon[i : i + cols])
     padded = [np.concatenate([r, np.ones((cols - len(r), *r.shape[1:]), np.float32)]) for r in rows]
     return tile(np.concatenate(padded), cols=cols)
 
@@ -85,6 +91,5 @@ def _write_rows_csv(path, header, values, labels, label_names, extra=None) -> No
             label = int(labels[i])
             row += [label, label_names[label] if label_names and label < len(label_names) else str(label)]
         writer.writerow(row + ([extra[1]] if extra else []))
-    with atomic_path(os.fspath(path), ".csv") as tmp:
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            f.write(buffer.getvalue())
+    with atomic_path(os.fspath(path), ".csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+        f.write(buffer.getvalue())

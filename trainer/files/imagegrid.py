@@ -23,7 +23,7 @@ def tile(images: np.ndarray, cols: int | None = None, pad: int = 2, pad_value: f
     for i in range(n):
         r, q = divmod(i, cols)
         y, x = pad + r * (h + pad), pad + q * (w + pad)
-        out[y:y + h, x:x + w] = images[i]
+        out[y : y + h, x : x + w] = images[i]
     return out
 
 
@@ -60,13 +60,16 @@ def encode_png(image: np.ndarray) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", w, h, 8, color_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 def write_png(path: str | os.PathLike, image: np.ndarray) -> None:
     """Write ``image`` to ``path`` atomically (never a half-written PNG)."""
     data = encode_png(image)
-    with atomic_path(os.fspath(path), ".png") as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)
+    with atomic_path(os.fspath(path), ".png") as tmp, open(tmp, "wb") as f:
+        f.write(data)

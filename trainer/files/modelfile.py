@@ -29,10 +29,10 @@ import h5py
 import numpy as np
 
 from vae_explorer.trainer import __version__
-from vae_explorer.trainer.files.atomic import atomic_path
-from vae_explorer.trainer.model.config import TrainConfig, check_image_shape
-from vae_explorer.trainer.maps.epoch_codes import EpochCodes, read_epoch_codes, write_epoch_codes
 from vae_explorer.trainer.errors import ModelFileError, UserError
+from vae_explorer.trainer.files.atomic import atomic_path
+from vae_explorer.trainer.maps.epoch_codes import EpochCodes, read_epoch_codes, write_epoch_codes
+from vae_explorer.trainer.model.config import TrainConfig, check_image_shape
 from vae_explorer.trainer.model.space import LatentCodes
 
 FORMAT_NAME = "vae-explorer-model"
@@ -53,37 +53,42 @@ class ModelFile:
     epoch_codes: EpochCodes | None = None  # None: the file has none (older files, the CLI's)
 
 
-def save_model(path: str | os.PathLike, model, config: TrainConfig, history=(), dataset=None,
-               latent: LatentCodes | None = None, epoch_codes: EpochCodes | None = None) -> None:
+def save_model(
+    path: str | os.PathLike,
+    model,
+    config: TrainConfig,
+    history=(),
+    dataset=None,
+    latent: LatentCodes | None = None,
+    epoch_codes: EpochCodes | None = None,
+) -> None:
     """Write the model and everything about it to ``path`` atomically."""
     path = os.fspath(path)
-    model_config = {**config.to_dict(), "image_shape": list(model.image_shape),
-                    "latent_dim": int(model.latent_dim)}
-    with atomic_path(path, ".h5") as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["format"] = FORMAT_NAME
-            f.attrs["format_version"] = FORMAT_VERSION
-            f.attrs["written_by"] = f"vae-explorer {__version__}"
-            f.attrs["keras_version"] = _keras_version()
-            f.attrs["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-            f.attrs["config"] = json.dumps(model_config)
-            f.attrs["history"] = json.dumps(list(history))
-            f.attrs["dataset"] = json.dumps(dataset or {})
-            weights = f.create_group("weights")
-            for var in model.weights:
-                weights.create_dataset(var.path, data=np.asarray(var.numpy()))
-            _save_ordered(f, "optimizer", model.optimizer.variables)
-            _save_ordered(f, "random", model.random_state())
-            if latent is not None:
-                group = f.create_group("latent")
-                group.create_dataset("means", data=np.asarray(latent.means, np.float32))
-                if latent.log_vars is not None:
-                    group.create_dataset("log_vars", data=np.asarray(latent.log_vars, np.float32))
-                if latent.labels is not None:
-                    group.create_dataset("labels", data=np.asarray(latent.labels, np.int32))
-            if epoch_codes is not None:
-                write_epoch_codes(f, epoch_codes)
-            f.flush()
+    model_config = {**config.to_dict(), "image_shape": list(model.image_shape), "latent_dim": int(model.latent_dim)}
+    with atomic_path(path, ".h5") as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["format"] = FORMAT_NAME
+        f.attrs["format_version"] = FORMAT_VERSION
+        f.attrs["written_by"] = f"vae-explorer {__version__}"
+        f.attrs["keras_version"] = _keras_version()
+        f.attrs["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        f.attrs["config"] = json.dumps(model_config)
+        f.attrs["history"] = json.dumps(list(history))
+        f.attrs["dataset"] = json.dumps(dataset or {})
+        weights = f.create_group("weights")
+        for var in model.weights:
+            weights.create_dataset(var.path, data=np.asarray(var.numpy()))
+        _save_ordered(f, "optimizer", model.optimizer.variables)
+        _save_ordered(f, "random", model.random_state())
+        if latent is not None:
+            group = f.create_group("latent")
+            group.create_dataset("means", data=np.asarray(latent.means, np.float32))
+            if latent.log_vars is not None:
+                group.create_dataset("log_vars", data=np.asarray(latent.log_vars, np.float32))
+            if latent.labels is not None:
+                group.create_dataset("labels", data=np.asarray(latent.labels, np.int32))
+        if epoch_codes is not None:
+            write_epoch_codes(f, epoch_codes)
+        f.flush()
 
 
 def _save_ordered(f, group: str, variables) -> None:
@@ -180,7 +185,9 @@ def _header(f, path: str) -> dict:
     if version > FORMAT_VERSION:
         raise ModelFileError(
             f"was written in format version {int(version)}, newer than this vae-explorer reads "
-            f"(up to {FORMAT_VERSION}); upgrade vae-explorer", path)
+            f"(up to {FORMAT_VERSION}); upgrade vae-explorer",
+            path,
+        )
     if version < 1:
         raise ModelFileError(f"has an invalid format_version {int(version)}", path)
     config = _json_attr(f, "config", path, None)
@@ -190,16 +197,25 @@ def _header(f, path: str) -> dict:
     dataset = _json_attr(f, "dataset", path, {})
     if not isinstance(history, list) or not isinstance(dataset, dict):
         raise ModelFileError("has a malformed history or dataset description", path)
-    return {"format": fmt, "format_version": int(version), "config": config, "history": history,
-            "dataset": dataset, "written_by": str(f.attrs.get("written_by", "?")),
-            "created": str(f.attrs.get("created", "?"))}
+    return {
+        "format": fmt,
+        "format_version": int(version),
+        "config": config,
+        "history": history,
+        "dataset": dataset,
+        "written_by": str(f.attrs.get("written_by", "?")),
+        "created": str(f.attrs.get("created", "?")),
+    }
 
 
 def _config_from(header: dict, path: str) -> tuple[TrainConfig, tuple[int, int, int]]:
     raw = dict(header["config"])
     shape = raw.pop("image_shape", None)
-    if not isinstance(shape, list) or len(shape) != 3 or not all(
-            isinstance(d, int) and not isinstance(d, bool) for d in shape):
+    if (
+        not isinstance(shape, list)
+        or len(shape) != 3
+        or not all(isinstance(d, int) and not isinstance(d, bool) for d in shape)
+    ):
         raise ModelFileError(f"has an invalid image shape in its config ({shape!r:.60})", path)
     try:
         return TrainConfig.from_dict(raw), check_image_shape(shape)
@@ -215,17 +231,29 @@ def load_model(path: str | os.PathLike) -> ModelFile:
     with _open(path) as f:
         header = _header(f, path)
         config, shape = _config_from(header, path)
-        model = build_vae(config.preset, config.latent_dim, shape, config.beta,
-                          config.reconstruction, seed=config.seed,
-                          learning_rate=config.learning_rate)
+        model = build_vae(
+            config.preset,
+            config.latent_dim,
+            shape,
+            config.beta,
+            config.reconstruction,
+            seed=config.seed,
+            learning_rate=config.learning_rate,
+        )
         _load_weights(f, model, path)
         optimizer_restored = _load_ordered(f, "optimizer", model.optimizer.variables, path)
         _load_ordered(f, "random", model.random_state(), path)
         latent = _load_latent(f, path, config.latent_dim)
         epoch_codes = read_epoch_codes(f, path, config.latent_dim)
-    return ModelFile(model=model, config=config, history=header["history"],
-                     dataset=header["dataset"], latent=latent, epoch_codes=epoch_codes,
-                     optimizer_restored=optimizer_restored)
+    return ModelFile(
+        model=model,
+        config=config,
+        history=header["history"],
+        dataset=header["dataset"],
+        latent=latent,
+        epoch_codes=epoch_codes,
+        optimizer_restored=optimizer_restored,
+    )
 
 
 def stored_datasets(group) -> dict[str, h5py.Dataset]:
@@ -252,8 +280,7 @@ def _load_weights(f, model, path: str) -> None:
     for name, var in expected.items():
         value = _numeric(stored[name], path, f"weights/{name}")
         if tuple(value.shape) != tuple(var.shape):
-            raise ModelFileError(
-                f"weight '{name}' has shape {tuple(value.shape)}, expected {tuple(var.shape)}", path)
+            raise ModelFileError(f"weight '{name}' has shape {tuple(value.shape)}, expected {tuple(var.shape)}", path)
         if not np.isfinite(value).all():
             raise ModelFileError(f"weight '{name}' holds NaN or infinite values", path)
         values[name] = value
@@ -270,16 +297,16 @@ def _load_ordered(f, group: str, variables, path: str) -> bool:
     if len(keys) != len(variables):
         raise ModelFileError(f"has {len(keys)} {group} variables, expected {len(variables)}", path)
     values = []
-    for key, var in zip(keys, variables):
+    for key, var in zip(keys, variables, strict=True):
         value = _numeric(stored[key], path, f"{group}/{key}")
         if tuple(value.shape) != tuple(var.shape):
             raise ModelFileError(
-                f"{group} variable '{var.path}' has shape {tuple(value.shape)}, "
-                f"expected {tuple(var.shape)}", path)
+                f"{group} variable '{var.path}' has shape {tuple(value.shape)}, expected {tuple(var.shape)}", path
+            )
         if not np.isfinite(value).all():
             raise ModelFileError(f"{group} variable '{var.path}' holds NaN or infinite values", path)
         values.append(value)
-    for value, var in zip(values, variables):
+    for value, var in zip(values, variables, strict=True):
         var.assign(value.astype(var.dtype))
     return True
 
@@ -304,4 +331,3 @@ def _load_latent(f, path: str, latent_dim: int) -> LatentCodes | None:
         if arr is not None and not np.isfinite(arr).all():
             raise ModelFileError(f"latent {name} hold NaN or infinite values", path)
     return LatentCodes(means=means, log_vars=log_vars, labels=labels)
-

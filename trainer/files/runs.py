@@ -18,8 +18,8 @@ import platform
 import time
 from dataclasses import asdict, dataclass, field, fields
 
-from vae_explorer.trainer.files.atomic import atomic_path
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.files.atomic import atomic_path
 
 RECORD_SUFFIX = ".run.json"
 FORMAT_NAME = "vae-explorer-run"
@@ -71,8 +71,16 @@ def record_from_dict(data, path: str) -> RunRecord:
         raise UserError(f"is a run record of an unknown format version ({data.get('format_version')!r:.20})", path)
     known = {f.name for f in fields(RunRecord)} - {"path", "clock"}
     values = {k: v for k, v in data.items() if k in known}
-    kinds = {"started": str, "status": str, "model_path": str, "config": dict, "dataset": dict,
-             "history": list, "final": dict, "likelihood": list}
+    kinds = {
+        "started": str,
+        "status": str,
+        "model_path": str,
+        "config": dict,
+        "dataset": dict,
+        "history": list,
+        "final": dict,
+        "likelihood": list,
+    }
     for name, kind in kinds.items():
         if name in values and not isinstance(values[name], kind):
             raise UserError(f"has a malformed '{name}' in its run record", path)
@@ -94,8 +102,13 @@ def package_versions() -> dict:
     from vae_explorer.trainer import __version__
     from vae_explorer.trainer.tf_runtime import import_tensorflow
 
-    return {"python": platform.python_version(), "tensorflow": import_tensorflow().__version__,
-            "keras": keras.__version__, "numpy": numpy.__version__, "vae-explorer": __version__}
+    return {
+        "python": platform.python_version(),
+        "tensorflow": import_tensorflow().__version__,
+        "keras": keras.__version__,
+        "numpy": numpy.__version__,
+        "vae-explorer": __version__,
+    }
 
 
 def record_path(model_path: str, runs_dir: str | None = None, started: str | None = None) -> str:
@@ -115,9 +128,8 @@ def write_record(record: RunRecord, path: str | None = None) -> str:
     """Write ``record`` atomically to ``path`` (default: its own ``path``); return the path."""
     path = os.fspath(path or record.path)
     text = json.dumps(record.to_dict(), indent=1)
-    with atomic_path(path, ".json") as tmp:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
+    with atomic_path(path, ".json") as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(text + "\n")
     record.path = path
     return path
 
@@ -163,17 +175,23 @@ def _record_files(place: str) -> list[str]:
     return [os.path.join(place, n) for n in names if n.endswith(RECORD_SUFFIX) and not n.startswith(".")]
 
 
-def start_run(model_path: str, config: dict, dataset: dict, runs_dir: str | None = None,
-              **extra) -> RunRecord:
+def start_run(model_path: str, config: dict, dataset: dict, runs_dir: str | None = None, **extra) -> RunRecord:
     """A ``running`` record for a run about to start, written at once (a crash leaves it so).
     ``model_path`` "" is a model not saved yet (the app's runs, in ``runs_dir``, named ``run-…``)."""
     started = now_utc()
     if runs_dir is not None:
         _make_folder(runs_dir)
-    record = RunRecord(started=started, status="running", model_path=os.path.abspath(model_path) if model_path else "",
-                       config=dict(config), dataset=dict(dataset), versions=package_versions(),
-                       path=record_path(model_path or UNSAVED_NAME, runs_dir, started), clock=time.monotonic(),
-                       **extra)
+    record = RunRecord(
+        started=started,
+        status="running",
+        model_path=os.path.abspath(model_path) if model_path else "",
+        config=dict(config),
+        dataset=dict(dataset),
+        versions=package_versions(),
+        path=record_path(model_path or UNSAVED_NAME, runs_dir, started),
+        clock=time.monotonic(),
+        **extra,
+    )
     write_record(record)
     return record
 

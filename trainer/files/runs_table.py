@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import json
 
-from vae_explorer.trainer.training.progress import format_seconds
 from vae_explorer.trainer.files.runs import RunRecord
+from vae_explorer.trainer.training.progress import format_seconds
 
-COLUMNS = ("date", "model", "status", "dataset", "preset", "latent", "beta", "epochs",
-           "held-out -ELBO", "IW NLL", "time")
+COLUMNS = (
+    "date",
+    "model",
+    "status",
+    "dataset",
+    "preset",
+    "latent",
+    "beta",
+    "epochs",
+    "held-out -ELBO",
+    "IW NLL",
+    "time",
+)
 RIGHT = {"latent", "beta", "epochs", "held-out -ELBO", "IW NLL", "time"}
 
 
@@ -39,10 +50,19 @@ def iw_text(record: RunRecord) -> str:
 def row(record: RunRecord) -> list[str]:
     """One table row: what a glance at a run needs."""
     c, name = record.config, record.model_path.replace("\\", "/").rsplit("/", 1)[-1]
-    return [record.started[:16].replace("T", " "), name, record.status, str(record.dataset.get("name", "?")),
-            str(c.get("preset", "?")), str(c.get("latent_dim", "?")), _number(c.get("beta"), 1),
-            str(len(record.history)), _number(record.final.get("val_neg_elbo")), iw_text(record),
-            duration(record.wall_time)]
+    return [
+        record.started[:16].replace("T", " "),
+        name,
+        record.status,
+        str(record.dataset.get("name", "?")),
+        str(c.get("preset", "?")),
+        str(c.get("latent_dim", "?")),
+        _number(c.get("beta"), 1),
+        str(len(record.history)),
+        _number(record.final.get("val_neg_elbo")),
+        iw_text(record),
+        duration(record.wall_time),
+    ]
 
 
 def table(records: list[RunRecord]) -> str:
@@ -51,7 +71,9 @@ def table(records: list[RunRecord]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
     lines = []
     for r in rows:
-        cells = [cell.rjust(w) if name in RIGHT else cell.ljust(w) for cell, w, name in zip(r, widths, COLUMNS)]
+        cells = [
+            cell.rjust(w) if name in RIGHT else cell.ljust(w) for cell, w, name in zip(r, widths, COLUMNS, strict=True)
+        ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vae_explorer.trainer.data.user_image import PreparedImage, is_white_on_black, prepare_image
 from vae_explorer.trainer.latent.paths import prior_samples
 from vae_explorer.trainer.model.space import LatentCodes
-from vae_explorer.trainer.data.user_image import PreparedImage, is_white_on_black, prepare_image
 
 NEIGHBOURS = 5
 REFERENCE_IMAGES = 256  # held-out decodes that decide the polarity (their border mean)
@@ -38,8 +38,12 @@ class EncodedImage:
         return np.exp(0.5 * np.asarray(self.log_var, np.float64)).astype(np.float32)
 
     def to_dict(self) -> dict:
-        return {"mean": [float(v) for v in self.mean], "sigma": [float(v) for v in self.sigma],
-                "neighbours": list(self.labels), "neighbour_indices": [int(i) for i in self.neighbours]}
+        return {
+            "mean": [float(v) for v in self.mean],
+            "sigma": [float(v) for v in self.sigma],
+            "neighbours": list(self.labels),
+            "neighbour_indices": [int(i) for i in self.neighbours],
+        }
 
 
 def nearest_codes(z: np.ndarray, means: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:

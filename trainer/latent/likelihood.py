@@ -55,15 +55,20 @@ class ImportanceWeighted:
 
     def __init__(self, model, source: str | None = None):
         if model.reconstruction != "bce":
-            raise UserError(f"the importance-weighted bound needs a likelihood; this model was trained "
-                            f"with '{model.reconstruction}' reconstruction, which defines none (only bce does)",
-                            source)
+            raise UserError(
+                f"the importance-weighted bound needs a likelihood; this model was trained "
+                f"with '{model.reconstruction}' reconstruction, which defines none (only bce does)",
+                source,
+            )
         self.model = model
         self.image_shape = tuple(model.image_shape)
         self.samples_per_call = max(1, LOGIT_BYTES // (4 * int(np.prod(self.image_shape))))
         self._log_weights = compile_now(
-            self._graph, tf.TensorSpec([None, *self.image_shape], tf.float32),
-            tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int32))
+            self._graph,
+            tf.TensorSpec([None, *self.image_shape], tf.float32),
+            tf.TensorSpec([], tf.int32),
+            tf.TensorSpec([2], tf.int32),
+        )
 
     def _graph(self, x, k, seed):
         """K×B log-weights for images ``x`` (B×H×W×C) and ``k`` samples each."""
@@ -88,12 +93,12 @@ class ImportanceWeighted:
         total = -(-len(x) // batch) * -(-k // k_call)
         calls = 0
         for i in range(0, len(x), batch):
-            xb = np.asarray(x[i:i + batch], np.float32)
+            xb = np.asarray(x[i : i + batch], np.float32)
             for j in range(0, k, k_call):
                 if should_stop is not None and should_stop():
                     raise Cancelled("the likelihood computation was cancelled")
                 n = min(k_call, k - j)
-                out[j:j + n, i:i + len(xb)] = self._log_weights(xb, np.int32(n), np.array([seed, calls], np.int32))
+                out[j : j + n, i : i + len(xb)] = self._log_weights(xb, np.int32(n), np.array([seed, calls], np.int32))
                 calls += 1
                 if progress is not None:
                     progress(calls, total)
@@ -123,8 +128,12 @@ class LikelihoodFigures:
     per_class: dict | None = None
 
     def to_dict(self) -> dict:
-        d = {"iw_nll": self.iw_nll, "iw_bits_per_dim": self.iw_bits_per_dim, "iw_k": self.iw_k,
-             "likelihood": self.likelihood}
+        d = {
+            "iw_nll": self.iw_nll,
+            "iw_bits_per_dim": self.iw_bits_per_dim,
+            "iw_k": self.iw_k,
+            "likelihood": self.likelihood,
+        }
         return d if self.per_class is None else {**d, "iw_per_class": self.per_class}
 
 
@@ -133,8 +142,9 @@ def bits_per_dim(nll: float, image_shape) -> float:
     return float(nll) / (int(np.prod(image_shape)) * math.log(2.0))
 
 
-def likelihood_figures(model, x: np.ndarray, k: int, seed: int = 0, labels=None,
-                       binarized: bool = False, source: str | None = None) -> LikelihoodFigures:
+def likelihood_figures(
+    model, x: np.ndarray, k: int, seed: int = 0, labels=None, binarized: bool = False, source: str | None = None
+) -> LikelihoodFigures:
     """Mean −log p(x) bound over ``x``, in nats and bits per dim, optionally per label;
     ``source`` (the model file) is named in the error for a model without a likelihood."""
     nll = -ImportanceWeighted(model, source).log_px(x, k, seed)
@@ -149,9 +159,18 @@ def figures_of(nll: np.ndarray, image_shape, k: int, labels=None, binarized: boo
     per_class = None
     if labels is not None:
         labels = np.asarray(labels)
-        per_class = {str(int(c)): {"iw_nll": float(nll[labels == c].mean()),
-                                   "iw_bits_per_dim": bits_per_dim(nll[labels == c].mean(), shape),
-                                   "n": int((labels == c).sum())}
-                     for c in np.unique(labels)}
-    return LikelihoodFigures(float(nll.mean()), bits_per_dim(nll.mean(), shape), int(k),
-                             "bernoulli-binarized" if binarized else "bernoulli-on-grey", per_class)
+        per_class = {
+            str(int(c)): {
+                "iw_nll": float(nll[labels == c].mean()),
+                "iw_bits_per_dim": bits_per_dim(nll[labels == c].mean(), shape),
+                "n": int((labels == c).sum()),
+            }
+            for c in np.unique(labels)
+        }
+    return LikelihoodFigures(
+        float(nll.mean()),
+        bits_per_dim(nll.mean(), shape),
+        int(k),
+        "bernoulli-binarized" if binarized else "bernoulli-on-grey",
+        per_class,
+    )

@@ -87,7 +87,7 @@ def traverse(z: np.ndarray, steps: int = 9, span: float = 3.0) -> np.ndarray:
     offsets = np.linspace(-span, span, steps, dtype=np.float32)
     rows = np.repeat(z[None, :], len(z) * steps, axis=0)
     for d in range(len(z)):
-        rows[d * steps:(d + 1) * steps, d] = z[d] + offsets
+        rows[d * steps : (d + 1) * steps, d] = z[d] + offsets
     return rows
 
 

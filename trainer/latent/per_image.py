@@ -68,7 +68,7 @@ class PerImageLosses:
         for i in range(0, len(x), BATCH):
             if should_stop is not None and should_stop():
                 return None
-            r, k = self._terms(x[i:i + BATCH])
+            r, k = self._terms(x[i : i + BATCH])
             recon.append(r.numpy())
             kl.append(k.numpy())
         empty = np.zeros(0, np.float32)

@@ -58,10 +58,10 @@ def kde_log_density(data: np.ndarray, points: np.ndarray) -> np.ndarray:
     norm = -0.5 * (np.linalg.slogdet(cov)[1] + data.shape[1] * np.log(2 * np.pi)) - np.log(len(data))
     out = np.empty(len(b))
     for i in range(0, len(b), KDE_CHUNK):
-        block = b[i:i + KDE_CHUNK]
+        block = b[i : i + KDE_CHUNK]
         maha = (block[:, None, 0] - a[None, :, 0]) ** 2 + (block[:, None, 1] - a[None, :, 1]) ** 2
         low = maha.min(axis=1, keepdims=True)  # log-sum-exp, so far points do not underflow to −inf
-        out[i:i + KDE_CHUNK] = -0.5 * low[:, 0] + np.log(np.exp(-0.5 * (maha - low)).sum(axis=1)) + norm
+        out[i : i + KDE_CHUNK] = -0.5 * low[:, 0] + np.log(np.exp(-0.5 * (maha - low)).sum(axis=1)) + norm
     return out
 
 
@@ -83,8 +83,8 @@ def grid_kde_log_density(data: np.ndarray, n: int, x_range, y_range) -> np.ndarr
     counts, _, _ = np.histogram2d(data[:, 1], data[:, 0], bins=[ye, xe])
     oy, ox = np.meshgrid(np.arange(-py, py + 1) * step[1], np.arange(-px, px + 1) * step[0], indexing="ij")
     kernel = np.exp(gaussian_log_density(np.c_[ox.ravel(), oy.ravel()], np.zeros(2), cov)).reshape(ox.shape)
-    density = fftconvolve(counts, kernel, mode="same")[py:py + m, px:px + m] / len(data)
-    centres = density[FINE // 2::FINE, FINE // 2::FINE]  # the fine cells at the n×n cell centres
+    density = fftconvolve(counts, kernel, mode="same")[py : py + m, px : px + m] / len(data)
+    centres = density[FINE // 2 :: FINE, FINE // 2 :: FINE]  # the fine cells at the n×n cell centres
     return np.log(np.maximum(centres, TINY)).ravel()
 
 
@@ -96,8 +96,9 @@ def grid_centres(n: int, x_range, y_range) -> np.ndarray:
     return np.stack([gx.ravel(), gy.ravel()], axis=1)
 
 
-def prior_holes(plane_points: np.ndarray, basis: np.ndarray, center: np.ndarray, n: int,
-                x_range, y_range) -> np.ndarray:
+def prior_holes(
+    plane_points: np.ndarray, basis: np.ndarray, center: np.ndarray, n: int, x_range, y_range
+) -> np.ndarray:
     """n×n scores in [0, 1] over the region (row 0 at the lowest y): 1 where the prior is at
     least e⁵ times denser than the data, 0 where the data is as dense or the prior has no mass."""
     mean, cov = projected_prior(basis, center)

@@ -18,7 +18,7 @@ from vae_explorer.trainer.errors import ModelFileError
 
 MAX_EPOCHS = 200
 GROUP = "epochs"  # in a model file: numbers (E), means (E×N×D float16), labels (N), all optional
-MAX_BYTES = 64 * 2 ** 20  # 200 epochs of 2,000 × 16 codes is 25 MB; a 10,000-image set keeps ~100
+MAX_BYTES = 64 * 2**20  # 200 epochs of 2,000 × 16 codes is 25 MB; a 10,000-image set keeps ~100
 
 
 class EpochCodes:
@@ -96,15 +96,16 @@ def read_epoch_codes(f, path: str, latent_dim: int) -> EpochCodes | None:
     group = f[GROUP]
     numbers, means = _numbers(group, "numbers", path), _numbers(group, "means", path)
     if means.ndim != 3 or means.shape[2] != latent_dim or numbers.shape != (len(means),):
-        raise ModelFileError(f"epoch codes have shape {means.shape} for {numbers.size} epochs, "
-                             f"expected E×N×{latent_dim}", path)
+        raise ModelFileError(
+            f"epoch codes have shape {means.shape} for {numbers.size} epochs, expected E×N×{latent_dim}", path
+        )
     if not np.isfinite(means).all():
         raise ModelFileError("epoch codes hold NaN or infinite values", path)
     labels = _numbers(group, "labels", path) if "labels" in group else None
     if labels is not None and labels.shape != (means.shape[1],):
         raise ModelFileError(f"epoch code labels have shape {labels.shape}, expected ({means.shape[1]},)", path)
     record = EpochCodes(max_epochs=max(MAX_EPOCHS, len(means)))
-    for epoch, codes in zip(numbers, means):
+    for epoch, codes in zip(numbers, means, strict=True):
         record.add(int(epoch), codes, labels)
     return record
 

@@ -26,8 +26,11 @@ def layout_figures(name: str, means: np.ndarray, labels, decode, seed: int = 0) 
     start = time.perf_counter()
     layout = make_layout(name, means, seed=seed, n_jobs=2)
     seconds = time.perf_counter() - start
-    figures = {"legibility": legibility(plane_of(layout, means), labels),
-               "seconds": round(seconds, 3), "exact": bool(layout.exact)}
+    figures = {
+        "legibility": legibility(plane_of(layout, means), labels),
+        "seconds": round(seconds, 3),
+        "exact": bool(layout.exact),
+    }
     if layout.exact:
         return {**figures, "inverse_mae": 0.0}
     return {**figures, **fidelity(decode, layout.inverse)}

@@ -63,5 +63,7 @@ def fidelity(decode, inverse: InverseMap, sample: int = 500, seed: int = 0) -> d
     guessed = inverse.leave_one_out()[pick]
     true = decode(inverse.means[pick].astype(np.float32))
     other = decode(inverse.means[rng.permutation(pick)].astype(np.float32))
-    return {"inverse_mae": float(np.mean(np.abs(decode(guessed) - true))),
-            "random_pair_mae": float(np.mean(np.abs(other - true)))}
+    return {
+        "inverse_mae": float(np.mean(np.abs(decode(guessed) - true))),
+        "random_pair_mae": float(np.mean(np.abs(other - true))),
+    }

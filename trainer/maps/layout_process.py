@@ -70,8 +70,7 @@ class LayoutProcess:
         self.close()
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        self._process = context.Process(target=serve, args=(child, self.n_jobs), daemon=True,
-                                        name="vae-explorer-tsne")
+        self._process = context.Process(target=serve, args=(child, self.n_jobs), daemon=True, name="vae-explorer-tsne")
         self._process.start()
         child.close()
         self._conn = parent

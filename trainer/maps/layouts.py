@@ -35,15 +35,35 @@ class LayoutSpec:
 
 
 LAYOUTS: dict[str, LayoutSpec] = {
-    "latent": LayoutSpec("latent", "Latent plane", True, lambda dims: ("z[0]", "z[1]"),
-                         "The latent plane itself: every point of the map is one latent point."),
-    "pca": LayoutSpec("pca", "PCA", True, lambda dims: ("PCA 1", "PCA 2"),
-                      "The first two principal components, the other coordinates held at the mean. Exact."),
-    "dims": LayoutSpec("dims", "Two dimensions", True, lambda dims: (f"z[{dims[0]}]", f"z[{dims[1]}]"),
-                       "Two latent dimensions as they are, the others held at the mean. Exact."),
-    "tsne": LayoutSpec("tsne", "t-SNE (neighbours)", False, lambda dims: ("t-SNE 1", "t-SNE 2"),
-                       "Neighbour-preserving layout of the encoded means: classes the model separates stay "
-                       "apart. Approximate: a point between the data decodes through an inverse map."),
+    "latent": LayoutSpec(
+        "latent",
+        "Latent plane",
+        True,
+        lambda dims: ("z[0]", "z[1]"),
+        "The latent plane itself: every point of the map is one latent point.",
+    ),
+    "pca": LayoutSpec(
+        "pca",
+        "PCA",
+        True,
+        lambda dims: ("PCA 1", "PCA 2"),
+        "The first two principal components, the other coordinates held at the mean. Exact.",
+    ),
+    "dims": LayoutSpec(
+        "dims",
+        "Two dimensions",
+        True,
+        lambda dims: (f"z[{dims[0]}]", f"z[{dims[1]}]"),
+        "Two latent dimensions as they are, the others held at the mean. Exact.",
+    ),
+    "tsne": LayoutSpec(
+        "tsne",
+        "t-SNE (neighbours)",
+        False,
+        lambda dims: ("t-SNE 1", "t-SNE 2"),
+        "Neighbour-preserving layout of the encoded means: classes the model separates stay "
+        "apart. Approximate: a point between the data decodes through an inverse map.",
+    ),
 }
 
 
@@ -63,8 +83,9 @@ def check_layout(name: str, latent_dim: int, dims: tuple[int, int] | None = None
     if name not in LAYOUTS:
         raise ValueError(f"unknown layout '{name}' (choose from {', '.join(LAYOUT_NAMES)})")
     if name == "latent" and latent_dim > 2:
-        raise ValueError(f"the latent plane needs latent dim ≤ 2 (this model has {latent_dim}): "
-                         "choose pca, dims or tsne")
+        raise ValueError(
+            f"the latent plane needs latent dim ≤ 2 (this model has {latent_dim}): choose pca, dims or tsne"
+        )
     if name == "dims" and (dims is None or len(set(dims)) != 2 or not all(0 <= d < latent_dim for d in dims)):
         raise ValueError(f"two different dimensions between 0 and {latent_dim - 1} are needed, got {dims}")
     if name == "tsne" and latent_dim < 2:
@@ -91,8 +112,9 @@ def dims_projection(means: np.ndarray, dims: tuple[int, int]) -> Projection:
     return projection
 
 
-def make_layout(name: str, means: np.ndarray, previous=None, dims: tuple[int, int] | None = None,
-                seed: int = 0, n_jobs: int = 1):
+def make_layout(
+    name: str, means: np.ndarray, previous=None, dims: tuple[int, int] | None = None, seed: int = 0, n_jobs: int = 1
+):
     """The layout called ``name`` of ``means`` (``previous``: the last layout, for warm starts and
     sign alignment); a ValueError when it does not apply to these codes."""
     means = np.asarray(means, np.float32)

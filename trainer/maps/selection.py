@@ -16,8 +16,12 @@ def points_in_rect(plane: np.ndarray, corner_a, corner_b) -> np.ndarray:
     """Indices of the points inside the axis-aligned rectangle spanned by two corners (edges included)."""
     plane = np.asarray(plane, np.float64).reshape(-1, 2)
     (xa, ya), (xb, yb) = corner_a, corner_b
-    inside = ((plane[:, 0] >= min(xa, xb)) & (plane[:, 0] <= max(xa, xb))
-              & (plane[:, 1] >= min(ya, yb)) & (plane[:, 1] <= max(ya, yb)))
+    inside = (
+        (plane[:, 0] >= min(xa, xb))
+        & (plane[:, 0] <= max(xa, xb))
+        & (plane[:, 1] >= min(ya, yb))
+        & (plane[:, 1] <= max(ya, yb))
+    )
     return np.flatnonzero(inside)
 
 
@@ -43,8 +47,9 @@ def points_in_polygon(plane: np.ndarray, polygon) -> np.ndarray:
     return np.flatnonzero(crossings % 2 == 1)
 
 
-def nearest_point(plane: np.ndarray, target, pixel_size, radius_px: float,
-                  candidates: np.ndarray | None = None) -> int | None:
+def nearest_point(
+    plane: np.ndarray, target, pixel_size, radius_px: float, candidates: np.ndarray | None = None
+) -> int | None:
     """The index of the point nearest to ``target`` on screen, if it is within ``radius_px`` pixels.
 
     ``pixel_size`` = (plane units per pixel along x, along y): the map's axes need not share a
@@ -59,7 +64,7 @@ def nearest_point(plane: np.ndarray, target, pixel_size, radius_px: float,
     scale = np.maximum(np.abs(np.asarray(pixel_size, np.float64)), 1e-300)
     d2 = np.sum(((plane[idx] - np.asarray(target, np.float64)) / scale) ** 2, axis=1)
     best = int(np.argmin(d2))
-    return int(idx[best]) if d2[best] <= radius_px ** 2 else None
+    return int(idx[best]) if d2[best] <= radius_px**2 else None
 
 
 def pair_sheet(originals: np.ndarray, reconstructions: np.ndarray, cols: int = 8, pad: int = 2) -> np.ndarray:
@@ -72,5 +77,5 @@ def pair_sheet(originals: np.ndarray, reconstructions: np.ndarray, cols: int = 8
     n, h, w, c = originals.shape
     pairs = np.ones((n, h, 2 * w + 1, c), np.float32)
     pairs[:, :, :w] = originals
-    pairs[:, :, w + 1:] = reconstructions
+    pairs[:, :, w + 1 :] = reconstructions
     return tile(pairs, cols=max(1, min(cols, n)), pad=pad)

@@ -46,6 +46,6 @@ def build_atlas(images: np.ndarray, frame_rgb: np.ndarray, max_side: int = MAX_S
     tiles[:n] = np.asarray(frame_rgb, np.uint8)[:, None, None, :]
     h, w = pixels.shape[1:3]
     top, left = (side - h) // 2, (side - w) // 2
-    tiles[:n, top:top + h, left:left + w] = pixels
+    tiles[:n, top : top + h, left : left + w] = pixels
     atlas = tiles.reshape(rows, cols, side, side, 3).transpose(0, 2, 1, 3, 4).reshape(rows * side, cols * side, 3)
     return np.ascontiguousarray(atlas), side, cols

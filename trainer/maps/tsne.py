@@ -38,8 +38,15 @@ class TSNELayout:
     name = kind = "tsne"
     exact = False
 
-    def __init__(self, means: np.ndarray, previous: "TSNELayout | None" = None, seed: int = 0,
-                 n_jobs: int = 1, should_stop=None, fit=None):
+    def __init__(
+        self,
+        means: np.ndarray,
+        previous: TSNELayout | None = None,
+        seed: int = 0,
+        n_jobs: int = 1,
+        should_stop=None,
+        fit=None,
+    ):
         """``fit(means, start, seed) -> plane`` computes the raw layout (default: ``tsne_plane``
         here; the app passes one that runs it in a separate process, ``trainer.maps.layout_process``)."""
         means = np.asarray(means, np.float64)
@@ -61,8 +68,9 @@ class TSNELayout:
         return self.inverse(p)
 
 
-def tsne_plane(means: np.ndarray, start: np.ndarray | None, seed: int = 0, n_jobs: int = 1,
-           should_stop=None) -> np.ndarray:
+def tsne_plane(
+    means: np.ndarray, start: np.ndarray | None, seed: int = 0, n_jobs: int = 1, should_stop=None
+) -> np.ndarray:
     """A raw t-SNE layout (N×2) of ``means``: openTSNE's schedule (early exaggeration 12 for
     250 iterations, then 500 plain ones; a warm start only the plain ones, 250), run in chunks
     so that ``should_stop`` is polled."""
@@ -75,14 +83,20 @@ def tsne_plane(means: np.ndarray, start: np.ndarray | None, seed: int = 0, n_job
         phases = [(EARLY_ITERATIONS, EARLY_EXAGGERATION, 0.5), (COLD_ITERATIONS, 1.0, 0.8)]
     else:
         phases = [(WARM_ITERATIONS, 1.0, 0.8)]
-    embedding = TSNEEmbedding(start, affinities, random_state=seed, n_jobs=n_jobs,
-                              negative_gradient_method="bh" if small else "fft")
+    embedding = TSNEEmbedding(
+        start, affinities, random_state=seed, n_jobs=n_jobs, negative_gradient_method="bh" if small else "fft"
+    )
     for iterations, exaggeration, momentum in phases:
         for done in range(0, iterations, POLL_EVERY):
             if should_stop is not None and should_stop():
                 raise LayoutCancelled("the layout was cancelled")
-            embedding.optimize(min(POLL_EVERY, iterations - done), inplace=True, exaggeration=exaggeration,
-                               momentum=momentum, learning_rate=_learning_rate(len(means), exaggeration))
+            embedding.optimize(
+                min(POLL_EVERY, iterations - done),
+                inplace=True,
+                exaggeration=exaggeration,
+                momentum=momentum,
+                learning_rate=_learning_rate(len(means), exaggeration),
+            )
     return np.asarray(embedding)
 
 

@@ -23,8 +23,17 @@ DEFAULT_EPOCHS = 15
 MAX_LATENT_DIM = 512
 MAX_IMAGE_SIDE = 1024
 _INT, _REAL, _TEXT = (numbers.Integral, "a whole number"), (numbers.Real, "a number"), (str, "text")
-_KINDS = {"preset": _TEXT, "latent_dim": _INT, "beta": _REAL, "reconstruction": _TEXT,
-          "kl_warmup_epochs": _INT, "epochs": _INT, "batch_size": _INT, "learning_rate": _REAL, "seed": _INT}
+_KINDS = {
+    "preset": _TEXT,
+    "latent_dim": _INT,
+    "beta": _REAL,
+    "reconstruction": _TEXT,
+    "kl_warmup_epochs": _INT,
+    "epochs": _INT,
+    "batch_size": _INT,
+    "learning_rate": _REAL,
+    "seed": _INT,
+}
 
 _FROM_PRESET = ("latent_dim", "batch_size", "learning_rate")
 
@@ -61,11 +70,15 @@ class TrainConfig:
             if getattr(self, name) is None:
                 setattr(self, name, getattr(preset, name))
         checks = [
-            (1 <= int(self.latent_dim) <= MAX_LATENT_DIM,
-             f"latent dimension must be 1–{MAX_LATENT_DIM} (got {self.latent_dim})"),
+            (
+                1 <= int(self.latent_dim) <= MAX_LATENT_DIM,
+                f"latent dimension must be 1–{MAX_LATENT_DIM} (got {self.latent_dim})",
+            ),
             (self.beta >= 0, f"β must be ≥ 0 (got {self.beta})"),
-            (self.reconstruction in RECONSTRUCTION_LOSSES,
-             f"reconstruction loss must be one of {', '.join(RECONSTRUCTION_LOSSES)}"),
+            (
+                self.reconstruction in RECONSTRUCTION_LOSSES,
+                f"reconstruction loss must be one of {', '.join(RECONSTRUCTION_LOSSES)}",
+            ),
             (self.kl_warmup_epochs >= 0, "KL warm-up must be ≥ 0 epochs"),
             (self.epochs >= 0, f"epochs must be ≥ 0 (got {self.epochs})"),
             (self.batch_size >= 1, f"batch size must be ≥ 1 (got {self.batch_size})"),
@@ -88,22 +101,24 @@ class TrainConfig:
         """The name of reconstruction + KL for this loss: ``neg_elbo`` or ``sse_plus_kl``."""
         return OBJECTIVES[self.reconstruction]
 
-    def continued(self, **changes) -> "TrainConfig":
+    def continued(self, **changes) -> TrainConfig:
         """The config for training this model further: optimisation settings may change, the
         architecture may not. A ``preset`` or ``latent_dim`` that differs is a UserError (the app
         and ``train --resume`` both say so instead of ignoring it); ``None`` values are ignored."""
         changes = {k: v for k, v in changes.items() if v is not None}
         for key in ("preset", "latent_dim"):
             if key in changes and changes[key] != getattr(self, key):
-                raise UserError(f"{key.replace('_', ' ')} {changes[key]} differs from the model's "
-                                f"{getattr(self, key)}; a resumed model keeps its architecture")
+                raise UserError(
+                    f"{key.replace('_', ' ')} {changes[key]} differs from the model's "
+                    f"{getattr(self, key)}; a resumed model keeps its architecture"
+                )
         return TrainConfig.from_dict({**self.to_dict(), **changes})
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
+    def from_dict(cls, data: dict) -> TrainConfig:
         """Build from a dict (e.g. a model file's JSON); unknown keys are an error."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
@@ -118,6 +133,8 @@ def check_image_shape(shape) -> tuple[int, int, int]:
     if len(shape) != 3 or min(shape) < 1 or shape[2] not in (1, 3):
         raise UserError(f"images must be H×W×1 or H×W×3 (got {'×'.join(map(str, shape))})")
     if max(shape[:2]) > MAX_IMAGE_SIDE:
-        raise UserError(f"images of {shape[0]}×{shape[1]} px are too large for a model: at most "
-                        f"{MAX_IMAGE_SIDE} px a side (resize them; an image folder takes --image-size)")
+        raise UserError(
+            f"images of {shape[0]}×{shape[1]} px are too large for a model: at most "
+            f"{MAX_IMAGE_SIDE} px a side (resize them; an image folder takes --image-size)"
+        )
     return shape

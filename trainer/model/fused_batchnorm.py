@@ -24,19 +24,25 @@ class FusedBatchNormalization(layers.BatchNormalization):
     float32 inputs of rank 2 or 4."""
 
     def _fusable(self, inputs) -> bool:
-        return (keras.backend.backend() == "tensorflow" and self.axis in (-1, len(inputs.shape) - 1)
-                and len(inputs.shape) in (2, 4) and inputs.dtype == tf.float32
-                and self.center and self.scale and self.epsilon >= 1.001e-5)
+        return (
+            keras.backend.backend() == "tensorflow"
+            and self.axis in (-1, len(inputs.shape) - 1)
+            and len(inputs.shape) in (2, 4)
+            and inputs.dtype == tf.float32
+            and self.center
+            and self.scale
+            and self.epsilon >= 1.001e-5
+        )
 
     def call(self, inputs, training=None, mask=None):
         # Inference (decoding a click, encoding the map) keeps Keras's own path: for one or a
         # few images it is the faster of the two (1.05 vs 1.3 ms per decoded point, measured).
-        if (not (training and self.trainable) or mask is not None or not self._fusable(inputs)
-                or _replicated()):
+        if not (training and self.trainable) or mask is not None or not self._fusable(inputs) or _replicated():
             return super().call(inputs, training=training, mask=mask)
         x = inputs if len(inputs.shape) == 4 else tf.reshape(inputs, [-1, 1, 1, inputs.shape[-1]])
         y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-            x, self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
+            x, self.gamma, self.beta, epsilon=self.epsilon, is_training=True
+        )
         # The kernel returns the unbiased (n-1) variance; Keras averages the biased one.
         n = tf.cast(tf.size(x) // tf.shape(x)[-1], tf.float32)
         variance = variance * (n - 1.0) / tf.maximum(n, 1.0)

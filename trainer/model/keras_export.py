@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 
-from vae_explorer.trainer.files.atomic import atomic_path
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.files.atomic import atomic_path
 
 PARTS = ("vae", "encoder", "decoder")
 WHOLE_VAE_NEEDS = "import vae_explorer.trainer.model.vae"

@@ -30,22 +30,43 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "tutorial": Preset(
-        "tutorial", "conv", filters=(8, 16), kernel_size=3, hidden=(20,), latent_dim=2,
+        "tutorial",
+        "conv",
+        filters=(8, 16),
+        kernel_size=3,
+        hidden=(20,),
+        latent_dim=2,
         description="the classic Keras conv-VAE tutorial: Conv2D 8, 16 + BN, Dense 20, latent 2",
     ),
     "dcgan": Preset(
-        "dcgan", "conv", filters=(128, 256, 512, 1024), kernel_size=5, hidden=(20,), latent_dim=2,
+        "dcgan",
+        "conv",
+        filters=(128, 256, 512, 1024),
+        kernel_size=5,
+        hidden=(20,),
+        latent_dim=2,
         description="the tutorial's wide variant: Conv2D 128-1024, kernel 5, BN, Dense 20",
     ),
     "dense": Preset(
-        "dense", "dense", hidden=(128, 64), batchnorm=False, latent_dim=10,
+        "dense",
+        "dense",
+        hidden=(128, 64),
+        batchnorm=False,
+        latent_dim=10,
         description="a plain MLP VAE: Dense 128, 64, latent 10",
     ),
     "default": Preset(
-        "default", "conv", filters=(16, 32), kernel_size=3, hidden=(128,), batchnorm=False,
-        latent_dim=16, batch_size=64, learning_rate=2e-3,
+        "default",
+        "conv",
+        filters=(16, 32),
+        kernel_size=3,
+        hidden=(128,),
+        batchnorm=False,
+        latent_dim=16,
+        batch_size=64,
+        learning_rate=2e-3,
         description="conv 16, 32, Dense 128, latent 16, batch 64 at 2e-3: best held-out ELBO per CPU "
-                    "second, and a map as legible as the latent space (README, 'The map')",
+        "second, and a map as legible as the latent space (README, 'The map')",
     ),
 }
 

@@ -36,17 +36,19 @@ class LatentSpace:
         # Traced here, on the constructing thread: TensorFlow can deadlock when a
         # tf.function is first traced on a worker thread (tensorflow#66115), so worker
         # threads only ever run these already-built graphs.
-        self._decode = compile_now(lambda z: model.decoder(z, training=False),
-                                   tf.TensorSpec([None, self.latent_dim], tf.float32))
-        self._encode = compile_now(lambda x: model.encoder(x, training=False),
-                                   tf.TensorSpec([None, *self.image_shape], tf.float32))
+        self._decode = compile_now(
+            lambda z: model.decoder(z, training=False), tf.TensorSpec([None, self.latent_dim], tf.float32)
+        )
+        self._encode = compile_now(
+            lambda x: model.encoder(x, training=False), tf.TensorSpec([None, *self.image_shape], tf.float32)
+        )
 
     def encode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Means and log-variances of ``x`` (N×H×W×C in [0, 1])."""
         x = np.asarray(x, dtype=np.float32)
         means, log_vars = [], []
         for i in range(0, len(x), ENCODE_BATCH):
-            m, lv = self._encode(x[i:i + ENCODE_BATCH])
+            m, lv = self._encode(x[i : i + ENCODE_BATCH])
             means.append(m.numpy())
             log_vars.append(lv.numpy())
         if not means:
@@ -61,7 +63,7 @@ class LatentSpace:
             z = z[None, :]
         if z.shape[1] != self.latent_dim:
             raise ValueError(f"latent points have {z.shape[1]} dims, the model has {self.latent_dim}")
-        parts = [self._decode(z[i:i + DECODE_BATCH]).numpy() for i in range(0, len(z), DECODE_BATCH)]
+        parts = [self._decode(z[i : i + DECODE_BATCH]).numpy() for i in range(0, len(z), DECODE_BATCH)]
         if not parts:
             return np.zeros((0, *self.image_shape), np.float32)
         return np.concatenate(parts)

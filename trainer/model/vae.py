@@ -41,7 +41,7 @@ class Sampling(layers.Layer):
         else:
             total, start = rows
             eps = keras.random.normal((total, ops.shape(z_mean)[1]), seed=self.seed_generator)
-            eps = eps[start:start + ops.shape(z_mean)[0]]
+            eps = eps[start : start + ops.shape(z_mean)[0]]
         return z_mean + ops.exp(0.5 * z_log_var) * eps
 
     def get_config(self):
@@ -65,8 +65,9 @@ def build_encoder(preset: Preset, image_shape, latent_dim: int) -> keras.Model:
             dh, dw = ph - image_shape[0], pw - image_shape[1]
             h = layers.ZeroPadding2D(((0, dh), (0, dw)), name="enc_pad")(h)
         for i, f in enumerate(preset.filters, 1):
-            h = layers.Conv2D(f, preset.kernel_size, strides=2, padding="same",
-                              activation="relu", name=f"enc_conv_{i}")(h)
+            h = layers.Conv2D(
+                f, preset.kernel_size, strides=2, padding="same", activation="relu", name=f"enc_conv_{i}"
+            )(h)
             if preset.batchnorm:
                 h = FusedBatchNormalization(name=f"enc_bn_{i}")(h)
     h = layers.Flatten(name="enc_flatten")(h)
@@ -97,12 +98,12 @@ def build_decoder(preset: Preset, image_shape, latent_dim: int) -> tuple[keras.M
             h = FusedBatchNormalization(name="dec_dense_bn")(h)
         h = layers.Reshape((ph // step, pw // step, top), name="dec_reshape")(h)
         for i, f in enumerate(reversed(preset.filters), 1):
-            h = layers.Conv2DTranspose(f, preset.kernel_size, strides=2, padding="same",
-                                       activation="relu", name=f"dec_convT_{i}")(h)
+            h = layers.Conv2DTranspose(
+                f, preset.kernel_size, strides=2, padding="same", activation="relu", name=f"dec_convT_{i}"
+            )(h)
             if preset.batchnorm:
                 h = FusedBatchNormalization(name=f"dec_bn_{i}")(h)
-        logits = layers.Conv2DTranspose(channels, preset.kernel_size, padding="same",
-                                        name="dec_logits")(h)
+        logits = layers.Conv2DTranspose(channels, preset.kernel_size, padding="same", name="dec_logits")(h)
         if (ph, pw) != (h_img, w_img):
             logits = layers.Cropping2D(((0, ph - h_img), (0, pw - w_img)), name="dec_crop")(logits)
     else:
@@ -122,8 +123,16 @@ class VAE(keras.Model):
     epochs without recompiling the step functions.
     """
 
-    def __init__(self, preset="default", latent_dim=None, image_shape=(28, 28, 1), beta=1.0,
-                 reconstruction="bce", seed=None, **kwargs):
+    def __init__(
+        self,
+        preset="default",
+        latent_dim=None,
+        image_shape=(28, 28, 1),
+        beta=1.0,
+        reconstruction="bce",
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         spec = get_preset(preset)
         if reconstruction not in RECONSTRUCTION_LOSSES:
@@ -145,8 +154,7 @@ class VAE(keras.Model):
 
     @property
     def metrics(self):
-        return [self.total_loss_tracker, self.reconstruction_loss_tracker,
-                self.kl_loss_tracker, self.elbo_tracker]
+        return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker, self.elbo_tracker]
 
     def build(self, input_shape=None):
         # The encoder and decoder are functional models, built when they were made.
@@ -171,8 +179,7 @@ class VAE(keras.Model):
         kl = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
         kl = ops.mean(ops.sum(kl, axis=1))
         total = reconstruction + ops.cast(self.kl_weight, kl.dtype) * kl
-        return {"loss": total, "reconstruction_loss": reconstruction, "kl_loss": kl,
-                "neg_elbo": reconstruction + kl}
+        return {"loss": total, "reconstruction_loss": reconstruction, "kl_loss": kl, "neg_elbo": reconstruction + kl}
 
     def update_trackers(self, terms, batch_size) -> None:
         """Weight each batch by its size, so epoch means are exact with a short last batch."""
@@ -203,13 +210,26 @@ class VAE(keras.Model):
         return [self.sampling.seed_generator.state]
 
     def get_config(self):
-        return {**super().get_config(), "preset": self.preset, "latent_dim": self.latent_dim,
-                "image_shape": list(self.image_shape), "beta": self.beta,
-                "reconstruction": self.reconstruction, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "preset": self.preset,
+            "latent_dim": self.latent_dim,
+            "image_shape": list(self.image_shape),
+            "beta": self.beta,
+            "reconstruction": self.reconstruction,
+            "seed": self.seed,
+        }
 
 
-def build_vae(preset="default", latent_dim=None, image_shape=(28, 28, 1), beta=1.0,
-              reconstruction="bce", seed=None, learning_rate=1e-3) -> VAE:
+def build_vae(
+    preset="default",
+    latent_dim=None,
+    image_shape=(28, 28, 1),
+    beta=1.0,
+    reconstruction="bce",
+    seed=None,
+    learning_rate=1e-3,
+) -> VAE:
     """A compiled VAE (Adam) whose optimizer variables exist, ready to train or to load into."""
     vae = VAE(preset, latent_dim, image_shape, beta, reconstruction, seed, name="vae")
     vae.build((None, *vae.image_shape))

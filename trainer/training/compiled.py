@@ -20,8 +20,15 @@ EVAL_BATCH = 500
 def new_model(config: TrainConfig, image_shape) -> VAE:
     """A fresh VAE, seeded so that the same seed and data give the same result."""
     keras.utils.set_random_seed(config.seed)
-    return build_vae(config.preset, config.latent_dim, image_shape, config.beta,
-                     config.reconstruction, seed=config.seed, learning_rate=config.learning_rate)
+    return build_vae(
+        config.preset,
+        config.latent_dim,
+        image_shape,
+        config.beta,
+        config.reconstruction,
+        seed=config.seed,
+        learning_rate=config.learning_rate,
+    )
 
 
 class HeldOutEvaluator:
@@ -42,7 +49,7 @@ class HeldOutEvaluator:
         for m in self.model.metrics:
             m.reset_state()
         for i in range(0, int(x.shape[0]), EVAL_BATCH):
-            self._step(x[i:i + EVAL_BATCH])
+            self._step(x[i : i + EVAL_BATCH])
         return {m.name: float(m.result()) for m in self.model.metrics}
 
 
@@ -67,8 +74,15 @@ def _architecture(model: VAE):
     """Everything the compiled graphs depend on besides the values of the variables."""
     shapes = [(tuple(v.shape), v.dtype) for v in model.variables]
     optimizer = [(tuple(v.shape), v.dtype) for v in model.optimizer.variables]
-    return (model.get_config(), model.encoder.get_config(), model.decoder.get_config(),
-            model.decoder_logits.get_config(), type(model.optimizer), shapes, optimizer)
+    return (
+        model.get_config(),
+        model.encoder.get_config(),
+        model.decoder.get_config(),
+        model.decoder_logits.get_config(),
+        type(model.optimizer),
+        shapes,
+        optimizer,
+    )
 
 
 def reset_like(model: VAE, fresh: VAE) -> bool:
@@ -83,4 +97,3 @@ def reset_like(model: VAE, fresh: VAE) -> bool:
     for m in model.metrics:
         m.reset_state()
     return True
-

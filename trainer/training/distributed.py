@@ -15,10 +15,10 @@ the same batch (a process that stopped alone would leave the others waiting in a
 
 from __future__ import annotations
 
-import numpy as np
-
 import functools
 from collections.abc import Callable, Iterator
+
+import numpy as np
 
 from vae_explorer.trainer.errors import DatasetError
 from vae_explorer.trainer.model.space import LatentSpace
@@ -40,10 +40,12 @@ def replicated_model(config, image_shape, model: VAE | None, strategy) -> VAE:
     with strategy.scope():
         fresh = new_model(config, image_shape)
     if model is not None:
-        for ours, theirs in ((fresh.variables, model.variables),
-                             (fresh.optimizer.variables, model.optimizer.variables),
-                             (fresh.random_state(), model.random_state())):
-            for var, value in zip(ours, theirs):
+        for ours, theirs in (
+            (fresh.variables, model.variables),
+            (fresh.optimizer.variables, model.optimizer.variables),
+            (fresh.random_state(), model.random_state()),
+        ):
+            for var, value in zip(ours, theirs, strict=True):
                 var.assign(value.numpy())
     return fresh
 
@@ -79,8 +81,7 @@ class ReplicaGraphs:
             return tf.stack([terms[k] * share for k in TRAIN_TERMS]), tf.identity(stop)
 
         terms, stops = self.strategy.run(replica, args=(idx, stop))
-        return (self.strategy.reduce("SUM", terms, axis=None),
-                self.strategy.reduce("SUM", stops, axis=None))
+        return (self.strategy.reduce("SUM", terms, axis=None), self.strategy.reduce("SUM", stops, axis=None))
 
     def _evaluate(self, idx):
         def replica(idx):
@@ -113,8 +114,9 @@ class DistributedSteps:
     def __init__(self, config, dataset, model: VAE | None = None, recycle=None, *, strategy):
         self.replicas = int(strategy.num_replicas_in_sync)
         if min(len(dataset.x_train), len(dataset.x_test)) < self.replicas:
-            raise DatasetError(f"holds too few images for {self.replicas} replicas (one each at least)",
-                               dataset.source or None)
+            raise DatasetError(
+                f"holds too few images for {self.replicas} replicas (one each at least)", dataset.source or None
+            )
         self.config, self.dataset, self.strategy = config, dataset, strategy
         self.model = replicated_model(config, dataset.image_shape, model, strategy)
         self.graphs = ReplicaGraphs(self.model, strategy, dataset.x_train, dataset.x_test)
@@ -130,7 +132,7 @@ class DistributedSteps:
     def epoch(self, epoch: int, stop_requested: Callable[[], bool]) -> Iterator[StepResult | None]:
         order, size = epoch_order(self.config.seed, epoch, self.train_images()), self.config.batch_size
         for b in range(self.batches_per_epoch()):
-            idx = order[b * size:(b + 1) * size]
+            idx = order[b * size : (b + 1) * size]
             terms, stops = self.graphs.train(tf.constant(idx), tf.constant(float(stop_requested())))
             if float(stops) > 0:  # some process asked: all of them stop after this same batch
                 yield None

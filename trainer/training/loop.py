@@ -42,8 +42,9 @@ def check_fits(dataset, model=None) -> None:
     except UserError as exc:
         raise DatasetError(exc.problem, source) from None
     if model is not None and tuple(model.image_shape) != tuple(dataset.image_shape):
-        raise DatasetError(f"holds {tuple(dataset.image_shape)} images but the model takes "
-                           f"{tuple(model.image_shape)}", source)
+        raise DatasetError(
+            f"holds {tuple(dataset.image_shape)} images but the model takes {tuple(model.image_shape)}", source
+        )
 
 
 def default_steps(config: TrainConfig, dataset, model=None, recycle=None) -> StepSource:
@@ -66,9 +67,17 @@ class Trainer:
     from any thread; they take effect between two batches.
     """
 
-    def __init__(self, config: TrainConfig, dataset, model=None, history: list[dict] | None = None,
-                 listener: TrainingListener | None = None, encode_each_epoch: bool = False,
-                 recycle=None, steps=None):
+    def __init__(
+        self,
+        config: TrainConfig,
+        dataset,
+        model=None,
+        history: list[dict] | None = None,
+        listener: TrainingListener | None = None,
+        encode_each_epoch: bool = False,
+        recycle=None,
+        steps=None,
+    ):
         check_fits(dataset, model)
         self.config, self.dataset = config, dataset
         self.history = list(history or [])
@@ -120,8 +129,11 @@ class Trainer:
             return trained
         val = self.steps.held_out()
         if not np.isfinite(val["loss"]):
-            return self._end("diverged", f"held-out loss became {val['loss']} at epoch {e + 1}: the weights "
-                             f"of the last good epoch were kept; {LOWER_RATE}")
+            return self._end(
+                "diverged",
+                f"held-out loss became {val['loss']} at epoch {e + 1}: the weights "
+                f"of the last good epoch were kept; {LOWER_RATE}",
+            )
         self._report_epoch(e, last, trained, val)
         return None
 
@@ -142,9 +154,12 @@ class Trainer:
             if step is None:
                 return self._end("stopped", f"stopped by request during epoch {e + 1}")
             if not np.isfinite(step.loss):
-                return self._end("diverged", f"loss became {step.loss} at epoch {e + 1}, batch {b + 1}: training "
-                                 f"stopped and the weights of the last good epoch ({len(self.history)}) were "
-                                 f"kept; {LOWER_RATE}")
+                return self._end(
+                    "diverged",
+                    f"loss became {step.loss} at epoch {e + 1}, batch {b + 1}: training "
+                    f"stopped and the weights of the last good epoch ({len(self.history)}) were "
+                    f"kept; {LOWER_RATE}",
+                )
             sums += np.array([step.loss, step.reconstruction_loss, step.kl_loss, 1.0]) * step.images
             b += 1
             self._report_batch(e, b, step, time.perf_counter() - t0)
@@ -154,21 +169,40 @@ class Trainer:
     def _report_batch(self, e: int, b: int, step: StepResult, seconds: float) -> None:
         clock = self._clock
         clock.count_batch(step.images, seconds)
-        self.listener.on_batch(BatchReport(
-            epoch=e + 1, batch=b, batches=clock.batches, loss=step.loss,
-            reconstruction_loss=step.reconstruction_loss, kl_loss=step.kl_loss,
-            images_per_second=clock.rate, progress=clock.progress(), eta=clock.eta()))
+        self.listener.on_batch(
+            BatchReport(
+                epoch=e + 1,
+                batch=b,
+                batches=clock.batches,
+                loss=step.loss,
+                reconstruction_loss=step.reconstruction_loss,
+                kl_loss=step.kl_loss,
+                images_per_second=clock.rate,
+                progress=clock.progress(),
+                eta=clock.eta(),
+            )
+        )
 
     def _report_epoch(self, e: int, last: int, trained: np.ndarray, val: dict) -> None:
         loss, rec, kl, images = (float(v) for v in trained)
         images, clock = max(images, 1.0), self._clock
         report = EpochReport(
-            epoch=e + 1, epochs=last, loss=loss / images, reconstruction_loss=rec / images,
-            kl_loss=kl / images, val_loss=val["loss"], val_reconstruction_loss=val["reconstruction_loss"],
-            val_kl_loss=val["kl_loss"], val_neg_elbo=val["neg_elbo"], kl_weight=self.config.kl_weight(e),
-            elapsed=clock.elapsed(), eta=clock.eta(), images_per_second=clock.epoch_rate(clock.n),
+            epoch=e + 1,
+            epochs=last,
+            loss=loss / images,
+            reconstruction_loss=rec / images,
+            kl_loss=kl / images,
+            val_loss=val["loss"],
+            val_reconstruction_loss=val["reconstruction_loss"],
+            val_kl_loss=val["kl_loss"],
+            val_neg_elbo=val["neg_elbo"],
+            kl_weight=self.config.kl_weight(e),
+            elapsed=clock.elapsed(),
+            eta=clock.eta(),
+            images_per_second=clock.epoch_rate(clock.n),
             latent_means=self.encode(self.dataset.x_test) if self.encode_each_epoch else None,
-            objective=self.config.objective)
+            objective=self.config.objective,
+        )
         self.history.append(report.history_row())
         self.listener.on_epoch(report)
 
@@ -182,8 +216,7 @@ class Trainer:
 
     def _snapshot(self):
         # variables, not weights: the sampler's seed state goes back with the weights
-        return ([v.numpy() for v in self.model.variables],
-                [v.numpy() for v in self.model.optimizer.variables])
+        return ([v.numpy() for v in self.model.variables], [v.numpy() for v in self.model.optimizer.variables])
 
     def _restore(self, snapshot) -> None:
         weights, opt = snapshot

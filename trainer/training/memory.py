@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from vae_explorer.trainer.tf_runtime import import_tensorflow
 from vae_explorer.trainer.training.compiled import CompiledVAE, new_model, reset_like
 from vae_explorer.trainer.training.steps import StepResult
-from vae_explorer.trainer.tf_runtime import import_tensorflow
 
 tf = import_tensorflow()
 
@@ -58,7 +58,7 @@ class InMemorySteps:
             self._x_train = tf.constant(self.dataset.x_train)
         order, size = epoch_order(self.config.seed, epoch, self.train_images()), self.config.batch_size
         for start in range(0, len(order), size):
-            idx = order[start:start + size]
+            idx = order[start : start + size]
             loss, rec, kl = (float(v) for v in self.compiled.train_step(self._x_train, tf.constant(idx)))
             yield StepResult(loss, rec, kl, len(idx))
 

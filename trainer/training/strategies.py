@@ -37,8 +37,9 @@ def cluster_from_env() -> dict:
     """``TF_CONFIG`` parsed and checked enough to name a mistake in one line."""
     raw = os.environ.get("TF_CONFIG")
     if not raw:
-        raise UserError("--strategy multi-worker needs TF_CONFIG (the cluster and this worker's task; "
-                        "see the README, 'Scaling')")
+        raise UserError(
+            "--strategy multi-worker needs TF_CONFIG (the cluster and this worker's task; see the README, 'Scaling')"
+        )
     try:
         config = json.loads(raw)
         workers = config["cluster"]["worker"]
@@ -77,8 +78,11 @@ def make_scaling(name: str) -> Scaling:
         return Scaling(name, tf.distribute.MirroredStrategy())
     config = cluster_from_env()
     # CPU-only workers need the ring all-reduce (NCCL is for GPUs); with GPUs let TF choose.
-    implementation = (tf.distribute.experimental.CommunicationImplementation.AUTO if gpus
-                      else tf.distribute.experimental.CommunicationImplementation.RING)
+    implementation = (
+        tf.distribute.experimental.CommunicationImplementation.AUTO
+        if gpus
+        else tf.distribute.experimental.CommunicationImplementation.RING
+    )
     options = tf.distribute.experimental.CommunicationOptions(implementation=implementation)
     strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
     return Scaling(name, strategy, chief=is_chief(config))
@@ -90,9 +94,11 @@ def make_trainer(scaling: Scaling, config, dataset, model=None, history=None, li
     from vae_explorer.trainer.training.loop import Trainer
 
     if getattr(dataset, "streamed", False) and scaling.strategy is not None:
-        raise UserError(f"--strategy {scaling.name} trains from memory: this dataset is streamed from "
-                        "disk (too large for the memory budget, or --stream); use --in-memory or "
-                        "--strategy default")
+        raise UserError(
+            f"--strategy {scaling.name} trains from memory: this dataset is streamed from "
+            "disk (too large for the memory budget, or --stream); use --in-memory or "
+            "--strategy default"
+        )
     steps = None
     if scaling.strategy is not None:
         from vae_explorer.trainer.training.distributed import distributed_steps

@@ -19,6 +19,7 @@ tf = import_tensorflow()
 
 def compiled_batch_step(model):
     """``model.train_step`` on one batch of images, returning its own loss terms."""
+
     def step(x):  # closes over the model only
         logs = model.train_step(x)
         return logs["batch_loss"], logs["batch_reconstruction_loss"], logs["batch_kl_loss"]

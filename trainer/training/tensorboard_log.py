@@ -15,19 +15,25 @@ import os
 
 import numpy as np
 
-from vae_explorer.trainer.files.atomic import atomic_path
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.files.atomic import atomic_path
 from vae_explorer.trainer.files.exports import reconstruction_sheet, samples
 from vae_explorer.trainer.files.imagegrid import encode_png, tile
-from vae_explorer.trainer.training.reports import BatchReport, EpochReport, TrainingListener
 from vae_explorer.trainer.tf_runtime import import_tensorflow
+from vae_explorer.trainer.training.reports import BatchReport, EpochReport, TrainingListener
 
 FIXED_IMAGES = 8
 SAMPLE_COUNT = 64
 MAX_SPRITE_SIDE = 8192  # the Embedding Projector refuses larger sprites
-EPOCH_SCALARS = {"loss": "loss", "reconstruction": "reconstruction_loss", "kl": "kl_loss",
-                 "val_neg_elbo": "val_neg_elbo", "val_loss": "val_loss", "kl_weight": "kl_weight",
-                 "images_per_second": "images_per_second"}
+EPOCH_SCALARS = {
+    "loss": "loss",
+    "reconstruction": "reconstruction_loss",
+    "kl": "kl_loss",
+    "val_neg_elbo": "val_neg_elbo",
+    "val_loss": "val_loss",
+    "kl_weight": "kl_weight",
+    "images_per_second": "images_per_second",
+}
 BATCH_SCALARS = {"loss": "loss", "reconstruction": "reconstruction_loss", "kl": "kl_loss"}
 
 
@@ -36,7 +42,8 @@ def _metadata(plugin: str, data_class: str):
 
     return summary_pb2.SummaryMetadata(
         plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin),
-        data_class=getattr(summary_pb2, data_class))
+        data_class=getattr(summary_pb2, data_class),
+    )
 
 
 class TensorBoardLog(TrainingListener):
@@ -46,8 +53,9 @@ class TensorBoardLog(TrainingListener):
     ``dataset`` supplies the held-out images and labels. Call ``close`` when training ends.
     """
 
-    def __init__(self, logdir: str, space, dataset, every: int = 50, inner: TrainingListener | None = None,
-                 seed: int = 0):
+    def __init__(
+        self, logdir: str, space, dataset, every: int = 50, inner: TrainingListener | None = None, seed: int = 0
+    ):
         if every < 1:
             raise UserError(f"--tensorboard-every must be ≥ 1 (got {every})")
         tf = import_tensorflow()
@@ -57,7 +65,10 @@ class TensorBoardLog(TrainingListener):
         self.writer = tf.summary.create_file_writer(logdir)
         self.fixed = np.asarray(dataset.x_test[:FIXED_IMAGES], np.float32)
         self.seed = seed
-        self._scalar, self._image = _metadata("scalars", "DATA_CLASS_SCALAR"), _metadata("images", "DATA_CLASS_BLOB_SEQUENCE")
+        self._scalar, self._image = (
+            _metadata("scalars", "DATA_CLASS_SCALAR"),
+            _metadata("images", "DATA_CLASS_BLOB_SEQUENCE"),
+        )
 
     def on_batch(self, r: BatchReport) -> None:
         self.inner.on_batch(r)
@@ -87,14 +98,20 @@ class TensorBoardLog(TrainingListener):
         with self.writer.as_default():
             for tag, image in sheets.items():
                 size = [str(image.shape[1]).encode(), str(image.shape[0]).encode()]  # width, height
-                tf.summary.write(f"images/{tag}", tf.constant(size + [encode_png(image)]), step=step,
-                                 metadata=self._image)
+                tf.summary.write(
+                    f"images/{tag}", tf.constant(size + [encode_png(image)]), step=step, metadata=self._image
+                )
 
     def close(self, codes=None) -> None:
         """Flush the event file; with the held-out ``codes`` (LatentCodes), write the projector files."""
         if codes is not None and len(codes.means):
-            write_projector(self.logdir, codes.means, self.dataset.x_test[:len(codes.means)],
-                            codes.labels, self.dataset.label_names)
+            write_projector(
+                self.logdir,
+                codes.means,
+                self.dataset.x_test[: len(codes.means)],
+                codes.labels,
+                self.dataset.label_names,
+            )
         self.writer.close()
 
 
@@ -108,9 +125,8 @@ def _make_folder(folder: str) -> None:
 
 
 def _write_text(path: str, text: str, suffix: str) -> None:
-    with atomic_path(path, suffix) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+    with atomic_path(path, suffix) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
 
 
 def write_projector(logdir: str, means, images, labels=None, label_names=None) -> list[str]:
@@ -125,9 +141,8 @@ def write_projector(logdir: str, means, images, labels=None, label_names=None) -
     images = np.asarray(images, np.float32)
     sprite = _sprite(images)
     if sprite is not None:
-        with atomic_path(os.path.join(logdir, "sprite.png"), ".png") as tmp:
-            with open(tmp, "wb") as f:
-                f.write(encode_png(sprite))
+        with atomic_path(os.path.join(logdir, "sprite.png"), ".png") as tmp, open(tmp, "wb") as f:
+            f.write(encode_png(sprite))
         written.append("sprite.png")
     _write_text(os.path.join(logdir, "projector_config.pbtxt"), _projector_config(written, images.shape), ".pbtxt")
     return written + ["projector_config.pbtxt"]
@@ -139,8 +154,13 @@ def _projector_config(files: list[str], image_shape) -> str:
     if "metadata.tsv" in files:
         lines.append('  metadata_path: "metadata.tsv"')
     if "sprite.png" in files:  # single_image_dim: width, then height
-        lines += ["  sprite {", '    image_path: "sprite.png"', f"    single_image_dim: {image_shape[2]}",
-                  f"    single_image_dim: {image_shape[1]}", "  }"]
+        lines += [
+            "  sprite {",
+            '    image_path: "sprite.png"',
+            f"    single_image_dim: {image_shape[2]}",
+            f"    single_image_dim: {image_shape[1]}",
+            "  }",
+        ]
     return "\n".join(lines + ["}"]) + "\n"
 
 
@@ -150,7 +170,7 @@ def _metadata_tsv(labels, label_names) -> str:
     if not label_names:
         return "".join(f"{v}\n" for v in labels)
     names = [label_names[v] if 0 <= v < len(label_names) else str(v) for v in labels]
-    return "label\tname\n" + "".join(f"{v}\t{n}\n" for v, n in zip(labels, names))
+    return "label\tname\n" + "".join(f"{v}\t{n}\n" for v, n in zip(labels, names, strict=True))
 
 
 def _sprite(images: np.ndarray):
@@ -165,6 +185,7 @@ def attach(trainer, dataset, logdir: str | None, every: int = 50) -> TensorBoard
     """Put a TensorBoardLog in front of the trainer's listener when ``logdir`` is given."""
     if logdir is None:
         return None
-    trainer.listener = TensorBoardLog(logdir, trainer.latent, dataset, every, inner=trainer.listener,
-                                      seed=trainer.config.seed)
+    trainer.listener = TensorBoardLog(
+        logdir, trainer.latent, dataset, every, inner=trainer.listener, seed=trainer.config.seed
+    )
     return trainer.listener
