@@ -89,7 +89,13 @@ class MainWindow(QMainWindow):
         self.training = TrainingController(self.app, self._confirm_discard)
         self.datasets = DatasetChooser(self.app, self.training.state)
         self.files = ModelFiles(self.app, self.training.state, self.recents, self.datasets)
-        self.follower = ModelFollower(self.app, self.training.state, self.files, self.training.loss_plot.set_history)
+        self.follower = ModelFollower(
+            self.app,
+            self.training.state,
+            self.files,
+            self.training.loss_plot.set_history,
+            in_use=lambda: self.runs.busy,
+        )
         self.map = MapController(self.app)
         self.map_data = MapDataLayer(self.map.context, self.map.style, self)
         self.map.context.want_metrics = lambda: self.map_data.want_metrics(asked=True)

@@ -281,11 +281,7 @@ def test_npz_small_split_keeps_two_for_training(tmp_path):
 
 @pytest.mark.parametrize(
     "arrays",
-    [
-        lambda x: {"x_train": x[:8], "x_test": x[8:]},
-        lambda x: {"x": x},
-        lambda x: {"x_train": x},
-    ],
+    [lambda x: {"x_train": x[:8], "x_test": x[8:]}, lambda x: {"x": x}, lambda x: {"x_train": x}],
     ids=["train_test", "x", "x_train"],
 )
 def test_npz_labels_optional(tmp_path, arrays):
@@ -629,10 +625,7 @@ def write_idx(path, data: bytes, gz: bool):
 def write_idx_folder(folder, gz=False, n_train=12, n_test=4, labels=True, h=28, w=28, classes=10):
     folder.mkdir(parents=True, exist_ok=True)
     x, y = labelled(n_train + n_test, classes=classes, h=h, w=w)
-    files = {
-        "train-images-idx3-ubyte": idx_bytes(x[:n_train]),
-        "t10k-images-idx3-ubyte": idx_bytes(x[n_train:]),
-    }
+    files = {"train-images-idx3-ubyte": idx_bytes(x[:n_train]), "t10k-images-idx3-ubyte": idx_bytes(x[n_train:])}
     if labels:
         files["train-labels-idx1-ubyte"] = idx_bytes(y[:n_train])
         files["t10k-labels-idx1-ubyte"] = idx_bytes(y[n_train:])

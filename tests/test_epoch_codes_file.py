@@ -62,7 +62,10 @@ def test_a_file_without_them_loads_with_none(tmp_path, model):
     [
         (lambda g: (g.__delitem__("means"), g.create_dataset("means", data=np.zeros((3, 40, 5)))), "expected E×N×3"),
         (lambda g: g.__delitem__("numbers"), "'epochs/numbers' is missing"),
-        (lambda g: (g.__delitem__("labels"), g.create_dataset("labels", data=np.zeros(7))), "labels have shape"),
+        (
+            lambda g: (g.__delitem__("labels"), g.create_dataset("labels", data=np.zeros(7))),
+            "epoch code labels has shape",
+        ),
         (lambda g: g["means"].__setitem__((0, 0, 0), np.nan), "NaN"),
     ],
 )

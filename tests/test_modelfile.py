@@ -416,7 +416,7 @@ BAD_FILES = {
     ),
     "latent log_vars shape": (
         lambda f: _replace(f, "latent/log_vars", np.zeros((64, 5), np.float32)),
-        ["latent log_vars have shape (64, 5)"],
+        ["latent log_vars has shape (64, 5), expected (64, 2)"],
         [],
     ),
     "latent without means": (lambda f: f.__delitem__("latent/means"), ["latent group without means"], []),
@@ -448,7 +448,7 @@ BAD_FILES = {
     ),
     "history not a list": (
         lambda f: f.attrs.__setitem__("history", '{"a": 1}'),
-        ["malformed history or dataset"],
+        ["malformed history (not a list of epochs)"],
         ["read_header"],
     ),
     "optimizer count": (lambda f: f.__delitem__("optimizer/00003"), ["has 61 optimizer variables, expected 62"], []),
@@ -464,7 +464,7 @@ BAD_FILES = {
     ),
     "latent labels rows": (
         lambda f: _replace(f, "latent/labels", np.zeros(5, np.int32)),
-        ["latent labels has 5 rows for 64 means"],
+        ["latent labels has shape (5,), expected (64,)"],
         [],
     ),
 }
@@ -558,7 +558,10 @@ def test_config_carrying_a_lambda_layer_or_os_system_runs_nothing(trained, tmp_p
         "Keras model_config": (lambda f: _as_legacy_keras(f, lam), "is a Keras model file"),
         # ignored: history and dataset descriptions are plain data, never deserialised
         "Lambda in dataset": (lambda f: f.attrs.__setitem__("dataset", json.dumps({"name": "x", "layer": lam})), None),
-        "os.system in history": (lambda f: f.attrs.__setitem__("history", json.dumps([system_entry])), None),
+        "os.system in history": (
+            lambda f: f.attrs.__setitem__("history", json.dumps([system_entry])),
+            "malformed history (an epoch without its number)",
+        ),
         "extra model_config": (
             lambda f: f.attrs.__setitem__(
                 "model_config", json.dumps({"class_name": "Sequential", "config": {"layers": [lam]}})

@@ -96,7 +96,7 @@ def test_listing_skips_what_is_not_a_record(tmp_path):
             "is not a vae-explorer run record (skipped)",
             "is a run record of an unknown format version (9) (skipped)",
             "has a malformed 'history' in its run record (skipped)",
-            "lacks a required field of a run record (skipped)",
+            "lacks the run record field(s) started, status, model_path, config, dataset (skipped)",
             "cannot be read ('utf-8' codec can't decode byte 0xff in position 0: invalid start byte) (skipped)",
         ]
     )

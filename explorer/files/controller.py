@@ -83,7 +83,7 @@ class ModelFiles(QObject):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             return load_model(path)
-        except UserError as exc:
+        except Exception as exc:  # noqa: BLE001 (a bad file or a bug: one dialog line either way)
             self.errors.report("Cannot open model", exc)
             return None
         finally:

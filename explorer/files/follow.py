@@ -5,7 +5,11 @@ yet: the follower waits for it. Each new version is loaded and shown without a q
 a dialog, and without resetting what the user looks at: when the architecture is the same
 the new weights are copied into the model already shown (so the map keeps its view, the
 clicked point and A/B stay, and every decode follows the new weights, as during a training
-in the app); a different architecture opens as a new model.
+in the app); a file whose config differs in anything (another loss, another β, another
+architecture) opens as a new model. A version that cannot be read (a copy still in progress) is
+said in the status bar and the last good one stays. The folder is also looked at once a second:
+a file in a folder that does not exist yet is picked up when it appears, and a version that
+landed while the shown model was in use (an evaluation running) is read once it is free.
 
 ``train`` writes through ``os.replace``: the watched path then names a new inode, which
 ``QFileSystemWatcher`` stops watching. The folder is watched as well and the file re-added
@@ -24,6 +28,7 @@ from vae_explorer.explorer.files.controller import MODEL_FILTER
 from vae_explorer.trainer.errors import UserError
 
 SETTLE_MS = 150  # quiet time after a change before reading the file
+POLL_MS = 1000  # ... and a look once a second, whatever the watcher says
 
 
 class ModelFollower(QObject):
@@ -34,18 +39,23 @@ class ModelFollower(QObject):
     following = Signal(bool)
     version_loaded = Signal(int)  # epochs in the version just shown
 
-    def __init__(self, app, training_state, files, show_history):
+    def __init__(self, app, training_state, files, show_history, in_use=lambda: False):
+        """``in_use()``: True while something computes with the shown model (an evaluation): a new
+        version waits until it is done, so that no figure mixes two versions."""
         super().__init__(app.window)
+        self._in_use = in_use
         self.session, self.training_state = app.session, training_state
         self._show_loaded, self._confirm_discard = files.show_loaded, files.confirm_discard
         self._show_history, self.status = show_history, app.status
         self.path: str | None = None
         self.versions = 0
         self._seen = None  # (inode, size, mtime) of the version shown
+        self._unreadable = None  # ... of the last version that could not be read (not read again)
         self._watcher = QFileSystemWatcher(self)
         self._watcher.fileChanged.connect(self._changed)
         self._watcher.directoryChanged.connect(self._changed)
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS, timeout=self.check)
+        self._poll = QTimer(self, interval=POLL_MS, timeout=self.check)
         self.session.changed.connect(self._session_changed)
         training_state.changed.connect(self._training_changed)
 
@@ -63,8 +73,10 @@ class ModelFollower(QObject):
 
     def follow(self, path: str) -> None:
         self.stop()
-        self.path, self.versions, self._seen = os.path.abspath(path), 0, None
-        self._watcher.addPath(os.path.dirname(self.path))
+        self.path, self.versions, self._seen, self._unreadable = os.path.abspath(path), 0, None, None
+        if os.path.isdir(os.path.dirname(self.path)):
+            self._watcher.addPath(os.path.dirname(self.path))
+        self._poll.start()
         self.following.emit(True)
         self.status(f"Following {self.path}: waiting for a version…")
         self.check()
@@ -75,6 +87,7 @@ class ModelFollower(QObject):
         paths = self._watcher.files() + self._watcher.directories()
         if paths:
             self._watcher.removePaths(paths)
+        self._poll.stop()
         self.path = None
         self.following.emit(False)
         if why:
@@ -97,33 +110,41 @@ class ModelFollower(QObject):
         self._settle.start()
 
     def check(self) -> None:
-        """Read the file if a version not yet shown is there."""
-        if self.path is None or not self.session.tf_ready or self.training_state.busy:
+        """Read the file if a version not yet shown (nor found unreadable) is there."""
+        if self.path is None or not self.session.tf_ready or self.training_state.busy or self._in_use():
             return
+        folder = os.path.dirname(self.path)
+        if os.path.isdir(folder) and folder not in self._watcher.directories():
+            self._watcher.addPath(folder)  # a folder that did not exist when following began
         if os.path.exists(self.path) and self.path not in self._watcher.files():
             self._watcher.addPath(self.path)  # again, after os.replace
         signature = _signature(self.path)
-        if signature is None or signature == self._seen:
+        if signature is None or signature in (self._seen, self._unreadable):
             return
         loaded = self._read()
-        if loaded is not None:
-            self._seen = signature
-            self._show(loaded)
+        if loaded is None:
+            self._unreadable = signature
+            return
+        self._seen = signature
+        self._show(loaded)
 
     def _read(self):
         from vae_explorer.trainer.files.modelfile import load_model
 
         try:
             return load_model(self.path)
-        except UserError as exc:  # e.g. not a model file: say so, keep the version shown, go on watching
-            self.status(f"Following: {exc}", 10000)
+        except UserError as exc:  # a copy in progress, not a model: say so, keep the version shown
+            kept = "the last good version stays" if self.versions else "waiting for a readable one"
+            self.status(
+                f"Following {os.path.basename(self.path)}: this version cannot be read ({exc.problem}); {kept}", 15000
+            )
             return None
 
     def _show(self, loaded) -> None:
         s = self.session
-        if s.path == self.path and _same_architecture(s.model, loaded.model):
+        if s.path == self.path and _same_model(s.model, s.config, loaded):
             _copy_weights(loaded.model, s.model)
-            changes = dict(config=loaded.config, history=list(loaded.history), dirty=False)
+            changes = dict(history=list(loaded.history), dirty=False)
             s.update(**changes, **({"codes": loaded.latent} if loaded.latent is not None else {}))
             if loaded.latent is None:
                 s.encode_held_out()
@@ -134,7 +155,7 @@ class ModelFollower(QObject):
         epochs = len(loaded.history)
         self.status(
             f"Following {os.path.basename(self.path)}: version {self.versions}, "
-            f"{epochs} epoch(s), loaded {time.strftime('%H:%M:%S')}"
+            f"{epochs} epoch{'s' if epochs != 1 else ''}, loaded {time.strftime('%H:%M:%S')}"
         )
         self.version_loaded.emit(epochs)
 
@@ -147,10 +168,12 @@ def _signature(path: str):
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _same_architecture(shown, new) -> bool:
-    if shown is None:
+def _same_model(shown, config, loaded) -> bool:
+    """The new version is the shown model with new weights: the same config in every setting
+    (loss, β, architecture, optimiser settings), not only the same variable shapes."""
+    if shown is None or config is None or config.to_dict() != loaded.config.to_dict():
         return False
-    return [tuple(v.shape) for v in shown.variables] == [tuple(v.shape) for v in new.variables]
+    return [tuple(v.shape) for v in shown.variables] == [tuple(v.shape) for v in loaded.model.variables]
 
 
 def _copy_weights(source, target) -> None:

@@ -73,7 +73,10 @@ class RunsController(QObject):
     def reload(self) -> None:
         """Read the runs folder again (a missing folder is no runs yet)."""
         folder = self.state.folder
-        records, warnings = list_records([folder]) if os.path.isdir(folder) else ([], [])
+        try:
+            records, warnings = list_records([folder]) if os.path.isdir(folder) else ([], [])
+        except UserError as exc:  # a folder that cannot be listed: no runs, and the reason
+            records, warnings = [], [str(exc)]
         present = {r.path for r in records}
         self.state.update(
             records=records, warnings=warnings, selected=tuple(p for p in self.state.selected if p in present)

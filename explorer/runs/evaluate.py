@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QVBoxLayout,
 )
@@ -28,7 +29,7 @@ from vae_explorer.explorer.core.workers import start_worker
 from vae_explorer.explorer.runs.evaluate_worker import EvaluationWorker
 from vae_explorer.explorer.widgets.spin_boxes import int_spin
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.latent.likelihood import MAX_K, binarize, figures_of
+from vae_explorer.trainer.latent.likelihood import LONG_SECONDS, MAX_K, binarize, duration_text, figures_of
 
 DEFAULT_K = 1000
 GREY_NOTE = (
@@ -131,7 +132,8 @@ class EvaluateDialog(QDialog):
 
     # -- running --------------------------------------------------------------------------
     def start(self) -> None:
-        """Build the graph here (GUI thread), then compute on a worker thread."""
+        """Build the graph here (GUI thread), say how long it will take (asking first when it is
+        hours), then compute on a worker thread."""
         from vae_explorer.trainer.latent.likelihood import ImportanceWeighted
 
         if self.running:
@@ -139,16 +141,35 @@ class EvaluateDialog(QDialog):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             iw = ImportanceWeighted(self.target.model, self.target.source)
+            seconds = iw.estimate_seconds(self._images(), self.k.value(), self.seed.value())
         except UserError as exc:
             self.result.setText(str(exc))
             return
         finally:
             QApplication.restoreOverrideCursor()
-        self._run(iw)
+        if self._confirmed(seconds):
+            self._run(iw, seconds)
 
-    def _run(self, iw) -> None:
-        images = binarize(self.target.images) if self.binarize.isChecked() else self.target.images
-        self.worker = EvaluationWorker(iw, images, self.k.value(), self.seed.value())
+    def _images(self):
+        return binarize(self.target.images) if self.binarize.isChecked() else self.target.images
+
+    def _confirmed(self, seconds: float) -> bool:
+        """Past an hour, go on only when the user says so."""
+        if seconds <= LONG_SECONDS:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "A long evaluation",
+            f"K = {self.k.value():,} on {len(self.target.images):,} images will take "
+            f"{duration_text(seconds)}. Start it?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            self.result.setText(f"Not started: it would take {duration_text(seconds)}. Choose a smaller K.")
+            return False
+        return True
+
+    def _run(self, iw, seconds: float) -> None:
+        self.worker = EvaluationWorker(iw, self._images(), self.k.value(), self.seed.value())
         for signal, slot in (
             (self.worker.progressed, self._progressed),
             (self.worker.returned, self._returned),
@@ -157,6 +178,7 @@ class EvaluateDialog(QDialog):
         ):
             signal.connect(slot)
         self._set_running(True)
+        self.result.setText(f"Computing… ({duration_text(seconds)})")
         self._thread = start_worker(self.worker, self, on_thread_finished=self._thread_ended)
 
     def cancel(self) -> None:

@@ -6,16 +6,7 @@ Views only: they show images and are bound to their tool's settings; the tools d
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSlider,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from vae_explorer.explorer.core.evented import EventedModel, Field
 from vae_explorer.explorer.widgets.bind import bind, bind_all

@@ -25,8 +25,13 @@ def main() -> int:
         for name, target in LINKS.items():
             os.symlink(os.path.join(ROOT, target), os.path.join(package, name))
         env = {**os.environ, "MYPYPATH": tmp}
-        proc = subprocess.run([sys.executable, "-m", "mypy", "--config-file", os.path.join(ROOT, "pyproject.toml"),
-                               "-p", "vae_explorer"], cwd=tmp, env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "mypy", "--config-file", os.path.join(ROOT, "pyproject.toml"), "-p", "vae_explorer"],
+            cwd=tmp,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         for stream, text in ((sys.stdout, proc.stdout), (sys.stderr, proc.stderr)):
             stream.write(text.replace("vae_explorer/__init__.py", "assets/__init__.py").replace("vae_explorer/", ""))
         return proc.returncode

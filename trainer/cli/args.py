@@ -222,6 +222,7 @@ def _add_likelihood_options(ev) -> None:
     ev.add_argument("--per-class", action="store_true", help="--iw: the bound per label too")
     ev.add_argument("--binarize", action="store_true", help="evaluate on binarised images (pixels > 0.5)")
     ev.add_argument("--seed", type=int, default=0, help="--iw: seed of the samples")
+    ev.add_argument("--yes", action="store_true", help="--iw: run even when it will take more than an hour")
     ev.add_argument(
         "--record",
         default=None,

@@ -131,11 +131,13 @@ def _export_layout(args) -> int:
 
 def cmd_eval(args) -> int:
     from vae_explorer.trainer.files.modelfile import load_model
-    from vae_explorer.trainer.latent.likelihood import binarize
+    from vae_explorer.trainer.latent.likelihood import binarize, check_k
     from vae_explorer.trainer.training.compiled import HeldOutEvaluator
 
     if args.iw is None and (args.per_class or args.record):
         raise UserError("--per-class and --record go with --iw K")
+    if args.iw is not None:
+        check_k(args.iw)  # before the model and the data are loaded
     loaded = load_model(args.model)
     dataset, held_out = model_dataset(args, loaded, args.model)
     x = binarize(dataset.x_test) if args.binarize else dataset.x_test
@@ -160,21 +162,39 @@ def cmd_eval(args) -> int:
 
 
 def _likelihood(args, loaded, dataset, x) -> dict:
-    """``eval --iw``: the importance-weighted figures, also added to the model's run record."""
+    """``eval --iw``: the importance-weighted figures, also added to the model's run record. How
+    long it will take is said first; hours are run only when confirmed (a prompt, or ``--yes``)."""
     from vae_explorer.trainer.files.runs import add_likelihood, record_for_model
-    from vae_explorer.trainer.latent.likelihood import likelihood_figures
+    from vae_explorer.trainer.latent.likelihood import ImportanceWeighted, figures_of
 
     if args.per_class and dataset.y_test is None:
         raise UserError("has no labels, which --per-class needs", dataset.source or dataset.name)
     record, warning = record_for_model(args.model, loaded.history, args.record)  # before the long part
     if warning:
         print(f"vae-explorer: warning: {warning}", file=sys.stderr)
+    iw = ImportanceWeighted(loaded.model, args.model)
+    _confirm_duration(iw.estimate_seconds(x, args.iw, args.seed), iw.calls(len(x), args.iw), args)
     labels = dataset.y_test if args.per_class else None
-    figures = likelihood_figures(loaded.model, x, args.iw, args.seed, labels, args.binarize, args.model).to_dict()
+    nll = -iw.log_px(x, args.iw, args.seed)
+    figures = figures_of(nll, loaded.model.image_shape, args.iw, labels, args.binarize).to_dict()
     if record is not None:
         path = add_likelihood(record, {**figures, "data": dataset.name, "n": len(x), "seed": args.seed})
         print(f"added the likelihood figures to {path}", file=sys.stderr)
     return figures
+
+
+def _confirm_duration(seconds: float, calls: int, args) -> None:
+    """Say how long the bound will take; past an hour, go on only with --yes or a "y" typed."""
+    from vae_explorer.trainer.latent.likelihood import LONG_SECONDS, duration_text
+
+    print(f"eval --iw {args.iw:,}: {duration_text(seconds)} ({calls:,} compiled calls)", file=sys.stderr)
+    if seconds <= LONG_SECONDS or args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise UserError(f"--iw {args.iw:,} would take {duration_text(seconds)}; add --yes to run it anyway")
+    print("Go on? [y/N] ", end="", file=sys.stderr, flush=True)
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise UserError(f"--iw {args.iw:,} not run ({duration_text(seconds)})")
 
 
 def _map_figures(model, dataset) -> dict:

@@ -99,10 +99,7 @@ def split_held_out(x, y, fraction: float, path: str, seed: int = SPLIT_SEED):
     """Shuffle and split one array into train and held-out parts (at least one image each)."""
     n = len(x)
     if n < MIN_TRAIN_IMAGES + 1:
-        raise DatasetError(
-            f"holds {n} image(s); need at least {MIN_TRAIN_IMAGES + 1} to train and hold one out",
-            path,
-        )
+        raise DatasetError(f"holds {n} image(s); need at least {MIN_TRAIN_IMAGES + 1} to train and hold one out", path)
     order = np.random.default_rng(seed).permutation(n)
     n_test = min(max(1, int(round(n * fraction))), n - MIN_TRAIN_IMAGES)
     test, train = order[:n_test], order[n_test:]
@@ -123,7 +120,4 @@ def check_splits(x_train, x_test, path: str) -> None:
     if len(x_test) < 1:
         raise DatasetError("holds no held-out images", path)
     if x_train.shape[1:] != x_test.shape[1:]:
-        raise DatasetError(
-            f"training images are {x_train.shape[1:]} but held-out images are {x_test.shape[1:]}",
-            path,
-        )
+        raise DatasetError(f"training images are {x_train.shape[1:]} but held-out images are {x_test.shape[1:]}", path)

@@ -1,8 +1,10 @@
 """Writing a file so that a crash or kill at any moment leaves either the old file or the new one.
 
-Every file vae-explorer writes (models, PNGs, CSVs, ``.keras`` exports) goes through
+Every file vae-explorer writes (models, PNGs, CSVs, ``.keras`` exports, run records) goes through
 ``atomic_path``: the data lands in a hidden temporary file beside the target, is fsynced, and
-is moved over the target with ``os.replace``. A process killed mid-write leaves only that
+is moved over the target with ``os.replace``. The file gets the mode a plain ``open`` would have
+given it (the user's umask), or keeps the mode of the file it replaces: ``mkstemp`` alone makes
+every file 0600. A process killed mid-write leaves only that
 temporary file behind; it is named after the writing process (``.tmp-<pid>-…``) so that a later
 save into the same folder can recognise it as abandoned and remove it.
 """
@@ -11,7 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 
@@ -20,6 +24,7 @@ from vae_explorer.trainer.errors import UserError
 # A temporary file this old whose writer is gone is abandoned. The age guard protects a save in
 # progress by another machine writing to a shared folder, whose pid means nothing here.
 STALE_AFTER_SECONDS = 600
+_UMASK_LOCK = threading.Lock()
 _TEMP_NAME = re.compile(r"^\.tmp-(\d+)-[^/]*\.(h5|keras|png|csv|json|tsv|pbtxt)$")
 
 
@@ -73,6 +78,29 @@ def sweep_abandoned_temps(folder: str, now: float | None = None) -> list[str]:
     return removed
 
 
+def current_umask() -> int:
+    """The process's umask: from /proc where there is one, else by setting it back at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def final_mode(path: str) -> int:
+    """The mode the written file should have: the replaced file's, else 0666 less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
 @contextmanager
 def atomic_path(path: str, suffix: str):
     """Yield a temporary path beside ``path``; on success fsync it and move it into place."""
@@ -87,6 +115,7 @@ def atomic_path(path: str, suffix: str):
         yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, final_mode(path))
         os.replace(tmp, path)
         _fsync_dir(folder)
     except OSError as exc:

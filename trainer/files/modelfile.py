@@ -22,29 +22,38 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import h5py
 import numpy as np
 
 from vae_explorer.trainer import __version__
-from vae_explorer.trainer.errors import ModelFileError, UserError
+from vae_explorer.trainer.errors import ModelFileError
 from vae_explorer.trainer.files.atomic import atomic_path
+from vae_explorer.trainer.files.model_reading import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    config_from,
+    finite,
+    header,
+    load_ordered,
+    load_weights,
+    numeric,
+    opened,
+    stored_datasets,
+)
 from vae_explorer.trainer.maps.epoch_codes import EpochCodes, read_epoch_codes, write_epoch_codes
-from vae_explorer.trainer.model.config import TrainConfig, check_image_shape
+from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.model.space import LatentCodes
 
-FORMAT_NAME = "vae-explorer-model"
-FORMAT_VERSION = 1
-MAX_LISTED = 5
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFile", "load_model", "read_header", "save_model"]
 
 
 @dataclass
 class ModelFile:
     """Everything a model file holds, with the VAE rebuilt and its weights loaded."""
 
-    model: object  # trainer.model.VAE
+    model: object  # trainer.model.vae.VAE
     config: TrainConfig
     history: list[dict] = field(default_factory=list)
     dataset: dict = field(default_factory=dict)
@@ -104,123 +113,15 @@ def _keras_version() -> str:
     return keras.__version__
 
 
-def _json_attr(f, key: str, path: str, default):
-    if key not in f.attrs:
-        return default
-    raw = f.attrs[key]
-    if isinstance(raw, bytes):
-        raw = raw.decode("utf-8", "replace")
-    if not isinstance(raw, str):
-        raise ModelFileError(f"attribute '{key}' is not JSON text", path)
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"attribute '{key}' is not valid JSON ({exc.msg})", path) from None
-
-
-def _numeric(ds, path: str, name: str) -> np.ndarray:
-    """Read a dataset that must hold plain numbers (no strings, no objects, no references)."""
-    if not isinstance(ds, h5py.Dataset) or ds.dtype.kind not in "iuf":
-        raise ModelFileError(f"'{name}' does not hold plain numbers", path)
-    return ds[()]
-
-
-def _describe_foreign(f) -> str:
-    if str(f.attrs.get("written_by", "")).startswith("vae-explorer"):  # ours, but its 'format' is gone
-        return "has no valid 'format' attribute (a damaged vae-explorer model?)"
-    if "model_weights" in f or "keras_version" in f.attrs or "layer_names" in f.attrs:
-        return "is a Keras model file, not a vae-explorer model"
-    if "layers" in f and "vars" in f:  # Keras 3 ``save_weights``: no attributes at all
-        return "is a Keras weights file (.weights.h5), not a vae-explorer model"
-    return "is an HDF5 file written by another program (no vae-explorer 'format' attribute)"
-
-
-def _list(items) -> str:
-    items = sorted(items)
-    more = f" and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else ""
-    return ", ".join(items[:MAX_LISTED]) + more
-
-
 def read_header(path: str | os.PathLike) -> dict:
     """Format, version, config, history, dataset description and sizes, without TensorFlow."""
     path = os.fspath(path)
-    with _open(path) as f:
-        header = _header(f, path)
-        header["parameters"] = sum(int(ds.size) for ds in stored_datasets(f.get("weights")).values())
-        header["latent_codes"] = int(f["latent/means"].shape[0]) if "latent/means" in f else 0
-        return header
-
-
-@contextmanager
-def _open(path: str):
-    if not os.path.isfile(path):
-        raise ModelFileError("no such file" if not os.path.exists(path) else "is not a file", path)
-    if path.lower().endswith(".keras"):
-        raise ModelFileError("is a Keras .keras archive, not a vae-explorer .h5 model", path)
-    try:
-        if not h5py.is_hdf5(path):
-            raise ModelFileError("is not an HDF5 file", path)
-        f = h5py.File(path, "r")
-    except ModelFileError:
-        raise
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"is truncated or damaged ({str(exc).splitlines()[0]})", path) from None
-    try:
-        yield f
-    except (OSError, KeyError, ValueError, TypeError) as exc:
-        raise ModelFileError(f"is damaged ({str(exc).splitlines()[0]})", path) from None
-    finally:
-        f.close()
-
-
-def _header(f, path: str) -> dict:
-    fmt = f.attrs.get("format")
-    if isinstance(fmt, bytes):
-        fmt = fmt.decode("utf-8", "replace")
-    if fmt != FORMAT_NAME:
-        raise ModelFileError(_describe_foreign(f), path)
-    version = f.attrs.get("format_version")
-    if not isinstance(version, (int, np.integer)):
-        raise ModelFileError("has no valid format_version", path)
-    if version > FORMAT_VERSION:
-        raise ModelFileError(
-            f"was written in format version {int(version)}, newer than this vae-explorer reads "
-            f"(up to {FORMAT_VERSION}); upgrade vae-explorer",
-            path,
-        )
-    if version < 1:
-        raise ModelFileError(f"has an invalid format_version {int(version)}", path)
-    config = _json_attr(f, "config", path, None)
-    if not isinstance(config, dict):
-        raise ModelFileError("has no model config", path)
-    history = _json_attr(f, "history", path, [])
-    dataset = _json_attr(f, "dataset", path, {})
-    if not isinstance(history, list) or not isinstance(dataset, dict):
-        raise ModelFileError("has a malformed history or dataset description", path)
-    return {
-        "format": fmt,
-        "format_version": int(version),
-        "config": config,
-        "history": history,
-        "dataset": dataset,
-        "written_by": str(f.attrs.get("written_by", "?")),
-        "created": str(f.attrs.get("created", "?")),
-    }
-
-
-def _config_from(header: dict, path: str) -> tuple[TrainConfig, tuple[int, int, int]]:
-    raw = dict(header["config"])
-    shape = raw.pop("image_shape", None)
-    if (
-        not isinstance(shape, list)
-        or len(shape) != 3
-        or not all(isinstance(d, int) and not isinstance(d, bool) for d in shape)
-    ):
-        raise ModelFileError(f"has an invalid image shape in its config ({shape!r:.60})", path)
-    try:
-        return TrainConfig.from_dict(raw), check_image_shape(shape)
-    except (UserError, TypeError) as exc:
-        raise ModelFileError(f"has an invalid config: {exc}", path) from None
+    with opened(path) as f:
+        head = header(f, path)
+        head["parameters"] = sum(int(ds.size) for ds in stored_datasets(f.get("weights")).values())
+        means = f.get("latent/means")
+        head["latent_codes"] = int(means.shape[0]) if isinstance(means, h5py.Dataset) and means.shape else 0
+        return head
 
 
 def load_model(path: str | os.PathLike) -> ModelFile:
@@ -228,9 +129,9 @@ def load_model(path: str | os.PathLike) -> ModelFile:
     from vae_explorer.trainer.model.vae import build_vae
 
     path = os.fspath(path)
-    with _open(path) as f:
-        header = _header(f, path)
-        config, shape = _config_from(header, path)
+    with opened(path) as f:
+        head = header(f, path)
+        config, shape = config_from(head, path)
         model = build_vae(
             config.preset,
             config.latent_dim,
@@ -240,94 +141,37 @@ def load_model(path: str | os.PathLike) -> ModelFile:
             seed=config.seed,
             learning_rate=config.learning_rate,
         )
-        _load_weights(f, model, path)
-        optimizer_restored = _load_ordered(f, "optimizer", model.optimizer.variables, path)
-        _load_ordered(f, "random", model.random_state(), path)
-        latent = _load_latent(f, path, config.latent_dim)
-        epoch_codes = read_epoch_codes(f, path, config.latent_dim)
+        load_weights(f, model, path)
+        optimizer_restored = load_ordered(f, "optimizer", model.optimizer.variables, path)
+        load_ordered(f, "random", model.random_state(), path)
+        latent = _load_latent(f, path, int(model.latent_dim))
+        epoch_codes = read_epoch_codes(f, path, int(model.latent_dim))
     return ModelFile(
         model=model,
         config=config,
-        history=header["history"],
-        dataset=header["dataset"],
+        history=head["history"],
+        dataset=head["dataset"],
         latent=latent,
         epoch_codes=epoch_codes,
         optimizer_restored=optimizer_restored,
     )
 
 
-def stored_datasets(group) -> dict[str, h5py.Dataset]:
-    """Every dataset below ``group``, by its path inside the group."""
-    found = {}
-    if not isinstance(group, h5py.Group):
-        return found
-    group.visititems(lambda name, obj: found.__setitem__(name, obj) if isinstance(obj, h5py.Dataset) else None)
-    return found
-
-
-def _load_weights(f, model, path: str) -> None:
-    if "weights" not in f or not isinstance(f["weights"], h5py.Group):
-        raise ModelFileError("has no weights", path)
-    stored = stored_datasets(f["weights"])
-    expected = {v.path: v for v in model.weights}
-    missing = set(expected) - set(stored)
-    extra = set(stored) - set(expected)
-    if missing:
-        raise ModelFileError(f"lacks weight(s) {_list(missing)} for preset '{model.preset}'", path)
-    if extra:
-        raise ModelFileError(f"has unexpected weight(s) {_list(extra)} for preset '{model.preset}'", path)
-    values = {}
-    for name, var in expected.items():
-        value = _numeric(stored[name], path, f"weights/{name}")
-        if tuple(value.shape) != tuple(var.shape):
-            raise ModelFileError(f"weight '{name}' has shape {tuple(value.shape)}, expected {tuple(var.shape)}", path)
-        if not np.isfinite(value).all():
-            raise ModelFileError(f"weight '{name}' holds NaN or infinite values", path)
-        values[name] = value
-    for name, var in expected.items():
-        var.assign(values[name].astype(np.float32))
-
-
-def _load_ordered(f, group: str, variables, path: str) -> bool:
-    """Restore what ``_save_ordered`` wrote; False (variables untouched) when the file has none."""
-    if group not in f:
-        return False
-    stored = f[group]
-    keys = sorted(stored.keys())
-    if len(keys) != len(variables):
-        raise ModelFileError(f"has {len(keys)} {group} variables, expected {len(variables)}", path)
-    values = []
-    for key, var in zip(keys, variables, strict=True):
-        value = _numeric(stored[key], path, f"{group}/{key}")
-        if tuple(value.shape) != tuple(var.shape):
-            raise ModelFileError(
-                f"{group} variable '{var.path}' has shape {tuple(value.shape)}, expected {tuple(var.shape)}", path
-            )
-        if not np.isfinite(value).all():
-            raise ModelFileError(f"{group} variable '{var.path}' holds NaN or infinite values", path)
-        values.append(value)
-    for value, var in zip(values, variables, strict=True):
-        var.assign(value.astype(var.dtype))
-    return True
-
-
-def _load_latent(f, path: str, latent_dim: int) -> LatentCodes | None:
+def _load_latent(f: h5py.File, path: str, latent_dim: int) -> LatentCodes | None:
+    """The encoded held-out set the file keeps for the map (None: it keeps none)."""
     if "latent" not in f:
         return None
     g = f["latent"]
-    if "means" not in g:
+    if not isinstance(g, h5py.Group) or "means" not in g:
         raise ModelFileError("has a latent group without means", path)
-    means = _numeric(g["means"], path, "latent/means").astype(np.float32)
-    if means.ndim != 2 or means.shape[1] != latent_dim:
-        raise ModelFileError(f"latent means have shape {means.shape}, expected N×{latent_dim}", path)
-    log_vars = _numeric(g["log_vars"], path, "latent/log_vars").astype(np.float32) if "log_vars" in g else None
-    labels = _numeric(g["labels"], path, "latent/labels").astype(np.int32) if "labels" in g else None
-    for name, arr in (("log_vars", log_vars), ("labels", labels)):
-        if arr is not None and len(arr) != len(means):
-            raise ModelFileError(f"latent {name} has {len(arr)} rows for {len(means)} means", path)
-    if log_vars is not None and log_vars.shape != means.shape:
-        raise ModelFileError(f"latent log_vars have shape {log_vars.shape}, means {means.shape}", path)
-    for name, arr in (("means", means), ("log_vars", log_vars)):
-        if arr is not None and not np.isfinite(arr).all():
-            raise ModelFileError(f"latent {name} hold NaN or infinite values", path)
+    shape = g["means"].shape if isinstance(g["means"], h5py.Dataset) else ()
+    if len(shape) != 2 or shape[1] != latent_dim:
+        raise ModelFileError(f"latent means have shape {shape}, expected N×{latent_dim}", path)
+    means = finite(numeric(g["means"], path, "latent/means").astype(np.float32), path, "latent means hold")
+    log_vars = labels = None
+    if "log_vars" in g:
+        log_vars = numeric(g["log_vars"], path, "latent/log_vars", shape, "latent log_vars").astype(np.float32)
+        finite(log_vars, path, "latent log_vars hold")
+    if "labels" in g:
+        labels = numeric(g["labels"], path, "latent/labels", shape[:1], "latent labels").astype(np.int32)
     return LatentCodes(means=means, log_vars=log_vars, labels=labels)

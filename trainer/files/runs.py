@@ -1,97 +1,52 @@
-"""Run records: one plain JSON file per training run, so runs can be listed and compared later.
+"""Run records of training runs: started, finished, listed, matched with their model, kept.
 
-A model file says what a model is; a run record says how it came about and how it scored:
-the config, the dataset, the per-epoch history, the final held-out figures, the wall time, the
-package versions, when it started and how it ended, and any likelihood figures ``eval --iw``
-computed afterwards. The command line keeps each record beside its model (``m.h5.run.json``)
-or in a ``--runs-dir``; the app keeps its own in its data folder (``explorer.runs``) with the same
-functions. Nothing here imports Qt or TensorFlow; records are written atomically and a
-damaged record is skipped with a warning when listing, never fatal.
+A model file says what a model is; a run record (``files.run_record``) says how it came about and
+how it scored. The command line keeps each record beside its model (``m.h5.run.json``) or in a
+``--runs-dir``; the app keeps its own in its data folder with the same functions. Nothing here
+imports Qt or TensorFlow; records are written atomically, an earlier record is never overwritten,
+and a damaged record is skipped with a warning when listing, never fatal.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.files.atomic import atomic_path
+from vae_explorer.trainer.files.run_record import (
+    RECORD_SUFFIX,
+    RunRecord,
+    now_utc,
+    read_record,
+    record_from_dict,
+    record_path,
+    write_record,
+)
 
-RECORD_SUFFIX = ".run.json"
-FORMAT_NAME = "vae-explorer-run"
-FORMAT_VERSION = 1
+__all__ = [
+    "RECORD_SUFFIX",
+    "RunRecord",
+    "add_likelihood",
+    "delete_record",
+    "finish_run",
+    "list_records",
+    "newest_with_history",
+    "now_utc",
+    "read_record",
+    "record_for_model",
+    "record_from_dict",
+    "record_path",
+    "same_history",
+    "set_model_path",
+    "start_run",
+    "write_record",
+]
+
 UNSAVED_NAME = "run"  # names the record of a run whose model has no file yet
-
-
-@dataclass
-class RunRecord:
-    """One training run. ``path`` is where the record lives (not stored in the file)."""
-
-    started: str
-    status: str
-    model_path: str
-    config: dict
-    dataset: dict
-    history: list = field(default_factory=list)
-    final: dict = field(default_factory=dict)
-    wall_time: float | None = None
-    message: str = ""
-    versions: dict = field(default_factory=dict)
-    likelihood: list = field(default_factory=list)
-    tensorboard: str | None = None
-    resumed_from: str | None = None
-    path: str = field(default="", compare=False)
-    clock: float = field(default=0.0, compare=False, repr=False)  # monotonic start, this process only
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        del d["path"], d["clock"]
-        return {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **d}
-
-    def latest_likelihood(self) -> dict | None:
-        """The most recent ``eval --iw`` figures, or None."""
-        return self.likelihood[-1] if self.likelihood else None
-
-    def add_likelihood(self, figures: dict) -> None:
-        """Keep ``figures``; an earlier entry for the same K, data and likelihood is replaced."""
-        key = ("iw_k", "likelihood", "data", "n", "seed")
-        self.likelihood = [f for f in self.likelihood if [f.get(k) for k in key] != [figures.get(k) for k in key]]
-        self.likelihood.append(dict(figures))
-
-
-def record_from_dict(data, path: str) -> RunRecord:
-    """A RunRecord from parsed JSON, or a UserError naming ``path`` and what is wrong."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
-        raise UserError("is not a vae-explorer run record", path)
-    if not isinstance(data.get("format_version"), int) or data["format_version"] > FORMAT_VERSION:
-        raise UserError(f"is a run record of an unknown format version ({data.get('format_version')!r:.20})", path)
-    known = {f.name for f in fields(RunRecord)} - {"path", "clock"}
-    values = {k: v for k, v in data.items() if k in known}
-    kinds = {
-        "started": str,
-        "status": str,
-        "model_path": str,
-        "config": dict,
-        "dataset": dict,
-        "history": list,
-        "final": dict,
-        "likelihood": list,
-    }
-    for name, kind in kinds.items():
-        if name in values and not isinstance(values[name], kind):
-            raise UserError(f"has a malformed '{name}' in its run record", path)
-    try:
-        return RunRecord(**values, path=path)
-    except TypeError:
-        raise UserError("lacks a required field of a run record", path) from None
-
-
-def now_utc() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+FINAL_KEYS = ("val_neg_elbo", "val_loss", "val_reconstruction_loss", "val_kl_loss")
 
 
 def package_versions() -> dict:
@@ -111,42 +66,56 @@ def package_versions() -> dict:
     }
 
 
-def record_path(model_path: str, runs_dir: str | None = None, started: str | None = None) -> str:
-    """``MODEL.h5.run.json`` beside the model, or ``DIR/MODEL-<start time>.run.json``."""
-    if runs_dir is None:
-        return os.fspath(model_path) + RECORD_SUFFIX
-    stamp = (started or now_utc())[:19].replace(":", "").replace("-", "")
-    base = os.path.join(runs_dir, f"{os.path.basename(model_path)}-{stamp}")
-    candidate, n = base + RECORD_SUFFIX, 1
-    while os.path.exists(candidate):
-        n += 1
-        candidate = f"{base}-{n}{RECORD_SUFFIX}"
-    return candidate
+def start_run(model_path: str, config: dict, dataset: dict, runs_dir: str | None = None, **extra: Any) -> RunRecord:
+    """A ``running`` record for a run about to start, written at once (a crash leaves it so).
+    ``model_path`` "" is a model not saved yet (the app's runs, in ``runs_dir``, named ``run-…``).
+    A record already at the new record's place (``m.h5.run.json`` of an earlier run of ``--out
+    m.h5``) is kept under its own start time; when this run continues that model (``--resume``),
+    the new record names it as its ``parent``: nothing recorded is lost."""
+    started = now_utc()
+    if runs_dir is not None:
+        _make_folder(runs_dir)
+    path = record_path(model_path or UNSAVED_NAME, runs_dir, started)
+    kept = _keep_earlier(path, model_path)
+    resumed = extra.get("resumed_from")
+    parent = kept if kept and resumed and os.path.abspath(resumed) == os.path.abspath(model_path) else None
+    record = RunRecord(
+        started=started,
+        status="running",
+        model_path=os.path.abspath(model_path) if model_path else "",
+        config=dict(config),
+        dataset=dict(dataset),
+        versions=package_versions(),
+        path=path,
+        clock=time.monotonic(),
+        parent=parent,
+        **extra,
+    )
+    write_record(record)
+    return record
 
 
-def write_record(record: RunRecord, path: str | None = None) -> str:
-    """Write ``record`` atomically to ``path`` (default: its own ``path``); return the path."""
-    path = os.fspath(path or record.path)
-    text = json.dumps(record.to_dict(), indent=1)
-    with atomic_path(path, ".json") as tmp, open(tmp, "w", encoding="utf-8") as f:
-        f.write(text + "\n")
-    record.path = path
-    return path
-
-
-def read_record(path: str | os.PathLike) -> RunRecord:
-    """Read one record; a missing, unreadable or malformed file is a one-line UserError."""
-    path = os.fspath(path)
+def _keep_earlier(path: str, model_path: str) -> str | None:
+    """Move a record that is in the way to ``MODEL-<its start time>.run.json`` beside it; its new path."""
+    if not os.path.isfile(path):
+        return None
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise UserError("no such file", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot be read ({getattr(exc, 'strerror', None) or exc})", path) from None
-    except json.JSONDecodeError as exc:
-        raise UserError(f"is not valid JSON (line {exc.lineno}: {exc.msg})", path) from None
-    return record_from_dict(data, path)
+        started = read_record(path).started
+    except UserError:
+        started = now_utc()
+    kept = record_path(model_path, os.path.dirname(os.path.abspath(path)), started)
+    try:
+        os.replace(path, kept)
+    except OSError as exc:
+        raise UserError(f"cannot keep the earlier run record ({exc.strerror or exc})", path) from None
+    return kept
+
+
+def _make_folder(folder: str) -> None:
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot be created ({exc.strerror or exc})", folder) from None
 
 
 def list_records(places) -> tuple[list[RunRecord], list[str]]:
@@ -173,37 +142,6 @@ def _record_files(place: str) -> list[str]:
     except OSError as exc:
         raise UserError(f"cannot be listed ({exc.strerror or exc})", place) from None
     return [os.path.join(place, n) for n in names if n.endswith(RECORD_SUFFIX) and not n.startswith(".")]
-
-
-def start_run(model_path: str, config: dict, dataset: dict, runs_dir: str | None = None, **extra) -> RunRecord:
-    """A ``running`` record for a run about to start, written at once (a crash leaves it so).
-    ``model_path`` "" is a model not saved yet (the app's runs, in ``runs_dir``, named ``run-…``)."""
-    started = now_utc()
-    if runs_dir is not None:
-        _make_folder(runs_dir)
-    record = RunRecord(
-        started=started,
-        status="running",
-        model_path=os.path.abspath(model_path) if model_path else "",
-        config=dict(config),
-        dataset=dict(dataset),
-        versions=package_versions(),
-        path=record_path(model_path or UNSAVED_NAME, runs_dir, started),
-        clock=time.monotonic(),
-        **extra,
-    )
-    write_record(record)
-    return record
-
-
-def _make_folder(folder: str) -> None:
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot be created ({exc.strerror or exc})", folder) from None
-
-
-FINAL_KEYS = ("val_neg_elbo", "val_loss", "val_reconstruction_loss", "val_kl_loss")
 
 
 def finish_run(record: RunRecord, status: str, message: str, history: list) -> RunRecord:

@@ -7,6 +7,7 @@ own widgets and needs none of this text layout.
 from __future__ import annotations
 
 import json
+import math
 
 from vae_explorer.trainer.files.runs import RunRecord
 from vae_explorer.trainer.training.progress import format_seconds
@@ -33,7 +34,7 @@ def _number(value, digits: int = 2) -> str:
 
 def duration(seconds) -> str:
     """``12.3 s`` under a minute, else ``m:ss`` or ``h:mm:ss``; ``-`` when unknown."""
-    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not math.isfinite(seconds):
         return "-"
     return f"{seconds:.1f} s" if seconds < 60 else format_seconds(seconds)
 

@@ -7,7 +7,9 @@ encoder's q(z|x) and the true posterior. Drawing K samples z_k ~ q(z|x) and taki
 
 gives a bound that tightens as K grows (K = 1 is the ELBO) and is what papers report as the
 test negative log-likelihood. One traced graph scores a batch of images against a chunk of
-samples; chunks are sized so the decoder's logits stay within ``LOGIT_BYTES`` per call.
+samples; chunks are sized so the decoder's logits stay within ``LOGIT_BYTES`` per call, and the
+bound is accumulated as a running log-mean-exp over the chunks, so memory does not grow with K
+(K = 1,000,000 on 10,000 images once asked for 74.5 GiB at once).
 
 log p(x|z) is the Bernoulli log-probability −Σ BCE(x, logits) that the model was trained
 with. On grey pixels (not 0 or 1) that is not a normalised likelihood, so a figure on grey
@@ -18,6 +20,7 @@ negative log-likelihood comparable with the binarised-MNIST literature.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +35,7 @@ from keras import ops  # noqa: E402
 LOGIT_BYTES = 8 * 2**20  # per call; the decoder's inner activations are a few times more
 LOG_2PI = math.log(2.0 * math.pi)
 MAX_K = 1_000_000
+LONG_SECONDS = 3600.0  # an evaluation longer than this is said first and must be confirmed
 
 
 class Cancelled(Exception):
@@ -82,26 +86,35 @@ class ImportanceWeighted:
         log_qz = -0.5 * ops.sum(ops.square(eps) + LOG_2PI + log_var, axis=-1)
         return log_px_z + log_pz - log_qz
 
-    def log_weights(self, x: np.ndarray, k: int, seed: int = 0, progress=None, should_stop=None) -> np.ndarray:
-        """All K×N log-weights of images ``x`` (float64); the same seed gives the same draws.
+    def chunks(self, x: np.ndarray, k: int, seed: int = 0, progress=None, should_stop=None):
+        """(first image, log-weights of a chunk of samples × a batch of images) for every compiled
+        call, in order; the same seed gives the same draws whatever consumes them.
 
-        ``progress(done, total)`` is called after each compiled call (the app's progress bar);
+        ``progress(done, total)`` is called after each call (the app's progress bar);
         ``should_stop()`` is asked before each one and ends the work with ``Cancelled``: a
         background thread is stopped between two calls, never cut off inside one."""
         k_call, batch = self._shape(k)
-        out = np.empty((k, len(x)), np.float64)
-        total = -(-len(x) // batch) * -(-k // k_call)
-        calls = 0
+        total, calls = self.calls(len(x), k), 0
         for i in range(0, len(x), batch):
             xb = np.asarray(x[i : i + batch], np.float32)
             for j in range(0, k, k_call):
                 if should_stop is not None and should_stop():
                     raise Cancelled("the likelihood computation was cancelled")
                 n = min(k_call, k - j)
-                out[j : j + n, i : i + len(xb)] = self._log_weights(xb, np.int32(n), np.array([seed, calls], np.int32))
+                weights = self._log_weights(xb, np.int32(n), np.array([seed, calls], np.int32))
                 calls += 1
                 if progress is not None:
                     progress(calls, total)
+                yield i, np.asarray(weights, np.float64)
+
+    def log_weights(self, x: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+        """All K×N log-weights of images ``x`` at once (for inspection; ``log_px`` never holds them)."""
+        out = np.empty((k, len(x)), np.float64)
+        filled = np.zeros(len(x), np.int64)
+        for i, weights in self.chunks(x, k, seed):
+            n, b = weights.shape
+            out[filled[i] : filled[i] + n, i : i + b] = weights
+            filled[i : i + b] += n
         return out
 
     def _shape(self, k: int) -> tuple[int, int]:
@@ -109,12 +122,51 @@ class ImportanceWeighted:
         k_call = min(k, self.samples_per_call)
         return k_call, max(1, self.samples_per_call // k_call)
 
+    def calls(self, n_images: int, k: int) -> int:
+        """How many compiled calls ``log_px`` makes for ``n_images`` images and ``k`` samples."""
+        k_call, batch = self._shape(k)
+        return -(-n_images // batch) * -(-k // k_call)
+
+    def estimate_seconds(self, x: np.ndarray, k: int, seed: int = 0) -> float:
+        """How long ``log_px(x, k)`` will take: one warm call timed, times the number of calls."""
+        check_k(k)
+        k_call, batch = self._shape(k)
+        sample = np.asarray(x[:batch], np.float32)
+        self._log_weights(sample, np.int32(k_call), np.array([seed, 0], np.int32))  # warm
+        started = time.perf_counter()
+        self._log_weights(sample, np.int32(k_call), np.array([seed, 1], np.int32))
+        return (time.perf_counter() - started) * self.calls(len(x), k)
+
     def log_px(self, x: np.ndarray, k: int, seed: int = 0, progress=None, should_stop=None) -> np.ndarray:
-        """The K-sample bound on log p(x) for each image in ``x`` (nats, float64); ``progress``
-        and ``should_stop`` as in ``log_weights``."""
-        if not 1 <= k <= MAX_K:
-            raise UserError(f"--iw K must be between 1 and {MAX_K:,} (got {k})")
-        return logmeanexp(self.log_weights(x, k, seed, progress, should_stop), axis=0)
+        """The K-sample bound on log p(x) for each image in ``x`` (nats, float64), in memory that
+        does not grow with K (a running log-mean-exp over the chunks of samples); ``progress`` and
+        ``should_stop`` as in ``chunks``."""
+        check_k(k)
+        top = np.full(len(x), -np.inf)
+        total = np.zeros(len(x))
+        for i, weights in self.chunks(x, k, seed, progress, should_stop):
+            b = weights.shape[1]
+            new_top = np.maximum(top[i : i + b], weights.max(axis=0))
+            total[i : i + b] = total[i : i + b] * np.exp(top[i : i + b] - new_top) + np.exp(weights - new_top).sum(
+                axis=0
+            )
+            top[i : i + b] = new_top
+        return top + np.log(total / k)
+
+
+def check_k(k: int) -> None:
+    """K between 1 and ``MAX_K``, or a UserError (said before any model or data is loaded)."""
+    if not 1 <= k <= MAX_K:
+        raise UserError(f"--iw K must be between 1 and {MAX_K:,} (got {k})")
+
+
+def duration_text(seconds: float) -> str:
+    """``about 12 s``, ``about 3 min``, ``about 4.2 h``: an estimate in words."""
+    if seconds < 90:
+        return f"about {max(seconds, 1):.0f} s"
+    if seconds < 5400:
+        return f"about {seconds / 60:.0f} min"
+    return f"about {seconds / 3600:.1f} h"
 
 
 @dataclass

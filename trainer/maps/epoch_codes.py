@@ -90,31 +90,33 @@ def write_epoch_codes(f, record: EpochCodes) -> None:
 
 
 def read_epoch_codes(f, path: str, latent_dim: int) -> EpochCodes | None:
-    """From an open model file; None if it has none (files written before they were kept)."""
+    """From an open model file; None if it has none (files written before they were kept).
+    Shapes are checked before anything is read (``files.model_reading.numeric``)."""
+    from vae_explorer.trainer.files.model_reading import numeric
+
     if GROUP not in f:
         return None
     group = f[GROUP]
-    numbers, means = _numbers(group, "numbers", path), _numbers(group, "means", path)
-    if means.ndim != 3 or means.shape[2] != latent_dim or numbers.shape != (len(means),):
-        raise ModelFileError(
-            f"epoch codes have shape {means.shape} for {numbers.size} epochs, expected E×N×{latent_dim}", path
-        )
+    for name in ("numbers", "means"):
+        if not hasattr(group.get(name), "shape"):
+            raise ModelFileError(f"'{GROUP}/{name}' is missing", path)
+    shape = getattr(group.get("means"), "shape", ())
+    count = getattr(group.get("numbers"), "shape", ())
+    if len(shape) != 3 or shape[2] != latent_dim or count != shape[:1]:
+        raise ModelFileError(f"epoch codes have shape {shape} for {count} epochs, expected E×N×{latent_dim}", path)
+    numbers, means = (
+        numeric(group["numbers"], path, f"{GROUP}/numbers"),
+        numeric(group["means"], path, f"{GROUP}/means"),
+    )
     if not np.isfinite(means).all():
         raise ModelFileError("epoch codes hold NaN or infinite values", path)
-    labels = _numbers(group, "labels", path) if "labels" in group else None
-    if labels is not None and labels.shape != (means.shape[1],):
-        raise ModelFileError(f"epoch code labels have shape {labels.shape}, expected ({means.shape[1]},)", path)
+    labels = None
+    if "labels" in group:
+        labels = numeric(group["labels"], path, f"{GROUP}/labels", shape[1:2], "epoch code labels")
     record = EpochCodes(max_epochs=max(MAX_EPOCHS, len(means)))
     for epoch, codes in zip(numbers, means, strict=True):
         record.add(int(epoch), codes, labels)
     return record
-
-
-def _numbers(group, name: str, path: str) -> np.ndarray:
-    ds = group.get(name)
-    if ds is None or not hasattr(ds, "dtype") or ds.dtype.kind not in "iuf":
-        raise ModelFileError(f"'{GROUP}/{name}' is missing or does not hold plain numbers", path)
-    return ds[()]
 
 
 EXACT_KINDS = ("identity", "dims")  # these show an epoch's codes as they were, without any fitting

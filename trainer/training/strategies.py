@@ -33,8 +33,11 @@ class Scaling:
         return f"{self.name}, {replicas} replica(s), global batch split between them"
 
 
+JOBS = ("chief", "worker", "evaluator")  # the task types MultiWorkerMirroredStrategy runs with
+
+
 def cluster_from_env() -> dict:
-    """``TF_CONFIG`` parsed and checked enough to name a mistake in one line."""
+    """``TF_CONFIG`` parsed and checked, so that a mistake is one line before TensorFlow starts a server."""
     raw = os.environ.get("TF_CONFIG")
     if not raw:
         raise UserError(
@@ -42,21 +45,50 @@ def cluster_from_env() -> dict:
         )
     try:
         config = json.loads(raw)
-        workers = config["cluster"]["worker"]
-        task = config["task"]
-        kind, index = task["type"], int(task["index"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UserError(f"TF_CONFIG is not a cluster and task description ({exc!s:.60})") from None
-    if kind not in config["cluster"] or not 0 <= index < len(config["cluster"][kind]):
-        raise UserError(f"TF_CONFIG: task {kind} {index} is not in the cluster")
-    if not workers:
-        raise UserError("TF_CONFIG lists no workers")
+    except (ValueError, RecursionError) as exc:
+        raise UserError(f"TF_CONFIG is not JSON ({str(exc)[:60]})") from None
+    if not isinstance(config, dict) or not isinstance(config.get("cluster"), dict):
+        raise UserError('TF_CONFIG has no "cluster": {"worker": ["host:port", ...]}')
+    _check_cluster(config["cluster"])
+    _check_task(config.get("task"), config["cluster"])
     return config
+
+
+def _check_cluster(cluster: dict) -> None:
+    for job, addresses in cluster.items():
+        if job not in JOBS:
+            raise UserError(
+                f'TF_CONFIG: the cluster\'s "{job}" jobs are not for this strategy (only {", ".join(JOBS)})'
+            )
+        if not isinstance(addresses, list) or not addresses:
+            raise UserError(f'TF_CONFIG: the cluster\'s "{job}" must be a list of "host:port" addresses')
+        for address in addresses:
+            _check_address(job, address)
+    if not set(cluster) & {"chief", "worker"}:
+        raise UserError('TF_CONFIG: the cluster names no "chief" and no "worker"')
+
+
+def _check_address(job: str, address: object) -> None:
+    host, _, port = address.rpartition(":") if isinstance(address, str) else ("", "", "")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UserError(f'TF_CONFIG: {job} address {address!r:.60} is not "host:port"')
+
+
+def _check_task(task: object, cluster: dict) -> None:
+    if not isinstance(task, dict) or not isinstance(task.get("type"), str):
+        raise UserError('TF_CONFIG has no "task": {"type": "worker", "index": N} for this process')
+    kind, index = task["type"], task.get("index", 0)
+    if kind not in cluster:
+        raise UserError(f'TF_CONFIG: the task type "{kind:.20}" is not a job of the cluster')
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(cluster[kind]):
+        raise UserError(
+            f"TF_CONFIG: task {kind} {index!r:.20} is not in the cluster ({len(cluster[kind])} {kind} address(es))"
+        )
 
 
 def is_chief(config: dict) -> bool:
     """The chief is the ``chief`` task, or worker 0 when the cluster names no chief (TF's rule)."""
-    kind, index = config["task"]["type"], int(config["task"]["index"])
+    kind, index = config["task"]["type"], int(config["task"].get("index", 0))
     if "chief" in config["cluster"]:
         return kind == "chief"
     return kind == "worker" and index == 0
@@ -68,6 +100,7 @@ def make_scaling(name: str) -> Scaling:
         raise UserError(f"--strategy must be one of {', '.join(STRATEGIES)}")
     if name == "default":
         return Scaling("default")
+    config = cluster_from_env() if name == "multi-worker" else {}  # checked before TensorFlow starts
     from vae_explorer.trainer.tf_runtime import import_tensorflow
 
     tf = import_tensorflow()
@@ -76,7 +109,6 @@ def make_scaling(name: str) -> Scaling:
         return Scaling("mirrored", tf.distribute.MirroredStrategy()) if len(gpus) > 1 else Scaling("default")
     if name == "mirrored":
         return Scaling(name, tf.distribute.MirroredStrategy())
-    config = cluster_from_env()
     # CPU-only workers need the ring all-reduce (NCCL is for GPUs); with GPUs let TF choose.
     implementation = (
         tf.distribute.experimental.CommunicationImplementation.AUTO
