@@ -193,8 +193,17 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, msecs)
 
     def _tf_loaded(self) -> None:
-        self.show_status("TensorFlow ready", 3000)
+        self.show_status("TensorFlow ready" + self._skipped_at_start(), 10000)
         self.session.tf_ready = True
+
+    def _skipped_at_start(self) -> str:
+        """What the settings and the runs folder held that could not be used (said, then left out)."""
+        notes = []
+        if self.runs.state.warnings:
+            notes.append(f"{len(self.runs.state.warnings)} unreadable run record(s) skipped (View ▸ Runs panel)")
+        if self.recents.missing():
+            notes.append(f"{len(self.recents.missing())} recent file(s) no longer exist")
+        return "".join(f" · {note}" for note in notes)
 
     def _fit_views(self) -> None:
         self.map.fit_view()

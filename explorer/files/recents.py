@@ -23,15 +23,23 @@ class RecentFiles(QObject):
         super().__init__(parent)
         self.settings = settings
 
-    def paths(self) -> list[str]:
+    def stored(self) -> list[str]:
+        """What the settings hold under ``recent`` (text entries only, whatever else is there)."""
         value = self.settings.value("recent", [])
         if isinstance(value, str):
             value = [value]
-        return [v for v in (value or []) if isinstance(v, str)]
+        return [v for v in value if isinstance(v, str)] if isinstance(value, (list, tuple)) else []
+
+    def paths(self) -> list[str]:
+        """The recent files that still exist (a moved or deleted one is not offered)."""
+        return [p for p in self.stored() if os.path.exists(p)]
+
+    def missing(self) -> list[str]:
+        return [p for p in self.stored() if not os.path.exists(p)]
 
     def add(self, path: str) -> None:
         path = os.path.abspath(path)
-        items = [path] + [p for p in self.paths() if p != path]
+        items = [path] + [p for p in self.stored() if p != path]
         self.settings.setValue("recent", items[:MAX_RECENT])
         self.changed.emit()
 

@@ -90,6 +90,7 @@ def test_recent_files_newest_first_and_bounded(qapp, tmp_path):
     menu = RecentMenu(recents)
     assert not menu.isEnabled()
     for i in range(MAX_RECENT + 2):
+        (tmp_path / f"m{i}.h5").write_bytes(b"")  # recent files are offered while they exist
         recents.add(str(tmp_path / f"m{i}.h5"))
     recents.add(str(tmp_path / "m3.h5"))
     paths = recents.paths()

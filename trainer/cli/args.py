@@ -85,7 +85,7 @@ def _add_train(sub) -> None:
     )
     train.add_argument("--preset", default=None, help="tutorial, dcgan, dense or default")
     train.add_argument("--latent-dim", type=int, default=None)
-    train.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"default {DEFAULT_EPOCHS}")
+    train.add_argument("--epochs", type=_positive, default=DEFAULT_EPOCHS, help=f"default {DEFAULT_EPOCHS}")
     train.add_argument("--batch-size", type=int, default=None, help="default: the preset's (64 for default, else 128)")
     train.add_argument("--beta", type=float, default=None, help="KL weight (default 1)")
     train.add_argument("--kl-warmup", type=int, default=None, help="epochs to ramp β up linearly")

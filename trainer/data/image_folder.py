@@ -1,26 +1,30 @@
 """A folder of PNG/JPEG/BMP/GIF images: one subfolder per class, or flat and unlabelled.
 
-Images are decoded and resized with TensorFlow (``tf.io.decode_image``, ``tf.image.resize``),
-so no image library is added. Files that cannot be decoded are skipped and listed in the
-dataset's ``warnings``; a folder with no usable image is an error.
+One rule decides which images are held out, whether the folder is loaded into memory here or
+streamed (``data.stream_folder``): the files are listed, those that do not even start as an
+image are skipped and named, and the held-out part is drawn from the rest (``split_folder``).
+Images are then decoded with TensorFlow (``data.image_decoding``); a file that still cannot be
+decoded is dropped from its part and named, so both paths hold out the same images. A folder
+with no usable image is an error.
 """
 
 from __future__ import annotations
 
 import os
-import struct
+from collections.abc import Callable
 
 import numpy as np
 
 from vae_explorer.trainer.data.dataset import Dataset
+from vae_explorer.trainer.data.image_decoding import DEFAULT_SIZE, MAX_PIXELS, DecodedFolder, not_an_image
 from vae_explorer.trainer.data.pixels import SPLIT_SEED, check_splits, random_split, split_held_out
 from vae_explorer.trainer.errors import DatasetError
-from vae_explorer.trainer.model.config import MAX_IMAGE_SIDE
+
+__all__ = ["DEFAULT_SIZE", "HELD_OUT_FRACTION", "MAX_PIXELS", "FolderSplit", "load_image_folder", "split_folder"]
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
-DEFAULT_SIZE = (64, 64)
-MAX_PIXELS = 100_000_000  # refuse decompression bombs before decoding them
 HELD_OUT_FRACTION = 0.2
+PROGRESS_EVERY = 64  # files decoded between two progress reports
 
 
 def _is_image(name: str) -> bool:
@@ -39,41 +43,27 @@ def _list_files(folder: str) -> tuple[list[tuple[str, int | None]], list[str] | 
     return [(os.path.join(folder, f), None) for f in entries if _is_image(f)], None
 
 
-def _declared_pixels(data: bytes) -> int | None:
-    """Width×height from a PNG, BMP or GIF header, without decoding; None when unknown."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        w, h = struct.unpack(">II", data[16:24])
-        return w * h
-    if data[:2] == b"BM" and len(data) >= 26:
-        w, h = struct.unpack("<ii", data[18:26])
-        return abs(w * h)
-    if data[:4] == b"GIF8" and len(data) >= 10:
-        w, h = struct.unpack("<HH", data[6:10])
-        return w * h
-    return None
+class FolderSplit:
+    """The readable files of a folder, their labels, and which are held out (indices, in order)."""
+
+    def __init__(self, folder: str, seed: int):
+        files, self.class_names = _list_files(folder)
+        problems = [not_an_image(path) for path, _ in files]
+        pairs = list(zip(files, problems, strict=True))
+        self.warnings = [f"{path}: skipped, {problem}" for (path, _), problem in pairs if problem]
+        kept = [f for f, problem in pairs if not problem]
+        if not files:
+            raise DatasetError("holds no PNG, JPEG, BMP or GIF images", folder)
+        if not kept:
+            raise DatasetError(f"holds no image that could be decoded ({len(files)} tried)", folder)
+        self.paths = np.array([path for path, _ in kept])
+        self.labels = None if self.class_names is None else np.array([label for _, label in kept], np.int32)
+        self.train, _, self.test, _ = split_held_out(np.arange(len(kept)), None, HELD_OUT_FRACTION, folder, seed)
 
 
-def decode_image_file(path: str, tf, keep_alpha: bool = False):
-    """One image file as uint8 H×W×C (C = 1 or 3; alpha dropped unless ``keep_alpha``: then C
-    may be 2 or 4), refusing decompression bombs before decoding; ``ValueError``, ``OSError`` or
-    TensorFlow's ``OpError`` when it cannot be read."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if not data:
-        raise ValueError("empty file")
-    pixels = _declared_pixels(data)
-    if pixels is None and data[:2] == b"\xff\xd8":
-        h, w, _ = tf.io.extract_jpeg_shape(data).numpy()
-        pixels = int(h) * int(w)
-    if pixels is not None and pixels > MAX_PIXELS:
-        raise ValueError(f"{pixels / 1e6:.0f} megapixels is over the {MAX_PIXELS // 1_000_000} MP limit")
-    image = tf.io.decode_image(data, expand_animations=False)
-    if image.dtype != tf.uint8:
-        image = tf.image.convert_image_dtype(image, tf.uint8)
-    image = image.numpy()
-    if keep_alpha:
-        return image
-    return image[..., :1] if image.shape[-1] == 2 else image[..., :3]
+def split_folder(folder: str, seed: int = SPLIT_SEED) -> FolderSplit:
+    """The one split rule of image folders, for the in-memory and the streamed loader."""
+    return FolderSplit(os.fspath(folder), seed)
 
 
 def load_image_folder(
@@ -81,19 +71,22 @@ def load_image_folder(
     image_size: tuple[int, int] | None = None,
     name: str | None = None,
     split_seed: int = SPLIT_SEED,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Dataset:
-    """Decode, convert to one channel count and one size, scale to [0, 1], hold 20% out."""
+    """Decode, convert to one channel count and one size, scale to [0, 1], hold 20% out.
+    ``progress(done, total)`` is called as the files are decoded (the app's progress bar)."""
     folder = os.fspath(folder)
-    files, class_names = _list_files(folder)
-    if not files:
-        raise DatasetError("holds no PNG, JPEG, BMP or GIF images", folder)
-    decoded = _DecodedFolder(folder, None if image_size is None else tuple(image_size))
-    for path, label in files:
-        decoded.add(path, label)
+    split = split_folder(folder, split_seed)
+    decoded = DecodedFolder(folder, None if image_size is None else tuple(image_size))
+    for i, path in enumerate(split.paths):
+        decoded.add(str(path))
+        if progress is not None and (i % PROGRESS_EVERY == 0 or i == len(split.paths) - 1):
+            progress(i + 1, len(split.paths))
     if not decoded.images:
-        raise DatasetError(f"holds no image that could be decoded ({len(files)} tried)", folder)
-    y = None if class_names is None else np.asarray(decoded.labels, dtype=np.int32)
-    x_train, y_train, x_test, y_test = split_held_out(decoded.array(), y, HELD_OUT_FRACTION, folder, split_seed)
+        raise DatasetError(f"holds no image that could be decoded ({len(split.paths)} tried)", folder)
+    x = decoded.array()
+    parts = [_part(split, decoded, x, which) for which in (split.train, split.test)]
+    (x_train, y_train), (x_test, y_test) = parts
     check_splits(x_train, x_test, folder)
     return Dataset(
         name=name or os.path.basename(os.path.normpath(folder)),
@@ -102,62 +95,14 @@ def load_image_folder(
         x_test=x_test,
         y_train=y_train,
         y_test=y_test,
-        label_names=class_names,
-        warnings=decoded.warnings,
+        label_names=split.class_names,
+        warnings=split.warnings + decoded.warnings,
         split=random_split(HELD_OUT_FRACTION, split_seed),
     )
 
 
-class _DecodedFolder:
-    """The images of a folder as they are decoded: skipped files become warnings, and once the
-    sizes disagree (or one is over what a model takes) every image is resized to DEFAULT_SIZE as
-    soon as it is decoded, so the folder never sits in memory at full size."""
-
-    def __init__(self, folder: str, target: tuple[int, int] | None):
-        from vae_explorer.trainer.tf_runtime import import_tensorflow
-
-        self.tf = import_tensorflow()
-        self.folder, self.target = folder, target
-        self.images: list[np.ndarray] = []
-        self.labels: list[int] = []
-        self.warnings: list[str] = []
-
-    def add(self, path: str, label: int) -> None:
-        try:
-            im = decode_image_file(path, self.tf)
-        except (ValueError, OSError, self.tf.errors.OpError) as exc:
-            reason = getattr(exc, "message", None) or str(exc)
-            self.warnings.append(f"{path}: skipped, cannot decode image ({reason.splitlines()[0]})")
-            return
-        if self.target is None and (
-            max(im.shape[:2]) > MAX_IMAGE_SIDE or (self.images and im.shape[:2] != self.images[0].shape[:2])
-        ):
-            self._resize_from_now(im)
-        self.images.append(im if self.target is None else self._resized(im))
-        self.labels.append(label)
-
-    def _resize_from_now(self, im: np.ndarray) -> None:
-        if max(im.shape[:2]) > MAX_IMAGE_SIDE and not self.images:
-            self.warnings.append(
-                f"{self.folder}: images of {im.shape[0]}×{im.shape[1]} px are over the {MAX_IMAGE_SIDE} px a "
-                f"side a model takes: resized to {DEFAULT_SIZE[0]}×{DEFAULT_SIZE[1]} (choose another size "
-                "with --image-size)"
-            )
-        self.target = DEFAULT_SIZE
-        self.images = [self._resized(held) for held in self.images]
-
-    def _resized(self, im: np.ndarray) -> np.ndarray:
-        if im.shape[:2] == self.target:
-            return im
-        return self.tf.image.resize(im, self.target, antialias=True).numpy()
-
-    def array(self) -> np.ndarray:
-        """N×H×W×C float32 in [0, 1]: grey images repeated to RGB when any image is RGB."""
-        channels = 3 if any(im.shape[-1] == 3 for im in self.images) else 1
-        target = self.target or self.images[0].shape[:2]
-        x = np.empty((len(self.images), *target, channels), dtype=np.float32)
-        for i, im in enumerate(self.images):
-            if im.shape[-1] != channels:
-                im = np.repeat(im, 3, axis=-1)
-            x[i] = np.clip(im, 0, 255) / 255.0
-        return x
+def _part(split: FolderSplit, decoded: DecodedFolder, x: np.ndarray, which: np.ndarray):
+    """The decoded images (and labels) of one part of the split, in the split's order."""
+    rows = [decoded.rows[i] for i in which if decoded.rows[i] is not None]
+    kept = [i for i in which if decoded.rows[i] is not None]
+    return x[rows], None if split.labels is None else split.labels[kept]

@@ -15,25 +15,19 @@ import os
 
 import numpy as np
 
-from vae_explorer.trainer.data.image_folder import (
-    DEFAULT_SIZE,
-    HELD_OUT_FRACTION,
-    MAX_PIXELS,
-    _declared_pixels,
-    _list_files,
-    decode_image_file,
-)
-from vae_explorer.trainer.data.pixels import random_split, split_held_out
+from vae_explorer.trainer.data.image_decoding import DEFAULT_SIZE, MAX_PIXELS, declared_pixels, decode_image_file
+from vae_explorer.trainer.data.image_folder import HELD_OUT_FRACTION, _list_files, split_folder
+from vae_explorer.trainer.data.pixels import random_split
 from vae_explorer.trainer.data.streaming import StreamedDataset, float_bytes, held_out_sample
 from vae_explorer.trainer.errors import DatasetError
 from vae_explorer.trainer.model.config import MAX_IMAGE_SIDE
 from vae_explorer.trainer.tf_runtime import import_tensorflow
 
 
-def _first_image(files, folder: str):
+def _first_image(paths, folder: str):
     """The first file that decodes, as a uint8 array: it fixes the size and channels."""
     tf = import_tensorflow()
-    for path, _ in files[:100]:
+    for path in paths[:100]:
         try:
             return decode_image_file(path, tf)
         except (ValueError, OSError, tf.errors.OpError):
@@ -41,8 +35,8 @@ def _first_image(files, folder: str):
     raise DatasetError("holds no image that could be decoded (first 100 tried)", folder)
 
 
-def _target(files, folder: str, image_size) -> tuple[tuple[int, int], int]:
-    first = _first_image(files, folder)
+def _target(paths, folder: str, image_size) -> tuple[tuple[int, int], int]:
+    first = _first_image(paths, folder)
     if image_size is not None:
         size = tuple(image_size)
     else:
@@ -55,12 +49,12 @@ def folder_bytes(folder: str, image_size) -> int:
     files, _ = _list_files(folder)
     if not files:
         return 0
-    size, channels = _target(files, folder, image_size)
+    size, channels = _target([path for path, _ in files], folder, image_size)
     return len(files) * float_bytes((*size, channels))
 
 
 def _size_ok(data: bytes) -> bool:
-    pixels = _declared_pixels(bytes(data))
+    pixels = declared_pixels(bytes(data))
     return pixels is None or pixels <= MAX_PIXELS
 
 
@@ -114,26 +108,24 @@ def _decode_sample(paths, labels, size, channels: int, warnings: list[str]):
 
 
 def open_folder(folder: str, image_size, name: str | None, split_seed: int) -> StreamedDataset:
-    files, class_names = _list_files(folder)
-    if not files:
-        raise DatasetError("holds no PNG, JPEG, BMP or GIF images", folder)
-    size, channels = _target(files, folder, image_size)
-    paths = np.array([p for p, _ in files])
-    labels = None if class_names is None else np.array([label for _, label in files], np.int32)
-    train_idx, _, test_idx, _ = split_held_out(np.arange(len(files)), labels, HELD_OUT_FRACTION, folder, split_seed)
-    sample = test_idx[held_out_sample(len(test_idx), float_bytes((*size, channels)))]
-    warnings: list[str] = []
-    x_test, y_test = _decode_sample(paths[sample], None if labels is None else labels[sample], size, channels, warnings)
+    """The folder split as the in-memory loader splits it (``image_folder.split_folder``), its
+    training files streamed and a bounded sample of its held-out files decoded now."""
+    split = split_folder(folder, split_seed)
+    size, channels = _target(split.paths, folder, image_size)
+    sample = split.test[held_out_sample(len(split.test), float_bytes((*size, channels)))]
+    warnings = list(split.warnings)
+    labels = None if split.labels is None else split.labels[sample]
+    x_test, y_test = _decode_sample(split.paths[sample], labels, size, channels, warnings)
     return StreamedDataset(
         name=name or os.path.basename(os.path.normpath(folder)),
         source=os.path.abspath(folder),
         image_shape=(*size, channels),
-        n_train=len(train_idx),
-        n_test=len(test_idx),
+        n_train=len(split.train),
+        n_test=len(split.test),
         x_test=x_test,
         y_test=y_test,
-        train_source=FolderTrainSource(paths[train_idx], size, channels),
-        label_names=class_names,
+        train_source=FolderTrainSource(split.paths[split.train], size, channels),
+        label_names=split.class_names,
         warnings=warnings,
         split=random_split(HELD_OUT_FRACTION, split_seed),
     )

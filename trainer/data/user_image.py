@@ -80,7 +80,7 @@ def prepare_image(path: str | os.PathLike, image_shape, white_on_black: bool) ->
 
 def read_image(path: str) -> np.ndarray:
     """uint8 H×W×C (C = 1 or 3, transparency flattened) of an image file, or ``ImageFileError`` in one line."""
-    from vae_explorer.trainer.data.image_folder import decode_image_file
+    from vae_explorer.trainer.data.image_decoding import decode_image_file, tf_problem
     from vae_explorer.trainer.tf_runtime import import_tensorflow
 
     tf = import_tensorflow()
@@ -89,8 +89,7 @@ def read_image(path: str) -> np.ndarray:
     try:
         image = decode_image_file(path, tf, keep_alpha=True)
     except (ValueError, OSError, tf.errors.OpError) as exc:
-        reason = (getattr(exc, "message", None) or getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
-        raise ImageFileError(f"cannot read it as a PNG or JPEG image ({reason})", path) from None
+        raise ImageFileError(f"cannot read it as a PNG or JPEG image ({tf_problem(exc)})", path) from None
     return flatten_alpha(image) if image.shape[-1] in (2, 4) else image
 
 

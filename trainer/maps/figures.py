@@ -24,7 +24,10 @@ def layout_names(latent_dim: int) -> list[str]:
 def layout_figures(name: str, means: np.ndarray, labels, decode, seed: int = 0) -> dict:
     """``legibility``, ``inverse_mae`` (with ``random_pair_mae`` for scale) and ``seconds``."""
     start = time.perf_counter()
-    layout = make_layout(name, means, seed=seed, n_jobs=2)
+    try:
+        layout = make_layout(name, means, seed=seed, n_jobs=2)
+    except ValueError as exc:  # too few codes for this layout: said in the figures, not a traceback
+        return {"skipped": str(exc)}
     seconds = time.perf_counter() - start
     figures = {
         "legibility": legibility(plane_of(layout, means), labels),

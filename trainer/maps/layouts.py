@@ -21,6 +21,7 @@ import numpy as np
 from vae_explorer.trainer.maps.projection import Projection
 
 LAYOUT_NAMES = ("latent", "pca", "dims", "tsne")
+MIN_TSNE_POINTS = 5  # fewer codes have no neighbourhoods to keep (openTSNE fails on them)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ def make_layout(
     sign alignment); a ValueError when it does not apply to these codes."""
     means = np.asarray(means, np.float32)
     check_layout(name, means.shape[1], dims)
+    if name == "tsne" and len(means) < MIN_TSNE_POINTS:
+        raise ValueError(f"a t-SNE layout needs at least {MIN_TSNE_POINTS} encoded images, not {len(means)}")
     if name == "tsne":
         from vae_explorer.trainer.maps.tsne import TSNELayout
 
