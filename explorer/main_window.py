@@ -171,6 +171,8 @@ class MainWindow(QMainWindow):
         self._refresh_actions()
 
     def _connect(self) -> None:
+        self._start_notes = self._skipped_at_start()
+        self.session.changed.connect(self._say_what_was_skipped)
         self.session.changed.connect(self._refresh_actions)
         self.session.changed.connect(self._update_title)
         self.training.state.changed.connect(self._refresh_actions)
@@ -193,11 +195,17 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, msecs)
 
     def _tf_loaded(self) -> None:
-        self.show_status("TensorFlow ready" + self._skipped_at_start(), 10000)
+        self.show_status("TensorFlow ready", 3000)
         self.session.tf_ready = True
 
+    def _say_what_was_skipped(self, names) -> None:
+        """Once the window is ready (TensorFlow loaded, a dataset shown), say in the status bar what
+        its settings and runs folder held that could not be used; it was left out."""
+        if self._start_notes and self.session.tf_ready and self.session.dataset is not None:
+            notes, self._start_notes = self._start_notes, ""
+            self.show_status("Started" + notes, 15000)
+
     def _skipped_at_start(self) -> str:
-        """What the settings and the runs folder held that could not be used (said, then left out)."""
         notes = []
         if self.runs.state.warnings:
             notes.append(f"{len(self.runs.state.warnings)} unreadable run record(s) skipped (View ▸ Runs panel)")

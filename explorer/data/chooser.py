@@ -109,12 +109,12 @@ class DatasetChooser(QObject):
         label = EMBEDDED_LABEL if embedded else os.path.basename(dataset.source) or dataset.name
         self.box.add_dataset(label, DEFAULT_DATASET if embedded else dataset.source)
         self.box.info.setText(summary(dataset))
+        self.status(f"Dataset {dataset.name} loaded", 3000)  # before the parts that follow say more
         self.session.dataset = dataset
         if not embedded:
             self.opened.emit(dataset.source)
         if dataset.warnings:
             self._report_warnings(dataset)
-        self.status(f"Dataset {dataset.name} loaded", 3000)
         if self.session.has_model and self.session.codes is None:
             self.session.encode_held_out()
 

@@ -144,7 +144,7 @@ class ModelFollower(QObject):
         s = self.session
         if s.path == self.path and _same_model(s.model, s.config, loaded):
             _copy_weights(loaded.model, s.model)
-            changes = dict(history=list(loaded.history), dirty=False)
+            changes = dict(config=loaded.config, history=list(loaded.history), dirty=False)
             s.update(**changes, **({"codes": loaded.latent} if loaded.latent is not None else {}))
             if loaded.latent is None:
                 s.encode_held_out()
@@ -170,8 +170,10 @@ def _signature(path: str):
 
 def _same_model(shown, config, loaded) -> bool:
     """The new version is the shown model with new weights: the same config in every setting
-    (loss, β, architecture, optimiser settings), not only the same variable shapes."""
-    if shown is None or config is None or config.to_dict() != loaded.config.to_dict():
+    (loss, β, architecture, optimiser settings; the number of epochs planned aside, which a
+    resumed run changes), not only the same variable shapes."""
+    planned = {**config.to_dict(), "epochs": 0} if config is not None else None
+    if shown is None or planned != {**loaded.config.to_dict(), "epochs": 0}:
         return False
     return [tuple(v.shape) for v in shown.variables] == [tuple(v.shape) for v in loaded.model.variables]
 

@@ -75,20 +75,21 @@ class LayoutService(QObject):
         self._timer.start()
 
     def _poll(self) -> None:
+        from vae_explorer.trainer.maps.layout_process import LayoutDied
+
         state = "idle" if self._computing is None else self._process.poll()
         if state in ("idle", "busy"):
             return
         self._timer.stop()
         (codes, previous), self._computing = self._computing, None
         waiting, self._waiting = self._waiting, None
-        if state == "died":
-            self.failed.emit(
-                f"the t-SNE process ended unexpectedly (exit code {self._process.died_with}); "
-                "the map shows PCA until the next layout starts a new one"
-            )
-            return
         try:
+            if state == "died":
+                raise LayoutDied(f"the t-SNE process ended unexpectedly (exit code {self._process.died_with})")
             self._finish(codes, previous, self._process.result())  # listeners may request more
+        except LayoutDied as died:  # not retried at once: the next request starts a new child
+            self.failed.emit(f"{died}; the map shows PCA until the next layout starts a new one")
+            return
         except Exception as error:  # noqa: BLE001 (the child's failure, shown as one line)
             self.failed.emit(f"t-SNE layout failed: {error}")
         if waiting is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 import traceback
 import weakref
@@ -13,7 +14,8 @@ from PySide6.QtWidgets import QMessageBox
 
 @pytest.fixture(autouse=True)
 def no_dangling_qthreads(monkeypatch):
-    """Fail any test that leaves a QThread running (napari's ``_dangling_qthreads``)."""
+    """Fail any test that leaves a QThread running (napari's ``_dangling_qthreads``) or a helper
+    process alive (the t-SNE child: closing the window must end it)."""
     started = weakref.WeakKeyDictionary()
     original = QThread.start
 
@@ -37,6 +39,8 @@ def no_dangling_qthreads(monkeypatch):
             break
         time.sleep(0.05)
     assert not running, "QThread(s) left running, started at:\n" + "\n".join(running)
+    children = multiprocessing.active_children()
+    assert not children, f"helper process(es) left alive: {[c.name for c in children]}"
 
 
 class Dialogs:
@@ -108,3 +112,28 @@ def long_training(window, mnist) -> list:
     batches: list = []
     window.training.runner.batches_done.connect(batches.extend)
     return batches
+
+
+@pytest.fixture(scope="session")
+def two_versions(tmp_path_factory, mnist_small, train_and_save):
+    """Two files of one `tutorial` model: after 1 and after 2 epochs (same seed)."""
+    from vae_explorer.trainer.model.config import TrainConfig
+
+    folder = tmp_path_factory.mktemp("versions")
+    paths = []
+    for epochs in (1, 2):
+        path = folder / f"v{epochs}.h5"
+        train_and_save(TrainConfig(preset="tutorial", epochs=epochs, batch_size=32, seed=3), mnist_small, path)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def wide_model_file(tmp_path_factory, mnist, train_and_save):
+    """A `dense` model with latent 6 on 2,000 real images, 64 held out: its map is a t-SNE layout."""
+    from vae_explorer.trainer.model.config import TrainConfig
+
+    path = tmp_path_factory.mktemp("wide") / "wide.h5"
+    config = TrainConfig(preset="dense", latent_dim=6, epochs=2, batch_size=64, learning_rate=3e-3, seed=0)
+    train_and_save(config, mnist.subset(2000, 64), path)
+    return path

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from tests.gui.helpers import shown_image
 from tests.gui.test_main_window import click_map
-from tests.gui.test_map_layouts_gui import wide_model_file  # noqa: F401 (a fixture)
 from tests.test_own_images import dark_seven_on_white
 from vae_explorer.trainer.files.imagegrid import write_png
 
@@ -173,7 +172,7 @@ def test_a_clicked_point_shows_its_posterior_ellipse(opened, qtbot):
     assert overlay.ellipses["point"] == []
 
 
-def test_a_drawing_on_a_t_sne_map_has_no_ellipse_and_on_pca_the_projected_one(window, qtbot, wide_model_file):  # noqa: F811
+def test_a_drawing_on_a_t_sne_map_has_no_ellipse_and_on_pca_the_projected_one(window, qtbot, wide_model_file):
     from tests.gui.test_map_layouts_gui import tsne_ready
 
     assert window.files.open_model(str(wide_model_file))

@@ -8,26 +8,11 @@ import sys
 import tempfile
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from tests.gui.helpers import point_count, shown_image
 from tests.gui.test_main_window import click_map
-
-
-@pytest.fixture(scope="module")
-def two_versions(tmp_path_factory, mnist_small, train_and_save):
-    """Two files of one `tutorial` model: after 1 and after 2 epochs (same seed)."""
-    from vae_explorer.trainer.model.config import TrainConfig
-
-    folder = tmp_path_factory.mktemp("versions")
-    paths = []
-    for epochs in (1, 2):
-        path = folder / f"v{epochs}.h5"
-        train_and_save(TrainConfig(preset="tutorial", epochs=epochs, batch_size=32, seed=3), mnist_small, path)
-        paths.append(path)
-    return paths
 
 
 def replace_with(source, target) -> None:
@@ -102,7 +87,7 @@ def test_a_file_that_is_not_a_model_is_said_in_the_status_bar_and_following_goes
     window.follower.follow(str(followed))  # what --follow does; the file is not there yet
     assert "waiting" in window.statusBar().currentMessage()
     followed.write_bytes(b"not a model")
-    qtbot.waitUntil(lambda: "Following:" in window.statusBar().currentMessage(), timeout=5000)
+    qtbot.waitUntil(lambda: "cannot be read" in window.statusBar().currentMessage(), timeout=5000)
     assert "model.h5" in window.statusBar().currentMessage() and dialogs.warnings == []
     replace_with(two_versions[0], followed)
     qtbot.waitUntil(lambda: window.session.path == str(followed), timeout=10_000)

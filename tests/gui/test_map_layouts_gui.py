@@ -4,22 +4,10 @@ computed in the background, switched from the chooser, decoded anywhere through 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from tests.gui.helpers import shown_image
 from tests.gui.test_main_window import click_map
-
-
-@pytest.fixture(scope="module")
-def wide_model_file(tmp_path_factory, mnist, train_and_save):
-    """A `dense` model with latent 6 on 2,000 real images, 64 held out: its map is a t-SNE layout."""
-    from vae_explorer.trainer.model.config import TrainConfig
-
-    path = tmp_path_factory.mktemp("wide") / "wide.h5"
-    config = TrainConfig(preset="dense", latent_dim=6, epochs=2, batch_size=64, learning_rate=3e-3, seed=0)
-    train_and_save(config, mnist.subset(2000, 64), path)
-    return path
 
 
 def tsne_ready(window) -> bool:

@@ -23,7 +23,11 @@ JOIN_SECONDS = 2.0
 
 
 class LayoutFailed(Exception):
-    """The child raised while laying out (its message), or died before it answered."""
+    """The child raised while laying out (its message)."""
+
+
+class LayoutDied(LayoutFailed):
+    """The child ended (killed, out of memory) before it answered."""
 
 
 def serve(conn: Any, n_jobs: int) -> None:
@@ -80,19 +84,27 @@ class LayoutProcess:
         if not self._pending:
             return "idle"
         if self._conn.poll():
-            return "ready"
+            return "ready"  # an answer, or the end of a pipe whose child died: ``result`` tells
         if not self._process.is_alive() and not self._conn.poll():
-            self._pending = False
-            code = self._process.exitcode
-            self.close()
-            self.died_with = code
+            self._died()
             return "died"
         return "busy"
 
-    def result(self) -> np.ndarray:
-        """The finished layout (N×2); ``LayoutFailed`` with the child's one-line reason."""
+    def _died(self) -> None:
         self._pending = False
-        ok, value = self._conn.recv()
+        self.died_with = self._process.exitcode
+        self.close()
+
+    def result(self) -> np.ndarray:
+        """The finished layout (N×2); ``LayoutFailed`` with the child's one-line reason, or
+        ``LayoutDied`` when the child ended without an answer."""
+        self._pending = False
+        try:
+            ok, value = self._conn.recv()
+        except (EOFError, OSError):
+            self._process.join(JOIN_SECONDS)
+            self._died()
+            raise LayoutDied(f"the t-SNE process ended unexpectedly (exit code {self.died_with})") from None
         if not ok:
             raise LayoutFailed(value)
         return np.asarray(value)
