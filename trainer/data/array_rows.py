@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import os
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from vae_explorer.trainer.errors import DatasetError
 
 CHUNK_ROWS = 2048
 CHUNK_BYTES = 8 << 20  # raw bytes read at a time: 2,048 MNIST rows, 682 rows of 64×64×3 uint8
+DEFLATE_RATIO = 1032  # no deflate stream inflates more than this: a bound on what a .gz can hold
 
 
 @dataclass
@@ -37,12 +39,38 @@ class ArrayRows:
 
     @classmethod
     def open(cls, path: str, key: str | None = None) -> ArrayRows:
+        """The array's header, checked against what the file can hold before anything is read or
+        allocated: a header may claim any shape, whatever the file holds."""
         try:
             with cls._stream(path, key) as f:
                 shape, dtype = _npy_header(f, path, key) if key else _idx_header(f, path)
-        except (OSError, EOFError, zlib.error, zipfile.BadZipFile, KeyError, ValueError) as exc:
+                header_bytes = f.tell()
+            rows = cls(path, key, shape, dtype)
+            room = rows._room(header_bytes)
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile, KeyError, ValueError, OverflowError) as exc:
             raise DatasetError(f"cannot be read ({str(exc).splitlines()[0]})", path) from None
-        return cls(path, key, shape, dtype)
+        if not shape:
+            raise DatasetError(f"{rows.where} holds a single value, not an array of rows", path)
+        declared = math.prod(shape) * dtype.itemsize
+        if declared > room:
+            raise DatasetError(
+                f"{rows.where} declares {'×'.join(map(str, shape))} values ({declared:,} bytes) but "
+                f"the file holds at most {room:,}",
+                path,
+            )
+        return rows
+
+    @property
+    def where(self) -> str:
+        return f"'{self.key}'" if self.key else "the file"
+
+    def _room(self, header_bytes: int) -> int:
+        """The most data bytes the file can hold after the header."""
+        if self.key is not None:
+            with zipfile.ZipFile(self.path) as archive:
+                return archive.getinfo(self.key + ".npy").file_size - header_bytes
+        size = os.path.getsize(self.path)
+        return size * DEFLATE_RATIO if self.path.endswith(".gz") else size - header_bytes
 
     @staticmethod
     def _stream(path: str, key: str | None):
@@ -62,7 +90,7 @@ class ArrayRows:
         """(first row, array of up to ``rows`` rows) in file order; a short file is a DatasetError.
         ``rows`` defaults to what fits ``CHUNK_BYTES`` (at most ``CHUNK_ROWS``)."""
         rows = rows or max(1, min(CHUNK_ROWS, CHUNK_BYTES // max(self.row_bytes, 1)))
-        where = self.key and f"'{self.key}'" or "the file"
+        where = self.where
         try:
             with self._stream(self.path, self.key) as f:
                 _npy_header(f, self.path, self.key) if self.key else _idx_header(f, self.path)
@@ -103,14 +131,46 @@ def _idx_header(f, path: str):
     return shape, _IDX_DTYPES[magic[2]]
 
 
-def _npy_header(f, path: str, key: str):
+def npy_header(f, path: str, key: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """Shape, Fortran order and dtype of an .npy stream, refusing object arrays (pickles)."""
     version = npy_format.read_magic(f)
     readers = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_format.read_array_header_2_0}
     if version not in readers:
-        raise DatasetError(f"'{key}' is in .npy format {version}, which cannot be streamed; use --in-memory", path)
+        raise DatasetError(f"'{key}' is in .npy format {version}, which cannot be read; save it with NumPy", path)
     shape, fortran, dtype = readers[version](f)
     if dtype.hasobject:
         raise DatasetError(f"'{key}' holds object arrays (pickled data), which are never loaded", path)
+    return tuple(int(d) for d in shape), bool(fortran), dtype
+
+
+def check_npz_member(path: str, key: str) -> None:
+    """One member of an .npz, its header checked before ``np.load`` reads it: no pickled objects,
+    and no more values declared than the member holds."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(key + ".npy") as f:
+            shape, _, dtype = npy_header(f, path, key)
+            room = archive.getinfo(key + ".npy").file_size - f.tell()
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, KeyError, ValueError, OverflowError) as exc:
+        raise DatasetError(f"is not a readable .npz file ({str(exc).splitlines()[0]})", path) from None
+    declared = math.prod(shape) * dtype.itemsize
+    if declared > room:
+        raise DatasetError(
+            f"'{key}' declares {'×'.join(map(str, shape))} values ({declared:,} bytes) but holds {max(room, 0):,}", path
+        )
+
+
+def read_npz_member(path: str, key: str) -> np.ndarray:
+    """A small member of an .npz (labels, label names), read whole after its header is checked."""
+    check_npz_member(path, key)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return npz[key]
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, KeyError, ValueError, MemoryError) as exc:
+        raise DatasetError(f"is not a readable .npz file ({str(exc).splitlines()[0]})", path) from None
+
+
+def _npy_header(f, path: str, key: str):
+    shape, fortran, dtype = npy_header(f, path, key)
     if fortran and len(shape) > 1:
         raise DatasetError(
             f"'{key}' is stored in Fortran order, which cannot be streamed by rows; "

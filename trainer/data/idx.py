@@ -76,7 +76,10 @@ def read_idx(path: str) -> np.ndarray:
         else:
             held = f"more than {expected} bytes once decompressed"
         raise DatasetError(f"header says {shape} ({expected} bytes) but the file holds {held}", path)
-    return np.frombuffer(body, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="))
+    try:
+        return np.frombuffer(body, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="))
+    except (ValueError, MemoryError) as exc:  # e.g. a zero dimension beside ones no array can have
+        raise DatasetError(f"header says {'×'.join(map(str, dims))}, which is not an array ({exc})", path) from None
 
 
 def _find(folder: str, *patterns: str) -> str | None:

@@ -38,6 +38,10 @@ def _read_arrays(path: str) -> dict[str, np.ndarray]:
         raise DatasetError("is a single .npy array, not an .npz archive", path)
     if not magic.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         raise DatasetError("is not an .npz archive (not a zip file)", path)
+    from vae_explorer.trainer.data.array_rows import check_npz_member, npz_keys
+
+    for key in sorted(npz_keys(path)):  # every header checked before anything is allocated
+        check_npz_member(path, key)
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}

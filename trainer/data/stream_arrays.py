@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from vae_explorer.trainer.data.array_rows import ArrayRows
+from vae_explorer.trainer.data.array_rows import ArrayRows, read_npz_member
 from vae_explorer.trainer.data.pixels import to_labels, to_unit_images
 from vae_explorer.trainer.data.streaming import float_bytes, shuffle_buffer
 from vae_explorer.trainer.errors import DatasetError
@@ -92,8 +92,7 @@ def npz_labels(path: str, key: str, n: int, keys: set[str]):
     """One label array of an archive (small: read whole), checked as in memory; None if absent."""
     if key not in keys:
         return None
-    with np.load(path, allow_pickle=False) as npz:
-        return to_labels(npz[key], n, path, key)
+    return to_labels(read_npz_member(path, key), n, path, key)
 
 
 def idx_labels(path: str | None, n: int):

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from vae_explorer.trainer.data.array_rows import ArrayRows, npz_keys
+from vae_explorer.trainer.data.array_rows import ArrayRows, npz_keys, read_npz_member
 from vae_explorer.trainer.data.idx import FASHION_LABELS, _find
 from vae_explorer.trainer.data.pixels import MIN_TRAIN_IMAGES, check_label_names, random_split, split_held_out
 from vae_explorer.trainer.data.stream_arrays import (
@@ -103,8 +103,7 @@ def open_npz(path: str, name: str | None, split_seed: int) -> StreamedDataset:
     keys = npz_keys(path)
     names = None
     if "label_names" in keys:
-        with np.load(path, allow_pickle=False) as npz:
-            names = npz["label_names"]
+        names = read_npz_member(path, "label_names")
     if "x_train" in keys and "x_test" in keys:
         train, test = ArrayRows.open(path, "x_train"), ArrayRows.open(path, "x_test")
         labels = (npz_labels(path, "y_train", train.rows, keys), npz_labels(path, "y_test", test.rows, keys))
