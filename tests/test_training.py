@@ -237,10 +237,18 @@ def test_a_continued_config_keeps_the_architecture_and_takes_new_settings():
 
 def test_epoch_images_per_second_counts_the_batches_not_the_held_out_evaluation(mnist_small):
     """Like ``fit``'s clock, the epoch's images/s stops at the last batch: a held-out evaluation
-    made 1 s slower leaves it where the batches put it (the second, warm epoch is checked)."""
+    made 1 s slower is not in it. Checked against the epoch's own wall time (the second, warm
+    epoch), so the test holds however loaded the machine is."""
     import time
 
-    rec = Recorder()
+    ends = []
+
+    class Clocked(Recorder):
+        def on_epoch(self, r):
+            super().on_epoch(r)
+            ends.append(time.perf_counter())
+
+    rec = Clocked()
     trainer = Trainer(TrainConfig(preset="dense", epochs=2, batch_size=32), mnist_small, listener=rec)
     evaluate = trainer.steps.held_out
 
@@ -249,9 +257,8 @@ def test_epoch_images_per_second_counts_the_batches_not_the_held_out_evaluation(
         return evaluate()
 
     trainer.steps.held_out = slow_evaluate
-    started = time.perf_counter()
     trainer.run()
-    wall = time.perf_counter() - started
-    n = len(mnist_small.x_train)
-    assert wall > 2.0
-    assert rec.epochs[-1].images_per_second > n / 1.0  # its batches alone took well under 1 s
+    epoch_seconds = ends[1] - ends[0]  # the second epoch's batches, its slow evaluation, its report
+    batch_seconds = len(mnist_small.x_train) / rec.epochs[-1].images_per_second
+    assert epoch_seconds - batch_seconds >= 0.95  # the evaluation's second is not in the images/s
+    assert batch_seconds > 0
