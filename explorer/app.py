@@ -47,7 +47,7 @@ def _application():
     app.setOrganizationName("vae-explorer")
     icon = resources.files("vae_explorer").joinpath("icon.svg")
     if icon.is_file():
-        app.setWindowIcon(QIcon(str(icon)))
+        QApplication.setWindowIcon(QIcon(str(icon)))  # static: the icon of every window
     return app
 
 

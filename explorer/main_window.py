@@ -13,6 +13,8 @@ disabled.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
@@ -34,6 +36,9 @@ from vae_explorer.explorer.runs.controller import RunsController
 from vae_explorer.explorer.tools import all_tools
 from vae_explorer.explorer.training.controller import TrainingController
 from vae_explorer.trainer.data import DEFAULT_DATASET
+
+if TYPE_CHECKING:
+    from vae_explorer.explorer.draw.controller import DrawTool
 
 CLOSE_WAIT_MS = 2000
 ABOUT = (
@@ -59,6 +64,9 @@ def _load_tensorflow():
 
 class MainWindow(QMainWindow):
     closed = Signal()  # the window has really closed (after any background work ended)
+    # The menus' actions by name. The name hides QWidget.actions(), which nothing calls on the
+    # window; the GUI tests reach the actions under it.
+    actions: ActionTable  # type: ignore[assignment]
 
     def __init__(self, settings: QSettings | None = None, runs_dir: str | None = None):
         """``runs_dir``: where run records go (default: the user data folder; tests pass their own)."""
@@ -102,8 +110,8 @@ class MainWindow(QMainWindow):
         self.exports = Exporter(self.app, self.map.tools, self.recents, self.training.settings)
         self.map.context.export_png = self.exports.export_png
         self.map.add_tools(all_tools())
-        self.draw = self.map.tools["draw"]
-        self.runs = RunsController(self.app, self.training, self.files, self._runs_dir)
+        self.draw = cast("DrawTool", self.map.tools["draw"])
+        self.runs: RunsController = RunsController(self.app, self.training, self.files, self._runs_dir)
         self.drops = DropFilter(self)
         self.installEventFilter(self.drops)
 
@@ -129,34 +137,8 @@ class MainWindow(QMainWindow):
         self.runs_dock.hide()  # View ▸ Runs panel (Ctrl+Shift+U): shown, it takes the loss plot's height
 
     def _build_actions(self) -> None:
-        t, f, e = self.training, self.files, self.exports
-        self.actions = ActionTable(
-            {
-                "open": f.open_dialog,
-                "follow": self.follower.toggle,
-                "open_data": self.datasets.open_dialog,
-                "save": f.save,
-                "save_as": f.save_as,
-                "open_image": self.draw.open_dialog,
-                "export_grid": lambda: e.export_png("grid"),
-                "export_samples": lambda: e.export_png("samples"),
-                "export_interp": lambda: e.export_png("interpolation"),
-                "export_traverse": lambda: e.export_png("traversal"),
-                "export_csv": e.export_csv,
-                "export_keras": e.export_keras,
-                "quit": self.close,
-                "start": t.start,
-                "continue": t.continue_training,
-                "pause": t.toggle_pause,
-                "stop": t.stop,
-                "log": t.loss_plot.set_log_scale,
-                "fit": self._fit_views,
-                "about": lambda: QMessageBox.about(self, "About vae-explorer", ABOUT),
-                "evaluate": self.runs.evaluate,
-                "runs": self.runs_dock.setVisible,
-            },
-            self,
-        )
+        t = self.training
+        self.actions = ActionTable(self._handlers(), self)
         self.actions["runs"].setChecked(False)  # the dock starts hidden
         self.runs_dock.visibilityChanged.connect(self.actions["runs"].setChecked)
         self.recent_menu = RecentMenu(self.recents, self)
@@ -169,6 +151,34 @@ class MainWindow(QMainWindow):
         ):
             self.actions.bind_button(name, button)
         self._refresh_actions()
+
+    def _handlers(self) -> dict[str, Callable]:
+        """What each action of ``core.actions.ACTIONS`` does."""
+        t, f, e = self.training, self.files, self.exports
+        return {
+            "open": f.open_dialog,
+            "follow": self.follower.toggle,
+            "open_data": self.datasets.open_dialog,
+            "save": f.save,
+            "save_as": f.save_as,
+            "open_image": self.draw.open_dialog,
+            "export_grid": lambda: e.export_png("grid"),
+            "export_samples": lambda: e.export_png("samples"),
+            "export_interp": lambda: e.export_png("interpolation"),
+            "export_traverse": lambda: e.export_png("traversal"),
+            "export_csv": e.export_csv,
+            "export_keras": e.export_keras,
+            "quit": self.close,
+            "start": t.start,
+            "continue": t.continue_training,
+            "pause": t.toggle_pause,
+            "stop": t.stop,
+            "log": t.loss_plot.set_log_scale,
+            "fit": self._fit_views,
+            "about": lambda: QMessageBox.about(self, "About vae-explorer", ABOUT),
+            "evaluate": self.runs.evaluate,
+            "runs": self.runs_dock.setVisible,
+        }
 
     def _connect(self) -> None:
         self._start_notes = self._skipped_at_start()

@@ -133,3 +133,40 @@ def test_the_installed_package_trains_from_another_folder(fresh_venv, tmp_path):
     assert train.stderr.startswith(os.path.dirname(os.path.dirname(fresh_venv)))  # the installed copy
     assert "on mnist-10k: 8000 train / 2000 held-out" in train.stderr
     assert (run / "m.h5").is_file()
+
+
+TENSORFLOW_BUILDS = {"tensorflow", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos", "tf-nightly"}
+
+
+def project_requirements(*extras: str) -> list[str]:
+    """The requirement strings of pyproject.toml: the dependencies and the named extras."""
+    import tomllib
+
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        project = tomllib.load(f)["project"]
+    return [*project["dependencies"], *(r for extra in extras for r in project["optional-dependencies"][extra])]
+
+
+def resolved(requirements: list[str], tmp_path) -> dict[str, str]:
+    """What pip would install for ``requirements`` (name → version), from the index, nothing downloaded."""
+    report = tmp_path / "report.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet", "--report",
+         str(report), *requirements],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return {i["metadata"]["name"].lower(): i["metadata"]["version"] for i in json.loads(report.read_text())["install"]}
+
+
+@pytest.mark.parametrize("extras", [(), ("gpu",)], ids=["cpu", "gpu"])
+def test_an_install_resolves_to_exactly_one_tensorflow(extras, tmp_path):
+    """Two TensorFlow distributions would write the same ``tensorflow/`` package over each other;
+    the GPU extra must add CUDA's libraries to the one TensorFlow, not a second build of it."""
+    names = resolved(project_requirements(*extras), tmp_path)
+    assert sorted(TENSORFLOW_BUILDS & set(names)) == ["tensorflow"]
+    cuda = {n for n in names if n.startswith("nvidia-")}
+    if extras:
+        assert {"nvidia-cudnn-cu12", "nvidia-cublas-cu12"} <= cuda
+    else:
+        assert not cuda

@@ -11,6 +11,8 @@ import os
 import sys
 import threading
 import weakref
+from collections.abc import Callable
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -18,7 +20,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 _lock = threading.Lock()
 
 
-def import_tensorflow():
+def import_tensorflow() -> Any:
     """Import and return ``tensorflow`` with its start-up chatter silenced (thread-safe)."""
     with _lock:
         if "tensorflow" in sys.modules:
@@ -47,7 +49,7 @@ def import_tensorflow():
         return tf
 
 
-def compile_now(fn, *signature):
+def compile_now(fn: Callable[..., Any], *signature: Any) -> Any:
     """``fn`` as a graph traced right now for ``signature`` (TensorSpecs), never retraced.
 
     Tracing on the calling thread, once, matters: a tf.function first traced on a worker

@@ -61,7 +61,7 @@ def _always(f: Facts) -> bool:
 @dataclass(frozen=True)
 class Spec:
     text: str
-    shortcut: object = None
+    shortcut: str | Key | None = None
     enabled: Callable[[Facts], bool] = _always
     checkable: bool = False
     tip: str = ""

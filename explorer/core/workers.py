@@ -10,8 +10,20 @@ Nothing here ever calls ``QThread.terminate()``.
 from __future__ import annotations
 
 import time
+from typing import Protocol
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, SignalInstance, Slot
+
+
+class Worker(Protocol):
+    """What ``start_worker`` runs: a QObject with a ``work`` slot and a ``finished`` signal."""
+
+    @property
+    def finished(self) -> SignalInstance: ...
+
+    def work(self) -> None: ...
+
+    def moveToThread(self, thread: QThread, /) -> bool: ...
 
 
 class FunctionWorker(QObject):
@@ -37,7 +49,7 @@ class FunctionWorker(QObject):
             self.finished.emit()
 
 
-def start_worker(worker: QObject, parent: QObject, on_thread_finished=None) -> QThread:
+def start_worker(worker: Worker, parent: QObject, on_thread_finished=None) -> QThread:
     """Move ``worker`` to a new QThread owned by ``parent`` and start it.
 
     ``thread.started → worker.work``, ``worker.finished → thread.quit``, ``deleteLater`` on both.
@@ -71,7 +83,7 @@ class Job(QObject):
     def __init__(self, fn, on_returned, on_errored, parent: QObject):
         super().__init__(parent)
         self._on_returned, self._on_errored = on_returned, on_errored
-        self.worker = FunctionWorker(fn)
+        self.worker: FunctionWorker | None = FunctionWorker(fn)
         self.worker.returned.connect(self._returned)
         self.worker.errored.connect(self._errored)
         start_worker(self.worker, self, on_thread_finished=self._thread_finished)

@@ -10,6 +10,7 @@ runs as a background job. A file that is not an image is one dialog naming it (`
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject
@@ -20,6 +21,10 @@ from vae_explorer.explorer.draw.markers import MarkerLayer
 from vae_explorer.explorer.draw.panel import DrawPanel
 from vae_explorer.explorer.draw.state import DrawState, PlacedImage
 from vae_explorer.explorer.map.context import ToolContext
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.latent.encoded_image import ImageEncoder
+    from vae_explorer.trainer.model.space import LatentCodes, LatentSpace
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg);;All files (*)"
 REFERENCE_IMAGES = 256
@@ -41,8 +46,9 @@ class DrawTool(QObject):
         self.ellipses = EllipseOverlay(ctx, self)
         self.markers = MarkerLayer(ctx, self.state, self.ellipses, self)
         ctx.add_tab("&Draw", self.panel, self.order, self.hint)
-        self._encoder = None  # (space, codes, white_on_black, ImageEncoder) last built
-        self._canvas_key = None  # (image shape, white_on_black) the canvas was made for
+        # (space, codes, white_on_black, ImageEncoder) last built
+        self._encoder: tuple[LatentSpace, LatentCodes | None, bool | None, ImageEncoder] | None = None
+        self._canvas_key: tuple[tuple, bool] | None = None  # (image shape, white_on_black) the canvas was made for
         self.panel.canvas.stroked.connect(self.encode_drawing)
         self.panel.open_requested.connect(self.open_dialog)
         self.panel.remove_requested.connect(self.remove)

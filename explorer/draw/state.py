@@ -7,10 +7,14 @@ panel, the map markers and the ellipses read it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vae_explorer.explorer.core.evented import EventedModel, Field
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.latent.encoded_image import EncodedImage
 
 
 @dataclass(frozen=True)
@@ -19,7 +23,7 @@ class PlacedImage:
 
     name: str  # the file name, or "drawing"
     pixels: np.ndarray  # H×W×C in [0, 1], the encoder's input
-    encoded: object  # trainer.encoded_image.EncodedImage
+    encoded: EncodedImage
     reconstruction: np.ndarray  # decode of the posterior mean
     note: str = ""  # e.g. "inverted to match a white-on-black dataset"
     path: str | None = None  # the file it came from (None for the drawing)

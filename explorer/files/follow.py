@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import os
 import time
+from typing import cast
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from vae_explorer.explorer.files.controller import MODEL_FILTER
 from vae_explorer.trainer.errors import UserError
@@ -54,8 +55,13 @@ class ModelFollower(QObject):
         self._watcher = QFileSystemWatcher(self)
         self._watcher.fileChanged.connect(self._changed)
         self._watcher.directoryChanged.connect(self._changed)
-        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS, timeout=self.check)
-        self._poll = QTimer(self, interval=POLL_MS, timeout=self.check)
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self.check)
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self.check)
         self.session.changed.connect(self._session_changed)
         training_state.changed.connect(self._training_changed)
 
@@ -65,7 +71,7 @@ class ModelFollower(QObject):
         if not checked:
             self.stop("as asked")
             return
-        path, _ = QFileDialog.getOpenFileName(self.parent(), "Follow model file", "", MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(cast(QWidget, self.parent()), "Follow model file", "", MODEL_FILTER)
         if path and (not self.session.dirty or self._confirm_discard("Follow a model file")):
             self.follow(path)
         else:
@@ -121,28 +127,28 @@ class ModelFollower(QObject):
         signature = _signature(self.path)
         if signature is None or signature in (self._seen, self._unreadable):
             return
-        loaded = self._read()
+        loaded = self._read(self.path)
         if loaded is None:
             self._unreadable = signature
             return
         self._seen = signature
-        self._show(loaded)
+        self._show(self.path, loaded)
 
-    def _read(self):
+    def _read(self, path: str):
         from vae_explorer.trainer.files.modelfile import load_model
 
         try:
-            return load_model(self.path)
+            return load_model(path)
         except UserError as exc:  # a copy in progress, not a model: say so, keep the version shown
             kept = "the last good version stays" if self.versions else "waiting for a readable one"
             self.status(
-                f"Following {os.path.basename(self.path)}: this version cannot be read ({exc.problem}); {kept}", 15000
+                f"Following {os.path.basename(path)}: this version cannot be read ({exc.problem}); {kept}", 15000
             )
             return None
 
-    def _show(self, loaded) -> None:
+    def _show(self, path: str, loaded) -> None:
         s = self.session
-        if s.path == self.path and _same_model(s.model, s.config, loaded):
+        if s.path == path and _same_model(s.model, s.config, loaded):
             _copy_weights(loaded.model, s.model)
             changes = dict(config=loaded.config, history=list(loaded.history), dirty=False)
             s.update(**changes, **({"codes": loaded.latent} if loaded.latent is not None else {}))
@@ -150,11 +156,11 @@ class ModelFollower(QObject):
                 s.encode_held_out()
             self._show_history(s.history)
         else:
-            self._show_loaded(self.path, loaded)
+            self._show_loaded(path, loaded)
         self.versions += 1
         epochs = len(loaded.history)
         self.status(
-            f"Following {os.path.basename(self.path)}: version {self.versions}, "
+            f"Following {os.path.basename(path)}: version {self.versions}, "
             f"{epochs} epoch{'s' if epochs != 1 else ''}, loaded {time.strftime('%H:%M:%S')}"
         )
         self.version_loaded.emit(epochs)

@@ -77,12 +77,12 @@ class AxesChooser(QWidget):
             self._show_state()
 
     def _show_state(self) -> None:
-        for widget, value in (
-            (self.layout_box, self.layout_box.findData(self.state.layout)),
-            (self.x_dim, self.state.dims[0]),
-            (self.y_dim, self.state.dims[1]),
+        for widget, set_value, value in (
+            (self.layout_box, self.layout_box.setCurrentIndex, self.layout_box.findData(self.state.layout)),
+            (self.x_dim, self.x_dim.setValue, self.state.dims[0]),
+            (self.y_dim, self.y_dim.setValue, self.state.dims[1]),
         ):
             widget.blockSignals(True)
-            (widget.setCurrentIndex if widget is self.layout_box else widget.setValue)(value)
+            set_value(value)
             widget.blockSignals(False)
         self._sync_enabled()

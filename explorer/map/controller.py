@@ -183,7 +183,8 @@ class MapController(QObject):
             )
         if self.state.shown_epoch is not None:
             return text
-        score = legibility(self.live_plane(), codes.labels)
+        plane = self.live_plane()  # not None: there are codes and a projection
+        score = None if plane is None else legibility(plane, codes.labels)
         return text if score is None else f"{text} · legibility {score:.0%}"
 
     # -- clicks: the current point ------------------------------------------------------------
@@ -206,7 +207,7 @@ class MapController(QObject):
             return
         index, plane = self.state.current_index, self.state.plane
         if index is not None and plane is not None and index < len(plane):
-            self.map.show_cursor(tuple(float(v) for v in plane[index]))
+            self.map.show_cursor((float(plane[index][0]), float(plane[index][1])))
             return
         p = np.asarray(projection.to_plane(current)).reshape(-1)
         self.map.show_cursor((float(p[0]), float(p[1]) if len(p) > 1 else 0.0))

@@ -37,7 +37,8 @@ class MapDataLayer(QObject):
         self.thumbnails = ThumbnailLayer()
         context.add_overlay(self.thumbnails)
         self.view.legend.setBrush(pg.mkBrush(0, 0, 0, 190))  # readable over the thumbnails
-        self._thumb_source = (None, None, None)  # the (images, labels, palette) the atlas was built from
+        # the (images, labels, palette) the atlas was built from
+        self._thumb_source: tuple[np.ndarray | None, np.ndarray | None, str | None] = (None, None, None)
         self.metrics = MetricsService(self.session, context.app.jobs, self)
         self.toolbar = DataToolbar(self.state)
         self.legend = LegendFilter(self.view, self.state, self)

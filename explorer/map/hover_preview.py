@@ -8,9 +8,11 @@ hidden classes are not drawn, so they are never previewed.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from vae_explorer.explorer.widgets.qimages import to_pixmap
 from vae_explorer.trainer.maps.selection import nearest_point
@@ -41,7 +43,7 @@ class PreviewCard(QFrame):
         self.picture.setPixmap(to_pixmap(image, scale))
         self.text.setText(text)
         self.adjustSize()
-        area = self.parentWidget().rect()
+        area = cast(QWidget, self.parentWidget()).rect()  # the map's viewport, which it was made over
         x = (
             pos.x() + OFFSET_PX
             if pos.x() + OFFSET_PX + self.width() <= area.width()

@@ -45,10 +45,13 @@ class LatentMap(pg.PlotWidget):
         self.labels: np.ndarray | None = None
         self.legend_values: tuple = ()  # the label of each legend row, top to bottom
         self._legend_key: tuple = ()
-        self._label_colours = None  # (indices, labels) of the points drawn in label colours
+        self._label_colours: tuple[np.ndarray, np.ndarray] | None = None  # (indices, labels) in label colours
         self.palette = DEFAULT_PALETTE  # the class colours (map.palettes)
         self._hover_pos: tuple[float, float] | None = None
-        self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_INTERVAL_MS, timeout=self._emit_hover)
+        self._hover_timer = QTimer(self)
+        self._hover_timer.setSingleShot(True)
+        self._hover_timer.setInterval(HOVER_INTERVAL_MS)
+        self._hover_timer.timeout.connect(self._emit_hover)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_move)
 
@@ -106,8 +109,8 @@ class LatentMap(pg.PlotWidget):
         if isinstance(brushes, list):
             brushes = [brushes[i] for i in idx]
         self.scatter.setData(x=self._plane[idx, 0], y=self._plane[idx, 1], brush=brushes, data=idx)
-        labelled = in_label_colours and self.labels is not None
-        self._label_colours = (idx.copy(), self.labels.copy()) if labelled else None
+        labels = self.labels
+        self._label_colours = (idx.copy(), labels.copy()) if in_label_colours and labels is not None else None
 
     def _drawn_in_label_colours(self, idx: np.ndarray) -> bool:
         """Whether the scatter already holds exactly these points in these labels' colours."""

@@ -11,7 +11,16 @@ layout starts from the previous one of the same model (warm start), so points dr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, QTimer, Signal
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from vae_explorer.trainer.maps.layout_process import LayoutProcess
+    from vae_explorer.trainer.maps.tsne import TSNELayout
+    from vae_explorer.trainer.model.space import LatentCodes
 
 TSNE_THREADS = 1  # the training (when one runs) has the other core
 POLL_MS = 50
@@ -25,12 +34,14 @@ class LayoutService(QObject):
 
     def __init__(self, parent: QObject):
         super().__init__(parent)
-        self.latest = None  # the newest finished layout, the start of the next one
-        self._process = None  # the trainer.maps.layout_process.LayoutProcess, started with the first layout
-        self._computing = None  # (codes, previous) being laid out
-        self._waiting = None  # the newest codes asked for meanwhile
+        self.latest: TSNELayout | None = None  # the newest finished layout, the start of the next one
+        self._process: LayoutProcess | None = None  # started with the first layout
+        self._computing: tuple[LatentCodes, TSNELayout | None] | None = None  # (codes, previous) being laid out
+        self._waiting: LatentCodes | None = None  # the newest codes asked for meanwhile
         self._closed = False  # after ``close`` nothing starts
-        self._timer = QTimer(self, interval=POLL_MS, timeout=self._poll)
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
 
     @property
     def computing(self) -> bool:
@@ -77,16 +88,19 @@ class LayoutService(QObject):
     def _poll(self) -> None:
         from vae_explorer.trainer.maps.layout_process import LayoutDied
 
-        state = "idle" if self._computing is None else self._process.poll()
+        computing, process = self._computing, self._process
+        if computing is None or process is None:
+            return
+        state = process.poll()
         if state in ("idle", "busy"):
             return
         self._timer.stop()
-        (codes, previous), self._computing = self._computing, None
+        (codes, previous), self._computing = computing, None
         waiting, self._waiting = self._waiting, None
         try:
             if state == "died":
-                raise LayoutDied(f"the t-SNE process ended unexpectedly (exit code {self._process.died_with})")
-            self._finish(codes, previous, self._process.result())  # listeners may request more
+                raise LayoutDied(f"the t-SNE process ended unexpectedly (exit code {process.died_with})")
+            self._finish(codes, previous, process.result())  # listeners may request more
         except LayoutDied as died:  # not retried at once: the next request starts a new child
             self.failed.emit(f"{died}; the map shows PCA until the next layout starts a new one")
             return
@@ -95,7 +109,7 @@ class LayoutService(QObject):
         if waiting is not None:
             self.request(waiting)
 
-    def _finish(self, codes, previous, plane) -> None:
+    def _finish(self, codes: LatentCodes, previous: TSNELayout | None, plane: np.ndarray) -> None:
         from vae_explorer.trainer.maps.tsne import TSNELayout
 
         layout = TSNELayout(codes.means, previous=previous, fit=lambda means, start, seed: plane)

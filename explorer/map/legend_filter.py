@@ -20,7 +20,7 @@ class LegendFilter(QObject):
     def __init__(self, latent_map, state: ViewState, parent: QObject):
         super().__init__(parent)
         self.map, self.state = latent_map, state
-        self._last_click = (None, 0.0)  # (row, time) of the last click on the legend
+        self._last_click: tuple[int | None, float] = (None, 0.0)  # (row, time) of the last click on the legend
         latent_map.scene().sigMouseClicked.connect(self._clicked)
         latent_map.points_changed.connect(self.sync)
         state.changed.connect(lambda names: self.sync() if "hidden" in names else None)

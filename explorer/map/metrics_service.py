@@ -9,7 +9,12 @@ meanwhile) are dropped and asked for again.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.latent.per_image import PerImageLosses
 
 
 class MetricsService(QObject):
@@ -22,7 +27,7 @@ class MetricsService(QObject):
     def __init__(self, session, jobs, parent: QObject):
         super().__init__(parent)
         self.session, self.jobs = session, jobs
-        self._scorer = None  # (model, PerImageLosses), built on a job's thread
+        self._scorer: tuple[Any, PerImageLosses] | None = None  # (model, its scorer), built on a job's thread
         self._pending = None  # the codes being scored
         self._wanted = None  # codes asked for while another job ran
 

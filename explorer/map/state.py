@@ -9,9 +9,14 @@ built from the trainer's one layout registry (``trainer.maps.layouts``) under ``
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vae_explorer.explorer.core.evented import EventedModel, Field
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.latent.per_image import PerImageMetrics
 
 COLOR_BY = (("label", "Label"), ("reconstruction", "Reconstruction loss"), ("kl", "KL"), ("none", "None"))
 METRICS = ("reconstruction", "kl")  # the colourings that need per-image figures
@@ -101,6 +106,6 @@ class ViewState(EventedModel):
         others = frozenset(int(v) for v in present) - {int(label)}
         self.hidden = frozenset() if self.hidden == others else others
 
-    def metrics_for(self, codes) -> object | None:
+    def metrics_for(self, codes) -> PerImageMetrics | None:
         """The per-image figures if they belong to ``codes`` (else they are stale: None)."""
         return self.metrics if codes is not None and self.metrics_codes is codes else None

@@ -145,4 +145,5 @@ class ThumbnailLayer(pg.GraphicsObject):
         fragments[:, 4:6] = self._tile
         fragments[:, 6:10] = [scale, scale, 0.0, 1.0]
         painter.resetTransform()
-        painter.drawPixmapFragments(*self._fragments.drawargs(), self._pixmap)
+        # drawargs() is (pointer, count) or ([fragments]): PySide's stubs know only the (pointer, count, pixmap) form
+        painter.drawPixmapFragments(*self._fragments.drawargs(), self._pixmap)  # type: ignore[call-arg]

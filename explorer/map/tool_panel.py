@@ -82,13 +82,13 @@ class ToolPanel(QWidget):
     def count(self) -> int:
         return self.stack.count()
 
-    def widget(self, index: int) -> QWidget:
+    def widget(self, index: int) -> QWidget | None:
         return self.stack.widget(index)
 
     def tool_name(self, index: int) -> str:
         return self.names.item(index).text()
 
-    def currentWidget(self) -> QWidget:  # noqa: N802
+    def currentWidget(self) -> QWidget | None:  # noqa: N802
         return self.stack.currentWidget()
 
     def currentIndex(self) -> int:  # noqa: N802

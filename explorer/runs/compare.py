@@ -10,6 +10,7 @@ the same images: their files' held-out checksums must match, and the window says
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,19 +22,26 @@ from vae_explorer.explorer.runs.overlay import run_label
 from vae_explorer.explorer.widgets.image_pane import ImagePane
 from vae_explorer.trainer.maps.layouts import LAYOUTS, make_layout
 
+if TYPE_CHECKING:
+    from vae_explorer.trainer.files.modelfile import ModelFile
+    from vae_explorer.trainer.files.run_record import RunRecord
+    from vae_explorer.trainer.model.space import LatentCodes, LatentSpace
+
 
 @dataclass
 class Side:
-    """One model of the comparison: its run, its loaded file, its latent space and map plane."""
+    """One model of the comparison: its run, its loaded file and that file's held-out codes, its
+    latent space and map plane."""
 
-    record: object  # trainer.runs.RunRecord
-    loaded: object  # trainer.modelfile.ModelFile (with held-out codes)
-    space: object  # trainer.latent.LatentSpace
+    record: RunRecord
+    loaded: ModelFile
+    codes: LatentCodes  # loaded.latent: a file without held-out codes cannot be compared
+    space: LatentSpace
     plane: np.ndarray  # N×2: the held-out codes on this model's map
 
     @property
     def means(self) -> np.ndarray:
-        return self.loaded.latent.means
+        return self.codes.means
 
 
 def same_held_out(a: dict, b: dict) -> tuple[bool, str]:
@@ -52,7 +60,7 @@ def same_held_out(a: dict, b: dict) -> tuple[bool, str]:
     return False, "These models' datasets or splits differ: the maps are not linked."
 
 
-def plane_of(means: np.ndarray):
+def plane_of(means: np.ndarray) -> tuple[np.ndarray, tuple[str, str]]:
     """The map plane of one model: PCA of its codes (its latent plane at two dimensions)."""
     name = "latent" if means.shape[1] <= 2 else "pca"
     return make_layout(name, means).to_plane(means), LAYOUTS[name].axis_names((0, 1))
@@ -69,7 +77,8 @@ class CompareWindow(QDialog):
         self.linked, note = same_held_out(left.loaded.dataset, right.loaded.dataset)
         self.linked = self.linked and len(left.means) == len(right.means)
         self.current_index: int | None = None
-        self.maps, self.rings = [], []
+        self.maps: list[LatentMap] = []
+        self.rings: list[pg.ScatterPlotItem] = []
         layout = QVBoxLayout(self)
         self.note = QLabel(note)
         self.note.setWordWrap(True)
@@ -85,8 +94,8 @@ class CompareWindow(QDialog):
             latent_map = LatentMap()
             _, names = plane_of(side.means)
             latent_map.set_axis_names(*names)
-            latent_map.draw_points(side.plane, side.loaded.latent.labels, keep_view=False)
-            latent_map.show_legend(side.loaded.latent.labels, self.label_names)
+            latent_map.draw_points(side.plane, side.codes.labels, keep_view=False)
+            latent_map.show_legend(side.codes.labels, self.label_names)
             ring = pg.ScatterPlotItem(size=18, symbol="o", pen=pg.mkPen((255, 255, 0), width=3), brush=None)
             latent_map.addItem(ring, ignoreBounds=True)
             latent_map.hovered.connect(lambda x, y, c=column: self.hover(c, x, y))
@@ -129,12 +138,12 @@ class CompareWindow(QDialog):
                 [float(side.plane[index, 0])] if on else [], [float(side.plane[index, 1])] if on else []
             )
             self.reconstructions[c].set_image(side.space.decode(side.means[index])[0] if on else None)
-        has_original = self.images is not None and self.linked and index < len(self.images)
-        self.original.set_image(self.images[index] if has_original else None)
+        images = self.images if self.linked else None
+        self.original.set_image(images[index] if images is not None and index < len(images) else None)
         self.point_label.setText(f"held-out image #{index}{self._label_text(column, index)}")
 
     def _label_text(self, column: int, index: int) -> str:
-        labels = self.sides[column].loaded.latent.labels
+        labels = self.sides[column].codes.labels
         if labels is None:
             return ""
         v = int(labels[index])

@@ -9,6 +9,7 @@ runs drawn over the loss plot. Opening a run's model goes through the files part
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -26,6 +27,10 @@ from vae_explorer.trainer.files.runs import (
     newest_with_history,
     same_history,
 )
+
+if TYPE_CHECKING:
+    from vae_explorer.explorer.runs.compare import CompareWindow
+    from vae_explorer.explorer.runs.evaluate import EvaluateDialog
 
 Answer = QMessageBox.StandardButton
 
@@ -56,8 +61,8 @@ class RunsController(QObject):
         self.recorder = RunRecorder(
             self.session, training, lambda: self.state.folder, self.tensorboard_box, self.errors, self
         )
-        self.compare_window = None
-        self.evaluate_dialog = None
+        self.compare_window: CompareWindow | None = None
+        self.evaluate_dialog: EvaluateDialog | None = None
         self.recorder.recorded.connect(lambda _: self.reload())
         self.panel.selected.connect(lambda paths: self.state.update(selected=paths))
         self.panel.open_requested.connect(self.open_run)
@@ -129,7 +134,7 @@ class RunsController(QObject):
         if sides is None:
             return
         names = self.session.label_names() or sides[0].loaded.dataset.get("label_names")
-        self.compare_window = CompareWindow(*sides, self._shared_images(sides), names, self.window)
+        self.compare_window = CompareWindow(sides[0], sides[1], self._shared_images(sides), names, self.window)
         self.compare_window.show()
 
     def _load_sides(self, records):
@@ -146,7 +151,8 @@ class RunsController(QObject):
                     raise UserError(
                         "holds no encoded held-out images to draw (save it from the app again)", record.model_path
                     )
-                sides.append(Side(record, loaded, LatentSpace(loaded.model), plane_of(loaded.latent.means)[0]))
+                codes = loaded.latent
+                sides.append(Side(record, loaded, codes, LatentSpace(loaded.model), plane_of(codes.means)[0]))
         except UserError as exc:
             self.errors.report("Cannot compare", exc)
             return None
@@ -169,8 +175,9 @@ class RunsController(QObject):
         return self.evaluate_dialog is not None and self.evaluate_dialog.running
 
     def cancel(self) -> None:
-        if self.busy:
-            self.evaluate_dialog.cancel()
+        dialog = self.evaluate_dialog
+        if dialog is not None and dialog.running:
+            dialog.cancel()
 
     def evaluate(self) -> None:
         """The Evaluate dialog for the current model on the app's held-out images."""
@@ -184,9 +191,9 @@ class RunsController(QObject):
         target = Target(
             s.model, s.dataset.x_test, s.dataset.name, held_out_status(s.dataset, s.dataset_info or {}), s.path
         )
-        self.evaluate_dialog = EvaluateDialog(target, self.window)
-        self.evaluate_dialog.evaluated.connect(self._evaluated)
-        self.evaluate_dialog.open()
+        self.evaluate_dialog = dialog = EvaluateDialog(target, self.window)
+        dialog.evaluated.connect(self._evaluated)
+        dialog.open()
 
     def _evaluated(self, figures: dict) -> None:
         """Keep the figure in the record of the run that made this model (if there is one)."""

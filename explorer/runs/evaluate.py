@@ -9,9 +9,10 @@ normalised density, so the dialog never calls that figure a log-likelihood of th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -47,7 +48,7 @@ BINARY_NOTE = (
 class Target:
     """What is evaluated: a model, the held-out images, and how sure it is they are its own."""
 
-    model: object
+    model: Any  # trainer.model.vae.VAE
     images: np.ndarray
     dataset_name: str
     held_out: str  # trainer.data.dataset.held_out_status: verified, differs or unverified
@@ -67,6 +68,9 @@ class EvaluateDialog(QDialog):
     """Window-modal while it is open (the model must not train meanwhile); ``evaluated(figures)``."""
 
     evaluated = Signal(dict)  # trainer.likelihood.LikelihoodFigures.to_dict() + data, n, seed
+    # The line that says what happened. The name hides QDialog.result() (the exit code), which
+    # nothing calls on this dialog; the GUI tests read the line under this name.
+    result: QLabel  # type: ignore[assignment]
 
     def __init__(self, target: Target, parent=None):
         super().__init__(parent)
@@ -74,7 +78,7 @@ class EvaluateDialog(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.target = target
         self.worker: EvaluationWorker | None = None
-        self._thread = None
+        self._thread: QThread | None = None
         self._close_when_done = False
         self._build()
 

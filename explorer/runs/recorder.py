@@ -9,6 +9,7 @@ Writing a record never stops a training: a failure is reported and the run goes 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -23,6 +24,10 @@ from vae_explorer.trainer.files.runs import (
     write_record,
 )
 
+if TYPE_CHECKING:
+    from vae_explorer.trainer.files.run_record import RunRecord
+    from vae_explorer.trainer.training.tensorboard_log import TensorBoardLog
+
 
 class RunRecorder(QObject):
     """Follows ``training`` (a TrainingController) and the session; ``folder()`` is the runs folder."""
@@ -32,9 +37,10 @@ class RunRecorder(QObject):
     def __init__(self, session, training, folder, tensorboard_box, errors, parent: QObject):
         super().__init__(parent)
         self.session, self.folder, self.tensorboard_box, self.errors = session, folder, tensorboard_box, errors
-        self.record = None  # the record of the run in progress, then of the session's model's newest run
+        # the record of the run in progress, then of the session's model's newest run
+        self.record: RunRecord | None = None
         self._running = False
-        self._board = None  # the TensorBoardLog of the run in progress
+        self._board: TensorBoardLog | None = None  # the TensorBoardLog of the run in progress
         training.starting.connect(self._started)
         training.runner.returned.connect(self._returned)
         training.runner.errored.connect(self._errored)
@@ -44,20 +50,20 @@ class RunRecorder(QObject):
     def _started(self, trainer) -> None:
         self.record, self._running, self._board = None, True, None
         try:
-            self.record = start_run(
+            self.record = record = start_run(
                 "", trainer.config.to_dict(), trainer.dataset.describe(), self.folder(), resumed_from=self.session.path
             )
         except UserError as exc:
             self.errors.report("The run is not recorded", exc)
             return
-        self.recorded.emit(self.record.path)
-        self._attach_board(trainer)
+        self.recorded.emit(record.path)
+        self._attach_board(trainer, record)
 
-    def _attach_board(self, trainer) -> None:
+    def _attach_board(self, trainer, record: RunRecord) -> None:
         """Put a TensorBoardLog in front of the trainer's listener (the worker calls it first)."""
         from vae_explorer.trainer.training.tensorboard_log import attach
 
-        name = os.path.basename(self.record.path)[: -len(RECORD_SUFFIX)]
+        name = os.path.basename(record.path)[: -len(RECORD_SUFFIX)]
         logdir = self.tensorboard_box.logdir_for(name)
         if logdir is None:
             return
@@ -66,8 +72,8 @@ class RunRecorder(QObject):
         except UserError as exc:
             self.errors.report("TensorBoard logs are not written", exc)
             return
-        self.record.tensorboard = os.path.abspath(logdir)
-        self._write()
+        record.tensorboard = os.path.abspath(logdir)
+        self._write(record)
 
     # -- it ends --------------------------------------------------------------------------
     def _returned(self, result) -> None:
@@ -107,8 +113,8 @@ class RunRecorder(QObject):
                 return
             self.recorded.emit(self.record.path)
 
-    def _write(self) -> None:
+    def _write(self, record: RunRecord) -> None:
         try:
-            write_record(self.record)
+            write_record(record)
         except UserError as exc:
             self.errors.report("The run is not recorded", exc)

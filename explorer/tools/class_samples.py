@@ -6,6 +6,8 @@ Decoded only while the page is in view; *Export PNG…* writes the grid as File 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vae_explorer.explorer.map.context import ToolContext
@@ -13,6 +15,9 @@ from vae_explorer.explorer.tools.class_pages import ClassSampleSettings, ClassSa
 from vae_explorer.explorer.tools.direction import ClassMeans
 from vae_explorer.trainer.files.imagegrid import tile
 from vae_explorer.trainer.latent import class_tools
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.model.space import LatentCodes
 
 
 class ClassSamplesTool:
@@ -24,7 +29,7 @@ class ClassSamplesTool:
         self.settings = ClassSampleSettings()
         self.page = ClassSamplesTab(self.settings)
         self.classes = ClassMeans(self.session)
-        self._samples = None  # (key, codes, decoded samples) last decoded
+        self._samples: tuple[tuple, LatentCodes, np.ndarray] | None = None  # (key, codes, decoded samples) last decoded
         ctx.add_tab("Class samples", self.page, self.order, self.hint)
         self.page.resample.clicked.connect(lambda: self.settings.update(seed=self.settings.seed + 1))
         self.page.export.clicked.connect(lambda: ctx.export_png("class_samples"))

@@ -8,6 +8,8 @@ page is in view. The moving point and its path are drawn with the map's projecti
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -15,6 +17,9 @@ from PySide6.QtCore import Qt
 from vae_explorer.explorer.map.context import ToolContext
 from vae_explorer.explorer.tools.class_pages import DirectionSettings, DirectionTab, fill_classes
 from vae_explorer.trainer.latent import class_tools
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.model.space import LatentCodes
 
 PATH_POINTS = 32
 
@@ -24,7 +29,7 @@ class ClassMeans:
 
     def __init__(self, session):
         self.session = session
-        self._cached = None
+        self._cached: tuple[LatentCodes, dict[int, np.ndarray]] | None = None
 
     def __call__(self) -> dict[int, np.ndarray] | None:
         codes = self.session.codes
@@ -79,9 +84,12 @@ class DirectionTool:
     def walk(self) -> tuple[np.ndarray, int, int, np.ndarray] | None:
         """(start point, source class, target class, μ target − μ source), or None: no walk yet."""
         source, target = self.source(), self.settings.target
-        if source is None or target is None or self.session.space is None or target not in self.centres():
+        if source is None or target is None or self.session.space is None:
             return None
-        return source[0], source[1], int(target), class_tools.direction(self.centres(), source[1], int(target))
+        centres = self.centres()
+        if centres is None or target not in centres:
+            return None
+        return source[0], source[1], int(target), class_tools.direction(centres, source[1], int(target))
 
     def update(self) -> None:
         """Decode the point the slider reached and draw it and its path: only while the page is

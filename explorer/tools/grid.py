@@ -53,7 +53,7 @@ class GridTool:
         self.image_item.setOpacity(0.85)
         self.image_item.setVisible(False)
         ctx.add_overlay(self.image_item, z=-10)
-        self._decoded = None  # (key, image) of the grid last decoded
+        self._decoded: tuple[tuple, np.ndarray] | None = None  # (key, image) of the grid last decoded
         ctx.add_tab("Grid", self.page, self.order, self.hint)
         self.page.decode.clicked.connect(self.update)
         self.settings.changed.connect(self._settings_changed)

@@ -144,7 +144,7 @@ class InterpolateTool:
             return
         i = int(np.clip(self.settings.frame, 0, len(self.frames) - 1))
         self.page.frame.set_image(self.frames[i])
-        if self.state.projection is not None:
+        if self.state.projection is not None and self.path is not None:
             p = self.state.projection.to_plane(self.path[i])[0]
             self.marker.setData([float(p[0])], [float(p[1])])
 

@@ -61,7 +61,10 @@ class PriorHolesTool:
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setVisible(False)
         ctx.add_overlay(self.image, z=-5)  # under the points, over the decoded-grid overlay (-10)
-        self._settle = QTimer(self.page, singleShot=True, interval=SETTLE_MS, timeout=self.refresh)
+        self._settle = QTimer(self.page)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self.refresh)
         ctx.add_tab("Prior holes", self.page, self.order, self.hint)
         self.settings.changed.connect(lambda names: self.refresh())
         self.state.changed.connect(lambda names: self.refresh() if "projection" in names else None)
@@ -73,13 +76,14 @@ class PriorHolesTool:
 
         projection, codes = self.state.projection, self.ctx.session.codes
         if projection is None or codes is None:
-            return self._note("Open or train a model first.")
+            self._note("Open or train a model first.")
+            return None
         if not projection.exact or not hasattr(projection, "basis"):
-            return self._note(
-                "Not on a t-SNE map: its plane has no projection of the prior. Choose PCA or two dimensions."
-            )
+            self._note("Not on a t-SNE map: its plane has no projection of the prior. Choose PCA or two dimensions.")
+            return None
         if projection.latent_dim < 2:
-            return self._note("A one-dimensional latent space has no plane to shade.")
+            self._note("A one-dimensional latent space has no plane to shade.")
+            return None
         (x0, x1), (y0, y1) = self.ctx.view.visible_region()
         self._note("Orange: the prior has mass, the encoded held-out set has (almost) none.")
         return prior_holes(
@@ -91,7 +95,9 @@ class PriorHolesTool:
 
     def refresh(self) -> None:
         """Show the overlay for the current map and view, or hide it."""
-        score = self.scores() if self.settings.on else self._note("")
+        if not self.settings.on:
+            self._note("")
+        score = self.scores() if self.settings.on else None
         if score is None:
             self.image.setVisible(False)
             return

@@ -53,7 +53,7 @@ class TraverseTool:
         self.ctx, self.session, self.state = ctx, ctx.session, ctx.state
         self.settings = TraverseSettings()
         self.page = TraversePage(self.settings)
-        self._decoded = None  # (key, frames) of the sheet last decoded
+        self._decoded: tuple[tuple, np.ndarray] | None = None  # (key, frames) of the sheet last decoded
         ctx.add_tab("Traverse", self.page, self.order, self.hint)
         self.settings.changed.connect(lambda names: self.update())
         self.state.changed.connect(lambda names: self.update() if names & {"current"} else None)

@@ -69,11 +69,11 @@ class LossPlot(pg.PlotWidget):
 
     def clear_data(self) -> None:
         self._bx: list[float] = []
-        self._by = {key: [] for key, _, _ in TERMS}
+        self._by: dict[str, list[float]] = {key: [] for key, _, _ in TERMS}
         self._ema: dict[str, float] = {}
         self._ex: list[float] = []
-        self._ey = {key: [] for key, _, _ in TERMS}
-        self._vy = {key: [] for key, _, _ in TERMS}
+        self._ey: dict[str, list[float]] = {key: [] for key, _, _ in TERMS}
+        self._vy: dict[str, list[float]] = {key: [] for key, _, _ in TERMS}
         self._shown_y: tuple[float, float] | None = None
         self._dirty = True
 

@@ -7,6 +7,8 @@ when they are enabled; the fields and the Pause/Resume text follow ``TrainingSta
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -66,16 +68,12 @@ class TrainPanel(QWidget):
 
     def add_option(self, widget: QWidget) -> None:
         """A widget of another part (the TensorBoard option) under the settings."""
-        self.layout().insertWidget(1, widget)
+        cast(QVBoxLayout, self.layout()).insertWidget(1, widget)
 
     def _settings_box(self) -> QGroupBox:
         box = QGroupBox("Model and training")
         form = QFormLayout(box)
-        self.preset = QComboBox()
-        for name, preset in PRESETS.items():
-            self.preset.addItem(name, name)
-            self.preset.setItemData(self.preset.count() - 1, preset.description, 3)  # tooltip role
-        self.preset.setToolTip("The architecture; choosing one also sets its latent size, batch size and rate")
+        self.preset = _preset_box()
         self.latent_dim = int_spin(1, MAX_LATENT_DIM, PRESETS["default"].latent_dim)
         self.epochs = int_spin(1, 10_000, DEFAULT_EPOCHS)
         self.batch_size = int_spin(1, 65_536, PRESETS["default"].batch_size)
@@ -145,3 +143,13 @@ class TrainPanel(QWidget):
     def show_idle(self, text: str) -> None:
         self.progress.setFormat(text)
         self.progress_label.setText("")
+
+
+def _preset_box() -> QComboBox:
+    """The presets by name, each with its description as a tooltip."""
+    box = QComboBox()
+    for name, preset in PRESETS.items():
+        box.addItem(name, name)
+        box.setItemData(box.count() - 1, preset.description, 3)  # tooltip role
+    box.setToolTip("The architecture; choosing one also sets its latent size, batch size and rate")
+    return box

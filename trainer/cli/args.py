@@ -6,7 +6,9 @@ Kept apart from ``trainer.cli`` (the commands) and free of TensorFlow, so ``--he
 from __future__ import annotations
 
 import argparse
+from typing import Any, NoReturn, TypeAlias
 
+from vae_explorer.trainer.cli.report import add_report
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.maps.layouts import LAYOUT_NAMES
 from vae_explorer.trainer.model.config import DEFAULT_EPOCHS
@@ -16,12 +18,13 @@ EXIT_USAGE = 2  # a user mistake: one line on stderr naming the file and the pro
 EXIT_FAILED = 1  # training diverged
 EXIT_INTERRUPTED = 130  # Ctrl-C
 KERAS_PARTS = {"keras": "vae", "keras-encoder": "encoder", "keras-decoder": "decoder"}
+Subparsers: TypeAlias = "argparse._SubParsersAction[Any]"  # what add_subparsers returns
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line, not a usage block."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         raise UserError(f"{self.prog}: {message} (see --help)")
 
 
@@ -74,10 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export(sub)
     _add_eval_and_info(sub)
     _add_encode(sub)
+    add_report(sub)
     return parser
 
 
-def _add_train(sub) -> None:
+def _add_train(sub: Subparsers) -> None:
     train = sub.add_parser("train", help="train a model and save it to an .h5 file")
     train.add_argument("--data", default=None, help="dataset: a name (mnist-10k, the default) or a path")
     train.add_argument(
@@ -105,7 +109,7 @@ def _add_train(sub) -> None:
     _add_scaling_options(train)
 
 
-def _add_export(sub) -> None:
+def _add_export(sub: Subparsers) -> None:
     export = sub.add_parser(
         "export",
         help="write images (PNG) or a .keras file from a model",
@@ -131,6 +135,11 @@ def _add_export(sub) -> None:
     export.add_argument("--method", choices=("linear", "spherical"), default="linear")
     export.add_argument("--at", type=_floats, default=None, help="traverse: the centre point")
     export.add_argument("--span", type=float, default=3.0, help="traverse: ±span (default 3)")
+    _add_export_data_options(export)
+
+
+def _add_export_data_options(export: argparse.ArgumentParser) -> None:
+    """The options of ``export --what reconstructions`` and ``--what layout``, and ``--scale``."""
     export.add_argument("--data", default=None, help="reconstructions: dataset (default: the model's)")
     export.add_argument(
         "--image-size",
@@ -155,7 +164,7 @@ def _add_export(sub) -> None:
     )
 
 
-def _add_eval_and_info(sub) -> None:
+def _add_eval_and_info(sub: Subparsers) -> None:
     ev = sub.add_parser("eval", help="held-out negative ELBO (bce) or SSE+KL (mse) as one JSON line")
     ev.add_argument("model", metavar="MODEL.h5")
     ev.add_argument("--data", default=None, help="dataset (default: the model's)")
@@ -168,6 +177,7 @@ def _add_eval_and_info(sub) -> None:
         help="add a 'map' object: per layout, legibility (5-NN label accuracy in the plane), "
         "inverse_mae and seconds; and latent_knn, the same k-NN in the latent space",
     )
+    ev.add_argument("--health", action="store_true", help="add 'health': KL per dimension and active units")
     _add_likelihood_options(ev)
     _add_runs_command(sub)
 
@@ -176,7 +186,7 @@ def _add_eval_and_info(sub) -> None:
     info.add_argument("--json", action="store_true")
 
 
-def _add_record_options(train) -> None:
+def _add_record_options(train: argparse.ArgumentParser) -> None:
     train.add_argument("--tensorboard", default=None, metavar="DIR", help="write TensorBoard logs to DIR")
     train.add_argument("--tensorboard-every", type=int, default=50, metavar="N", help="batch scalars every N batches")
     train.add_argument(
@@ -187,7 +197,7 @@ def _add_record_options(train) -> None:
     )
 
 
-def _add_scaling_options(train) -> None:
+def _add_scaling_options(train: argparse.ArgumentParser) -> None:
     train.add_argument(
         "--strategy",
         choices=STRATEGIES,
@@ -215,7 +225,7 @@ def _add_scaling_options(train) -> None:
     )
 
 
-def _add_likelihood_options(ev) -> None:
+def _add_likelihood_options(ev: argparse.ArgumentParser) -> None:
     ev.add_argument(
         "--iw", type=int, default=None, metavar="K", help="importance-weighted bound on log p(x), K samples"
     )
@@ -231,13 +241,13 @@ def _add_likelihood_options(ev) -> None:
     )
 
 
-def _add_runs_command(sub) -> None:
+def _add_runs_command(sub: Subparsers) -> None:
     runs = sub.add_parser("runs", help="list run records (table, or --json lines)")
     runs.add_argument("places", nargs="*", metavar="DIR", help="folders or record files (default: .)")
     runs.add_argument("--json", action="store_true")
 
 
-def _add_encode(sub) -> None:
+def _add_encode(sub: Subparsers) -> None:
     encode = sub.add_parser(
         "encode", help="encode your own images: latent mean, σ and the 5 nearest held-out labels of each"
     )

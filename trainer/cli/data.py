@@ -3,13 +3,19 @@ whether an output folder can be written (checked before any work, so nothing hal
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from vae_explorer.trainer.errors import UserError
 
+if TYPE_CHECKING:
+    from vae_explorer.trainer.data.streaming import AnyDataset
+    from vae_explorer.trainer.files.modelfile import ModelFile
 
-def dataset_spec(args, description: dict | None = None):
+
+def dataset_spec(args: argparse.Namespace, description: dict | None = None) -> str | None:
     """``--data`` if given, else the dataset a model file describes (its path, else its name)."""
     if args.data is not None:
         return args.data
@@ -20,7 +26,7 @@ def dataset_spec(args, description: dict | None = None):
     return name or None
 
 
-def model_dataset(args, loaded, model_path: str):
+def model_dataset(args: argparse.Namespace, loaded: ModelFile, model_path: str) -> tuple[AnyDataset, str]:
     """The data a model was trained on (or ``--data``), for ``eval``, ``export`` and ``--resume``:
     an image folder is decoded at the model's image size (or ``--image-size``), a dataset without
     a split is split as the file recorded, and the held-out images are checked against the
@@ -34,7 +40,7 @@ def model_dataset(args, loaded, model_path: str):
     stream = True if stream is None and "held_out_sample" in loaded.dataset else stream
     dataset = load_dataset(
         dataset_spec(args, loaded.dataset),
-        args.image_size or shape[:2],
+        args.image_size or (shape[0], shape[1]),
         split_seed=SPLIT_SEED if split_seed is None else split_seed,
         stream=stream,
     )
@@ -43,7 +49,7 @@ def model_dataset(args, loaded, model_path: str):
     return dataset, check_held_out(dataset, loaded.dataset, model_path)
 
 
-def check_held_out(dataset, description: dict, model_path: str) -> str:
+def check_held_out(dataset: AnyDataset, description: dict, model_path: str) -> str:
     """Say in one line when the held-out images may not be those the model held out."""
     from vae_explorer.trainer.data.dataset import held_out_status
 

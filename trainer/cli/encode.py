@@ -8,13 +8,21 @@ one line on stderr naming it and exit 2, after the images before it were printed
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.data.user_image import PreparedImage
+    from vae_explorer.trainer.latent.encoded_image import EncodedImage
 
 
-def cmd_encode(args) -> int:
+def cmd_encode(args: argparse.Namespace) -> int:
     from vae_explorer.trainer.files.modelfile import load_model
     from vae_explorer.trainer.latent.encoded_image import ImageEncoder
     from vae_explorer.trainer.model.space import LatentSpace
@@ -29,11 +37,11 @@ def cmd_encode(args) -> int:
     return 0
 
 
-def _json_line(prepared, encoded) -> str:
+def _json_line(prepared: PreparedImage, encoded: EncodedImage) -> str:
     return json.dumps({"file": prepared.path, **encoded.to_dict(), "inverted": prepared.inverted})
 
 
-def _text_line(prepared, encoded, names) -> str:
+def _text_line(prepared: PreparedImage, encoded: EncodedImage, names: Sequence[str] | None) -> str:
     """``FILE: mean (…) sigma (…) nearest held-out: 7 7 1 7 9 [inverted …]``."""
     labels = [names[v] if names and v < len(names) else str(v) for v in encoded.labels]
     nearest = " ".join(labels) if labels else "(unlabelled data)"
@@ -44,5 +52,5 @@ def _text_line(prepared, encoded, names) -> str:
     )
 
 
-def _vector(v) -> str:
+def _vector(v: ArrayLike) -> str:
     return "(" + ", ".join(f"{x:.3f}" for x in np.asarray(v).reshape(-1)) + ")"

@@ -6,6 +6,7 @@ commands that build, train and evaluate models.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -14,7 +15,7 @@ from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.model.config import OBJECTIVE_LABELS, OBJECTIVES
 
 
-def cmd_runs(args) -> int:
+def cmd_runs(args: argparse.Namespace) -> int:
     """List run records as a table (or JSON lines); unreadable records are skipped with a warning."""
     from vae_explorer.trainer.files import runs_table
     from vae_explorer.trainer.files.runs import list_records
@@ -31,7 +32,7 @@ def cmd_runs(args) -> int:
     return 0
 
 
-def cmd_info(args) -> int:
+def cmd_info(args: argparse.Namespace) -> int:
     """Describe a model file, after the checks loading makes: a file that ``eval`` or the app
     would refuse is reported as damaged (exit 2), never summarised as healthy."""
     from vae_explorer.trainer.files.modelfile import load_model, read_header

@@ -7,19 +7,28 @@ loads the model to check it, as ``eval`` would).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from vae_explorer.trainer.cli.args import EXIT_INTERRUPTED, EXIT_USAGE, KERAS_PARTS, attach_points, build_parser
 from vae_explorer.trainer.cli.data import check_writable, model_dataset
 from vae_explorer.trainer.cli.encode import cmd_encode
 from vae_explorer.trainer.cli.info import cmd_info, cmd_runs
+from vae_explorer.trainer.cli.report import cmd_report
 from vae_explorer.trainer.cli.train import cmd_train
 from vae_explorer.trainer.errors import UserError
 
-COMMANDS = ("train", "export", "eval", "info", "runs", "encode")
+if TYPE_CHECKING:
+    from vae_explorer.trainer.data.streaming import AnyDataset
+    from vae_explorer.trainer.files.modelfile import ModelFile
+    from vae_explorer.trainer.model.vae import VAE
+
+COMMANDS = ("train", "export", "eval", "info", "runs", "encode", "report")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             "info": cmd_info,
             "runs": cmd_runs,
             "encode": cmd_encode,
+            "report": cmd_report,
         }[args.command](args)
     except UserError as exc:
         print(f"vae-explorer: error: {exc}", file=sys.stderr)
@@ -43,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def cmd_export(args) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     from vae_explorer.trainer.files.modelfile import load_model
 
     if args.what in KERAS_PARTS:
@@ -70,7 +80,7 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _render(loaded, args):
+def _render(loaded: ModelFile, args: argparse.Namespace) -> np.ndarray:
     """The image ``export --what`` asks for."""
     from vae_explorer.trainer.files import exports
     from vae_explorer.trainer.maps.projection import Projection
@@ -97,7 +107,7 @@ def _render(loaded, args):
     return exports.reconstruction_sheet(space, model_dataset(args, loaded, args.model)[0].x_test, args.count)
 
 
-def _point(values, dim: int, option: str, fallback):
+def _point(values: list[float] | None, dim: int, option: str, fallback: ArrayLike) -> np.ndarray:
     if values is None:
         return np.asarray(fallback, np.float32)
     if len(values) != dim:
@@ -105,7 +115,7 @@ def _point(values, dim: int, option: str, fallback):
     return np.asarray(values, np.float32)
 
 
-def _export_layout(args) -> int:
+def _export_layout(args: argparse.Namespace) -> int:
     """The held-out images' map coordinates as CSV: what the app shows, checkable by anyone."""
     from vae_explorer.trainer.files.exports import write_layout_csv
     from vae_explorer.trainer.files.modelfile import load_model
@@ -129,7 +139,7 @@ def _export_layout(args) -> int:
     return 0
 
 
-def cmd_eval(args) -> int:
+def cmd_eval(args: argparse.Namespace) -> int:
     from vae_explorer.trainer.files.modelfile import load_model
     from vae_explorer.trainer.latent.likelihood import binarize, check_k
     from vae_explorer.trainer.training.compiled import HeldOutEvaluator
@@ -155,13 +165,15 @@ def cmd_eval(args) -> int:
     }
     if args.map:
         result["map"] = _map_figures(loaded.model, dataset)
+    if args.health:
+        result["health"] = _health(loaded.model, dataset)
     if args.iw is not None:
         result.update(_likelihood(args, loaded, dataset, x))
     print(json.dumps(result))
     return 0
 
 
-def _likelihood(args, loaded, dataset, x) -> dict:
+def _likelihood(args: argparse.Namespace, loaded: ModelFile, dataset: AnyDataset, x: np.ndarray) -> dict[str, Any]:
     """``eval --iw``: the importance-weighted figures, also added to the model's run record. How
     long it will take is said first; hours are run only when confirmed (a prompt, or ``--yes``)."""
     from vae_explorer.trainer.files.runs import add_likelihood, record_for_model
@@ -183,7 +195,7 @@ def _likelihood(args, loaded, dataset, x) -> dict:
     return figures
 
 
-def _confirm_duration(seconds: float, calls: int, args) -> None:
+def _confirm_duration(seconds: float, calls: int, args: argparse.Namespace) -> None:
     """Say how long the bound will take; past an hour, go on only with --yes or a "y" typed."""
     from vae_explorer.trainer.latent.likelihood import LONG_SECONDS, duration_text
 
@@ -197,7 +209,14 @@ def _confirm_duration(seconds: float, calls: int, args) -> None:
         raise UserError(f"--iw {args.iw:,} not run ({duration_text(seconds)})")
 
 
-def _map_figures(model, dataset) -> dict:
+def _health(model: VAE, dataset: AnyDataset) -> dict:
+    from vae_explorer.trainer.latent.health import latent_health
+    from vae_explorer.trainer.model.space import LatentSpace
+
+    return latent_health(*LatentSpace(model).encode(dataset.x_test)).to_json()
+
+
+def _map_figures(model: VAE, dataset: AnyDataset) -> dict:
     from vae_explorer.trainer.maps.figures import map_figures
     from vae_explorer.trainer.model.space import LatentSpace
 

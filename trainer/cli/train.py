@@ -3,20 +3,31 @@ model file, its run record and TensorBoard logs; Ctrl-C, divergence and ``--save
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from vae_explorer.trainer.cli.args import EXIT_FAILED, EXIT_INTERRUPTED
 from vae_explorer.trainer.cli.data import check_writable, model_dataset
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.model.config import OBJECTIVE_LABELS
+from vae_explorer.trainer.model.config import OBJECTIVE_LABELS, TrainConfig
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.data.streaming import AnyDataset
+    from vae_explorer.trainer.files.run_record import RunRecord
+    from vae_explorer.trainer.model.space import LatentCodes
+    from vae_explorer.trainer.model.vae import VAE
+    from vae_explorer.trainer.training.loop import Trainer, TrainResult
+    from vae_explorer.trainer.training.tensorboard_log import TensorBoardLog
+
+# What a run starts from: its config, the model and history it continues (None: a new one), its data.
+Start: TypeAlias = "tuple[TrainConfig, VAE | None, list[dict] | None, AnyDataset]"
 
 
-def cmd_train(args) -> int:
-    from vae_explorer.trainer.data import load_dataset
+def cmd_train(args: argparse.Namespace) -> int:
     from vae_explorer.trainer.files.modelfile import save_model
-    from vae_explorer.trainer.model.config import TrainConfig
     from vae_explorer.trainer.training import periodic_save
     from vae_explorer.trainer.training.progress import ProgressBar
     from vae_explorer.trainer.training.strategies import make_scaling, make_trainer
@@ -24,22 +35,7 @@ def cmd_train(args) -> int:
     scaling = make_scaling(args.strategy)  # first: a multi-worker strategy must precede any TF op
     if scaling.chief:  # the others write nothing: --out may be a path on the chief's machine only
         check_writable(args.out)
-    overrides = {
-        "batch_size": args.batch_size,
-        "beta": args.beta,
-        "kl_warmup_epochs": args.kl_warmup,
-        "reconstruction": args.reconstruction,
-        "learning_rate": args.lr,
-        "seed": args.seed,
-    }
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    if args.resume:
-        config, model, history, dataset = _resumed(args, overrides)
-    else:
-        config = TrainConfig(
-            preset=args.preset or "default", latent_dim=args.latent_dim, epochs=args.epochs, **overrides
-        )
-        model, history, dataset = None, None, load_dataset(args.data, args.image_size, stream=args.stream)
+    config, model, history, dataset = _start(args)
     trainer = make_trainer(
         scaling, config, dataset, model=model, history=history, listener=ProgressBar() if scaling.chief else None
     )
@@ -62,7 +58,26 @@ def cmd_train(args) -> int:
     return _report_trained(args.out, config, result)
 
 
-def _run_stoppable(trainer):
+def _start(args: argparse.Namespace) -> Start:
+    """The config, model, history and data of a new run, or of ``--resume``."""
+    from vae_explorer.trainer.data import load_dataset
+
+    overrides = {
+        "batch_size": args.batch_size,
+        "beta": args.beta,
+        "kl_warmup_epochs": args.kl_warmup,
+        "reconstruction": args.reconstruction,
+        "learning_rate": args.lr,
+        "seed": args.seed,
+    }
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if args.resume:
+        return _resumed(args, overrides)
+    config = TrainConfig(preset=args.preset or "default", latent_dim=args.latent_dim, epochs=args.epochs, **overrides)
+    return config, None, None, load_dataset(args.data, args.image_size, stream=args.stream)
+
+
+def _run_stoppable(trainer: Trainer) -> TrainResult:
     """``trainer.run()`` with Ctrl-C asking it to stop between two batches."""
     previous = signal.signal(signal.SIGINT, lambda *_: trainer.request_stop())
     try:
@@ -71,7 +86,7 @@ def _run_stoppable(trainer):
         signal.signal(signal.SIGINT, previous)
 
 
-def _report_trained(out: str | None, config, result) -> int:
+def _report_trained(out: str | None, config: TrainConfig, result: TrainResult) -> int:
     """The last line of ``train`` and its exit code: 0, 130 (stopped) or 1 (diverged); ``out``
     None: a multi-worker run's non-chief worker, which only reports what went wrong."""
     last = result.history[-1]["val_neg_elbo"] if result.history else float("nan")
@@ -90,7 +105,7 @@ def _report_trained(out: str | None, config, result) -> int:
     return 0
 
 
-def _resumed(args, overrides: dict):
+def _resumed(args: argparse.Namespace, overrides: dict[str, Any]) -> Start:
     """Config, model, history and data of ``--resume``: the architecture is the file's, the data
     are reloaded at its image size with its held-out split."""
     from vae_explorer.trainer.files.modelfile import load_model
@@ -106,7 +121,9 @@ def _resumed(args, overrides: dict):
     return config, loaded.model, loaded.history, dataset
 
 
-def _start_records(args, trainer, config, dataset):
+def _start_records(
+    args: argparse.Namespace, trainer: Trainer, config: TrainConfig, dataset: AnyDataset
+) -> tuple[TensorBoardLog | None, RunRecord | None]:
     """TensorBoard logs (with ``--tensorboard``) and the run record (always) of ``train``."""
     from vae_explorer.trainer.files.runs import start_run
     from vae_explorer.trainer.training.tensorboard_log import attach
@@ -130,7 +147,9 @@ def _start_records(args, trainer, config, dataset):
     return board, record
 
 
-def _finish_records(board, record, result, codes) -> None:
+def _finish_records(
+    board: TensorBoardLog | None, record: RunRecord | None, result: TrainResult, codes: LatentCodes
+) -> None:
     from vae_explorer.trainer.files.runs import finish_run
 
     if board is not None:

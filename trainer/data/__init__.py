@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from importlib import resources
+from typing import Literal, overload
 
 from vae_explorer.trainer.data.dataset import Dataset
 from vae_explorer.trainer.data.idx import is_idx_folder, load_idx_folder
 from vae_explorer.trainer.data.image_folder import load_image_folder
 from vae_explorer.trainer.data.npz import load_npz
 from vae_explorer.trainer.data.pixels import SPLIT_SEED
+from vae_explorer.trainer.data.streaming import AnyDataset
 from vae_explorer.trainer.errors import DatasetError
 
 __all__ = ["DEFAULT_DATASET", "SPLIT_SEED", "Dataset", "known_datasets", "load_dataset"]
@@ -43,7 +45,7 @@ def known_datasets() -> dict[str, str]:
     return names
 
 
-def _resolved(spec) -> tuple[str | None, str]:
+def _resolved(spec: str | os.PathLike[str] | None) -> tuple[str | None, str]:
     """(known name or None, path) of a dataset name or path that exists."""
     spec = DEFAULT_DATASET if spec is None else os.fspath(spec)
     known = known_datasets()
@@ -56,12 +58,31 @@ def _resolved(spec) -> tuple[str | None, str]:
     return None, spec
 
 
+@overload
 def load_dataset(
-    spec: str | os.PathLike | None = None,
+    spec: str | os.PathLike[str] | None = None,
+    image_size: tuple[int, int] | None = None,
+    split_seed: int = SPLIT_SEED,
+    stream: Literal[False] = False,
+) -> Dataset: ...
+
+
+@overload
+def load_dataset(
+    spec: str | os.PathLike[str] | None = None,
+    image_size: tuple[int, int] | None = None,
+    split_seed: int = SPLIT_SEED,
+    *,
+    stream: bool | None,
+) -> AnyDataset: ...
+
+
+def load_dataset(
+    spec: str | os.PathLike[str] | None = None,
     image_size: tuple[int, int] | None = None,
     split_seed: int = SPLIT_SEED,
     stream: bool | None = False,
-) -> Dataset:
+) -> AnyDataset:
     """Load a dataset from a name or a path; raise DatasetError with the file and the problem.
 
     ``image_size`` applies to image folders; ``split_seed`` draws the held-out part of a dataset
@@ -75,6 +96,7 @@ def load_dataset(
     from vae_explorer.trainer.data.stream_open import open_streamed, wants_stream
 
     streamable = os.path.isdir(path) or path.lower().endswith(".npz")
+    data: AnyDataset
     if streamable and stream is not False and wants_stream(path, image_size, stream):
         data = open_streamed(path, image_size, name, split_seed)
     elif os.path.isdir(path):

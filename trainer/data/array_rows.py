@@ -15,13 +15,25 @@ import math
 import os
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import IO, Protocol
 
 import numpy as np
 from numpy.lib import format as npy_format
 
 from vae_explorer.trainer.data.idx import _IDX_DTYPES
 from vae_explorer.trainer.errors import DatasetError
+
+
+class _Stream(Protocol):
+    """What a header and rows are read from: a file, a gzip stream or a zip member."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def tell(self) -> int: ...
+
 
 CHUNK_ROWS = 2048
 CHUNK_BYTES = 8 << 20  # raw bytes read at a time: 2,048 MNIST rows, 682 rows of 64×64×3 uint8
@@ -73,7 +85,7 @@ class ArrayRows:
         return size * DEFLATE_RATIO if self.path.endswith(".gz") else size - header_bytes
 
     @staticmethod
-    def _stream(path: str, key: str | None):
+    def _stream(path: str, key: str | None) -> AbstractContextManager[_Stream]:
         if key is None:
             return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
         return _ZipMember(path, key + ".npy")
@@ -86,7 +98,7 @@ class ArrayRows:
     def rows(self) -> int:
         return int(self.shape[0])
 
-    def chunks(self, rows: int | None = None):
+    def chunks(self, rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """(first row, array of up to ``rows`` rows) in file order; a short file is a DatasetError.
         ``rows`` defaults to what fits ``CHUNK_BYTES`` (at most ``CHUNK_ROWS``)."""
         rows = rows or max(1, min(CHUNK_ROWS, CHUNK_BYTES // max(self.row_bytes, 1)))
@@ -112,15 +124,15 @@ class _ZipMember:
         self.archive = zipfile.ZipFile(path)
         self.member = self.archive.open(name)
 
-    def __enter__(self):
+    def __enter__(self) -> IO[bytes]:
         return self.member
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.member.close()
         self.archive.close()
 
 
-def _idx_header(f, path: str):
+def _idx_header(f: _Stream, path: str) -> tuple[tuple[int, ...], np.dtype]:
     magic = f.read(4)
     if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in _IDX_DTYPES:
         raise DatasetError(f"is not an IDX file (magic number {magic.hex() or 'missing'})", path)
@@ -131,7 +143,7 @@ def _idx_header(f, path: str):
     return shape, _IDX_DTYPES[magic[2]]
 
 
-def npy_header(f, path: str, key: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+def npy_header(f: _Stream, path: str, key: str) -> tuple[tuple[int, ...], bool, np.dtype]:
     """Shape, Fortran order and dtype of an .npy stream, refusing object arrays (pickles)."""
     version = npy_format.read_magic(f)
     readers = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_format.read_array_header_2_0}
@@ -169,7 +181,7 @@ def read_npz_member(path: str, key: str) -> np.ndarray:
         raise DatasetError(f"is not a readable .npz file ({str(exc).splitlines()[0]})", path) from None
 
 
-def _npy_header(f, path: str, key: str):
+def _npy_header(f: _Stream, path: str, key: str) -> tuple[tuple[int, ...], np.dtype]:
     shape, fortran, dtype = npy_header(f, path, key)
     if fortran and len(shape) > 1:
         raise DatasetError(

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from vae_explorer.trainer.data.streaming import AnyDataset
+
+
+class Labelled:
+    """The label lookups ``Dataset`` and ``StreamedDataset`` share."""
+
+    y_test: np.ndarray | None
+    label_names: list[str] | None
+
+    @property
+    def has_labels(self) -> bool:
+        return self.y_test is not None
+
+    def label_name(self, label: int) -> str:
+        if self.label_names and 0 <= label < len(self.label_names):
+            return self.label_names[label]
+        return str(label)
+
 
 @dataclass
-class Dataset:
+class Dataset(Labelled):
     """Train and held-out images with optional integer labels.
 
     ``x_*`` are float32 in [0, 1] with shape N×H×W×C; ``y_*`` are int32 of length N or None.
@@ -31,15 +51,6 @@ class Dataset:
     @property
     def image_shape(self) -> tuple[int, int, int]:
         return tuple(int(d) for d in self.x_train.shape[1:])  # type: ignore[return-value]
-
-    @property
-    def has_labels(self) -> bool:
-        return self.y_test is not None
-
-    def label_name(self, label: int) -> str:
-        if self.label_names and 0 <= label < len(self.label_names):
-            return self.label_names[label]
-        return str(label)
 
     def describe(self) -> dict:
         """A JSON-able description, stored in model files so the app can say what a model saw."""
@@ -85,7 +96,7 @@ def recorded_split_seed(description: dict) -> int | None:
     return seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else None
 
 
-def held_out_status(dataset: Dataset, description: dict) -> str:
+def held_out_status(dataset: AnyDataset, description: dict) -> str:
     """``verified`` when ``dataset`` holds out the images a model file's description recorded,
     ``differs`` when it does not, ``unverified`` when the file records no checksum."""
     recorded = description.get("held_out_sha256")

@@ -14,7 +14,7 @@ from vae_explorer.trainer.data.dataset import Dataset
 from vae_explorer.trainer.data.pixels import check_label_names, check_splits, to_labels, to_unit_images
 from vae_explorer.trainer.errors import DatasetError
 
-_IDX_DTYPES = {
+_IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
     0x09: np.dtype(">i1"),
     0x0B: np.dtype(">i2"),

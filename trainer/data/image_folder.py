@@ -38,7 +38,9 @@ def _list_files(folder: str) -> tuple[list[tuple[str, int | None]], list[str] | 
     class_files = {c: sorted(f for f in os.listdir(os.path.join(folder, c)) if _is_image(f)) for c in classes}
     classes = [c for c in classes if class_files[c]]
     if classes:
-        files = [(os.path.join(folder, c, f), label) for label, c in enumerate(classes) for f in class_files[c]]
+        files: list[tuple[str, int | None]] = [
+            (os.path.join(folder, c, f), label) for label, c in enumerate(classes) for f in class_files[c]
+        ]
         return files, classes
     return [(os.path.join(folder, f), None) for f in entries if _is_image(f)], None
 
@@ -67,7 +69,7 @@ def split_folder(folder: str, seed: int = SPLIT_SEED) -> FolderSplit:
 
 
 def load_image_folder(
-    folder: str | os.PathLike,
+    folder: str | os.PathLike[str],
     image_size: tuple[int, int] | None = None,
     name: str | None = None,
     split_seed: int = SPLIT_SEED,
@@ -77,7 +79,7 @@ def load_image_folder(
     ``progress(done, total)`` is called as the files are decoded (the app's progress bar)."""
     folder = os.fspath(folder)
     split = split_folder(folder, split_seed)
-    decoded = DecodedFolder(folder, None if image_size is None else tuple(image_size))
+    decoded = DecodedFolder(folder, None if image_size is None else (image_size[0], image_size[1]))
     for i, path in enumerate(split.paths):
         decoded.add(str(path))
         if progress is not None and (i % PROGRESS_EVERY == 0 or i == len(split.paths) - 1):
@@ -101,7 +103,9 @@ def load_image_folder(
     )
 
 
-def _part(split: FolderSplit, decoded: DecodedFolder, x: np.ndarray, which: np.ndarray):
+def _part(
+    split: FolderSplit, decoded: DecodedFolder, x: np.ndarray, which: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The decoded images (and labels) of one part of the split, in the split's order."""
     rows = [decoded.rows[i] for i in which if decoded.rows[i] is not None]
     kept = [i for i in which if decoded.rows[i] is not None]

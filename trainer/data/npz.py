@@ -94,5 +94,5 @@ def load_npz(path: str | os.PathLike, name: str | None = None, split_seed: int =
     )
 
 
-def _labels(arrays, key: str, n: int, path: str):
+def _labels(arrays: dict[str, np.ndarray], key: str, n: int, path: str) -> np.ndarray | None:
     return to_labels(arrays[key], n, path, key) if key in arrays else None

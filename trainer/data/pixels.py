@@ -7,6 +7,7 @@ The classic failure of VAE tutorials on a user's own data is training a sigmoid/
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from vae_explorer.trainer.errors import DatasetError
 
@@ -62,7 +63,7 @@ def _checked_maximum(x: np.ndarray, path: str, key: str) -> float:
     return hi
 
 
-def to_labels(y, n: int, path: str, key: str = "labels") -> np.ndarray:
+def to_labels(y: np.ndarray, n: int, path: str, key: str = "labels") -> np.ndarray:
     """Return ``y`` as int32 of length ``n``, or raise a DatasetError naming the problem."""
     y = np.asarray(y)
     if y.dtype.kind not in "uif":
@@ -84,7 +85,7 @@ def to_labels(y, n: int, path: str, key: str = "labels") -> np.ndarray:
     return y.astype(np.int32)
 
 
-def check_label_names(names, labels: list[np.ndarray | None], path: str) -> list[str] | None:
+def check_label_names(names: ArrayLike | None, labels: list[np.ndarray | None], path: str) -> list[str] | None:
     """Validate label names against the labels: every label must have a name."""
     if names is None:
         return None
@@ -95,7 +96,9 @@ def check_label_names(names, labels: list[np.ndarray | None], path: str) -> list
     return names
 
 
-def split_held_out(x, y, fraction: float, path: str, seed: int = SPLIT_SEED):
+def split_held_out(
+    x: np.ndarray, y: np.ndarray | None, fraction: float, path: str, seed: int = SPLIT_SEED
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None]:
     """Shuffle and split one array into train and held-out parts (at least one image each)."""
     n = len(x)
     if n < MIN_TRAIN_IMAGES + 1:
@@ -113,7 +116,7 @@ def random_split(fraction: float, seed: int) -> dict:
     return {"method": "random", "seed": int(seed), "fraction": fraction}
 
 
-def check_splits(x_train, x_test, path: str) -> None:
+def check_splits(x_train: np.ndarray, x_test: np.ndarray, path: str) -> None:
     """Both splits must exist and hold images of one shape."""
     if len(x_train) < MIN_TRAIN_IMAGES:
         raise DatasetError(f"holds {len(x_train)} training image(s); need at least {MIN_TRAIN_IMAGES}", path)

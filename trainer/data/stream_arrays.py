@@ -9,6 +9,8 @@ bounded shuffle buffer (``streaming.shuffle_buffer``).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -68,17 +70,19 @@ def gather_rows(rows: ArrayRows, wanted: np.ndarray, divisor: float) -> np.ndarr
 class ArrayTrainSource:
     """The training rows of one array (all rows, or those ``train_mask`` marks), streamed."""
 
-    def __init__(self, rows: ArrayRows, divisor: float, image_shape, train_mask: np.ndarray | None = None):
+    def __init__(
+        self, rows: ArrayRows, divisor: float, image_shape: tuple[int, ...], train_mask: np.ndarray | None = None
+    ) -> None:
         self.rows, self.divisor, self.image_shape, self.train_mask = rows, divisor, tuple(image_shape), train_mask
 
-    def _chunks(self):
+    def _chunks(self) -> Iterator[np.ndarray]:
         for start, chunk in self.rows.chunks():
             if self.train_mask is not None:
                 chunk = chunk[self.train_mask[start : start + len(chunk)]]
             if len(chunk):
                 yield unit_rows(chunk, self.divisor)
 
-    def images(self, seed: int, epoch: int):
+    def images(self, seed: int, epoch: int) -> Any:
         """The training images of epoch ``epoch``, shuffled within a bounded buffer."""
         from vae_explorer.trainer.tf_runtime import import_tensorflow
 
@@ -88,14 +92,14 @@ class ArrayTrainSource:
         return images.shuffle(shuffle_buffer(float_bytes(self.image_shape)), seed=seed * 100_003 + epoch)
 
 
-def npz_labels(path: str, key: str, n: int, keys: set[str]):
+def npz_labels(path: str, key: str, n: int, keys: set[str]) -> np.ndarray | None:
     """One label array of an archive (small: read whole), checked as in memory; None if absent."""
     if key not in keys:
         return None
     return to_labels(read_npz_member(path, key), n, path, key)
 
 
-def idx_labels(path: str | None, n: int):
+def idx_labels(path: str | None, n: int) -> np.ndarray | None:
     from vae_explorer.trainer.data.idx import read_idx
 
     return None if path is None else to_labels(read_idx(path), n, path)

@@ -12,6 +12,8 @@ named (the held-out sample's are named in the warnings).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +26,7 @@ from vae_explorer.trainer.model.config import MAX_IMAGE_SIDE
 from vae_explorer.trainer.tf_runtime import import_tensorflow
 
 
-def _first_image(paths, folder: str):
+def _first_image(paths: Sequence[str] | np.ndarray, folder: str) -> np.ndarray:
     """The first file that decodes, as a uint8 array: it fixes the size and channels."""
     tf = import_tensorflow()
     for path in paths[:100]:
@@ -35,16 +37,19 @@ def _first_image(paths, folder: str):
     raise DatasetError("holds no image that could be decoded (first 100 tried)", folder)
 
 
-def _target(paths, folder: str, image_size) -> tuple[tuple[int, int], int]:
+def _target(
+    paths: Sequence[str] | np.ndarray, folder: str, image_size: tuple[int, int] | None
+) -> tuple[tuple[int, int], int]:
     first = _first_image(paths, folder)
+    size: tuple[int, int]
     if image_size is not None:
-        size = tuple(image_size)
+        size = (image_size[0], image_size[1])
     else:
-        size = DEFAULT_SIZE if max(first.shape[:2]) > MAX_IMAGE_SIDE else tuple(first.shape[:2])
+        size = DEFAULT_SIZE if max(first.shape[:2]) > MAX_IMAGE_SIDE else (first.shape[0], first.shape[1])
     return size, int(first.shape[-1])
 
 
-def folder_bytes(folder: str, image_size) -> int:
+def folder_bytes(folder: str, image_size: tuple[int, int] | None) -> int:
     """Float32 bytes of the folder in memory: file count × the first image's (or the asked) size."""
     files, _ = _list_files(folder)
     if not files:
@@ -58,11 +63,11 @@ def _size_ok(data: bytes) -> bool:
     return pixels is None or pixels <= MAX_PIXELS
 
 
-def _loader(size, channels: int):
+def _loader(size: tuple[int, ...], channels: int) -> Callable[[Any, Any], Any]:
     """tf.data map: file path → float32 H×W×C in [0, 1], as ``load_image_folder`` makes it."""
     tf = import_tensorflow()
 
-    def load(path, label):
+    def load(path: Any, label: Any) -> Any:
         data = tf.io.read_file(path)
         tf.debugging.assert_equal(tf.numpy_function(_size_ok, [data], tf.bool), True, "too many pixels")
         image = tf.io.decode_image(data, channels=channels, expand_animations=False, dtype=tf.uint8)
@@ -77,10 +82,10 @@ def _loader(size, channels: int):
 class FolderTrainSource:
     """The training files of a folder, decoded in parallel, a full permutation per epoch."""
 
-    def __init__(self, paths: np.ndarray, size, channels: int):
+    def __init__(self, paths: np.ndarray, size: tuple[int, int], channels: int) -> None:
         self.paths, self.size, self.channels = np.asarray(paths), tuple(size), channels
 
-    def images(self, seed: int, epoch: int):
+    def images(self, seed: int, epoch: int) -> Any:
         from vae_explorer.trainer.training.memory import epoch_order
 
         tf = import_tensorflow()
@@ -90,14 +95,17 @@ class FolderTrainSource:
         return images.ignore_errors().map(lambda image, label: image)
 
 
-def _decode_sample(paths, labels, size, channels: int, warnings: list[str]):
+def _decode_sample(
+    paths: np.ndarray, labels: np.ndarray | None, size: tuple[int, int], channels: int, warnings: list[str]
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The held-out sample in memory, in order (decoded in parallel); an image that fails is
     dropped and named in ``warnings``."""
     tf = import_tensorflow()
     positions = np.arange(len(paths), dtype=np.int32)
     files = tf.data.Dataset.from_tensor_slices((np.asarray(paths), positions))
     decoded = files.map(_loader(size, channels), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    images, kept = [], []
+    images: list[np.ndarray] = []
+    kept: list[int] = []
     for image, position in decoded.ignore_errors().batch(256):
         images.append(image.numpy())
         kept.extend(int(p) for p in position.numpy())
@@ -107,7 +115,7 @@ def _decode_sample(paths, labels, size, channels: int, warnings: list[str]):
     return np.concatenate(images), None if labels is None else labels[kept]
 
 
-def open_folder(folder: str, image_size, name: str | None, split_seed: int) -> StreamedDataset:
+def open_folder(folder: str, image_size: tuple[int, int] | None, name: str | None, split_seed: int) -> StreamedDataset:
     """The folder split as the in-memory loader splits it (``image_folder.split_folder``), its
     training files streamed and a bounded sample of its held-out files decoded now."""
     split = split_folder(folder, split_seed)

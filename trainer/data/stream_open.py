@@ -29,7 +29,7 @@ from vae_explorer.trainer.errors import DatasetError
 HELD_OUT_FRACTION = 0.2  # as npz.py and image_folder.py
 
 
-def wants_stream(path: str, image_size, stream: bool | None) -> bool:
+def wants_stream(path: str, image_size: tuple[int, int] | None, stream: bool | None) -> bool:
     """``stream`` when forced, else whether the images as float32 would exceed the budget."""
     if stream is not None:
         return stream
@@ -39,7 +39,7 @@ def wants_stream(path: str, image_size, stream: bool | None) -> bool:
         return False  # a damaged file: the in-memory loader names its problem best
 
 
-def in_memory_bytes(path: str, image_size) -> int:
+def in_memory_bytes(path: str, image_size: tuple[int, int] | None) -> int:
     """The float32 bytes the in-memory loader would hold, from headers and a file count."""
     if os.path.isdir(path):
         train = _find(path, "*train*images*idx3*", "*train*idx3*")
@@ -59,7 +59,7 @@ def _array_bytes(rows: ArrayRows) -> int:
     return rows.rows * int(np.prod(rows.shape[1:])) * 4
 
 
-def open_streamed(path: str, image_size, name: str | None, split_seed: int) -> StreamedDataset:
+def open_streamed(path: str, image_size: tuple[int, int] | None, name: str | None, split_seed: int) -> StreamedDataset:
     if os.path.isdir(path):
         if _find(path, "*train*images*idx3*", "*train*idx3*") is not None:
             return open_idx(path, name)
@@ -69,12 +69,19 @@ def open_streamed(path: str, image_size, name: str | None, split_seed: int) -> S
     return open_npz(path, name, split_seed)
 
 
-def _checked(rows: ArrayRows, key: str):
+def _checked(rows: ArrayRows, key: str) -> tuple[tuple[int, int, int], float]:
     shape = image_shape_of(rows, key)
     return shape, scan_scale(rows, key)
 
 
-def _given_split(path, name, train: ArrayRows, test: ArrayRows, labels, label_names) -> StreamedDataset:
+def _given_split(
+    path: str,
+    name: str,
+    train: ArrayRows,
+    test: ArrayRows,
+    labels: tuple[np.ndarray | None, np.ndarray | None],
+    label_names: list[str] | None,
+) -> StreamedDataset:
     """Train rows all of ``train``; the held-out sample drawn from ``test``."""
     if train.rows < MIN_TRAIN_IMAGES:
         raise DatasetError(f"holds {train.rows} training image(s); need at least {MIN_TRAIN_IMAGES}", path)
@@ -101,26 +108,26 @@ def _given_split(path, name, train: ArrayRows, test: ArrayRows, labels, label_na
 
 def open_npz(path: str, name: str | None, split_seed: int) -> StreamedDataset:
     keys = npz_keys(path)
-    names = None
-    if "label_names" in keys:
-        names = read_npz_member(path, "label_names")
+    raw_names = read_npz_member(path, "label_names") if "label_names" in keys else None
     if "x_train" in keys and "x_test" in keys:
         train, test = ArrayRows.open(path, "x_train"), ArrayRows.open(path, "x_test")
         labels = (npz_labels(path, "y_train", train.rows, keys), npz_labels(path, "y_test", test.rows, keys))
-        names = check_label_names(names, list(labels), path)
+        names = check_label_names(raw_names, list(labels), path)
         return _given_split(path, source_name(path, name), train, test, labels, names)
     key = "x_train" if "x_train" in keys else "x" if "x" in keys else None
     if key is None:
         raise DatasetError(f"has no 'x_train' or 'x' array (found: {', '.join(sorted(keys)) or 'nothing'})", path)
     rows = ArrayRows.open(path, key)
     y = npz_labels(path, "y_train" if key == "x_train" else "y", rows.rows, keys)
-    return _random_split(path, source_name(path, name), rows, y, check_label_names(names, [y], path), split_seed)
+    return _random_split(path, source_name(path, name), rows, y, check_label_names(raw_names, [y], path), split_seed)
 
 
-def _random_split(path, name, rows: ArrayRows, y, names, split_seed: int) -> StreamedDataset:
+def _random_split(
+    path: str, name: str, rows: ArrayRows, y: np.ndarray | None, names: list[str] | None, split_seed: int
+) -> StreamedDataset:
     """``split_held_out``'s split of one array, without reading the images into memory."""
     train_idx, y_train, test_idx, y_test = split_held_out(np.arange(rows.rows), y, HELD_OUT_FRACTION, path, split_seed)
-    shape, divisor = _checked(rows, rows.key)
+    shape, divisor = _checked(rows, rows.key or "images")
     mask = np.zeros(rows.rows, bool)
     mask[train_idx] = True
     sample = held_out_sample(len(test_idx), float_bytes(shape))
@@ -146,7 +153,7 @@ def open_idx(folder: str, name: str | None) -> StreamedDataset:
     train, test = ArrayRows.open(train_x), ArrayRows.open(test_x)
     train_y = _find(folder, "*train*labels*idx1*", "*train*idx1*")
     test_y = _find(folder, "*t10k*labels*idx1*", "*test*labels*idx1*", "*t10k*idx1*")
-    labels = (None, None)
+    labels: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
     if train_y and test_y:
         labels = (idx_labels(train_y, train.rows), idx_labels(test_y, test.rows))
     name = name or os.path.basename(os.path.normpath(folder))

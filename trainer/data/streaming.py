@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 
-from vae_explorer.trainer.data.dataset import Dataset
+from vae_explorer.trainer.data.dataset import Dataset, Labelled
 
 MEMORY_FRACTION = 0.25
 HELD_OUT_SAMPLE = 10_000
@@ -49,8 +50,16 @@ def held_out_sample(n_test: int, image_bytes: int, seed: int = SAMPLE_SEED) -> n
     return np.sort(np.random.default_rng(seed).choice(n_test, keep, replace=False))
 
 
+class TrainSource(Protocol):
+    """Where a streamed dataset's training images come from (``ArrayTrainSource``, ``FolderTrainSource``)."""
+
+    def images(self, seed: int, epoch: int) -> Any:
+        """Epoch ``epoch``'s shuffled float32 images, a ``tf.data.Dataset`` of single images."""
+        ...
+
+
 @dataclass
-class StreamedDataset:
+class StreamedDataset(Labelled):
     """What ``Dataset`` offers the trainer and the model file, with the training images left on
     disk: ``source.images(seed, epoch)`` yields them, one epoch's shuffle at a time."""
 
@@ -61,15 +70,12 @@ class StreamedDataset:
     n_test: int  # the whole held-out split; ``x_test`` is the in-memory sample of it
     x_test: np.ndarray
     y_test: np.ndarray | None
-    train_source: object
+    train_source: TrainSource
     label_names: list[str] | None = None
     warnings: list[str] = field(default_factory=list)
     split: dict = field(default_factory=lambda: {"method": "given"})
     sample_seed: int = SAMPLE_SEED
     streamed = True
-
-    has_labels = Dataset.has_labels
-    label_name = Dataset.label_name
 
     def held_out_digest(self) -> str:
         """``Dataset.held_out_digest`` computed a thousand images at a time (the same bytes in the
@@ -96,7 +102,7 @@ class StreamedDataset:
             "streamed": True,
         }
 
-    def train_batches(self, batch_size: int, seed: int, epoch: int):
+    def train_batches(self, batch_size: int, seed: int, epoch: int) -> Any:
         """Epoch ``epoch``'s shuffled float32 batches, prefetched while the model trains."""
         tf = _tf()
         images = self.train_source.images(seed, epoch)
@@ -108,12 +114,16 @@ def shuffle_buffer(image_bytes: int) -> int:
     return bounded_count(SHUFFLE_IMAGES, image_bytes, SHUFFLE_BYTES)
 
 
-def _tf():
+def _tf() -> Any:
     from vae_explorer.trainer.tf_runtime import import_tensorflow
 
     return import_tensorflow()
 
 
-def float_bytes(shape) -> int:
+def float_bytes(shape: tuple[int, ...]) -> int:
     """Bytes of one float32 image of ``shape`` (H, W, C)."""
     return int(np.prod(shape)) * 4
+
+
+# Either kind of dataset: what the trainer, the model file and the commands take.
+AnyDataset: TypeAlias = Dataset | StreamedDataset

@@ -13,6 +13,7 @@ the image is inverted, and ``PreparedImage.note`` says so.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,7 +67,7 @@ def is_white_on_black(images: np.ndarray) -> bool:
     return border_mean(images) <= LIGHT
 
 
-def prepare_image(path: str | os.PathLike, image_shape, white_on_black: bool) -> PreparedImage:
+def prepare_image(path: str | os.PathLike[str], image_shape: Sequence[int], white_on_black: bool) -> PreparedImage:
     """Read ``path`` and make it the model's input (``image_shape`` = H, W, C); a file that is not
     a readable image raises ``ImageFileError`` naming it."""
     path = os.fspath(path)
@@ -106,7 +107,7 @@ def flatten_alpha(image: np.ndarray) -> np.ndarray:
     return np.round(colour * alpha + background * (1.0 - alpha)).astype(np.uint8)
 
 
-def fit_to_shape(image: np.ndarray, image_shape: tuple[int, int, int]) -> np.ndarray:
+def fit_to_shape(image: np.ndarray, image_shape: Sequence[int]) -> np.ndarray:
     """uint8 H×W×C → the model's H×W×C in [0, 1]: channels, aspect (padded), then size."""
     from vae_explorer.trainer.tf_runtime import import_tensorflow
 

@@ -17,6 +17,7 @@ import stat
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from vae_explorer.trainer.errors import UserError
@@ -58,7 +59,7 @@ def sweep_abandoned_temps(folder: str, now: float | None = None) -> list[str]:
     ``STALE_AFTER_SECONDS`` are removed; any error just leaves a file where it is.
     """
     now = time.time() if now is None else now
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(folder)
     except OSError:
@@ -102,7 +103,7 @@ def final_mode(path: str) -> int:
 
 
 @contextmanager
-def atomic_path(path: str, suffix: str):
+def atomic_path(path: str, suffix: str) -> Iterator[str]:
     """Yield a temporary path beside ``path``; on success fsync it and move it into place."""
     folder = os.path.dirname(os.path.abspath(path))
     try:

@@ -5,20 +5,23 @@ Each function returns one image (H×W×C in [0, 1]) ready for ``imagegrid.write_
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+
 import numpy as np
 
 from vae_explorer.trainer.files.imagegrid import tile
 from vae_explorer.trainer.latent.paths import grid_points, interpolate, prior_samples, traverse
 from vae_explorer.trainer.maps.projection import Projection
-from vae_explorer.trainer.model.space import LatentSpace
+from vae_explorer.trainer.model.space import LatentCodes, LatentSpace
 
 
 def manifold_grid(
     space: LatentSpace,
     projection: Projection,
     n: int = 15,
-    x_range=(-4.0, 4.0),
-    y_range=(-4.0, 4.0),
+    x_range: tuple[float, float] = (-4.0, 4.0),
+    y_range: tuple[float, float] = (-4.0, 4.0),
     quantiles: bool = False,
     pad: int = 0,
 ) -> np.ndarray:
@@ -32,12 +35,14 @@ def samples(space: LatentSpace, count: int = 64, seed: int = 0) -> np.ndarray:
     return tile(space.decode(prior_samples(count, space.latent_dim, seed)))
 
 
-def interpolation_strip(space: LatentSpace, a, b, steps: int = 10, method: str = "linear") -> np.ndarray:
+def interpolation_strip(
+    space: LatentSpace, a: np.ndarray, b: np.ndarray, steps: int = 10, method: str = "linear"
+) -> np.ndarray:
     """One row of ``steps`` decodes from latent point ``a`` to ``b``."""
     return tile(space.decode(interpolate(a, b, steps, method)), cols=max(2, steps))
 
 
-def traversal_sheet(space: LatentSpace, z, steps: int = 9, span: float = 3.0, pad: int = 2) -> np.ndarray:
+def traversal_sheet(space: LatentSpace, z: np.ndarray, steps: int = 9, span: float = 3.0, pad: int = 2) -> np.ndarray:
     """One row per latent dimension, each varying that dimension over ±span around ``z``."""
     return tile(space.decode(traverse(z, steps, span)), cols=steps, pad=pad)
 
@@ -54,7 +59,9 @@ def reconstruction_sheet(space: LatentSpace, x: np.ndarray, count: int = 16, col
     return tile(np.concatenate(padded), cols=cols)
 
 
-def write_latent_csv(path, codes, label_names=None) -> None:
+def write_latent_csv(
+    path: str | os.PathLike[str], codes: LatentCodes, label_names: Sequence[str] | None = None
+) -> None:
     """Latent codes with labels as CSV (one row per held-out image), written atomically."""
     means = np.asarray(codes.means)
     dims = means.shape[1]
@@ -66,18 +73,30 @@ def write_latent_csv(path, codes, label_names=None) -> None:
     _write_rows_csv(path, header, np.concatenate(columns, axis=1), codes.labels, label_names)
 
 
-def write_layout_csv(path, plane, labels=None, label_names=None, layout: str = "") -> None:
+def write_layout_csv(
+    path: str | os.PathLike[str],
+    plane: np.ndarray,
+    labels: np.ndarray | None = None,
+    label_names: Sequence[str] | None = None,
+    layout: str = "",
+) -> None:
     """The map's coordinates of the held-out images (index, x, y, label, label_name, layout), so
     that anyone can check the legibility figure with their own code."""
     plane = np.asarray(plane)
     _write_rows_csv(path, ["index", "x", "y"], plane, labels, label_names, extra=("layout", layout))
 
 
-def _write_rows_csv(path, header, values, labels, label_names, extra=None) -> None:
+def _write_rows_csv(
+    path: str | os.PathLike[str],
+    header: Sequence[str],
+    values: np.ndarray,
+    labels: np.ndarray | None,
+    label_names: Sequence[str] | None,
+    extra: tuple[str, str] | None = None,
+) -> None:
     """One row per image: index, the values, then label and label name when there are labels."""
     import csv
     import io
-    import os
 
     from vae_explorer.trainer.files.atomic import atomic_path
 

@@ -22,7 +22,9 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy as np
@@ -46,6 +48,9 @@ from vae_explorer.trainer.maps.epoch_codes import EpochCodes, read_epoch_codes, 
 from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.model.space import LatentCodes
 
+if TYPE_CHECKING:
+    from vae_explorer.trainer.model.vae import VAE
+
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFile", "load_model", "read_header", "save_model"]
 
 
@@ -53,7 +58,7 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFile", "load_model", "read_hea
 class ModelFile:
     """Everything a model file holds, with the VAE rebuilt and its weights loaded."""
 
-    model: object  # trainer.model.vae.VAE
+    model: VAE
     config: TrainConfig
     history: list[dict] = field(default_factory=list)
     dataset: dict = field(default_factory=dict)
@@ -63,11 +68,11 @@ class ModelFile:
 
 
 def save_model(
-    path: str | os.PathLike,
-    model,
+    path: str | os.PathLike[str],
+    model: VAE,
     config: TrainConfig,
-    history=(),
-    dataset=None,
+    history: Iterable[dict] = (),
+    dataset: dict | None = None,
     latent: LatentCodes | None = None,
     epoch_codes: EpochCodes | None = None,
 ) -> None:
@@ -100,7 +105,7 @@ def save_model(
         f.flush()
 
 
-def _save_ordered(f, group: str, variables) -> None:
+def _save_ordered(f: h5py.File, group: str, variables: Iterable[Any]) -> None:
     """Variables by position, each named in an attribute: their paths are not unique."""
     g = f.create_group(group)
     for i, var in enumerate(variables):
@@ -113,7 +118,7 @@ def _keras_version() -> str:
     return keras.__version__
 
 
-def read_header(path: str | os.PathLike) -> dict:
+def read_header(path: str | os.PathLike[str]) -> dict:
     """Format, version, config, history, dataset description and sizes, without TensorFlow."""
     path = os.fspath(path)
     with opened(path) as f:
@@ -124,7 +129,7 @@ def read_header(path: str | os.PathLike) -> dict:
         return head
 
 
-def load_model(path: str | os.PathLike) -> ModelFile:
+def load_model(path: str | os.PathLike[str]) -> ModelFile:
     """Rebuild the VAE a file describes and load its weights, checking every name and shape."""
     from vae_explorer.trainer.model.vae import build_vae
 
@@ -139,7 +144,7 @@ def load_model(path: str | os.PathLike) -> ModelFile:
             config.beta,
             config.reconstruction,
             seed=config.seed,
-            learning_rate=config.learning_rate,
+            learning_rate=config.resolved_learning_rate,
         )
         load_weights(f, model, path)
         optimizer_restored = load_ordered(f, "optimizer", model.optimizer.variables, path)
@@ -164,7 +169,7 @@ def _load_latent(f: h5py.File, path: str, latent_dim: int) -> LatentCodes | None
     g = f["latent"]
     if not isinstance(g, h5py.Group) or "means" not in g:
         raise ModelFileError("has a latent group without means", path)
-    shape = g["means"].shape if isinstance(g["means"], h5py.Dataset) else ()
+    shape: tuple[int, ...] = g["means"].shape if isinstance(g["means"], h5py.Dataset) else ()
     if len(shape) != 2 or shape[1] != latent_dim:
         raise ModelFileError(f"latent means have shape {shape}, expected N×{latent_dim}", path)
     means = finite(numeric(g["means"], path, "latent/means").astype(np.float32), path, "latent means hold")

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from vae_explorer.trainer.errors import UserError
@@ -118,7 +119,7 @@ def _make_folder(folder: str) -> None:
         raise UserError(f"cannot be created ({exc.strerror or exc})", folder) from None
 
 
-def list_records(places) -> tuple[list[RunRecord], list[str]]:
+def list_records(places: Iterable[str | os.PathLike[str]]) -> tuple[list[RunRecord], list[str]]:
     """Records in the given folders (``*.run.json``, not recursive) or record files, oldest
     first, and one warning per file that could not be read (those are skipped)."""
     records, warnings = [], []

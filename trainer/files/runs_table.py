@@ -28,11 +28,11 @@ COLUMNS = (
 RIGHT = {"latent", "beta", "epochs", "held-out -ELBO", "IW NLL", "time"}
 
 
-def _number(value, digits: int = 2) -> str:
+def _number(value: object, digits: int = 2) -> str:
     return f"{value:.{digits}f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "-"
 
 
-def duration(seconds) -> str:
+def duration(seconds: object) -> str:
     """``12.3 s`` under a minute, else ``m:ss`` or ``h:mm:ss``; ``-`` when unknown."""
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not math.isfinite(seconds):
         return "-"

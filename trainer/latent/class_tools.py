@@ -9,6 +9,7 @@ means drawing from a Gaussian fitted to the codes of the held-out 7s.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 DIRECTION_MAX = 1.5  # the slider goes from 0 to 1.5 × the difference of class means
 RIDGE = 1e-3  # added to a class covariance, relative to its mean variance (plus a tiny floor)
@@ -37,7 +38,7 @@ def direction(centres: dict[int, np.ndarray], source: int, target: int) -> np.nd
     return np.asarray(centres[target] - centres[source], np.float64)
 
 
-def along_direction(z: np.ndarray, vector: np.ndarray, t) -> np.ndarray:
+def along_direction(z: np.ndarray, vector: np.ndarray, t: ArrayLike) -> np.ndarray:
     """``z + t·vector`` for a scalar t (one point) or an array of t (one row each), float32."""
     z = np.asarray(z, np.float64).reshape(-1)
     t = np.asarray(t, np.float64)

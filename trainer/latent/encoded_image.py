@@ -11,13 +11,14 @@ command line needs no dataset, and the app and the command line agree for the sa
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from vae_explorer.trainer.data.user_image import PreparedImage, is_white_on_black, prepare_image
 from vae_explorer.trainer.latent.paths import prior_samples
-from vae_explorer.trainer.model.space import LatentCodes
+from vae_explorer.trainer.model.space import LatentCodes, LatentSpace
 
 NEIGHBOURS = 5
 REFERENCE_IMAGES = 256  # held-out decodes that decide the polarity (their border mean)
@@ -66,7 +67,7 @@ def neighbour_labels(z: np.ndarray, codes: LatentCodes | None, k: int = NEIGHBOU
     return index, labels
 
 
-def data_is_white_on_black(space, codes: LatentCodes | None) -> bool:
+def data_is_white_on_black(space: LatentSpace, codes: LatentCodes | None) -> bool:
     """The data's polarity from the decodes of the held-out means (of prior samples when the
     model holds no codes): dark borders mean white ink on black, as in MNIST."""
     if codes is not None and len(codes.means):
@@ -79,13 +80,13 @@ def data_is_white_on_black(space, codes: LatentCodes | None) -> bool:
 class ImageEncoder:
     """Prepares image files for one model and encodes them (``space``: a ``LatentSpace``)."""
 
-    def __init__(self, space, codes: LatentCodes | None, white_on_black: bool | None = None):
+    def __init__(self, space: LatentSpace, codes: LatentCodes | None, white_on_black: bool | None = None) -> None:
         """``white_on_black``: the data's polarity when the caller has the data's images (the
         app); else it is read from the decodes of the held-out means."""
         self.space, self.codes = space, codes
         self.white_on_black = data_is_white_on_black(space, codes) if white_on_black is None else white_on_black
 
-    def prepare(self, path) -> PreparedImage:
+    def prepare(self, path: str | os.PathLike[str]) -> PreparedImage:
         """The file as the model's input (``ImageFileError`` naming it when it is not an image)."""
         return prepare_image(path, self.space.image_shape, self.white_on_black)
 
@@ -95,6 +96,6 @@ class ImageEncoder:
         index, labels = neighbour_labels(means[0], self.codes)
         return EncodedImage(means[0], log_vars[0], index, labels)
 
-    def encode_file(self, path) -> tuple[PreparedImage, EncodedImage]:
+    def encode_file(self, path: str | os.PathLike[str]) -> tuple[PreparedImage, EncodedImage]:
         prepared = self.prepare(path)
         return prepared, self.encode(prepared.pixels)

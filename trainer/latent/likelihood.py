@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.tf_runtime import compile_now, import_tensorflow
@@ -36,6 +39,8 @@ LOGIT_BYTES = 8 * 2**20  # per call; the decoder's inner activations are a few t
 LOG_2PI = math.log(2.0 * math.pi)
 MAX_K = 1_000_000
 LONG_SECONDS = 3600.0  # an evaluation longer than this is said first and must be confirmed
+Progress = Callable[[int, int], None]  # (calls done, calls in all)
+Stop = Callable[[], bool]
 
 
 class Cancelled(Exception):
@@ -57,7 +62,7 @@ def logmeanexp(a: np.ndarray, axis: int = 0) -> np.ndarray:
 class ImportanceWeighted:
     """log-weights log p(x, z_k) − log q(z_k|x) of a VAE, through one compiled graph."""
 
-    def __init__(self, model, source: str | None = None):
+    def __init__(self, model: Any, source: str | None = None) -> None:
         if model.reconstruction != "bce":
             raise UserError(
                 f"the importance-weighted bound needs a likelihood; this model was trained "
@@ -74,7 +79,7 @@ class ImportanceWeighted:
             tf.TensorSpec([2], tf.int32),
         )
 
-    def _graph(self, x, k, seed):
+    def _graph(self, x: Any, k: Any, seed: Any) -> Any:
         """K×B log-weights for images ``x`` (B×H×W×C) and ``k`` samples each."""
         mean, log_var = self.model.encoder(x, training=False)
         eps = tf.random.stateless_normal(tf.stack([k, tf.shape(x)[0], tf.shape(mean)[1]]), seed)
@@ -86,7 +91,9 @@ class ImportanceWeighted:
         log_qz = -0.5 * ops.sum(ops.square(eps) + LOG_2PI + log_var, axis=-1)
         return log_px_z + log_pz - log_qz
 
-    def chunks(self, x: np.ndarray, k: int, seed: int = 0, progress=None, should_stop=None):
+    def chunks(
+        self, x: np.ndarray, k: int, seed: int = 0, progress: Progress | None = None, should_stop: Stop | None = None
+    ) -> Iterator[tuple[int, np.ndarray]]:
         """(first image, log-weights of a chunk of samples × a batch of images) for every compiled
         call, in order; the same seed gives the same draws whatever consumes them.
 
@@ -137,7 +144,9 @@ class ImportanceWeighted:
         self._log_weights(sample, np.int32(k_call), np.array([seed, 1], np.int32))
         return (time.perf_counter() - started) * self.calls(len(x), k)
 
-    def log_px(self, x: np.ndarray, k: int, seed: int = 0, progress=None, should_stop=None) -> np.ndarray:
+    def log_px(
+        self, x: np.ndarray, k: int, seed: int = 0, progress: Progress | None = None, should_stop: Stop | None = None
+    ) -> np.ndarray:
         """The K-sample bound on log p(x) for each image in ``x`` (nats, float64), in memory that
         does not grow with K (a running log-mean-exp over the chunks of samples); ``progress`` and
         ``should_stop`` as in ``chunks``."""
@@ -189,13 +198,19 @@ class LikelihoodFigures:
         return d if self.per_class is None else {**d, "iw_per_class": self.per_class}
 
 
-def bits_per_dim(nll: float, image_shape) -> float:
+def bits_per_dim(nll: float, image_shape: Sequence[int]) -> float:
     """Nats per image → bits per pixel channel."""
     return float(nll) / (int(np.prod(image_shape)) * math.log(2.0))
 
 
 def likelihood_figures(
-    model, x: np.ndarray, k: int, seed: int = 0, labels=None, binarized: bool = False, source: str | None = None
+    model: Any,
+    x: np.ndarray,
+    k: int,
+    seed: int = 0,
+    labels: np.ndarray | None = None,
+    binarized: bool = False,
+    source: str | None = None,
 ) -> LikelihoodFigures:
     """Mean −log p(x) bound over ``x``, in nats and bits per dim, optionally per label;
     ``source`` (the model file) is named in the error for a model without a likelihood."""
@@ -203,21 +218,23 @@ def likelihood_figures(
     return figures_of(nll, model.image_shape, k, labels, binarized)
 
 
-def figures_of(nll: np.ndarray, image_shape, k: int, labels=None, binarized: bool = False) -> LikelihoodFigures:
+def figures_of(
+    nll: np.ndarray, image_shape: Sequence[int], k: int, labels: ArrayLike | None = None, binarized: bool = False
+) -> LikelihoodFigures:
     """The figures of per-image bounds ``nll`` (−log p(x), nats): the app computes ``nll``
     on a worker thread with ``ImportanceWeighted.log_px`` (built on its GUI thread) and
     words it with the same function as ``eval --iw``."""
     shape = tuple(image_shape)
     per_class = None
     if labels is not None:
-        labels = np.asarray(labels)
+        y = np.asarray(labels)
         per_class = {
             str(int(c)): {
-                "iw_nll": float(nll[labels == c].mean()),
-                "iw_bits_per_dim": bits_per_dim(nll[labels == c].mean(), shape),
-                "n": int((labels == c).sum()),
+                "iw_nll": float(nll[y == c].mean()),
+                "iw_bits_per_dim": bits_per_dim(nll[y == c].mean(), shape),
+                "n": int((y == c).sum()),
             }
-            for c in np.unique(labels)
+            for c in np.unique(y)
         }
     return LikelihoodFigures(
         float(nll.mean()),

@@ -19,7 +19,12 @@ def grid_axes(n: int, radius: float = 4.0, quantiles: bool = False) -> np.ndarra
     return np.linspace(-radius, radius, n, dtype=np.float32)
 
 
-def grid_points(n: int, x_range=(-4.0, 4.0), y_range=(-4.0, 4.0), quantiles: bool = False) -> np.ndarray:
+def grid_points(
+    n: int,
+    x_range: tuple[float, float] = (-4.0, 4.0),
+    y_range: tuple[float, float] = (-4.0, 4.0),
+    quantiles: bool = False,
+) -> np.ndarray:
     """n×n 2-D points, row by row from the top (largest y) so tiles read like the plot."""
     if quantiles:
         xs = ys = grid_axes(n, quantiles=True)

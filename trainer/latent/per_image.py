@@ -14,7 +14,9 @@ an image x with encoded mean μ and log-variance log σ²:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,12 +46,12 @@ class PerImageLosses:
     ``trainer.tf_runtime.compile_now``); calling it from a worker thread afterwards is safe.
     """
 
-    def __init__(self, model):
+    def __init__(self, model: Any) -> None:
         tf = import_tensorflow()
         self.model = model
         self._terms = compile_now(self._batch_terms, tf.TensorSpec([None, *model.image_shape], tf.float32))
 
-    def _batch_terms(self, x):
+    def _batch_terms(self, x: Any) -> tuple[Any, Any]:
         tf = import_tensorflow()
         mean, log_var = self.model.encoder(x, training=False)
         logits = self.model.decoder_logits(mean, training=False)
@@ -61,7 +63,7 @@ class PerImageLosses:
         kl = -0.5 * tf.reduce_sum(1.0 + log_var - tf.square(mean) - tf.exp(log_var), axis=1)
         return reconstruction, kl
 
-    def __call__(self, x: np.ndarray, should_stop=None) -> PerImageMetrics | None:
+    def __call__(self, x: np.ndarray, should_stop: Callable[[], bool] | None = None) -> PerImageMetrics | None:
         """Both figures for every image of ``x`` (N×H×W×C in [0, 1]); None if ``should_stop()`` said so."""
         x = np.asarray(x, np.float32)
         recon, kl = [], []

@@ -65,7 +65,9 @@ def kde_log_density(data: np.ndarray, points: np.ndarray) -> np.ndarray:
     return out
 
 
-def grid_kde_log_density(data: np.ndarray, n: int, x_range, y_range) -> np.ndarray | None:
+def grid_kde_log_density(
+    data: np.ndarray, n: int, x_range: tuple[float, float], y_range: tuple[float, float]
+) -> np.ndarray | None:
     """The same KDE at the n×n cell centres (row 0 at the lowest y), binned: the points are
     counted on a grid ``FINE`` times finer, over the region widened by 4 kernel σ, and the
     counts convolved with the kernel (FFT), so the cost does not grow with N·n². None when the
@@ -88,7 +90,7 @@ def grid_kde_log_density(data: np.ndarray, n: int, x_range, y_range) -> np.ndarr
     return np.log(np.maximum(centres, TINY)).ravel()
 
 
-def grid_centres(n: int, x_range, y_range) -> np.ndarray:
+def grid_centres(n: int, x_range: tuple[float, float], y_range: tuple[float, float]) -> np.ndarray:
     """n×n cell centres over the region, row 0 at the lowest y (an image's first row at the bottom)."""
     xs = x_range[0] + (np.arange(n) + 0.5) * (x_range[1] - x_range[0]) / n
     ys = y_range[0] + (np.arange(n) + 0.5) * (y_range[1] - y_range[0]) / n
@@ -97,7 +99,12 @@ def grid_centres(n: int, x_range, y_range) -> np.ndarray:
 
 
 def prior_holes(
-    plane_points: np.ndarray, basis: np.ndarray, center: np.ndarray, n: int, x_range, y_range
+    plane_points: np.ndarray,
+    basis: np.ndarray,
+    center: np.ndarray,
+    n: int,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
 ) -> np.ndarray:
     """n×n scores in [0, 1] over the region (row 0 at the lowest y): 1 where the prior is at
     least e⁵ times denser than the data, 0 where the data is as dense or the prior has no mass."""

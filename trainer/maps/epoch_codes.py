@@ -12,9 +12,16 @@ axes of a per-epoch PCA, whose signs and order are arbitrary, do not make the pi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vae_explorer.trainer.errors import ModelFileError
+
+if TYPE_CHECKING:
+    import h5py
+
+    from vae_explorer.trainer.maps.layouts import Layout
 
 MAX_EPOCHS = 200
 GROUP = "epochs"  # in a model file: numbers (E), means (E×N×D float16), labels (N), all optional
@@ -77,7 +84,7 @@ def aligned_pca_plane(means: np.ndarray, final_plane: np.ndarray, scale: bool = 
     return procrustes(pca_plane(means), final_plane, scale=scale).astype(np.float32)
 
 
-def write_epoch_codes(f, record: EpochCodes) -> None:
+def write_epoch_codes(f: h5py.File, record: EpochCodes) -> None:
     """Into an open model file (h5py): float16 is plenty for a picture and halves the size
     (15 epochs of 2,000 × 16 codes: 1 MB)."""
     if not len(record):
@@ -89,7 +96,7 @@ def write_epoch_codes(f, record: EpochCodes) -> None:
         group.create_dataset("labels", data=record.labels)
 
 
-def read_epoch_codes(f, path: str, latent_dim: int) -> EpochCodes | None:
+def read_epoch_codes(f: h5py.File, path: str, latent_dim: int) -> EpochCodes | None:
     """From an open model file; None if it has none (files written before they were kept).
     Shapes are checked before anything is read (``files.model_reading.numeric``)."""
     from vae_explorer.trainer.files.model_reading import numeric
@@ -100,7 +107,7 @@ def read_epoch_codes(f, path: str, latent_dim: int) -> EpochCodes | None:
     for name in ("numbers", "means"):
         if not hasattr(group.get(name), "shape"):
             raise ModelFileError(f"'{GROUP}/{name}' is missing", path)
-    shape = getattr(group.get("means"), "shape", ())
+    shape: tuple[int, ...] = getattr(group.get("means"), "shape", ())
     count = getattr(group.get("numbers"), "shape", ())
     if len(shape) != 3 or shape[2] != latent_dim or count != shape[:1]:
         raise ModelFileError(f"epoch codes have shape {shape} for {count} epochs, expected E×N×{latent_dim}", path)
@@ -122,7 +129,7 @@ def read_epoch_codes(f, path: str, latent_dim: int) -> EpochCodes | None:
 EXACT_KINDS = ("identity", "dims")  # these show an epoch's codes as they were, without any fitting
 
 
-def replay_plane(record: EpochCodes, index: int, projection) -> np.ndarray:
+def replay_plane(record: EpochCodes, index: int, projection: Layout) -> np.ndarray:
     """Where a map under ``projection`` puts the codes of recorded epoch ``index``: as they were
     on the latent plane or two chosen dimensions; on PCA and t-SNE maps on that epoch's own PCA
     plane, aligned to the final map (and, for t-SNE, scaled: its replay uses PCA)."""

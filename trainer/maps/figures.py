@@ -8,12 +8,16 @@ seconds it took; and, for scale, the same k-NN accuracy in the full latent space
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 from vae_explorer.trainer.maps.inverse_map import fidelity
 from vae_explorer.trainer.maps.layouts import make_layout, plane_of
 from vae_explorer.trainer.maps.legibility import knn_accuracy, legibility
+from vae_explorer.trainer.maps.tsne import TSNELayout
+
+Decode = Callable[[np.ndarray], np.ndarray]  # latent codes → images
 
 
 def layout_names(latent_dim: int) -> list[str]:
@@ -21,7 +25,7 @@ def layout_names(latent_dim: int) -> list[str]:
     return ["latent", "pca"] if latent_dim <= 2 else ["pca", "tsne"]
 
 
-def layout_figures(name: str, means: np.ndarray, labels, decode, seed: int = 0) -> dict:
+def layout_figures(name: str, means: np.ndarray, labels: np.ndarray | None, decode: Decode, seed: int = 0) -> dict:
     """``legibility``, ``inverse_mae`` (with ``random_pair_mae`` for scale) and ``seconds``."""
     start = time.perf_counter()
     try:
@@ -34,14 +38,16 @@ def layout_figures(name: str, means: np.ndarray, labels, decode, seed: int = 0) 
         "seconds": round(seconds, 3),
         "exact": bool(layout.exact),
     }
-    if layout.exact:
-        return {**figures, "inverse_mae": 0.0}
-    return {**figures, **fidelity(decode, layout.inverse)}
+    if isinstance(layout, TSNELayout) and not layout.exact:
+        return {**figures, **fidelity(decode, layout.inverse)}
+    return {**figures, "inverse_mae": 0.0}
 
 
-def map_figures(means: np.ndarray, labels, decode, seed: int = 0) -> dict:
+def map_figures(means: np.ndarray, labels: np.ndarray | None, decode: Decode, seed: int = 0) -> dict:
     """One entry per layout, plus ``latent_knn``: the same k-NN in the model's own space."""
     means = np.asarray(means, np.float32)
-    report = {name: layout_figures(name, means, labels, decode, seed) for name in layout_names(means.shape[1])}
+    report: dict[str, dict | float | None] = {
+        name: layout_figures(name, means, labels, decode, seed) for name in layout_names(means.shape[1])
+    }
     report["latent_knn"] = None if labels is None else knn_accuracy(means, labels)
     return report

@@ -9,6 +9,8 @@ a hover still decodes within the 2 ms budget. ``fidelity`` measures what it give
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 NEIGHBOURS = 8
@@ -50,7 +52,9 @@ class InverseMap:
         return np.einsum("nk,nkd->nd", weights, self.means[index]).astype(np.float32)
 
 
-def fidelity(decode, inverse: InverseMap, sample: int = 500, seed: int = 0) -> dict[str, float]:
+def fidelity(
+    decode: Callable[[np.ndarray], np.ndarray], inverse: InverseMap, sample: int = 500, seed: int = 0
+) -> dict[str, float]:
     """How far a decode through the inverse map is from the decode of the true code.
 
     For ``sample`` held-out points: mean absolute pixel difference between

@@ -15,13 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
 from vae_explorer.trainer.maps.projection import Projection
 
+if TYPE_CHECKING:
+    from vae_explorer.trainer.maps.tsne import TSNELayout
+
 LAYOUT_NAMES = ("latent", "pca", "dims", "tsne")
 MIN_TSNE_POINTS = 5  # fewer codes have no neighbourhoods to keep (openTSNE fails on them)
+Layout: TypeAlias = "Projection | TSNELayout"  # what every layout offers: to_plane, from_plane, exact
 
 
 @dataclass(frozen=True)
@@ -93,12 +98,13 @@ def check_layout(name: str, latent_dim: int, dims: tuple[int, int] | None = None
         raise ValueError("a t-SNE layout needs at least 2 latent dimensions: choose latent")
 
 
-def pca_projection(means: np.ndarray, previous=None) -> Projection:
+def pca_projection(means: np.ndarray, previous: Layout | None = None) -> Projection:
     """The PCA plane of ``means``, each axis signed as ``previous``'s (when that was a PCA plane
     of the same size), so that consecutive epochs' maps do not flip."""
     projection = Projection(means)
     basis = getattr(previous, "basis", None)
-    if projection.kind == "pca" and getattr(previous, "kind", None) == "pca" and basis.shape == projection.basis.shape:
+    same_kind = projection.kind == "pca" and getattr(previous, "kind", None) == "pca"
+    if same_kind and basis is not None and basis.shape == projection.basis.shape:
         signs = np.sign(np.sum(projection.basis * basis, axis=1))
         projection.basis *= np.where(signs == 0, 1, signs)[:, None]
     return projection
@@ -107,15 +113,20 @@ def pca_projection(means: np.ndarray, previous=None) -> Projection:
 def dims_projection(means: np.ndarray, dims: tuple[int, int]) -> Projection:
     """Two chosen dimensions, shown as they are: ``Projection`` centres every coordinate on the
     mean; zeroing the centre of the two shown ones keeps the others at the mean going back."""
-    projection = Projection(means, tuple(dims))
+    projection = Projection(means, (dims[0], dims[1]))
     projection.center = np.array(projection.center, np.float64)
     projection.center[list(dims)] = 0.0
     return projection
 
 
 def make_layout(
-    name: str, means: np.ndarray, previous=None, dims: tuple[int, int] | None = None, seed: int = 0, n_jobs: int = 1
-):
+    name: str,
+    means: np.ndarray,
+    previous: Layout | None = None,
+    dims: tuple[int, int] | None = None,
+    seed: int = 0,
+    n_jobs: int = 1,
+) -> Layout:
     """The layout called ``name`` of ``means`` (``previous``: the last layout, for warm starts and
     sign alignment); a ValueError when it does not apply to these codes."""
     means = np.asarray(means, np.float32)
@@ -126,12 +137,12 @@ def make_layout(
         from vae_explorer.trainer.maps.tsne import TSNELayout
 
         return TSNELayout(means, previous if isinstance(previous, TSNELayout) else None, seed, n_jobs)
-    if name == "dims":
+    if name == "dims" and dims is not None:  # check_layout refused "dims" without them
         return dims_projection(means, dims)
     return pca_projection(means, previous) if name == "pca" else Projection(means)
 
 
-def plane_of(layout, means: np.ndarray) -> np.ndarray:
+def plane_of(layout: Layout, means: np.ndarray) -> np.ndarray:
     """Where ``layout`` puts the codes it was built from (a t-SNE layout holds them already)."""
     plane = getattr(layout, "plane", None)
     return np.asarray(plane if plane is not None and len(plane) == len(means) else layout.to_plane(means))

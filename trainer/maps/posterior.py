@@ -11,8 +11,12 @@ there is no such ellipse, and ``posterior_ellipse`` returns None.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.maps.layouts import Layout
 
 OUTLINE_POINTS = 64
 
@@ -52,7 +56,7 @@ def ellipse_of(center: np.ndarray, covariance: np.ndarray) -> Ellipse:
     return Ellipse(np.asarray(center, np.float64).reshape(2), np.sqrt(values), angle, covariance)
 
 
-def posterior_ellipse(mean: np.ndarray, log_var: np.ndarray, projection) -> Ellipse | None:
+def posterior_ellipse(mean: np.ndarray, log_var: np.ndarray, projection: Layout) -> Ellipse | None:
     """The 1σ ellipse of N(mean, diag(exp(log_var))) on the map ``projection`` shows, or None
     when the map is not a linear image of the latent space (t-SNE) or has no second axis."""
     basis = getattr(projection, "basis", None)

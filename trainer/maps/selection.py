@@ -8,11 +8,14 @@ arrays. Coordinates are the map plane's (N×2).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from vae_explorer.trainer.files.imagegrid import tile
 
+Point = tuple[float, float]  # (x, y) on the map's plane
 
-def points_in_rect(plane: np.ndarray, corner_a, corner_b) -> np.ndarray:
+
+def points_in_rect(plane: np.ndarray, corner_a: Point, corner_b: Point) -> np.ndarray:
     """Indices of the points inside the axis-aligned rectangle spanned by two corners (edges included)."""
     plane = np.asarray(plane, np.float64).reshape(-1, 2)
     (xa, ya), (xb, yb) = corner_a, corner_b
@@ -25,7 +28,7 @@ def points_in_rect(plane: np.ndarray, corner_a, corner_b) -> np.ndarray:
     return np.flatnonzero(inside)
 
 
-def points_in_polygon(plane: np.ndarray, polygon) -> np.ndarray:
+def points_in_polygon(plane: np.ndarray, polygon: ArrayLike) -> np.ndarray:
     """Indices of the points inside a closed polygon (V×2, the last vertex joins the first).
 
     Even-odd ray casting, vectorised over points: a horizontal ray from each point to the
@@ -48,7 +51,7 @@ def points_in_polygon(plane: np.ndarray, polygon) -> np.ndarray:
 
 
 def nearest_point(
-    plane: np.ndarray, target, pixel_size, radius_px: float, candidates: np.ndarray | None = None
+    plane: np.ndarray, target: Point, pixel_size: Point, radius_px: float, candidates: np.ndarray | None = None
 ) -> int | None:
     """The index of the point nearest to ``target`` on screen, if it is within ``radius_px`` pixels.
 

@@ -15,7 +15,7 @@ MAX_ATLAS = 4096  # the atlas's side limit, in pixels
 FRAME = 1  # the frame's width, in atlas pixels
 
 
-def thumbnail_side(image_shape, n: int, max_side: int = MAX_SIDE) -> int:
+def thumbnail_side(image_shape: tuple[int, ...], n: int, max_side: int = MAX_SIDE) -> int:
     """The side of one square tile (frame included) for ``n`` images of ``image_shape``."""
     fits = MAX_ATLAS // max(1, math.ceil(math.sqrt(max(n, 1))))  # so that the atlas stays ≤ MAX_ATLAS
     inner = min(max(image_shape[:2]), max_side, fits - 2 * FRAME)
@@ -28,7 +28,7 @@ def subsample(images: np.ndarray, inner: int) -> np.ndarray:
     return images[:, ::step, ::step]
 
 
-def build_atlas(images: np.ndarray, frame_rgb: np.ndarray, max_side: int = MAX_SIDE):
+def build_atlas(images: np.ndarray, frame_rgb: np.ndarray, max_side: int = MAX_SIDE) -> tuple[np.ndarray, int, int]:
     """``images`` N×H×W×C in [0, 1] (grey or RGB), ``frame_rgb`` N×3 uint8 →
     (atlas rows×cols tiles, H'×W'×3 uint8; tile side; columns). Tile i sits at
     (row i // columns, column i % columns), the image centred in its frame.

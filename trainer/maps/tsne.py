@@ -10,6 +10,9 @@ slider. A layout computed after each epoch starts from the previous one and is r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from vae_explorer.trainer.maps.epoch_codes import procrustes
@@ -21,6 +24,8 @@ COLD_ITERATIONS = 500
 EARLY_ITERATIONS, EARLY_EXAGGERATION = 250, 12.0  # openTSNE's defaults
 POLL_EVERY = 25  # iterations between two looks at ``should_stop``
 BARNES_HUT_BELOW = 5000  # openTSNE: Barnes-Hut is faster for small sets, FFT for large ones
+# fit(means, start or None, seed) -> the raw N×2 layout
+Fit = Callable[[np.ndarray, np.ndarray | None, int], np.ndarray]
 
 
 class LayoutCancelled(Exception):
@@ -44,18 +49,18 @@ class TSNELayout:
         previous: TSNELayout | None = None,
         seed: int = 0,
         n_jobs: int = 1,
-        should_stop=None,
-        fit=None,
-    ):
+        should_stop: Callable[[], bool] | None = None,
+        fit: Fit | None = None,
+    ) -> None:
         """``fit(means, start, seed) -> plane`` computes the raw layout (default: ``tsne_plane``
         here; the app passes one that runs it in a separate process, ``trainer.maps.layout_process``)."""
         means = np.asarray(means, np.float64)
         self.latent_dim = means.shape[1]
-        warm = previous is not None and previous.plane.shape[0] == len(means)
+        start = previous.plane if previous is not None and previous.plane.shape[0] == len(means) else None
         fit = fit or (lambda m, start, s: tsne_plane(m, start, s, n_jobs, should_stop))
-        plane = np.asarray(fit(means, previous.plane if warm else None, seed), np.float64)
-        self.plane = procrustes(plane, previous.plane) if warm else plane
-        self.warm_started = warm
+        plane = np.asarray(fit(means, start, seed), np.float64)
+        self.plane: np.ndarray = procrustes(plane, start) if start is not None else plane
+        self.warm_started = start is not None
         self.inverse = InverseMap(self.plane, means)
         self.forward = InverseMap(means, self.plane)  # the same blend, latent → plane
 
@@ -69,7 +74,11 @@ class TSNELayout:
 
 
 def tsne_plane(
-    means: np.ndarray, start: np.ndarray | None, seed: int = 0, n_jobs: int = 1, should_stop=None
+    means: np.ndarray,
+    start: np.ndarray | None,
+    seed: int = 0,
+    n_jobs: int = 1,
+    should_stop: Callable[[], bool] | None = None,
 ) -> np.ndarray:
     """A raw t-SNE layout (N×2) of ``means``: openTSNE's schedule (early exaggeration 12 for
     250 iterations, then 500 plain ones; a warm start only the plain ones, 250), run in chunks
@@ -106,7 +115,7 @@ def _learning_rate(n: int, exaggeration: float) -> float:
     return max(n / exaggeration, 200.0)
 
 
-def _affinities(means: np.ndarray, small: bool, n_jobs: int, seed: int):
+def _affinities(means: np.ndarray, small: bool, n_jobs: int, seed: int) -> Any:
     """Perplexity-based affinities over an explicit neighbour index: exact (scikit-learn) for
     small sets, Annoy (bundled with openTSNE) for large ones. Never openTSNE's "auto", which
     imports pynndescent when it happens to be installed, and numba's first import on a worker

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.model.presets import get_preset
@@ -54,7 +56,7 @@ class TrainConfig:
     learning_rate: float | None = None
     seed: int = 0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.validate()
 
     def validate(self) -> None:
@@ -66,12 +68,12 @@ class TrainConfig:
             if isinstance(value, bool) or not isinstance(value, kind[0]):
                 raise UserError(f"setting '{f.name}' must be {kind[1]} (got {value!r:.40})")
         preset = get_preset(self.preset)
-        for name in _FROM_PRESET:
-            if getattr(self, name) is None:
-                setattr(self, name, getattr(preset, name))
+        self.latent_dim = latent_dim = preset.latent_dim if self.latent_dim is None else self.latent_dim
+        self.batch_size = batch_size = preset.batch_size if self.batch_size is None else self.batch_size
+        self.learning_rate = rate = preset.learning_rate if self.learning_rate is None else self.learning_rate
         checks = [
             (
-                1 <= int(self.latent_dim) <= MAX_LATENT_DIM,
+                1 <= int(latent_dim) <= MAX_LATENT_DIM,
                 f"latent dimension must be 1–{MAX_LATENT_DIM} (got {self.latent_dim})",
             ),
             (self.beta >= 0, f"β must be ≥ 0 (got {self.beta})"),
@@ -81,14 +83,14 @@ class TrainConfig:
             ),
             (self.kl_warmup_epochs >= 0, "KL warm-up must be ≥ 0 epochs"),
             (self.epochs >= 0, f"epochs must be ≥ 0 (got {self.epochs})"),
-            (self.batch_size >= 1, f"batch size must be ≥ 1 (got {self.batch_size})"),
-            (self.learning_rate > 0, f"learning rate must be > 0 (got {self.learning_rate})"),
+            (batch_size >= 1, f"batch size must be ≥ 1 (got {self.batch_size})"),
+            (rate > 0, f"learning rate must be > 0 (got {self.learning_rate})"),
             (self.seed >= 0, f"seed must be ≥ 0 (got {self.seed})"),
         ]
         for ok, message in checks:
             if not ok:
                 raise UserError(message)
-        self.latent_dim = int(self.latent_dim)
+        self.latent_dim = int(latent_dim)
 
     def kl_weight(self, epoch: int) -> float:
         """β, ramped linearly over the first ``kl_warmup_epochs`` epochs (0-based ``epoch``)."""
@@ -97,11 +99,23 @@ class TrainConfig:
         return float(self.beta) * min(1.0, (epoch + 1) / self.kl_warmup_epochs)
 
     @property
+    def resolved_batch_size(self) -> int:
+        """``batch_size``, never None: ``validate`` put the preset's in place of None."""
+        assert self.batch_size is not None, "TrainConfig.validate fills in the batch size"
+        return self.batch_size
+
+    @property
+    def resolved_learning_rate(self) -> float:
+        """``learning_rate``, never None: ``validate`` put the preset's in place of None."""
+        assert self.learning_rate is not None, "TrainConfig.validate fills in the learning rate"
+        return self.learning_rate
+
+    @property
     def objective(self) -> str:
         """The name of reconstruction + KL for this loss: ``neg_elbo`` or ``sse_plus_kl``."""
         return OBJECTIVES[self.reconstruction]
 
-    def continued(self, **changes) -> TrainConfig:
+    def continued(self, **changes: Any) -> TrainConfig:
         """The config for training this model further: optimisation settings may change, the
         architecture may not. A ``preset`` or ``latent_dim`` that differs is a UserError (the app
         and ``train --resume`` both say so instead of ignoring it); ``None`` values are ignored."""
@@ -114,11 +128,11 @@ class TrainConfig:
                 )
         return TrainConfig.from_dict({**self.to_dict(), **changes})
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> TrainConfig:
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         """Build from a dict (e.g. a model file's JSON); unknown keys are an error."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
@@ -127,7 +141,7 @@ class TrainConfig:
         return cls(**data)
 
 
-def check_image_shape(shape) -> tuple[int, int, int]:
+def check_image_shape(shape: Iterable[Any]) -> tuple[int, int, int]:
     """The H×W×C a model can be built for, or a UserError saying why not."""
     shape = tuple(int(d) for d in shape)
     if len(shape) != 3 or min(shape) < 1 or shape[2] not in (1, 3):

@@ -10,6 +10,8 @@ counts and saved files are unchanged. Other backends or layouts fall back to Ker
 
 from __future__ import annotations
 
+from typing import Any
+
 from vae_explorer.trainer.tf_runtime import import_tensorflow
 
 tf = import_tensorflow()
@@ -23,7 +25,7 @@ class FusedBatchNormalization(layers.BatchNormalization):
     """``keras.layers.BatchNormalization``, trained through the fused kernel for channels-last
     float32 inputs of rank 2 or 4."""
 
-    def _fusable(self, inputs) -> bool:
+    def _fusable(self, inputs: Any) -> bool:
         return (
             keras.backend.backend() == "tensorflow"
             and self.axis in (-1, len(inputs.shape) - 1)
@@ -34,7 +36,7 @@ class FusedBatchNormalization(layers.BatchNormalization):
             and self.epsilon >= 1.001e-5
         )
 
-    def call(self, inputs, training=None, mask=None):
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         # Inference (decoding a click, encoding the map) keeps Keras's own path: for one or a
         # few images it is the faster of the two (1.05 vs 1.3 ms per decoded point, measured).
         if not (training and self.trainable) or mask is not None or not self._fusable(inputs) or _replicated():
@@ -50,7 +52,7 @@ class FusedBatchNormalization(layers.BatchNormalization):
         self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
         return y if len(inputs.shape) == 4 else tf.reshape(y, tf.shape(inputs))
 
-    def _moments(self, inputs, mask):
+    def _moments(self, inputs: Any, mask: Any) -> Any:
         # In a data-parallel step the batch statistics are those of the global batch (summed
         # over replicas), as in one process; and since every replica then computes the same
         # moving averages, the replicas' copies of them stay equal.

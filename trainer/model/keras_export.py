@@ -14,6 +14,7 @@ model class, with its loss and trackers, are ours): that file loads after
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.files.atomic import atomic_path
@@ -22,13 +23,13 @@ PARTS = ("vae", "encoder", "decoder")
 WHOLE_VAE_NEEDS = "import vae_explorer.trainer.model.vae"
 
 
-def plain_copy(model):
+def plain_copy(model: Any) -> Any:
     """A copy of functional ``model`` in stock Keras layers, holding the same weights."""
     import keras
 
     from vae_explorer.trainer.model.fused_batchnorm import FusedBatchNormalization
 
-    def stock(layer):
+    def stock(layer: Any) -> Any:
         if isinstance(layer, FusedBatchNormalization):
             return keras.layers.BatchNormalization.from_config(layer.get_config())
         return layer.__class__.from_config(layer.get_config())
@@ -38,7 +39,7 @@ def plain_copy(model):
     return copy
 
 
-def export_keras(path: str | os.PathLike, model, what: str = "vae") -> None:
+def export_keras(path: str | os.PathLike[str], model: Any, what: str = "vae") -> None:
     """Save the whole VAE, its encoder or its decoder as a ``.keras`` file, atomically."""
     path = os.fspath(path)
     if not path.endswith(".keras"):

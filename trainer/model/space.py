@@ -7,6 +7,7 @@ signature (one trace, no ``predict()`` per point), so a click costs about a mill
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ class LatentCodes:
 class LatentSpace:
     """Encode and decode with a VAE's current weights, in batches, through compiled calls."""
 
-    def __init__(self, model):
+    def __init__(self, model: Any) -> None:
         tf = import_tensorflow()
         self.model = model
         self.latent_dim = int(model.latent_dim)

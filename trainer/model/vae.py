@@ -9,6 +9,8 @@ users and exports get probabilities.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 from vae_explorer.trainer.tf_runtime import import_tensorflow
 
@@ -26,12 +28,12 @@ from vae_explorer.trainer.model.presets import Preset, get_preset  # noqa: E402
 class Sampling(layers.Layer):
     """z = mean + exp(log_var / 2) · ε with ε ~ N(0, I), drawn from a seeded generator."""
 
-    def __init__(self, seed: int | None = None, **kwargs):
+    def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, inputs, rows=None):
+    def call(self, inputs: Any, rows: tuple[Any, Any] | None = None) -> Any:
         """``rows`` = (global batch size, first row): a replica of a data-parallel step draws ε
         for the whole global batch and keeps its own rows, so every image gets the ε that a
         one-process run would give it and the replicas' seed states advance in step."""
@@ -44,18 +46,18 @@ class Sampling(layers.Layer):
             eps = eps[start : start + ops.shape(z_mean)[0]]
         return z_mean + ops.exp(0.5 * z_log_var) * eps
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "seed": self.seed}
 
 
-def padded_shape(image_shape, preset: Preset) -> tuple[int, int]:
+def padded_shape(image_shape: Sequence[int], preset: Preset) -> tuple[int, int]:
     """H and W rounded up so that every stride-2 convolution halves them exactly."""
     step = 2 ** len(preset.filters) if preset.kind == "conv" else 1
     h, w = image_shape[:2]
     return math.ceil(h / step) * step, math.ceil(w / step) * step
 
 
-def build_encoder(preset: Preset, image_shape, latent_dim: int) -> keras.Model:
+def build_encoder(preset: Preset, image_shape: Sequence[int], latent_dim: int) -> Any:
     """Image → (z_mean, z_log_var)."""
     inputs = keras.Input(shape=tuple(image_shape), name="image")
     h = inputs
@@ -80,7 +82,7 @@ def build_encoder(preset: Preset, image_shape, latent_dim: int) -> keras.Model:
     return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
 
 
-def build_decoder(preset: Preset, image_shape, latent_dim: int) -> tuple[keras.Model, keras.Model]:
+def build_decoder(preset: Preset, image_shape: Sequence[int], latent_dim: int) -> tuple[Any, Any]:
     """z → image probabilities, and z → logits (sharing the same layers)."""
     h_img, w_img, channels = image_shape
     z = keras.Input(shape=(latent_dim,), name="z")
@@ -125,14 +127,14 @@ class VAE(keras.Model):
 
     def __init__(
         self,
-        preset="default",
-        latent_dim=None,
-        image_shape=(28, 28, 1),
-        beta=1.0,
-        reconstruction="bce",
-        seed=None,
-        **kwargs,
-    ):
+        preset: str = "default",
+        latent_dim: int | None = None,
+        image_shape: Sequence[int] = (28, 28, 1),
+        beta: float = 1.0,
+        reconstruction: str = "bce",
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         spec = get_preset(preset)
         if reconstruction not in RECONSTRUCTION_LOSSES:
@@ -153,19 +155,19 @@ class VAE(keras.Model):
         self.elbo_tracker = keras.metrics.Mean(name="neg_elbo")
 
     @property
-    def metrics(self):
+    def metrics(self) -> list[Any]:
         return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker, self.elbo_tracker]
 
-    def build(self, input_shape=None):
+    def build(self, input_shape: Any = None) -> None:
         # The encoder and decoder are functional models, built when they were made.
         self.built = True
 
-    def call(self, x, training=False):
+    def call(self, x: Any, training: bool = False) -> Any:
         z_mean, z_log_var = self.encoder(x, training=training)
         z = self.sampling([z_mean, z_log_var])
         return self.decoder(z, training=training)
 
-    def loss_terms(self, x, training: bool, rows=None):
+    def loss_terms(self, x: Any, training: bool, rows: tuple[Any, Any] | None = None) -> dict[str, Any]:
         """Per-batch means of reconstruction (summed over pixels), KL, and their weighted total.
         ``rows``: see ``Sampling.call`` (data-parallel replicas only)."""
         z_mean, z_log_var = self.encoder(x, training=training)
@@ -181,12 +183,12 @@ class VAE(keras.Model):
         total = reconstruction + ops.cast(self.kl_weight, kl.dtype) * kl
         return {"loss": total, "reconstruction_loss": reconstruction, "kl_loss": kl, "neg_elbo": reconstruction + kl}
 
-    def update_trackers(self, terms, batch_size) -> None:
+    def update_trackers(self, terms: dict[str, Any], batch_size: Any) -> None:
         """Weight each batch by its size, so epoch means are exact with a short last batch."""
         for tracker in self.metrics:
             tracker.update_state(terms[tracker.name], sample_weight=batch_size)
 
-    def train_step(self, data):
+    def train_step(self, data: Any) -> dict[str, Any]:
         """One gradient step. ``fit`` calls it, and so does the trainer's compiled step, which
         reports each batch's own terms (``batch_loss``...) beside the trackers' epoch means."""
         x = data[0] if isinstance(data, tuple) else data
@@ -197,19 +199,19 @@ class VAE(keras.Model):
         self.update_trackers(terms, ops.shape(x)[0])
         return {**{m.name: m.result() for m in self.metrics}, **{f"batch_{k}": v for k, v in terms.items()}}
 
-    def test_step(self, data):
+    def test_step(self, data: Any) -> dict[str, Any]:
         """Loss terms without a gradient step, into the trackers: ``evaluate`` and the trainer's
         held-out evaluation both call it."""
         x = data[0] if isinstance(data, tuple) else data
         self.update_trackers(self.loss_terms(x, training=False), ops.shape(x)[0])
         return {m.name: m.result() for m in self.metrics}
 
-    def random_state(self) -> list:
+    def random_state(self) -> list[Any]:
         """Variables that are neither weights nor optimizer state but still steer training: the
         Sampling layer's seed-generator state, which advances with every draw of ε."""
         return [self.sampling.seed_generator.state]
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
             "preset": self.preset,
@@ -222,13 +224,13 @@ class VAE(keras.Model):
 
 
 def build_vae(
-    preset="default",
-    latent_dim=None,
-    image_shape=(28, 28, 1),
-    beta=1.0,
-    reconstruction="bce",
-    seed=None,
-    learning_rate=1e-3,
+    preset: str = "default",
+    latent_dim: int | None = None,
+    image_shape: Sequence[int] = (28, 28, 1),
+    beta: float = 1.0,
+    reconstruction: str = "bce",
+    seed: int | None = None,
+    learning_rate: float = 1e-3,
 ) -> VAE:
     """A compiled VAE (Adam) whose optimizer variables exist, ready to train or to load into."""
     vae = VAE(preset, latent_dim, image_shape, beta, reconstruction, seed, name="vae")

@@ -4,6 +4,11 @@ them (``CompiledVAE`` is what the app keeps between two Starts)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
 from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.tf_runtime import compile_now, import_tensorflow
 
@@ -17,7 +22,7 @@ from vae_explorer.trainer.model.vae import VAE, build_vae  # noqa: E402
 EVAL_BATCH = 500
 
 
-def new_model(config: TrainConfig, image_shape) -> VAE:
+def new_model(config: TrainConfig, image_shape: Sequence[int]) -> VAE:
     """A fresh VAE, seeded so that the same seed and data give the same result."""
     keras.utils.set_random_seed(config.seed)
     return build_vae(
@@ -27,7 +32,7 @@ def new_model(config: TrainConfig, image_shape) -> VAE:
         config.beta,
         config.reconstruction,
         seed=config.seed,
-        learning_rate=config.learning_rate,
+        learning_rate=config.resolved_learning_rate,
     )
 
 
@@ -37,14 +42,14 @@ class HeldOutEvaluator:
     The array is converted one batch at a time: a streamed run's held-out sample is never copied
     whole into a tensor (that copy would double its share of the memory)."""
 
-    def __init__(self, model: VAE):
+    def __init__(self, model: VAE) -> None:
         self.model = model
         self._step = compile_now(self._update, tf.TensorSpec([None, *model.image_shape], tf.float32))
 
-    def _update(self, x):
+    def _update(self, x: Any) -> None:
         self.model.test_step(x)
 
-    def __call__(self, x) -> dict[str, float]:
+    def __call__(self, x: np.ndarray) -> dict[str, float]:
         """Means of loss, reconstruction_loss, kl_loss and neg_elbo over ``x``."""
         for m in self.model.metrics:
             m.reset_state()
@@ -57,11 +62,12 @@ class CompiledVAE:
     """A VAE and its graphs: ``train_step(x_all, idx)`` gathers its batch from one tensor of all
     the training images; ``evaluate`` scores the held-out set; ``latent`` encodes and decodes."""
 
-    def __init__(self, model: VAE):
+    def __init__(self, model: VAE) -> None:
         self.model = model
         image = tf.TensorSpec([None, *model.image_shape], tf.float32)
 
-        def train_step(x_all, idx):  # closes over the model only, never over a Trainer
+        # closes over the model only, never over a Trainer
+        def train_step(x_all: Any, idx: Any) -> tuple[Any, Any, Any]:
             logs = model.train_step(tf.gather(x_all, idx))
             return logs["batch_loss"], logs["batch_reconstruction_loss"], logs["batch_kl_loss"]
 
@@ -70,7 +76,7 @@ class CompiledVAE:
         self.latent = LatentSpace(model)
 
 
-def _architecture(model: VAE):
+def _architecture(model: VAE) -> tuple[Any, ...]:
     """Everything the compiled graphs depend on besides the values of the variables."""
     shapes = [(tuple(v.shape), v.dtype) for v in model.variables]
     optimizer = [(tuple(v.shape), v.dtype) for v in model.optimizer.variables]

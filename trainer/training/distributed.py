@@ -16,11 +16,14 @@ the same batch (a process that stopped alone would leave the others waiting in a
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
+from vae_explorer.trainer.data.dataset import Dataset
 from vae_explorer.trainer.errors import DatasetError
+from vae_explorer.trainer.model.config import TrainConfig
 from vae_explorer.trainer.model.space import LatentSpace
 from vae_explorer.trainer.model.vae import VAE
 from vae_explorer.trainer.tf_runtime import compile_now, import_tensorflow
@@ -34,7 +37,7 @@ TRAIN_TERMS = ("loss", "reconstruction_loss", "kl_loss")
 EVAL_TERMS = ("loss", "reconstruction_loss", "kl_loss", "neg_elbo")
 
 
-def replicated_model(config, image_shape, model: VAE | None, strategy) -> VAE:
+def replicated_model(config: TrainConfig, image_shape: Sequence[int], model: VAE | None, strategy: Any) -> VAE:
     """A VAE whose variables are mirrored by ``strategy``: a fresh one (seeded as in one process),
     or a copy of ``model`` (a loaded file) with its weights, optimizer and random state."""
     with strategy.scope():
@@ -50,7 +53,7 @@ def replicated_model(config, image_shape, model: VAE | None, strategy) -> VAE:
     return fresh
 
 
-def _replica_rows(x_all, idx):
+def _replica_rows(x_all: Any, idx: Any) -> tuple[Any, tuple[Any, Any], Any]:
     """This replica's contiguous share of a global batch: images, (global size, first row), share."""
     context = tf.distribute.get_replica_context()
     n = tf.shape(idx)[0]
@@ -63,15 +66,15 @@ def _replica_rows(x_all, idx):
 class ReplicaGraphs:
     """The compiled global steps; closes over the model and the data, never over a Trainer."""
 
-    def __init__(self, model: VAE, strategy, x_train, x_test):
+    def __init__(self, model: VAE, strategy: Any, x_train: np.ndarray, x_test: np.ndarray) -> None:
         self.model, self.strategy = model, strategy
         self.x_train, self.x_test = tf.constant(x_train), tf.constant(x_test)
         index = tf.TensorSpec([None], tf.int32)
         self.train = compile_now(self._train, index, tf.TensorSpec([], tf.float32))
         self.evaluate = compile_now(self._evaluate, index)
 
-    def _train(self, idx, stop):
-        def replica(idx, stop):
+    def _train(self, idx: Any, stop: Any) -> tuple[Any, Any]:
+        def replica(idx: Any, stop: Any) -> tuple[Any, Any]:
             x, rows, share = _replica_rows(self.x_train, idx)
             with tf.GradientTape() as tape:
                 terms = self.model.loss_terms(x, training=True, rows=rows)
@@ -83,8 +86,8 @@ class ReplicaGraphs:
         terms, stops = self.strategy.run(replica, args=(idx, stop))
         return (self.strategy.reduce("SUM", terms, axis=None), self.strategy.reduce("SUM", stops, axis=None))
 
-    def _evaluate(self, idx):
-        def replica(idx):
+    def _evaluate(self, idx: Any) -> Any:
+        def replica(idx: Any) -> Any:
             x, rows, share = _replica_rows(self.x_test, idx)
             terms = self.model.loss_terms(x, training=False, rows=rows)
             return tf.stack([terms[k] * share for k in EVAL_TERMS])
@@ -111,7 +114,9 @@ class DistributedSteps:
     agrees_on_stop = True
     compiled = None  # nothing an in-memory run could recycle
 
-    def __init__(self, config, dataset, model: VAE | None = None, recycle=None, *, strategy):
+    def __init__(
+        self, config: TrainConfig, dataset: Dataset, model: VAE | None = None, recycle: object = None, *, strategy: Any
+    ) -> None:
         self.replicas = int(strategy.num_replicas_in_sync)
         if min(len(dataset.x_train), len(dataset.x_test)) < self.replicas:
             raise DatasetError(
@@ -126,11 +131,11 @@ class DistributedSteps:
         return len(self.dataset.x_train)
 
     def batches_per_epoch(self) -> int:
-        n, size = len(self.dataset.x_train), self.config.batch_size
+        n, size = len(self.dataset.x_train), self.config.resolved_batch_size
         return n // size + (1 if n % size >= self.replicas else 0)
 
     def epoch(self, epoch: int, stop_requested: Callable[[], bool]) -> Iterator[StepResult | None]:
-        order, size = epoch_order(self.config.seed, epoch, self.train_images()), self.config.batch_size
+        order, size = epoch_order(self.config.seed, epoch, self.train_images()), self.config.resolved_batch_size
         for b in range(self.batches_per_epoch()):
             idx = order[b * size : (b + 1) * size]
             terms, stops = self.graphs.train(tf.constant(idx), tf.constant(float(stop_requested())))
@@ -149,6 +154,6 @@ class DistributedSteps:
         return {name: float(value / n) for name, value in zip(EVAL_TERMS, sums, strict=True)}
 
 
-def distributed_steps(strategy):
+def distributed_steps(strategy: Any) -> Callable[..., DistributedSteps]:
     """A step-source factory for ``Trainer(..., steps=distributed_steps(strategy))``."""
     return functools.partial(DistributedSteps, strategy=strategy)

@@ -8,18 +8,34 @@ weights of the last good epoch kept to fall back on.
 
 from __future__ import annotations
 
+import enum
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
+from vae_explorer.trainer.data.streaming import AnyDataset, StreamedDataset
 from vae_explorer.trainer.errors import DatasetError, UserError
 from vae_explorer.trainer.model.config import TrainConfig, check_image_shape
 from vae_explorer.trainer.training.reports import BatchReport, EpochReport, RunClock, TrainingListener
 from vae_explorer.trainer.training.steps import StepResult, StepSource
 
-_EXHAUSTED = object()
+if TYPE_CHECKING:
+    from vae_explorer.trainer.model.vae import VAE
+    from vae_explorer.trainer.training.compiled import CompiledVAE
+
+
+class _End(enum.Enum):
+    EXHAUSTED = enum.auto()
+
+
+_EXHAUSTED: Final = _End.EXHAUSTED
+# (config, dataset, model or None, an earlier run's CompiledVAE or None) -> the step source
+StepsFactory = Callable[..., StepSource]
+Snapshot = tuple[list[np.ndarray], list[np.ndarray]]
 LOWER_RATE = "try a lower learning rate"
 
 
@@ -33,7 +49,7 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
 
 
-def check_fits(dataset, model=None) -> None:
+def check_fits(dataset: AnyDataset, model: VAE | None = None) -> None:
     """One rule for every way of training: a model can be built for the dataset's images, and a
     given model takes them; else a DatasetError naming the dataset."""
     source = getattr(dataset, "source", None) or None
@@ -47,9 +63,11 @@ def check_fits(dataset, model=None) -> None:
         )
 
 
-def default_steps(config: TrainConfig, dataset, model=None, recycle=None) -> StepSource:
+def default_steps(
+    config: TrainConfig, dataset: AnyDataset, model: VAE | None = None, recycle: CompiledVAE | None = None
+) -> StepSource:
     """Streamed steps for a dataset read from disk, else the in-memory fast path."""
-    if getattr(dataset, "streamed", False):
+    if isinstance(dataset, StreamedDataset):
         from vae_explorer.trainer.training.streamed import StreamedSteps
 
         return StreamedSteps(config, dataset, model)
@@ -70,24 +88,24 @@ class Trainer:
     def __init__(
         self,
         config: TrainConfig,
-        dataset,
-        model=None,
+        dataset: AnyDataset,
+        model: VAE | None = None,
         history: list[dict] | None = None,
         listener: TrainingListener | None = None,
         encode_each_epoch: bool = False,
-        recycle=None,
-        steps=None,
-    ):
+        recycle: CompiledVAE | None = None,
+        steps: StepsFactory | None = None,
+    ) -> None:
         check_fits(dataset, model)
         self.config, self.dataset = config, dataset
         self.history = list(history or [])
-        self.listener = listener or TrainingListener()
+        self.listener: TrainingListener = listener or TrainingListener()
         self.encode_each_epoch = encode_each_epoch
         self._stop, self._running = threading.Event(), threading.Event()
         self._running.set()
         self.steps: StepSource = (steps or default_steps)(config, dataset, model, recycle)
         self.model, self.latent, self.compiled = self.steps.model, self.steps.latent, self.steps.compiled
-        self.model.optimizer.learning_rate.assign(config.learning_rate)
+        self.model.optimizer.learning_rate.assign(config.resolved_learning_rate)
         self._clock = RunClock(n=1, batches=1)
 
     # -- control, from any thread ---------------------------------------------------------
@@ -214,11 +232,11 @@ class Trainer:
         while not self._running.wait(timeout=0.1):
             pass
 
-    def _snapshot(self):
+    def _snapshot(self) -> Snapshot:
         # variables, not weights: the sampler's seed state goes back with the weights
         return ([v.numpy() for v in self.model.variables], [v.numpy() for v in self.model.optimizer.variables])
 
-    def _restore(self, snapshot) -> None:
+    def _restore(self, snapshot: Snapshot) -> None:
         weights, opt = snapshot
         for var, value in zip(self.model.variables, weights, strict=True):
             var.assign(value)

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
+from vae_explorer.trainer.data.dataset import Dataset
+from vae_explorer.trainer.model.config import TrainConfig
+from vae_explorer.trainer.model.vae import VAE
 from vae_explorer.trainer.tf_runtime import import_tensorflow
 from vae_explorer.trainer.training.compiled import CompiledVAE, new_model, reset_like
 from vae_explorer.trainer.training.steps import StepResult
@@ -34,7 +38,9 @@ class InMemorySteps:
 
     agrees_on_stop = False
 
-    def __init__(self, config, dataset, model=None, recycle: CompiledVAE | None = None):
+    def __init__(
+        self, config: TrainConfig, dataset: Dataset, model: VAE | None = None, recycle: CompiledVAE | None = None
+    ) -> None:
         self.config, self.dataset = config, dataset
         compiled = None
         if model is None:
@@ -45,18 +51,18 @@ class InMemorySteps:
             compiled = recycle
         self.compiled = compiled or CompiledVAE(model)
         self.model, self.latent = model, self.compiled.latent
-        self._x_train = None
+        self._x_train: Any = None
 
     def train_images(self) -> int:
         return len(self.dataset.x_train)
 
     def batches_per_epoch(self) -> int:
-        return math.ceil(self.train_images() / self.config.batch_size)
+        return math.ceil(self.train_images() / self.config.resolved_batch_size)
 
     def epoch(self, epoch: int, stop_requested: Callable[[], bool]) -> Iterator[StepResult]:
         if self._x_train is None:
             self._x_train = tf.constant(self.dataset.x_train)
-        order, size = epoch_order(self.config.seed, epoch, self.train_images()), self.config.batch_size
+        order, size = epoch_order(self.config.seed, epoch, self.train_images()), self.config.resolved_batch_size
         for start in range(0, len(order), size):
             idx = order[start : start + size]
             loss, rec, kl = (float(v) for v in self.compiled.train_step(self._x_train, tf.constant(idx)))

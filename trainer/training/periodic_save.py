@@ -9,19 +9,24 @@ the last epoch is left to that final save.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from vae_explorer.trainer.files.modelfile import save_model
-from vae_explorer.trainer.training.reports import EpochReport, TrainingListener
+from vae_explorer.trainer.training.reports import BatchReport, EpochReport, TrainingListener
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.training.loop import Trainer
 
 
 class PeriodicSave(TrainingListener):
     """Saves ``trainer``'s model to ``path`` after every ``every``-th epoch, then passes the report on."""
 
-    def __init__(self, trainer, path: str, every: int, inner: TrainingListener | None = None):
+    def __init__(self, trainer: Trainer, path: str, every: int, inner: TrainingListener | None = None) -> None:
         self.trainer, self.path, self.every = trainer, path, every
         self.inner = inner or TrainingListener()
         self.saved_epochs: list[int] = []
 
-    def on_batch(self, report) -> None:
+    def on_batch(self, report: BatchReport) -> None:
         self.inner.on_batch(report)
 
     def on_epoch(self, report: EpochReport) -> None:
@@ -36,7 +41,7 @@ class PeriodicSave(TrainingListener):
         save_model(self.path, t.model, t.config, list(t.history), data.describe(), codes)
 
 
-def attach(trainer, path: str, every: int | None) -> PeriodicSave | None:
+def attach(trainer: Trainer, path: str, every: int | None) -> PeriodicSave | None:
     """Put a PeriodicSave in front of the trainer's listener when ``every`` is given."""
     if not every:
         return None

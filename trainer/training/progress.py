@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TextIO
 
 from vae_explorer.trainer.model.config import OBJECTIVE_LABELS
 from vae_explorer.trainer.training.reports import BatchReport, EpochReport, TrainingListener
@@ -21,7 +22,7 @@ def format_seconds(seconds: float) -> str:
 class ProgressBar(TrainingListener):
     """Per batch: a bar for the current epoch with the loss terms and ETA; per epoch: a line."""
 
-    def __init__(self, stream=None, min_interval: float = 0.1):
+    def __init__(self, stream: TextIO | None = None, min_interval: float = 0.1) -> None:
         self.stream = stream or sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.min_interval = min_interval

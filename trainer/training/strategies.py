@@ -12,8 +12,16 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from vae_explorer.trainer.errors import UserError
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.data.streaming import AnyDataset
+    from vae_explorer.trainer.model.config import TrainConfig
+    from vae_explorer.trainer.model.vae import VAE
+    from vae_explorer.trainer.training.loop import Trainer
+    from vae_explorer.trainer.training.reports import TrainingListener
 
 STRATEGIES = ("auto", "default", "mirrored", "multi-worker")
 
@@ -23,7 +31,7 @@ class Scaling:
     """The strategy of a run (None: one process, today's trainer) and this process's role."""
 
     name: str
-    strategy: object | None = None
+    strategy: Any = None  # a tf.distribute.Strategy
     chief: bool = True
 
     def describe(self) -> str:
@@ -120,7 +128,14 @@ def make_scaling(name: str) -> Scaling:
     return Scaling(name, strategy, chief=is_chief(config))
 
 
-def make_trainer(scaling: Scaling, config, dataset, model=None, history=None, listener=None):
+def make_trainer(
+    scaling: Scaling,
+    config: TrainConfig,
+    dataset: AnyDataset,
+    model: VAE | None = None,
+    history: list[dict] | None = None,
+    listener: TrainingListener | None = None,
+) -> Trainer:
     """The one epoch loop on this dataset and strategy: streamed steps for a dataset read from
     disk, replicated ones under a strategy, else the in-memory fast path."""
     from vae_explorer.trainer.training.loop import Trainer

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +23,11 @@ from vae_explorer.trainer.files.exports import reconstruction_sheet, samples
 from vae_explorer.trainer.files.imagegrid import encode_png, tile
 from vae_explorer.trainer.tf_runtime import import_tensorflow
 from vae_explorer.trainer.training.reports import BatchReport, EpochReport, TrainingListener
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.data.streaming import AnyDataset
+    from vae_explorer.trainer.model.space import LatentCodes, LatentSpace
+    from vae_explorer.trainer.training.loop import Trainer
 
 FIXED_IMAGES = 8
 SAMPLE_COUNT = 64
@@ -37,7 +44,7 @@ EPOCH_SCALARS = {
 BATCH_SCALARS = {"loss": "loss", "reconstruction": "reconstruction_loss", "kl": "kl_loss"}
 
 
-def _metadata(plugin: str, data_class: str):
+def _metadata(plugin: str, data_class: str) -> Any:
     from tensorflow.core.framework import summary_pb2
 
     return summary_pb2.SummaryMetadata(
@@ -54,8 +61,14 @@ class TensorBoardLog(TrainingListener):
     """
 
     def __init__(
-        self, logdir: str, space, dataset, every: int = 50, inner: TrainingListener | None = None, seed: int = 0
-    ):
+        self,
+        logdir: str,
+        space: LatentSpace,
+        dataset: AnyDataset,
+        every: int = 50,
+        inner: TrainingListener | None = None,
+        seed: int = 0,
+    ) -> None:
         if every < 1:
             raise UserError(f"--tensorboard-every must be ≥ 1 (got {every})")
         tf = import_tensorflow()
@@ -84,7 +97,7 @@ class TensorBoardLog(TrainingListener):
         self._images(r.epoch)
         self.writer.flush()
 
-    def _scalars(self, group: str, values: dict, step: int) -> None:
+    def _scalars(self, group: str, values: dict[str, float], step: int) -> None:
         tf = import_tensorflow()
         with self.writer.as_default():
             for tag, value in values.items():
@@ -102,7 +115,7 @@ class TensorBoardLog(TrainingListener):
                     f"images/{tag}", tf.constant(size + [encode_png(image)]), step=step, metadata=self._image
                 )
 
-    def close(self, codes=None) -> None:
+    def close(self, codes: LatentCodes | None = None) -> None:
         """Flush the event file; with the held-out ``codes`` (LatentCodes), write the projector files."""
         if codes is not None and len(codes.means):
             write_projector(
@@ -129,7 +142,13 @@ def _write_text(path: str, text: str, suffix: str) -> None:
         f.write(text)
 
 
-def write_projector(logdir: str, means, images, labels=None, label_names=None) -> list[str]:
+def write_projector(
+    logdir: str,
+    means: np.ndarray,
+    images: np.ndarray,
+    labels: np.ndarray | None = None,
+    label_names: Sequence[str] | None = None,
+) -> list[str]:
     """``tensors.tsv``, ``metadata.tsv``, ``sprite.png`` and ``projector_config.pbtxt`` for
     TensorBoard's Embedding Projector (TSV tensors: no checkpoint needed). Returns the names."""
     rows = "".join("\t".join(f"{v:.7g}" for v in row) + "\n" for row in np.asarray(means, np.float32))
@@ -148,7 +167,7 @@ def write_projector(logdir: str, means, images, labels=None, label_names=None) -
     return written + ["projector_config.pbtxt"]
 
 
-def _projector_config(files: list[str], image_shape) -> str:
+def _projector_config(files: list[str], image_shape: tuple[int, ...]) -> str:
     """The text-format ProjectorConfig naming the files written beside it."""
     lines = ["embeddings {", '  tensor_name: "held_out_latent_means"', '  tensor_path: "tensors.tsv"']
     if "metadata.tsv" in files:
@@ -164,16 +183,16 @@ def _projector_config(files: list[str], image_shape) -> str:
     return "\n".join(lines + ["}"]) + "\n"
 
 
-def _metadata_tsv(labels, label_names) -> str:
+def _metadata_tsv(labels: Iterable[Any], label_names: Sequence[str] | None) -> str:
     """One column (the label) or, with names, a header and two columns (label, name)."""
-    labels = [int(v) for v in labels]
+    values = [int(v) for v in labels]
     if not label_names:
-        return "".join(f"{v}\n" for v in labels)
-    names = [label_names[v] if 0 <= v < len(label_names) else str(v) for v in labels]
-    return "label\tname\n" + "".join(f"{v}\t{n}\n" for v, n in zip(labels, names, strict=True))
+        return "".join(f"{v}\n" for v in values)
+    names = [label_names[v] if 0 <= v < len(label_names) else str(v) for v in values]
+    return "label\tname\n" + "".join(f"{v}\t{n}\n" for v, n in zip(values, names, strict=True))
 
 
-def _sprite(images: np.ndarray):
+def _sprite(images: np.ndarray) -> np.ndarray | None:
     """The images in a square grid without padding, or None when that grid would be too large."""
     cols = math.ceil(math.sqrt(len(images)))
     if cols * max(images.shape[1:3]) > MAX_SPRITE_SIDE:
@@ -181,7 +200,7 @@ def _sprite(images: np.ndarray):
     return tile(images, cols=cols, pad=0)
 
 
-def attach(trainer, dataset, logdir: str | None, every: int = 50) -> TensorBoardLog | None:
+def attach(trainer: Trainer, dataset: AnyDataset, logdir: str | None, every: int = 50) -> TensorBoardLog | None:
     """Put a TensorBoardLog in front of the trainer's listener when ``logdir`` is given."""
     if logdir is None:
         return None

@@ -1,0 +1,1 @@
+"""A model report to share: one self-contained HTML file (``vae-explorer report``)."""

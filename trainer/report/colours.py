@@ -1,0 +1,66 @@
+"""The class colours of every picture of a map: the app's points, legend and frames, and the report's.
+
+Two palettes: Matplotlib's ``tab10`` (the default) and a colour-blind-safe one, Okabe and Ito's
+eight colours extended to ten (their palette for deuteranopia, protanopia and tritanopia, with a
+grey and a dark yellow). Beyond ten classes both continue with evenly spaced hues.
+"""
+
+from __future__ import annotations
+
+import colorsys
+
+import numpy as np
+
+RGB = tuple[int, int, int]
+
+PALETTES: dict[str, list[RGB]] = {
+    "tab10": [
+        (31, 119, 180),
+        (255, 127, 14),
+        (44, 160, 44),
+        (214, 39, 40),
+        (148, 103, 189),
+        (140, 86, 75),
+        (227, 119, 194),
+        (127, 127, 127),
+        (188, 189, 34),
+        (23, 190, 207),
+    ],
+    "okabe-ito": [
+        (230, 159, 0),
+        (86, 180, 233),
+        (0, 158, 115),
+        (240, 228, 66),
+        (0, 114, 178),
+        (213, 94, 0),
+        (204, 121, 167),
+        (255, 255, 255),
+        (153, 153, 153),
+        (150, 120, 0),
+    ],
+}
+PALETTE_TITLES = {"tab10": "Standard (tab10)", "okabe-ito": "Colour-blind safe (Okabe–Ito)"}
+DEFAULT_PALETTE = "tab10"
+UNLABELLED: RGB = (160, 160, 160)
+HUES = 17  # beyond a palette's ten colours: evenly spaced hues, as pyqtgraph's intColor spaces them
+
+
+def label_color(label: int, palette: str = DEFAULT_PALETTE) -> RGB:
+    """The colour of class ``label`` in ``palette`` (an unknown palette name: the default)."""
+    colours = PALETTES.get(palette, PALETTES[DEFAULT_PALETTE])
+    if 0 <= label < len(colours):
+        return colours[label]
+    r, g, b = colorsys.hsv_to_rgb((label % HUES) / HUES, 1.0, 1.0)
+    return int(r * 255), int(g * 255), int(b * 255)
+
+
+def frame_colors(labels: np.ndarray | None, n: int, palette: str = DEFAULT_PALETTE) -> np.ndarray:
+    """N×3 uint8: each image's class colour (grey without labels), for thumbnail frames."""
+    if labels is None:
+        return np.full((n, 3), UNLABELLED[0], np.uint8)
+    table = {int(v): label_color(int(v), palette) for v in np.unique(labels)}
+    return np.array([table[int(v)] for v in labels], np.uint8)
+
+
+def hex_color(rgb: RGB) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
