@@ -30,6 +30,7 @@ from vae_explorer.explorer.files.drops import DropFilter
 from vae_explorer.explorer.files.exports import Exporter
 from vae_explorer.explorer.files.follow import ModelFollower
 from vae_explorer.explorer.files.recents import RecentFiles, RecentMenu
+from vae_explorer.explorer.files.report import ReportExporter
 from vae_explorer.explorer.map.controller import MapController
 from vae_explorer.explorer.map.data_layer import MapDataLayer
 from vae_explorer.explorer.runs.controller import RunsController
@@ -91,7 +92,9 @@ class MainWindow(QMainWindow):
     # -- building -------------------------------------------------------------------------
     def _build_parts(self) -> None:
         self.errors = ErrorSink(self)
-        self.jobs = BackgroundJobs(self.errors.reporter("Error"), self)
+        self.jobs = BackgroundJobs(
+            self.errors.reporter("Error"), self, status=lambda text: self.show_status(text, 8000)
+        )
         self.app = AppContext(self, self.session, self.settings, self.jobs, self.errors, self.show_status)
         self.recents = RecentFiles(self.settings, self)
         self.training = TrainingController(self.app, self._confirm_discard)
@@ -109,6 +112,7 @@ class MainWindow(QMainWindow):
         self.map.context.want_metrics = lambda: self.map_data.want_metrics(asked=True)
         self.exports = Exporter(self.app, self.map.tools, self.recents, self.training.settings)
         self.map.context.export_png = self.exports.export_png
+        self.report = ReportExporter(self.app, self.recents.last_folder, self.map.live_picture)
         self.map.add_tools(all_tools())
         self.draw = cast("DrawTool", self.map.tools["draw"])
         self.runs: RunsController = RunsController(self.app, self.training, self.files, self._runs_dir)
@@ -168,6 +172,7 @@ class MainWindow(QMainWindow):
             "export_traverse": lambda: e.export_png("traversal"),
             "export_csv": e.export_csv,
             "export_keras": e.export_keras,
+            "export_report": self.report.export,
             "quit": self.close,
             "start": t.start,
             "continue": t.continue_training,
@@ -253,6 +258,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.map.layouts.close()  # a layout nobody will see: its process ends at once
         self.runs.cancel()  # an evaluation nobody will read: it ends after its current call
+        self.jobs.cancel_all()  # a report or a load nobody will see: they end at their next step
         if self.busy():
             # A background job (e.g. TensorFlow still importing) cannot be interrupted:
             # hide now and finish closing when it ends; nothing is terminated.

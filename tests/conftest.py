@@ -25,7 +25,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "explore",
-    max_examples=2000,
+    max_examples=400,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -89,3 +89,23 @@ def trained_file(tmp_path_factory, mnist_small, train_and_save):
     path = tmp_path_factory.mktemp("models") / "tutorial.h5"
     _, result = train_and_save(config, mnist_small, path)
     return path, result
+
+
+@pytest.fixture(scope="session")
+def beta_models(tmp_path_factory, mnist):
+    """The same `dense` model (latent 8), data (3,000 + 300 real images) and seed trained by
+    ``train`` with β = 1 and β = 8: {β: (model file, the .npz it was trained on)}."""
+    import numpy as np
+
+    from tests.test_cli import run
+
+    folder, data, models = tmp_path_factory.mktemp("beta"), mnist.subset(3000, 300), {}
+    npz = folder / "data.npz"
+    np.savez(npz, x_train=data.x_train, y_train=data.y_train, x_test=data.x_test, y_test=data.y_test)
+    for beta in (1.0, 8.0):
+        path = folder / f"beta{beta:g}.h5"
+        args = ["--preset", "dense", "--latent-dim", "8", "--epochs", "3", "--beta", str(beta), "--seed", "0"]
+        code, _, err = run(["train", "--data", str(npz), *args, "--out", str(path)])
+        assert code == 0, err
+        models[beta] = path, npz
+    return models

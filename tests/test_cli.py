@@ -399,7 +399,7 @@ def _bad_cases():
         "bad --what": (["export", "{m}", "--what", "movie", "--out", "{t}/x.png"], ["invalid choice: 'movie'"]),
         "bad number": (
             ["train", "--data", "{d}", "--epochs", "many", "--out", "{t}/m.h5"],
-            ["invalid int value: 'many'"],
+            ["expected a whole number ≥ 1, got 'many'"],
         ),
         "model path missing": (
             ["export", "{t}/none.h5", "--what", "grid", "--out", "{t}/g.png"],

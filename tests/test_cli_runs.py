@@ -352,7 +352,7 @@ def _mistakes():
             ["--tensorboard-every must be ≥ 1"],
         ),
         "runs-dir is a file": (
-            ["train", "--data", "{n}", "--preset", "dense", "--epochs", 0, "--runs-dir", "{n}", "--out", "{t}/m.h5"],
+            ["train", "--data", "{n}", "--preset", "dense", "--epochs", 1, "--runs-dir", "{n}", "--out", "{t}/m.h5"],
             ["{n}: cannot be created"],
         ),
     }

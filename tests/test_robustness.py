@@ -73,7 +73,7 @@ SAVER = textwrap.dedent('''
     print("ready", flush=True)
     i = 0
     while True:
-        modelfile.save_model(path, models[i % 2], config, history=[{"save": i}])
+        modelfile.save_model(path, models[i % 2], config, history=[{"epoch": 1, "save": i}])
         i += 1
 ''')
 
@@ -108,9 +108,9 @@ def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path):
     folder = tmp_path / "models"
     folder.mkdir()
     path = folder / "model.h5"
-    save_model(path, model_a, config, history=[{"save": "initial"}])
+    save_model(path, model_a, config, history=[{"epoch": 1, "save": "initial"}])
     t0 = time.perf_counter()
-    save_model(path, model_a, config, history=[{"save": "initial"}])
+    save_model(path, model_a, config, history=[{"epoch": 1, "save": "initial"}])
     save_seconds = time.perf_counter() - t0
 
     rng = random.Random(1234)

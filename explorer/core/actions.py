@@ -93,6 +93,12 @@ ACTIONS: dict[str, Spec] = {
     "export_traverse": Spec("&Traversal (PNG)…", None, _idle_model),
     "export_csv": Spec("Latent &codes (CSV)…", "Ctrl+Shift+E", _idle_model),
     "export_keras": Spec("&Keras model (.keras)…", None, _idle_model),
+    "export_report": Spec(
+        "&Report (HTML)…",
+        "Ctrl+Shift+H",
+        _idle_model,
+        tip="One self-contained HTML page of the model to share: curves, health, map, reconstructions, samples",
+    ),
     "quit": Spec("&Quit", "Ctrl+Q"),  # Key.Quit is empty on Windows and on Linux without a desktop theme
     "start": Spec("&Start", "Ctrl+R", _ready),
     "continue": Spec("&Continue training", "Ctrl+Shift+R", lambda f: _ready(f) and f.has_model),
@@ -135,6 +141,8 @@ MENUS = (
                     "-",
                     "export_csv",
                     "export_keras",
+                    "-",
+                    "export_report",
                 ),
             ),
             "-",

@@ -6,18 +6,24 @@ thread is ever terminated.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Slot
+from collections.abc import Callable
+from typing import Any
 
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QWidget
+
+from vae_explorer.explorer.core.progress import ProgressJob
 from vae_explorer.explorer.core.workers import Job
 
 
 class BackgroundJobs(QObject):
     """Keeps each running ``Job`` alive until its thread has ended."""
 
-    def __init__(self, on_error, parent: QObject):
+    def __init__(self, on_error, parent: QObject, status: Callable[[str], None] | None = None):
         super().__init__(parent)
         self._on_error = on_error  # used when a job names no error callback of its own
-        self._jobs: list[Job] = []
+        self._status = status  # where long work says what it is doing
+        self._jobs: list[Job | ProgressJob] = []
 
     @property
     def busy(self) -> bool:
@@ -28,6 +34,36 @@ class BackgroundJobs(QObject):
         job = Job(fn, on_done, on_error or self._on_error, self)
         self._jobs.append(job)
         job.done.connect(self._job_done)
+
+    def run_with_progress(
+        self,
+        title: str,
+        fn: Callable[..., Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+    ) -> ProgressJob:
+        """Call ``fn(progress, should_stop)`` on a worker thread, with a progress dialog and Cancel
+        when it lasts over a second (``core.progress``); the callbacks run on this thread."""
+        window = self.parent()
+        job = ProgressJob(
+            title,
+            fn,
+            on_done,
+            on_error or self._on_error,
+            window if isinstance(window, QWidget) else None,
+            on_cancelled=on_cancelled,
+            status=self._status,
+        )
+        self._jobs.append(job)
+        job.done.connect(self._job_done)
+        return job
+
+    def cancel_all(self) -> None:
+        """Ask every long job to stop (the window closes: nobody will read its result)."""
+        for job in self._jobs:
+            if isinstance(job, ProgressJob):
+                job.cancel()
 
     @Slot(object)
     def _job_done(self, job) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from vae_explorer.explorer.core.evented import EventedModel, Field
+from vae_explorer.trainer.latent.health import LatentHealth, latent_health
 
 
 class Session(EventedModel):
@@ -46,6 +47,7 @@ class Session(EventedModel):
     dirty = Field()
     tf_ready = Field()
     epoch_codes = Field()
+    _health: tuple | None = None  # (codes, their LatentHealth)
 
     def replace_model(self, **values) -> None:
         """A different model from now on (loaded, or a fresh Start): subscribers start over."""
@@ -78,6 +80,16 @@ class Session(EventedModel):
             return f"#{index}"
         v, name = int(labels[index]), self.label_text(int(labels[index]))
         return f"#{index} · {v}" + (f" ({name})" if name != str(v) else "")
+
+    def health(self) -> LatentHealth | None:
+        """The latent health of the held-out codes (per-dimension KL, active units), or None
+        without codes or their log-variances; computed once per set of codes."""
+        codes = self.codes
+        if codes is None or codes.log_vars is None or not len(codes.means):
+            return None
+        if self._health is None or self._health[0] is not codes:
+            self._health = (codes, latent_health(codes.means, codes.log_vars))
+        return self._health[1]
 
     def held_out_images(self) -> np.ndarray | None:
         """The images behind the map's points, when the dataset matches the model."""

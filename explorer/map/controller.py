@@ -36,6 +36,7 @@ class MapController(QObject):
         self.context = ToolContext(app, self.state, self.view_state, self.map, self.panel)
         self.tools: dict[str, object] = {}
         self._layout_problem = ""  # why the t-SNE layout is missing, when it failed
+        self._dims_defaulted = False  # this model's chosen dimensions were set to its most active
         self._connect()
 
     def _connect(self) -> None:
@@ -60,6 +61,8 @@ class MapController(QObject):
             self.map.show_legend(s.dataset.y_test, s.label_names())
         if "model" in names:
             self.reset()
+        if names & {"model", "codes"}:
+            self._default_dims()
         if names & {"model", "codes"} or ("dataset" in names and self.state.codes is not None):
             self.refresh(keep_view="model" not in names)
 
@@ -93,8 +96,24 @@ class MapController(QObject):
         self.axes.show_mode(self._mode_text())
 
     # -- the map ------------------------------------------------------------------------------
+    def live_picture(self) -> tuple[np.ndarray, str] | None:
+        """The live map as shown (its plane and layout name), or None while an epoch is replayed."""
+        if self.state.plane is None or self.state.shown_epoch is not None:
+            return None
+        return np.asarray(self.state.plane), self._layout_name()
+
+    def _default_dims(self) -> None:
+        """A new model's chosen-dimensions map starts on its two most active dimensions (by KL),
+        once per model, when its codes first come with their variances: after that, the user's."""
+        health = self.session.health()
+        if self._dims_defaulted or health is None or health.latent_dim < 2:
+            return
+        self._dims_defaulted = True
+        self.state.dims = tuple(health.most_active(2))
+
     def reset(self) -> None:
         """A different model: forget points, endpoints and the old model's layout."""
+        self._dims_defaulted = False
         self.state.forget_points()
         self.layouts.forget()
         self._layout_problem = ""

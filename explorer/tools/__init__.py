@@ -17,6 +17,7 @@ def all_tools() -> list[type]:
     from vae_explorer.explorer.tools.direction import DirectionTool
     from vae_explorer.explorer.tools.epochs import EpochsTool
     from vae_explorer.explorer.tools.grid import GridTool
+    from vae_explorer.explorer.tools.health import HealthTool
     from vae_explorer.explorer.tools.interpolate import InterpolateTool
     from vae_explorer.explorer.tools.point import PointTool
     from vae_explorer.explorer.tools.prior_holes import PriorHolesTool
@@ -32,6 +33,7 @@ def all_tools() -> list[type]:
         DirectionTool,
         ClassSamplesTool,
         PriorHolesTool,
+        HealthTool,
         EpochsTool,
         WorstTool,
         GalleryTool,

@@ -7,7 +7,7 @@ the page comes into view; File ▸ Export ▸ Traversal reuses what was decoded.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from vae_explorer.explorer.core.evented import EventedModel, Field
 from vae_explorer.explorer.map.context import ToolContext
@@ -19,10 +19,12 @@ from vae_explorer.trainer.latent.paths import traverse
 
 
 class TraverseSettings(EventedModel):
-    FIELDS = {"steps": 9, "span": 3.0}
-    SAVED = ("steps", "span")
+    FIELDS = {"steps": 9, "span": 3.0, "by_kl": True, "hide_inactive": False}
+    SAVED = ("steps", "span", "by_kl", "hide_inactive")
     steps = Field()
     span = Field()
+    by_kl = Field()  # the rows ordered by each dimension's KL (latent health), most first
+    hide_inactive = Field()  # no rows for the inactive dimensions
 
 
 class TraversePage(QWidget):
@@ -34,15 +36,23 @@ class TraversePage(QWidget):
         self.steps.setToolTip("Decodes per dimension, from −span to +span")
         self.span = real_spin(0.5, 10.0, 3.0, decimals=2, step=0.5)
         self.span.setToolTip("How far each dimension moves away from the current point, either way")
+        self.by_kl = QCheckBox("Order by KL (most informative first)")
+        self.by_kl.setToolTip("Rows ordered by each dimension's KL on the held-out images (Latent health tab)")
+        self.hide_inactive = QCheckBox("Hide inactive dimensions")
+        self.hide_inactive.setToolTip("Leave out the dimensions whose posterior mean barely varies (Var ≤ 0.01)")
         form.addRow("Steps", self.steps)
         form.addRow("Span ±", self.span)
+        form.addRow(self.by_kl)
+        form.addRow(self.hide_inactive)
         layout.addLayout(form)
         self.about = QLabel("One row per latent dimension, around the current point")
         self.about.setWordWrap(True)
         layout.addWidget(self.about)
         self.sheet = ImagePane()
         layout.addWidget(self.sheet, 1)
-        bind_all(settings, {"steps": self.steps, "span": self.span})
+        bind_all(
+            settings, {"steps": self.steps, "span": self.span, "by_kl": self.by_kl, "hide_inactive": self.hide_inactive}
+        )
 
 
 class TraverseTool:
@@ -65,10 +75,22 @@ class TraverseTool:
         current, space = self.state.current, self.session.space
         if current is None or space is None:
             return None
-        key = (self.settings.steps, self.settings.span, current.tobytes(), id(space), id(self.session.codes))
+        dims = self.dims()
+        key = (self.settings.steps, self.settings.span, current.tobytes(), id(space), id(self.session.codes), dims)
         if self._decoded is None or self._decoded[0] != key:
-            self._decoded = key, space.decode(traverse(current, self.settings.steps, self.settings.span))
+            self._decoded = key, space.decode(traverse(current, self.settings.steps, self.settings.span, dims))
         return self._decoded[1]
+
+    def dims(self) -> tuple[int, ...]:
+        """The dimensions the rows show, top to bottom: by KL or in order, the inactive ones
+        left out if asked (all of them when the codes have no variances to judge by)."""
+        health, dim = self.session.health(), self.session.latent_dim
+        if health is None:
+            return tuple(range(dim))
+        order = health.by_kl() if self.settings.by_kl else np.arange(dim)
+        if self.settings.hide_inactive:
+            order = [d for d in order if health.active[d]]
+        return tuple(int(d) for d in order)
 
     def update(self) -> None:
         """Show the sheet, if its page is in view (it is decoded when the page comes into view)."""
@@ -76,6 +98,7 @@ class TraverseTool:
             return
         frames = self.frames()
         self.page.sheet.set_image(None if frames is None else tile(frames, cols=self.settings.steps, pad=1))
+        self.page.about.setText("Rows, top to bottom: " + ", ".join(f"z{d}" for d in self.dims()))
 
     def export_image(self) -> np.ndarray | None:
         frames = self.frames()

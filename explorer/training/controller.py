@@ -198,7 +198,7 @@ class TrainingController(QObject):
         row = report.history_row()
         changes = dict(history=s.history + [row], dirty=True)
         if report.latent_means is not None:
-            changes["codes"] = LatentCodes(report.latent_means, None, s.dataset.y_test)
+            changes["codes"] = LatentCodes(report.latent_means, report.latent_log_vars, s.dataset.y_test)
             if s.epoch_codes is not None:
                 s.epoch_codes.add(report.epoch, report.latent_means, s.dataset.y_test)
         self.loss_plot.add_epoch(row)

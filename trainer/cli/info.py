@@ -9,10 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from vae_explorer.trainer.cli.args import EXIT_USAGE
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.model.config import OBJECTIVE_LABELS, OBJECTIVES
+
+if TYPE_CHECKING:
+    from vae_explorer.trainer.files.modelfile import ModelFile
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -39,7 +43,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     header = read_header(args.model)
     try:
-        load_model(args.model)
+        header.update(_health_of(load_model(args.model)))
         problem = None
     except UserError as exc:
         problem = str(exc)
@@ -50,6 +54,17 @@ def cmd_info(args: argparse.Namespace) -> int:
     else:
         print(_info_text(args.model, header))
     return EXIT_USAGE if problem else 0
+
+
+def _health_of(loaded: ModelFile) -> dict:
+    """``active_units`` and ``health`` (latent.health) from the held-out codes the file keeps."""
+    from vae_explorer.trainer.latent.health import latent_health
+
+    codes = loaded.latent
+    if codes is None or codes.log_vars is None or not len(codes.means):
+        return {}
+    health = latent_health(codes.means, codes.log_vars)
+    return {"active_units": health.active_units, "health": health.to_json()}
 
 
 def _info_text(path: str, header: dict) -> str:
@@ -81,4 +96,6 @@ def _info_text(path: str, header: dict) -> str:
                 f"images (seed {sample.get('seed')})"
             )
     lines.append(f"  map:     {n_codes} encoded held-out images" if n_codes else "  map:     none stored")
+    if "active_units" in header:
+        lines.append(f"  latent:  {header['active_units']} of {c.get('latent_dim')} dimensions active (held-out codes)")
     return "\n".join(lines)

@@ -52,6 +52,7 @@ HISTORY_NUMBERS = (
     "kl_weight",
     "elapsed",
     "images_per_second",
+    "active_units",
 )
 
 
@@ -177,6 +178,10 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _numbers_or_absent(values: Any) -> bool:
+    return values is None or (isinstance(values, list) and all(is_number(v) for v in values))
+
+
 def checked_history(history: Any, path: str) -> list[dict]:
     """One dict per epoch, with an epoch number and numbers where numbers are read."""
     if not isinstance(history, list):
@@ -184,7 +189,9 @@ def checked_history(history: Any, path: str) -> list[dict]:
     for row in history:
         if not isinstance(row, dict) or not is_number(row.get("epoch")):
             raise ModelFileError("has a malformed history (an epoch without its number)", path)
-        if any(key in row and not is_number(row[key]) for key in HISTORY_NUMBERS):
+        if any(key in row and not is_number(row[key]) for key in HISTORY_NUMBERS) or not all(
+            _numbers_or_absent(row.get(key)) for key in ("kl_per_dim", "active")
+        ):
             raise ModelFileError(f"has a malformed history (epoch {row['epoch']}: a figure that is not a number)", path)
     return history
 

@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 UNSAVED_NAME = "run"  # names the record of a run whose model has no file yet
-FINAL_KEYS = ("val_neg_elbo", "val_loss", "val_reconstruction_loss", "val_kl_loss")
+FINAL_KEYS = ("val_neg_elbo", "val_loss", "val_reconstruction_loss", "val_kl_loss", "active_units")
 
 
 def package_versions() -> dict:

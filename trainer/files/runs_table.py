@@ -21,11 +21,12 @@ COLUMNS = (
     "latent",
     "beta",
     "epochs",
+    "active",
     "held-out -ELBO",
     "IW NLL",
     "time",
 )
-RIGHT = {"latent", "beta", "epochs", "held-out -ELBO", "IW NLL", "time"}
+RIGHT = {"latent", "beta", "epochs", "active", "held-out -ELBO", "IW NLL", "time"}
 
 
 def _number(value: object, digits: int = 2) -> str:
@@ -48,6 +49,14 @@ def iw_text(record: RunRecord) -> str:
     return f"{_number(iw.get('iw_nll'))} (K={iw.get('iw_k')}{binarized})"
 
 
+def active_text(record: RunRecord) -> str:
+    """``11/16``: the active latent dimensions at the run's last epoch, of all; ``-`` when not recorded."""
+    active, dims = record.final.get("active_units"), record.config.get("latent_dim")
+    if not isinstance(active, int) or isinstance(active, bool):
+        return "-"
+    return f"{active}/{dims}" if isinstance(dims, int) else str(active)
+
+
 def row(record: RunRecord) -> list[str]:
     """One table row: what a glance at a run needs."""
     c, name = record.config, record.model_path.replace("\\", "/").rsplit("/", 1)[-1]
@@ -60,6 +69,7 @@ def row(record: RunRecord) -> list[str]:
         str(c.get("latent_dim", "?")),
         _number(c.get("beta"), 1),
         str(len(record.history)),
+        active_text(record),
         _number(record.final.get("val_neg_elbo")),
         iw_text(record),
         duration(record.wall_time),

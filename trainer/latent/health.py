@@ -81,8 +81,25 @@ def latent_health(means: np.ndarray, log_vars: np.ndarray) -> LatentHealth:
 
 
 def history_figures(health: LatentHealth) -> dict:
-    """What an epoch's history row keeps: the active-unit count and the KL of each dimension."""
-    return {"active_units": health.active_units, "kl_per_dim": [round(float(v), 6) for v in health.kl_per_dim]}
+    """What an epoch's history row keeps: the active-unit count, which ones, and the KL of each dimension."""
+    return {
+        "active_units": health.active_units,
+        "active": [int(d) for d in np.flatnonzero(health.active)],
+        "kl_per_dim": [round(float(v), 6) for v in health.kl_per_dim],
+    }
+
+
+def active_masks(history: list[dict], latent_dim: int) -> list[np.ndarray]:
+    """Each epoch's active dimensions as a mask, from the history rows that record them (oldest
+    first; rows of files saved before health was recorded are left out)."""
+    masks = []
+    for row in history:
+        active = row.get("active")
+        if isinstance(active, list):
+            mask = np.zeros(latent_dim, bool)
+            mask[[int(d) for d in active if 0 <= int(d) < latent_dim]] = True
+            masks.append(mask)
+    return masks
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from statistics import NormalDist
 
 import numpy as np
@@ -86,13 +87,15 @@ def _orthogonal_to(u: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def traverse(z: np.ndarray, steps: int = 9, span: float = 3.0) -> np.ndarray:
-    """For each dimension d, ``steps`` copies of ``z`` with z[d] over z[d]±span: (dims·steps)×dims."""
+def traverse(z: np.ndarray, steps: int = 9, span: float = 3.0, dims: Sequence[int] | None = None) -> np.ndarray:
+    """For each dimension d of ``dims`` (default: all, in order), ``steps`` copies of ``z`` with
+    z[d] over z[d]±span: (len(dims)·steps)×latent."""
     z = np.asarray(z, np.float32).reshape(-1)
+    order = range(len(z)) if dims is None else [int(d) for d in dims]
     offsets = np.linspace(-span, span, steps, dtype=np.float32)
-    rows = np.repeat(z[None, :], len(z) * steps, axis=0)
-    for d in range(len(z)):
-        rows[d * steps : (d + 1) * steps, d] = z[d] + offsets
+    rows = np.repeat(z[None, :], len(order) * steps, axis=0)
+    for row, d in enumerate(order):
+        rows[row * steps : (row + 1) * steps, d] = z[d] + offsets
     return rows
 
 

@@ -102,11 +102,12 @@ def _health(inputs: s.ReportInputs) -> str:
 
 def _map(inputs: s.ReportInputs) -> str:
     means, labels = inputs.codes.means, inputs.codes.labels
-    name = default_layout_name(means.shape[1])
-    try:
-        plane = plane_of(make_layout(name, means, seed=0, n_jobs=1), means)
-    except ValueError as exc:  # too few images for a t-SNE layout: the report says so
-        return s.section("The map", f"<p>{html.escape(str(exc))}</p>", "map")
+    name, plane = inputs.layout_name or default_layout_name(means.shape[1]), inputs.plane
+    if plane is None or len(plane) != len(means):
+        try:
+            plane = plane_of(make_layout(name, means, seed=0, n_jobs=1), means)
+        except ValueError as exc:  # too few images for a t-SNE layout: the report says so
+            return s.section("The map", f"<p>{html.escape(str(exc))}</p>", "map")
     seen = legibility(plane, labels)
     caption = f"The held-out images on the {_LAYOUT_TITLES.get(name, name)} map" + (
         f"; legibility (5-NN label accuracy in the plane) {seen:.1%}" if seen is not None else ""
@@ -114,7 +115,7 @@ def _map(inputs: s.ReportInputs) -> str:
     return s.section("The map", s.map_picture(plane, labels, inputs.dataset.label_names, caption), "map")
 
 
-_LAYOUT_TITLES = {"latent": "latent-plane", "tsne": "t-SNE", "pca": "PCA"}
+_LAYOUT_TITLES = {"latent": "latent-plane", "tsne": "t-SNE", "pca": "PCA", "dims": "chosen-dimensions"}
 
 
 def _reconstructions(inputs: s.ReportInputs) -> str:

@@ -39,6 +39,9 @@ class ReportInputs:
     record: dict | None = None  # the model's run record, when there is one
     codes: Any = None  # the held-out LatentCodes, encoded once
     extra: dict = field(default_factory=dict)
+    # the map as the app shows it (its plane and layout name); None: the default layout, computed
+    plane: np.ndarray | None = None
+    layout_name: str | None = None
 
 
 def image_tag(image: np.ndarray, alt: str, scale: int = 2) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 
 from vae_explorer.trainer.data.streaming import AnyDataset, StreamedDataset
 from vae_explorer.trainer.errors import DatasetError, UserError
+from vae_explorer.trainer.latent.health import latent_health
 from vae_explorer.trainer.model.config import TrainConfig, check_image_shape
 from vae_explorer.trainer.training.reports import BatchReport, EpochReport, RunClock, TrainingListener
 from vae_explorer.trainer.training.steps import StepResult, StepSource
@@ -218,9 +219,12 @@ class Trainer:
             elapsed=clock.elapsed(),
             eta=clock.eta(),
             images_per_second=clock.epoch_rate(clock.n),
-            latent_means=self.encode(self.dataset.x_test) if self.encode_each_epoch else None,
             objective=self.config.objective,
         )
+        means, log_vars = self.latent.encode(self.dataset.x_test)
+        report.health = latent_health(means, log_vars)  # microseconds: the codes are at hand
+        if self.encode_each_epoch:
+            report.latent_means, report.latent_log_vars = means, log_vars
         self.history.append(report.history_row())
         self.listener.on_epoch(report)
 

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from vae_explorer.trainer.latent.health import LatentHealth, history_figures
+
 
 @dataclass
 class BatchReport:
@@ -44,15 +46,19 @@ class EpochReport:
     # with other trainers' and does not move with the size of the held-out set
     images_per_second: float
     latent_means: np.ndarray | None = None  # held-out encoded means, for the live map
+    latent_log_vars: np.ndarray | None = None  # ... and their log-variances (with the means)
     # What ``val_neg_elbo`` (held-out reconstruction + KL) is: the negative ELBO with BCE, or
     # ``sse_plus_kl`` with squared error, which is no ELBO (config.OBJECTIVES)
     objective: str = "neg_elbo"
+    # the held-out posteriors' per-dimension figures (latent.health): KL per dimension, active units
+    health: LatentHealth | None = None
 
     def history_row(self) -> dict:
-        """The JSON-able part kept in a model's history."""
+        """The JSON-able part kept in a model's history (with the active units and KL per dimension)."""
         row = asdict(self)
-        row.pop("latent_means")
-        return row
+        for key in ("latent_means", "latent_log_vars", "health"):
+            row.pop(key)
+        return {**row, **(history_figures(self.health) if self.health is not None else {})}
 
 
 class TrainingListener:

@@ -78,9 +78,10 @@ class TensorBoardLog(TrainingListener):
         self.writer = tf.summary.create_file_writer(logdir)
         self.fixed = np.asarray(dataset.x_test[:FIXED_IMAGES], np.float32)
         self.seed = seed
-        self._scalar, self._image = (
+        self._scalar, self._image, self._histogram = (
             _metadata("scalars", "DATA_CLASS_SCALAR"),
             _metadata("images", "DATA_CLASS_BLOB_SEQUENCE"),
+            _metadata("histograms", "DATA_CLASS_TENSOR"),
         )
 
     def on_batch(self, r: BatchReport) -> None:
@@ -94,6 +95,9 @@ class TensorBoardLog(TrainingListener):
         values = {tag: getattr(r, name) for tag, name in EPOCH_SCALARS.items()}
         values["learning_rate"] = float(self.space.model.optimizer.learning_rate.numpy())
         self._scalars("epoch", values, r.epoch)
+        if r.health is not None:
+            self._scalars("health", {"active_units": float(r.health.active_units)}, r.epoch)
+            self._kl_per_dimension(r.health.kl_per_dim, r.epoch)
         self._images(r.epoch)
         self.writer.flush()
 
@@ -102,6 +106,14 @@ class TensorBoardLog(TrainingListener):
         with self.writer.as_default():
             for tag, value in values.items():
                 tf.summary.write(f"{group}/{tag}", tf.constant(value, tf.float32), step=step, metadata=self._scalar)
+
+    def _kl_per_dimension(self, kl: np.ndarray, step: int) -> None:
+        """``health/kl_per_dim`` on the Histograms tab: bucket d spans [d, d+1) and holds the KL
+        of dimension d, so the chart reads as the KL of each dimension, epoch after epoch."""
+        tf = import_tensorflow()
+        buckets = np.stack([np.arange(len(kl)), np.arange(1, len(kl) + 1), kl], axis=1).astype(np.float64)
+        with self.writer.as_default():
+            tf.summary.write("health/kl_per_dim", tf.constant(buckets), step=step, metadata=self._histogram)
 
     def _images(self, step: int) -> None:
         sheets = {"samples_from_prior": samples(self.space, SAMPLE_COUNT, self.seed)}
