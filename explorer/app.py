@@ -1,7 +1,8 @@
 """Start the desktop app: the window first, TensorFlow in the background.
 
 ``vae-explorer`` opens the window on the embedded MNIST; ``vae-explorer MODEL.h5`` opens a
-saved model into exploring; ``vae-explorer --data PATH`` preselects a dataset;
+saved model into exploring; ``vae-explorer SESSION.json`` opens a saved session (File ▸ Save
+session…) as it was; ``vae-explorer --data PATH`` preselects a dataset;
 ``vae-explorer --follow MODEL.h5`` shows each version a training elsewhere saves.
 """
 
@@ -21,7 +22,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="vae-explorer",
         description=("Open the vae-explorer app. Headless commands: vae-explorer train|export|eval|info --help"),
     )
-    parser.add_argument("model", nargs="?", help="a model file (.h5) to open")
+    parser.add_argument("model", nargs="?", help="a model file (.h5) or a session file (.json) to open")
     parser.add_argument("--data", help="a dataset to preselect: an .npz file, an IDX or image folder")
     parser.add_argument(
         "--follow",
@@ -63,6 +64,18 @@ def _startup_probe(window) -> None:
     QTimer.singleShot(0, shown)
 
 
+def open_arguments(window, args: argparse.Namespace) -> None:
+    """What the command line named: a dataset, a model or a session, a model file to follow."""
+    if args.data:
+        window.datasets.load(args.data)
+    if args.model and args.model.lower().endswith(".json"):
+        window.sessions.open_session(args.model)
+    elif args.model:
+        window.files.open_model(args.model)
+    if args.follow:
+        window.follower.follow(args.follow)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     app = _application()
@@ -74,12 +87,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     window.show()
     if os.environ.get("VAE_EXPLORER_STARTUP_PROBE"):
         _startup_probe(window)
-    if args.data:
-        window.datasets.load(args.data)
-    if args.model:
-        window.files.open_model(args.model)
-    if args.follow:
-        window.follower.follow(args.follow)
+    open_arguments(window, args)
     code = app.exec()
     # The window closes only when nothing is left in flight: training stopped, saves (synchronous,
     # atomic, fsynced) done, background jobs ended, settings synced. What remains is tearing down

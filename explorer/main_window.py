@@ -6,8 +6,7 @@ settings, background jobs, errors, the status line): ``training``, ``datasets``,
 (open, save, recent files, drops, follow), ``map`` (the map, its layouts, and the tools that plug
 in through its ``ToolContext``: point, interpolate, traverse, grid, direction, class samples, prior
 holes, epochs, worst, selection, draw), ``exports``, ``runs``, and the action table. TensorFlow is
-loaded on a background thread after the window is shown; until then the actions that need it are
-disabled.
+loaded on a background thread after the window is shown; until then its actions are disabled.
 """
 
 from __future__ import annotations
@@ -22,9 +21,11 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, 
 from vae_explorer.explorer.context import AppContext
 from vae_explorer.explorer.core.actions import ActionTable, Facts
 from vae_explorer.explorer.core.errors import ErrorSink
+from vae_explorer.explorer.core.guide import Guide
 from vae_explorer.explorer.core.jobs import BackgroundJobs
 from vae_explorer.explorer.core.session import Session
 from vae_explorer.explorer.data.chooser import DatasetChooser
+from vae_explorer.explorer.files import session_parts
 from vae_explorer.explorer.files.controller import Answer, ModelFiles
 from vae_explorer.explorer.files.drops import DropFilter
 from vae_explorer.explorer.files.exports import Exporter
@@ -33,6 +34,7 @@ from vae_explorer.explorer.files.recents import RecentFiles, RecentMenu
 from vae_explorer.explorer.files.report import ReportExporter
 from vae_explorer.explorer.map.controller import MapController
 from vae_explorer.explorer.map.data_layer import MapDataLayer
+from vae_explorer.explorer.map.palette_choice import PaletteChoice
 from vae_explorer.explorer.runs.controller import RunsController
 from vae_explorer.explorer.tools import all_tools
 from vae_explorer.explorer.training.controller import TrainingController
@@ -108,6 +110,7 @@ class MainWindow(QMainWindow):
             in_use=lambda: self.runs.busy,
         )
         self.map = MapController(self.app)
+        self.map.points.training = lambda: self.training.state.running
         self.map_data = MapDataLayer(self.map.context, self.map.style, self)
         self.map.context.want_metrics = lambda: self.map_data.want_metrics(asked=True)
         self.exports = Exporter(self.app, self.map.tools, self.recents, self.training.settings)
@@ -118,6 +121,9 @@ class MainWindow(QMainWindow):
         self.runs: RunsController = RunsController(self.app, self.training, self.files, self._runs_dir)
         self.drops = DropFilter(self)
         self.installEventFilter(self.drops)
+        self.guide = Guide(self, lambda: [self.map_data.toolbar.thumbnails])  # Ctrl+Shift+P, F1
+        self.colours = PaletteChoice(self.map.view_state, self.settings, self)  # View ▸ Class colours
+        self.view_range, self.sessions, self.undo = session_parts.build(self)  # last: see session_parts.build
 
     def _build_layout(self) -> None:
         left = _column(self.datasets.box, self.training.panel)
@@ -147,6 +153,7 @@ class MainWindow(QMainWindow):
         self.runs_dock.visibilityChanged.connect(self.actions["runs"].setChecked)
         self.recent_menu = RecentMenu(self.recents, self)
         self.actions.build_menus(self.menuBar(), {"recent": self.recent_menu})
+        self.colours.bind(self.actions.actions)
         for name, button in (
             ("start", t.panel.start),
             ("pause", t.panel.pause),
@@ -183,6 +190,9 @@ class MainWindow(QMainWindow):
             "about": lambda: QMessageBox.about(self, "About vae-explorer", ABOUT),
             "evaluate": self.runs.evaluate,
             "runs": self.runs_dock.setVisible,
+            **self.guide.handlers(),
+            **self.colours.handlers(),
+            **session_parts.handlers(self.sessions, self.undo),
         }
 
     def _connect(self) -> None:
@@ -196,11 +206,12 @@ class MainWindow(QMainWindow):
         self.recent_menu.chosen.connect(self.files.open_path)
         self.drops.dropped.connect(self.files.open_path)
         self.follower.following.connect(self.actions["follow"].setChecked)
+        self.training.runner.finished.connect(self.map.final_layout)
         self.drops.images_dropped.connect(self.draw.open_images)
 
     # -- state shown ----------------------------------------------------------------------
     def _refresh_actions(self, *_) -> None:
-        self.actions.refresh(Facts.of(self.session, self.training.state))
+        self.undo.refresh(self.actions, Facts.of(self.session, self.training.state))  # Edit ▸ Undo's rule too
 
     def _update_title(self, *_) -> None:
         name = f" — {os.path.basename(self.session.path)}" if self.session.path else ""
@@ -259,6 +270,7 @@ class MainWindow(QMainWindow):
         self.map.layouts.close()  # a layout nobody will see: its process ends at once
         self.runs.cancel()  # an evaluation nobody will read: it ends after its current call
         self.jobs.cancel_all()  # a report or a load nobody will see: they end at their next step
+        self.training.stop()  # a model still being built is dropped once built (a training stopped above)
         if self.busy():
             # A background job (e.g. TensorFlow still importing) cannot be interrupted:
             # hide now and finish closing when it ends; nothing is terminated.

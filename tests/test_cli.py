@@ -185,7 +185,9 @@ def test_info_text_and_json(cli_model, small_npz):
     code, out, err = run(["info", path, "--json"])
     assert code == 0 and len(out.splitlines()) == 1
     header = json.loads(out)
+    health = {k: header.pop(k) for k in ("health", "active_units")}  # the checks' figures, besides the header
     assert header == {**json.loads(json.dumps(read_header(path))), "ok": True, "error": None}
+    assert health["active_units"] == health["health"]["active_units"] <= 2
     assert header["config"]["preset"] == "tutorial" and header["latent_codes"] == 64
     # every stored number: the 26,345 trainable parameters, BatchNorm moving statistics, kl_weight
     assert header["parameters"] == sum(int(np.prod(w.shape)) for w in load_model(path).model.weights)

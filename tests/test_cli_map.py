@@ -49,7 +49,7 @@ def test_eval_map_reports_each_layout_of_a_wide_model(wide_model):
     wall = time.perf_counter() - started
     assert code == 0, err
     figures = json.loads(out)["map"]
-    assert set(figures) == {"pca", "tsne", "latent_knn"}
+    assert set(figures) == {"pca", "tsne", "latent_knn", "recall_k", "points"}
     codes = load_model(wide_model).latent
     centred = codes.means - codes.means.mean(axis=0)
     pca_plane = centred @ np.linalg.svd(centred, full_matrices=False)[2][:2].T
@@ -66,7 +66,7 @@ def test_eval_map_of_a_2d_model_shows_the_latent_plane(cli_model_2d):
     code, out, err = run(["eval", cli_model_2d, "--map"])
     assert code == 0, err
     figures = json.loads(out)["map"]
-    assert set(figures) == {"latent", "pca", "latent_knn"}
+    assert set(figures) == {"latent", "pca", "latent_knn", "recall_k", "points"}
     from vae_explorer.trainer.files.modelfile import load_model
 
     codes = load_model(cli_model_2d).latent  # the plane is the space: its k-NN is the codes' own
@@ -95,7 +95,7 @@ def test_export_layout_csv_reproduces_the_legibility_figure(wide_model, tmp_path
     code, _, err = run(["export", wide_model, "--what", "layout", "--out", out])
     assert code == 0, err
     rows, plane, labels = read_layout(out)
-    assert len(rows) == 64 and {"index", "x", "y", "label", "label_name", "layout"} <= set(rows[0])
+    assert len(rows) == 64 and {"index", "set", "x", "y", "label", "label_name", "layout"} <= set(rows[0])
     assert rows[0]["layout"] == "tsne"  # the default for latent dim > 2
     _, again = run(["eval", wide_model, "--map"])[:2]
     # the same seed gives the same layout, so the CSV's own k-NN is the reported figure
@@ -110,3 +110,74 @@ def test_export_layout_pca_and_refusals(wide_model, cli_model_2d, tmp_path):
     assert code == 2 and "latent plane needs latent dim ≤ 2" in err and "Traceback" not in err
     code, _, err = run(["export", cli_model_2d, "--what", "layout", "--out", tmp_path / "x.png"])
     assert code == 2 and "CSV" in err
+
+
+def brute_force_recall(plane, latent, k=10) -> float:
+    """The label-free figure by full distance matrices: the share of each point's k nearest
+    latent neighbours that are among its k nearest on the map."""
+
+    def nearest(x):
+        squares = (x**2).sum(axis=1)
+        d = squares[:, None] + squares[None, :] - 2 * x @ x.T  # all pairwise squared distances
+        np.fill_diagonal(d, np.inf)
+        return np.argsort(d, axis=1, kind="stable")[:, :k]
+
+    on_map, in_latent = nearest(np.asarray(plane, np.float64)), nearest(np.asarray(latent, np.float64))
+    return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(on_map, in_latent, strict=True)]))
+
+
+def test_eval_map_points_all_lays_out_every_image_with_its_label_free_figure(wide_model, tmp_path):
+    """``--points all``: the 2,000 training and 64 held-out images in one layout; the CSV has a
+    row per image with its set, and its legibility and neighbour recall are the reported ones."""
+    from vae_explorer.trainer.files.modelfile import load_model
+    from vae_explorer.trainer.model.space import LatentSpace
+
+    code, out, err = run(["eval", wide_model, "--map", "--points", "all"])
+    assert code == 0, err
+    figures = json.loads(out)["map"]
+    assert figures["points"] == {"which": "all", "n": 2064, "sample": None} and figures["recall_k"] == 10
+    csv_path = tmp_path / "all.csv"
+    code, _, err = run(
+        ["export", wide_model, "--what", "layout", "--layout", "pca", "--points", "all", "--out", csv_path]
+    )
+    assert code == 0, err
+    rows, plane, labels = read_layout(csv_path)
+    assert len(rows) == 2064 and [r["set"] for r in rows].count("train") == 2000
+    assert [int(r["index"]) for r in rows if r["set"] == "held-out"] == list(range(64))
+    assert knn_accuracy(plane, labels) == pytest.approx(figures["pca"]["legibility"])
+    data = np.load(wide_model.parent / "data.npz")
+    x = np.concatenate([data["x_test"], data["x_train"]]).astype(np.float32)
+    x = x / 255 if x.max() > 1 else x
+    means = LatentSpace(load_model(wide_model).model).encode(x.reshape(len(x), 28, 28, 1))[0]
+    assert figures["pca"]["recall"] == pytest.approx(brute_force_recall(plane, means), abs=2e-3)
+    assert 0 <= figures["pca"]["recall"] < figures["tsne"]["recall"] <= 1  # t-SNE keeps neighbourhoods, PCA less
+
+
+def test_points_train_needs_the_training_images(wide_model, tmp_path):
+    code, _, err = run(["export", wide_model, "--what", "layout", "--points", "train", "--out", tmp_path / "t.csv"])
+    assert code == 0, err
+    rows = read_layout(tmp_path / "t.csv")[0]
+    assert len(rows) == 2000 and {r["set"] for r in rows} == {"train"}
+
+
+def test_eval_map_of_an_unlabelled_image_folder_reports_the_label_free_figure(wide_model, tmp_path, mnist):
+    """No labels, so no legibility; the neighbours kept still say how faithful the map is, and
+    the layout CSV names each image's file."""
+    from vae_explorer.trainer.tf_runtime import import_tensorflow
+
+    tf = import_tensorflow()
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    for i, image in enumerate(mnist.x_test[:300]):
+        png = tf.io.encode_png((image * 255).round().astype(np.uint8)).numpy()
+        (folder / f"digit_{i:04d}.png").write_bytes(png)
+    code, out, err = run(["eval", wide_model, "--data", folder, "--map", "--points", "all"])
+    assert code == 0, err
+    figures = json.loads(out)["map"]
+    assert figures["points"]["n"] == 300 and figures["latent_knn"] is None
+    assert figures["tsne"]["legibility"] is None and 0.2 < figures["tsne"]["recall"] <= 1
+    code, _, err = run(["export", wide_model, "--what", "layout", "--data", folder, "--out", tmp_path / "f.csv"])
+    assert code == 0, err
+    with open(tmp_path / "f.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all(r["file"].startswith("digit_") and r["file"].endswith(".png") for r in rows)

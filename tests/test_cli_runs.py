@@ -8,6 +8,7 @@ import glob
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,7 @@ def events(logdir) -> dict[str, dict[int, object]]:
             array = tf.make_ndarray(value.tensor)
             plugin = value.metadata.plugin_data.plugin_name or found.get(value.tag, {}).get("plugin")
             found.setdefault(value.tag, {"plugin": plugin})[event.step] = (
-                float(array) if array.dtype.kind == "f" else list(array)
+                float(array) if array.dtype.kind == "f" and array.ndim == 0 else list(array)
             )
     return found
 
@@ -152,7 +153,7 @@ def test_eval_iw_adds_figures_to_the_line_and_the_record(logged):
     assert again["iw_nll"] == result["iw_nll"]  # the same seed, the same figure
     assert len(json.loads(Path(f"{model}.run.json").read_text())["likelihood"]) == 1  # replaced, not duplicated
     code, out, _ = run(["runs", f"{model}.run.json"])  # a record file works as well as a folder
-    assert code == 0 and out.splitlines()[1].split()[10:12] == [f"{result['iw_nll']:.2f}", "(K=50)"]
+    assert code == 0 and out.splitlines()[1].split()[11:13] == [f"{result['iw_nll']:.2f}", "(K=50)"]
 
 
 def test_eval_binarized(logged):
@@ -207,6 +208,7 @@ def test_runs_dir_table_json_and_a_damaged_record(tmp_path, small_npz, monkeypat
         "latent",
         "beta",
         "epochs",
+        "active",
         "held-out",
         "-ELBO",
         "IW",
@@ -215,8 +217,10 @@ def test_runs_dir_table_json_and_a_damaged_record(tmp_path, small_npz, monkeypat
     ]
     assert len(rows) == 2
     for row in rows:  # date and time, then the rest; the IW column is empty until eval --iw
-        assert row.split()[2:10] == ["m.h5", "finished", "small", "dense", "10", "1.0", "1", row.split()[9]]
-        assert 0 < float(row.split()[9]) < 800 and row.split()[10] == "-" and row.endswith(" s")
+        cells = row.split()
+        assert cells[2:11] == ["m.h5", "finished", "small", "dense", "10", "1.0", "1", cells[9], cells[10]]
+        assert re.fullmatch(r"\d+/10", cells[9])  # the active dimensions, of 10
+        assert 0 < float(cells[10]) < 800 and cells[11] == "-" and row.endswith(" s")
     lines = [json.loads(line) for line in run(["runs", runs_dir, "--json"])[1].splitlines()]
     assert [r["config"]["seed"] for r in lines] == [1, 2]
     assert {r["record"] for r in lines} == {str(runs_dir / n) for n in names}

@@ -8,7 +8,7 @@ import pytest
 
 from vae_explorer.trainer.latent.per_image import normalised, robust_range, worst
 from vae_explorer.trainer.maps.selection import nearest_point, pair_sheet, points_in_polygon, points_in_rect
-from vae_explorer.trainer.maps.thumbnail_atlas import build_atlas, thumbnail_side
+from vae_explorer.trainer.maps.thumbnail_atlas import all_tiles, build_atlas, make_tiles, tile_side
 
 
 def test_rectangle_selects_the_points_inside_whatever_corner_the_drag_began_at():
@@ -61,7 +61,23 @@ def test_atlas_holds_each_image_in_a_frame_of_its_colour():
     colour = rng.uniform(0, 1, (2, 64, 64, 3)).astype(np.float32)
     atlas, side, _ = build_atlas(colour, np.zeros((2, 3), np.uint8))
     assert side == 34 and np.any(atlas[..., 0] != atlas[..., 1])  # subsampled to 32, still in colour
-    assert thumbnail_side((28, 28, 1), 100_000) * np.ceil(np.sqrt(100_000)) <= 4096
+
+
+def test_the_tiles_of_many_images_are_made_a_chunk_at_a_time_without_copying_them_all():
+    """``all_tiles`` asks for the images in chunks (70,000 float images are never held at once)
+    and gives the same tiles as making them in one go."""
+    rng = np.random.default_rng(2)
+    images = rng.uniform(0, 1, (12_000, 28, 28, 1)).astype(np.float32)
+    frames = rng.integers(0, 255, (12_000, 3)).astype(np.uint8)
+    asked: list[int] = []
+
+    def images_of(rows):
+        asked.append(len(rows))
+        return images[rows]
+
+    tiles = all_tiles(len(images), images_of, frames, tile_side((28, 28, 1)))
+    assert max(asked) <= 5000 and sum(asked) == 12_000
+    np.testing.assert_array_equal(tiles[11_999], make_tiles(images[-1:], frames[-1:], 30)[0])
 
 
 def test_pair_sheet_puts_each_original_beside_its_reconstruction():

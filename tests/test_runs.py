@@ -128,6 +128,7 @@ def test_table_and_durations(tmp_path):
         "?",
         "-",
         "1",
+        "-",
         "180.50",
         "86.76",
         "(K=1000b)",

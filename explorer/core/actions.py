@@ -26,6 +26,8 @@ class Facts:
     has_model: bool = False
     training: bool = False  # preparing or running (also paused): the model may change
     running: bool = False  # a training thread exists: it can be paused or stopped
+    can_undo: bool = False  # the undo stack has a step to take back (the window fills these two in)
+    can_redo: bool = False
 
     @classmethod
     def of(cls, session, training) -> Facts:
@@ -38,24 +40,35 @@ class Facts:
         )
 
 
-def _ready(f: Facts) -> bool:
-    return f.tf_ready and f.has_dataset and not f.training
+@dataclass(frozen=True)
+class Rule:
+    """An enabled rule and what it needs, written together: the command palette says ``needs``
+    beside a disabled action, so the reason can never drift from the rule."""
+
+    test: Callable[[Facts], bool]
+    needs: str = ""
+
+    def __call__(self, f: Facts) -> bool:
+        return self.test(f)
 
 
-def _idle_model(f: Facts) -> bool:
-    return f.has_model and not f.training
+def needs(rule: Callable[[Facts], bool]) -> str:
+    """Why an action with this rule is disabled ("" for a rule that says nothing)."""
+    return rule.needs if isinstance(rule, Rule) else ""
 
 
-def _can_open(f: Facts) -> bool:
-    return f.tf_ready and not f.training
-
-
-def _running(f: Facts) -> bool:
-    return f.running
-
-
-def _always(f: Facts) -> bool:
-    return True
+_ready = Rule(
+    lambda f: f.tf_ready and f.has_dataset and not f.training,
+    "needs TensorFlow loaded, a dataset, and no training running",
+)
+_idle_model = Rule(lambda f: f.has_model and not f.training, "needs a trained or opened model, and no training running")
+_can_open = Rule(lambda f: f.tf_ready and not f.training, "needs TensorFlow loaded, and no training running")
+_running = Rule(lambda f: f.running, "needs a training running")
+_always = Rule(lambda f: True)
+_continuable = Rule(lambda f: _ready(f) and f.has_model, "needs a model and a dataset, and no training running")
+_placeable = Rule(lambda f: f.tf_ready and f.has_model, "needs a trained or opened model")
+_undoable = Rule(lambda f: f.can_undo, "needs a change to undo")
+_redoable = Rule(lambda f: f.can_redo, "needs a change that was undone")
 
 
 @dataclass(frozen=True)
@@ -82,11 +95,18 @@ ACTIONS: dict[str, Spec] = {
     "open_image": Spec(
         "Open &image…",
         "Ctrl+I",
-        lambda f: f.tf_ready and f.has_model,
+        _placeable,
         tip="Place PNG or JPEG images on the map with the model's encoder (or drop them on the window)",
     ),
     "save": Spec("&Save model", Key.Save, _idle_model),
     "save_as": Spec("Save model &as…", "Ctrl+Shift+S", _idle_model),
+    "save_session": Spec(
+        "Save sessio&n…", None, tip="The model file, the map's layout, zoom, selection, filters and the tools' settings"
+    ),
+    "open_session": Spec("Open sess&ion…", None, _can_open, tip="Open a saved session: the window as it was"),
+    "reopen_session": Spec("Reopen &last session", None, _can_open, tip="Open the session saved or opened last"),
+    "undo": Spec("&Undo", "Ctrl+Z", _undoable, tip="Take back the last change of the map, a selection or a tool"),
+    "redo": Spec("&Redo", "Ctrl+Shift+Z", _redoable, tip="Do again what was undone"),
     "export_grid": Spec("Manifold &grid (PNG)…", "Ctrl+E", _idle_model),
     "export_samples": Spec("Random &samples (PNG)…", None, _idle_model),
     "export_interp": Spec("&Interpolation strip (PNG)…", None, _idle_model),
@@ -101,7 +121,7 @@ ACTIONS: dict[str, Spec] = {
     ),
     "quit": Spec("&Quit", "Ctrl+Q"),  # Key.Quit is empty on Windows and on Linux without a desktop theme
     "start": Spec("&Start", "Ctrl+R", _ready),
-    "continue": Spec("&Continue training", "Ctrl+Shift+R", lambda f: _ready(f) and f.has_model),
+    "continue": Spec("&Continue training", "Ctrl+Shift+R", _continuable),
     "pause": Spec("&Pause / resume", "Ctrl+P", _running),
     "stop": Spec("S&top", "Ctrl+.", _running),
     "log": Spec("&Log-scale loss", "Ctrl+L", checkable=True),
@@ -114,6 +134,12 @@ ACTIONS: dict[str, Spec] = {
     ),
     "runs": Spec("&Runs panel", "Ctrl+Shift+U", checkable=True, tip="The recorded training runs"),
     "about": Spec("&About"),
+    "palette": Spec("Command &palette…", "Ctrl+Shift+P", tip="Find any command by typing part of its name"),
+    "shortcuts": Spec("&Keyboard shortcuts", "F1", tip="Every shortcut, and what the mouse does on the map"),
+    "colours_tab10": Spec("Matplotlib &tab10", checkable=True, tip="The class colours: Matplotlib's ten"),
+    "colours_okabe_ito": Spec(
+        "&Okabe–Ito (colour-blind safe)", checkable=True, tip="The class colours: safe for colour-blind eyes"
+    ),
 }
 
 # Menu layout: action names, "-" for a separator, "@name" for a submenu the window supplies,
@@ -130,6 +156,10 @@ MENUS = (
             "-",
             "save",
             "save_as",
+            "-",
+            "open_session",
+            "reopen_session",
+            "save_session",
             "-",
             (
                 "&Export",
@@ -149,9 +179,10 @@ MENUS = (
             "quit",
         ),
     ),
+    ("&Edit", ("undo", "redo")),
     ("&Training", ("start", "continue", "pause", "stop", "-", "evaluate")),
-    ("&View", ("log", "fit", "runs")),
-    ("&Help", ("about",)),
+    ("&View", ("log", "fit", "runs", "-", ("&Class colours", ("colours_tab10", "colours_okabe_ito")), "-", "palette")),
+    ("&Help", ("shortcuts", "about")),
 )
 
 

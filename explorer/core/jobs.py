@@ -24,6 +24,7 @@ class BackgroundJobs(QObject):
         self._on_error = on_error  # used when a job names no error callback of its own
         self._status = status  # where long work says what it is doing
         self._jobs: list[Job | ProgressJob] = []
+        self._closing = False  # the window closes: no new work starts (it would outlive the window)
 
     @property
     def busy(self) -> bool:
@@ -31,6 +32,8 @@ class BackgroundJobs(QObject):
 
     def run(self, fn, on_done, on_error=None) -> None:
         """Call ``fn()`` on a worker thread; ``on_done(result)`` or ``on_error(exception)`` on this one."""
+        if self._closing:
+            return
         job = Job(fn, on_done, on_error or self._on_error, self)
         self._jobs.append(job)
         job.done.connect(self._job_done)
@@ -42,9 +45,12 @@ class BackgroundJobs(QObject):
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None] | None = None,
         on_cancelled: Callable[[], None] | None = None,
-    ) -> ProgressJob:
+    ) -> ProgressJob | None:
         """Call ``fn(progress, should_stop)`` on a worker thread, with a progress dialog and Cancel
-        when it lasts over a second (``core.progress``); the callbacks run on this thread."""
+        when it lasts over a second (``core.progress``); the callbacks run on this thread. None
+        once the window closes."""
+        if self._closing:
+            return None
         window = self.parent()
         job = ProgressJob(
             title,
@@ -60,7 +66,9 @@ class BackgroundJobs(QObject):
         return job
 
     def cancel_all(self) -> None:
-        """Ask every long job to stop (the window closes: nobody will read its result)."""
+        """Ask every long job to stop and start no new one (the window closes: nobody will read a
+        result, and a thread still running when Qt deletes the window aborts the process)."""
+        self._closing = True
         for job in self._jobs:
             if isinstance(job, ProgressJob):
                 job.cancel()

@@ -12,6 +12,7 @@ import numpy as np
 
 from vae_explorer.explorer.core.evented import EventedModel, Field
 from vae_explorer.trainer.latent.health import LatentHealth, latent_health
+from vae_explorer.trainer.maps.points import MapPoints
 
 
 class Session(EventedModel):
@@ -100,6 +101,33 @@ class Session(EventedModel):
         if len(self.dataset.x_test) != len(self.codes.means):
             return None
         return self.dataset.x_test
+
+    def point_images(self, points: MapPoints | None, rows: np.ndarray | None = None) -> np.ndarray | None:
+        """The images behind map points ``rows`` (all when None), or None when the dataset loaded
+        is not the one the points come from (another size, another held-out set)."""
+        if points is None or self.held_out_images() is None:
+            return None
+        rows = np.arange(len(points)) if rows is None else np.asarray(rows, np.int64)
+        x_train = getattr(self.dataset, "x_train", None)
+        if (
+            x_train is not None
+            and (points.sets == 1).any()
+            and int(points.index[points.sets == 1].max()) >= len(x_train)
+        ):
+            return None
+        return points.images(self.held_out_images(), x_train, rows)
+
+    def point_caption(self, points: MapPoints | None, i: int) -> str:
+        """``#index · label (class name)`` of a map point, ``train #index · …`` for a training image."""
+        if points is None or not 0 <= i < len(points):
+            return f"#{i}"
+        where = "" if int(points.sets[i]) == 0 else "train "
+        text = f"{where}#{int(points.index[i])}"
+        if points.labels is None:
+            return text
+        v = int(points.labels[i])
+        name = self.label_text(v)
+        return f"{text} · {v}" + (f" ({name})" if name != str(v) else "")
 
     def encode_held_out(self) -> bool:
         """Encode the dataset's held-out images for the map, when they fit the model."""

@@ -9,6 +9,7 @@ Nothing here ever calls ``QThread.terminate()``.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Protocol
 
@@ -103,39 +104,76 @@ class Job(QObject):
 
 
 class TrainingWorker(QObject):
-    """Runs a ready ``trainer.training.loop.Trainer`` on its thread and reports through signals."""
+    """Builds a ``trainer.training.loop.Trainer`` on its thread, hands it to the GUI thread
+    (``prepared``), waits for ``go()`` and runs it, reporting through signals.
 
+    Building on this thread keeps the GUI thread free while the model is built and its step
+    functions are traced (a second or more); the wait lets the GUI thread show the new model and
+    put its listeners in front of the trainer before the first batch.
+    """
+
+    prepared = Signal(object)  # the Trainer, built: the GUI thread shows it, then calls go()
+    build_failed = Signal(object)  # the exception the building raised (no training ran)
     batches_done = Signal(object)  # list of trainer.reports.BatchReport, at most every 50 ms
     epoch_done = Signal(object)  # trainer.reports.EpochReport
     returned = Signal(object)  # trainer.training.TrainResult
     errored = Signal(object)  # the exception
     finished = Signal()
 
-    def __init__(self, trainer):
+    def __init__(self, build):
         super().__init__()
-        self.trainer = trainer
-        trainer.listener = _Relay(self, inner=trainer.listener)  # e.g. a TensorBoardLog the window attached
+        self._build = build
+        self.trainer = None
+        self._go, self._cancelled = threading.Event(), False
 
     @Slot()
     def work(self) -> None:
         try:
-            result = self.trainer.run()
-            self.trainer.listener.flush()  # the last batches of a stopped run
-            self.returned.emit(result)
-        except Exception as exc:
-            self.errored.emit(exc)
+            if self._prepare():
+                self._run()
         finally:
             self.finished.emit()
 
-    # Called from the GUI thread: they only set flags that the training loop checks.
+    def _prepare(self) -> bool:
+        try:
+            trainer = self._build()
+        except Exception as exc:
+            self.build_failed.emit(exc)
+            return False
+        self.trainer = trainer
+        self.prepared.emit(trainer)
+        while not self._go.wait(0.05):
+            if self._cancelled:
+                return False
+        return not self._cancelled
+
+    def _run(self) -> None:
+        trainer = self.trainer
+        assert trainer is not None  # prepared
+        trainer.listener = _Relay(self, inner=trainer.listener)  # e.g. a TensorBoardLog the window attached
+        try:
+            result = trainer.run()
+            trainer.listener.flush()  # the last batches of a stopped run
+            self.returned.emit(result)
+        except Exception as exc:
+            self.errored.emit(exc)
+
+    # Called from the GUI thread: they only set flags that the thread checks.
+    def go(self) -> None:
+        self._go.set()
+
     def stop(self) -> None:
-        self.trainer.request_stop()
+        self._cancelled = True
+        if self.trainer is not None:
+            self.trainer.request_stop()
 
     def pause(self) -> None:
-        self.trainer.pause()
+        if self.trainer is not None:
+            self.trainer.pause()
 
     def resume(self) -> None:
-        self.trainer.resume()
+        if self.trainer is not None:
+            self.trainer.resume()
 
 
 class _Relay:

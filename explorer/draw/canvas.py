@@ -48,6 +48,17 @@ class DrawCanvas(QWidget):
         if notify:
             self.stroked.emit()
 
+    def show_pixels(self, pixels: np.ndarray | None) -> None:
+        """Show H×W ``pixels`` in [0, 1] (None: blank) without a ``stroked``: a drawing put back by
+        undo is already encoded."""
+        if pixels is None:
+            self.clear(notify=False)
+            return
+        h, w = self._image.height(), self._image.width()
+        grey = np.ascontiguousarray(np.round(np.asarray(pixels, np.float32) * 255.0).astype(np.uint8))
+        self._image = QImage(grey.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+        self.update()
+
     def pixels(self) -> np.ndarray:
         """H×W float32 in [0, 1] (a copy)."""
         h, w = self._image.height(), self._image.width()

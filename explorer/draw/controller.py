@@ -54,6 +54,7 @@ class DrawTool(QObject):
         self.panel.remove_requested.connect(self.remove)
         self.panel.endpoint_requested.connect(self.set_endpoint)
         self.session.changed.connect(self._session_changed)
+        self.state.changed.connect(lambda names: self._show_drawing() if "drawing" in names else None)
 
     # -- the encoder of the current model -------------------------------------------------
     def encoder(self):
@@ -95,6 +96,15 @@ class DrawTool(QObject):
         channels = encoder.space.image_shape[-1]
         pixels = np.repeat(canvas.pixels()[..., None], channels, axis=-1)
         self.state.drawing = self._place("drawing", pixels, encoder)
+
+    def _show_drawing(self) -> None:
+        """The canvas shows the state's drawing when something else set it (an undo, a redo)."""
+        drawing, canvas = self.state.drawing, self.panel.canvas
+        pixels = None if drawing is None else drawing.pixels[..., 0]
+        if pixels is None and not canvas.is_blank():
+            canvas.show_pixels(None)
+        elif pixels is not None and (pixels.shape != canvas.pixels().shape or (pixels != canvas.pixels()).any()):
+            canvas.show_pixels(pixels)
 
     def _session_changed(self, names) -> None:
         if names & {"model", "space", "dataset"}:

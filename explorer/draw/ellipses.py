@@ -40,15 +40,15 @@ class EllipseOverlay(QObject):
         self._draw(source)
 
     def _state_changed(self, names) -> None:
-        if names & {"current", "current_index", "codes"}:
+        if names & {"current", "current_index", "points"}:
             self._posteriors["point"] = self._clicked_posterior()
-        if names & {"current", "current_index", "codes", "projection"}:
+        if names & {"current", "current_index", "points", "projection"}:
             for source in PENS:
                 self._draw(source)
 
     def _clicked_posterior(self) -> list:
-        """The clicked held-out image's (mean, log_var), or nothing for a position between points."""
-        index, codes = self.state.current_index, self.session.codes
+        """The clicked image's (mean, log_var), or nothing for a position between points."""
+        index, codes = self.state.current_index, self.state.points
         if index is None or codes is None or codes.log_vars is None or index >= len(codes.means):
             return []
         return [(codes.means[index], codes.log_vars[index])]

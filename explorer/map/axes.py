@@ -16,6 +16,7 @@ from vae_explorer.explorer.map.state import MapState
 from vae_explorer.trainer.maps.layouts import LAYOUTS
 
 CHOICES = ("tsne", "pca", "dims")  # above two latent dimensions; at two, the latent plane itself
+POINTS_TEXT = {"held-out": "held-out", "train": "training", "all": "all"}  # trainer.maps.points.WHICH
 
 
 class AxesChooser(QWidget):
@@ -24,30 +25,45 @@ class AxesChooser(QWidget):
         self.state = state
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.points_box = QComboBox()
+        for key, text in POINTS_TEXT.items():
+            self.points_box.addItem(text, key)
+        self.points_box.setToolTip(
+            "Which images the map shows: the held-out set, the training set or both (up to 100,000; "
+            "above that a stratified sample)"
+        )
         self.layout_box = QComboBox()
         for name in CHOICES:
             self.layout_box.addItem(LAYOUTS[name].title, name)
             self.layout_box.setItemData(self.layout_box.count() - 1, LAYOUTS[name].tip, 3)  # 3: Qt.ToolTipRole
         self.x_dim, self.y_dim = QSpinBox(), QSpinBox()
-        self.x_dim.setPrefix("x = z[")
-        self.y_dim.setPrefix("y = z[")
-        for spin in (self.x_dim, self.y_dim):
+        for spin, axis in ((self.x_dim, "x"), (self.y_dim, "y")):
+            spin.setPrefix(f"{axis} = z[")
             spin.setSuffix("]")
+            spin.setToolTip(f"The latent dimension drawn on the {axis} axis of the two-dimensions map")
         self.y_dim.setValue(1)
         self.mode = QLabel("")
+        self.mode.setWordWrap(True)  # a long line wraps instead of widening the window (at 200 %)
         self.mode.setToolTip(
-            "Legibility: the share of held-out images whose 5 nearest neighbours on the map mostly have the same label"
+            "Legibility: the share of images whose 5 nearest neighbours on the map mostly have the same label. "
+            "Neighbours kept: the share of each image's 10 nearest codes that stay among its 10 nearest on the map"
         )
-        for widget in (QLabel("Map:"), self.layout_box, self.x_dim, self.y_dim):
+        for widget in (QLabel("Points:"), self.points_box, QLabel("Map:"), self.layout_box, self.x_dim, self.y_dim):
             layout.addWidget(widget)
         layout.addStretch(1)
         layout.addWidget(self.mode)
+        self._row = layout
         self.layout_box.currentIndexChanged.connect(self._edited)
+        self.points_box.currentIndexChanged.connect(lambda _: state.update(which=self.points_box.currentData()))
         self.x_dim.valueChanged.connect(self._edited)
         self.y_dim.valueChanged.connect(self._edited)
         state.changed.connect(self._state_changed)
         self._show_state()
         self.set_latent_dim(2)
+
+    def add_widget(self, widget: QWidget) -> None:
+        """Another control in this row, before the line that says what the map shows."""
+        self._row.insertWidget(self._row.count() - 2, widget)
 
     def choose(self, name: str) -> None:
         """Select the layout called ``name`` as a user would, through the combo box."""
@@ -57,7 +73,11 @@ class AxesChooser(QWidget):
         for spin in (self.x_dim, self.y_dim):
             spin.setRange(0, max(0, dim - 1))
         self.layout_box.setEnabled(dim > 2)
-        self.layout_box.setToolTip("" if dim > 2 else "A latent space of two dimensions is its own map")
+        self.layout_box.setToolTip(
+            "How the map lays the latent space out on the plane (each choice says more)"
+            if dim > 2
+            else "A latent space of two dimensions is its own map"
+        )
         self._sync_enabled()
 
     def show_mode(self, text: str) -> None:
@@ -73,11 +93,12 @@ class AxesChooser(QWidget):
         self.state.update(layout=self.layout_box.currentData(), dims=(self.x_dim.value(), self.y_dim.value()))
 
     def _state_changed(self, names) -> None:
-        if names & {"layout", "dims"}:
+        if names & {"layout", "dims", "which"}:
             self._show_state()
 
     def _show_state(self) -> None:
         for widget, set_value, value in (
+            (self.points_box, self.points_box.setCurrentIndex, self.points_box.findData(self.state.which)),
             (self.layout_box, self.layout_box.setCurrentIndex, self.layout_box.findData(self.state.layout)),
             (self.x_dim, self.x_dim.setValue, self.state.dims[0]),
             (self.y_dim, self.y_dim.setValue, self.state.dims[1]),

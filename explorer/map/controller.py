@@ -15,9 +15,12 @@ from PySide6.QtCore import QObject
 from vae_explorer.explorer.context import AppContext
 from vae_explorer.explorer.map.axes import AxesChooser
 from vae_explorer.explorer.map.context import ToolContext
+from vae_explorer.explorer.map.figures_service import FiguresService
 from vae_explorer.explorer.map.latent_map import LatentMap
 from vae_explorer.explorer.map.layout_service import LayoutService
 from vae_explorer.explorer.map.point_style import PointStyle
+from vae_explorer.explorer.map.points_service import PointsService
+from vae_explorer.explorer.map.search import MapSearch
 from vae_explorer.explorer.map.state import METRICS, MapState, ViewState
 from vae_explorer.explorer.map.tool_panel import ToolPanel
 from vae_explorer.trainer.maps.layouts import LAYOUTS, effective_layout_name, make_layout, pca_projection
@@ -30,13 +33,18 @@ class MapController(QObject):
         super().__init__(app.window)
         self.app, self.session = app, app.session
         self.state, self.view_state = MapState(), ViewState()
-        self.layouts = LayoutService(self)
+        self.layouts = LayoutService(self, app.jobs.run)
         self.map, self.panel, self.axes = LatentMap(), ToolPanel(), AxesChooser(self.state)
-        self.style = PointStyle(self.view_state, lambda: self.session.codes)
+        self.style = PointStyle(self.view_state, lambda: self.state.points, self._sets)
+        self.points = PointsService(app, self.state)
+        self.figures = FiguresService(app.jobs.run, lambda: self.axes.show_mode(self._mode_text()))
         self.context = ToolContext(app, self.state, self.view_state, self.map, self.panel)
+        self.search = MapSearch(self.context)
+        self.axes.add_widget(self.search.box)
         self.tools: dict[str, object] = {}
         self._layout_problem = ""  # why the t-SNE layout is missing, when it failed
         self._dims_defaulted = False  # this model's chosen dimensions were set to its most active
+        self._keep_view = True  # the next new points keep the user's view (not after a new model)
         self._connect()
 
     def _connect(self) -> None:
@@ -61,13 +69,17 @@ class MapController(QObject):
             self.map.show_legend(s.dataset.y_test, s.label_names())
         if "model" in names:
             self.reset()
+            self._keep_view = False  # a new model's first points: fit the view to them
         if names & {"model", "codes"}:
             self._default_dims()
-        if names & {"model", "codes"} or ("dataset" in names and self.state.codes is not None):
-            self.refresh(keep_view="model" not in names)
+        if names & {"model", "codes", "dataset"}:
+            self.points.update()
 
     def _state_changed(self, names) -> None:
-        if names & {"layout", "dims"}:
+        if "points" in names:
+            self.refresh(keep_view=self._keep_view)
+            self._keep_view = True
+        elif names & {"layout", "dims"}:
             self.refresh()
         elif "shown_epoch" in names:
             self.draw_points()
@@ -81,14 +93,21 @@ class MapController(QObject):
         if names & {"hidden", "color_by", "palette"} or ("metrics" in names and self.view_state.color_by in METRICS):
             self.draw_points()
 
-    def _tsne_ready(self, codes, layout) -> None:
+    def _tsne_ready(self, points, layout) -> None:
         """A t-SNE layout arrived: show it, keeping the user's view (points drift, not jump)."""
-        if self.session.codes is None:
+        if self.state.points is None:
             return
         self._layout_problem = ""
-        self.state.update(tsne=layout, tsne_codes=codes)
+        self.state.update(tsne=layout, tsne_points=points)
         if self._layout_name() == "tsne":
             self.refresh(keep_view=True)
+
+    def final_layout(self) -> None:
+        """A training ended: lay its last codes out once more with their neighbours found again
+        (each epoch's update kept the previous neighbour lists, to stay within a third of an epoch)."""
+        if self._layout_name() == "tsne" and self.state.points is not None:
+            self.layouts.refresh_next()
+            self.layouts.request(self.state.points, again=True)
 
     def _tsne_failed(self, text: str) -> None:
         self._layout_problem = text
@@ -96,6 +115,9 @@ class MapController(QObject):
         self.axes.show_mode(self._mode_text())
 
     # -- the map ------------------------------------------------------------------------------
+    def _sets(self) -> np.ndarray | None:
+        return None if self.state.points is None else self.state.points.sets
+
     def live_picture(self) -> tuple[np.ndarray, str] | None:
         """The live map as shown (its plane and layout name), or None while an epoch is replayed."""
         if self.state.plane is None or self.state.shown_epoch is not None:
@@ -133,18 +155,18 @@ class MapController(QObject):
         return make_layout(name, means, previous=self.state.projection, dims=tuple(self.state.dims))
 
     def refresh(self, keep_view: bool = False) -> None:
-        """New codes or another layout: the projection, a t-SNE request if needed, the scatter."""
-        codes = self.session.codes
-        if codes is None or self.session.model is None:
+        """New points or another layout: the projection, a t-SNE request if needed, the dots."""
+        points = self.state.points
+        if points is None or self.session.model is None:
             return
         try:
-            projection = self._projection(codes.means)
+            projection = self._projection(points.means)
         except ValueError as exc:  # two chosen dimensions that this model does not have
             self.app.status(f"Map: {exc}", 8000)
             return
-        if self._layout_name() == "tsne" and self.state.tsne_codes is not codes:
-            self.layouts.request(codes)  # in the background; until then the last layout places the points
-        self.state.update(codes=codes, projection=projection)
+        if self._layout_name() == "tsne" and self.state.tsne_points is not points:
+            self.layouts.request(points)  # in the background; until then the last layout places the points
+        self.state.projection = projection
         self.map.set_axis_names(*self._axis_names(projection))
         self.draw_points(keep_view)
 
@@ -155,21 +177,22 @@ class MapController(QObject):
         return LAYOUTS[name].axis_names(tuple(self.state.dims))
 
     def live_plane(self) -> np.ndarray | None:
-        """Where the live map puts the session's codes."""
-        codes, projection = self.session.codes, self.state.projection
-        if codes is None or projection is None:
+        """Where the live map puts the points."""
+        points, projection = self.state.points, self.state.projection
+        if points is None or projection is None:
             return None
-        if projection is self.state.tsne and self.state.tsne_codes is codes:
+        if projection is self.state.tsne and self.state.tsne_points is points:
             return projection.plane
-        return projection.to_plane(codes.means)
+        return projection.to_plane(points.means)
 
     def shown_points(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(plane, labels) of what the map shows: the live map, or the recorded epoch replayed."""
         from vae_explorer.trainer.maps.epoch_codes import replay_plane
 
-        index, record = self.state.shown_epoch, self.session.epoch_codes
-        if index is None or record is None or not 0 <= index < len(record) - 1 or self.state.projection is None:
-            return self.live_plane(), None if self.session.codes is None else self.session.codes.labels
+        index, record, points = self.state.shown_epoch, self.session.epoch_codes, self.state.points
+        live = index is None or record is None or not 0 <= index < len(record) - 1 or self.state.projection is None
+        if live or points is None or points.which != "held-out":  # the replay is of the held-out codes
+            return self.live_plane(), None if points is None else points.labels
         return replay_plane(record, index, self.state.projection), record.labels
 
     def draw_points(self, keep_view: bool = True) -> None:
@@ -177,18 +200,16 @@ class MapController(QObject):
         plane, labels = self.shown_points()
         if plane is None:
             return
-        shown, brushes = self.style.points(labels, len(plane))
+        shown, colours = self.style.points(labels, len(plane))
         idx = None if shown is None else np.flatnonzero(shown)
-        self.map.draw_points(plane, labels, idx, brushes, keep_view=keep_view)
+        self.map.draw_points(plane, labels, idx, colours, keep_view=keep_view)
         self.state.plane = np.asarray(plane, np.float32)
         self.axes.show_mode(self._mode_text())
 
     def _mode_text(self) -> str:
         """Exact or approximate, t-SNE still computing (or failed), and the legibility drawn."""
-        from vae_explorer.trainer.maps.legibility import legibility
-
-        projection, codes = self.state.projection, self.session.codes
-        if projection is None or codes is None:
+        projection, points = self.state.projection, self.state.points
+        if projection is None or points is None:
             return ""
         tsne_shown = self._layout_name() == "tsne"
         if tsne_shown and projection.kind != "tsne":
@@ -202,9 +223,10 @@ class MapController(QObject):
             )
         if self.state.shown_epoch is not None:
             return text
-        plane = self.live_plane()  # not None: there are codes and a projection
-        score = None if plane is None else legibility(plane, codes.labels)
-        return text if score is None else f"{text} · legibility {score:.0%}"
+        figures = self.figures.of(self.live_plane(), points, projection)
+        shown = [f"legibility {figures['legibility']:.0%}"] if figures.get("legibility") is not None else []
+        shown += [f"neighbours kept {figures['recall']:.0%}"] if figures.get("recall") is not None else []
+        return " · ".join([text, *shown])
 
     # -- clicks: the current point ------------------------------------------------------------
     def click_position(self, x: float, y: float) -> None:
@@ -215,9 +237,9 @@ class MapController(QObject):
 
     def click_point(self, index: int) -> None:
         """A click on a data point: its code becomes the current point."""
-        if self.session.codes is None or self.session.space is None:
+        if self.state.points is None or self.session.space is None:
             return
-        self.state.update(current=np.asarray(self.session.codes.means[index], np.float32), current_index=int(index))
+        self.state.update(current=np.asarray(self.state.points.means[index], np.float32), current_index=int(index))
 
     def _show_cursor(self) -> None:
         current, projection = self.state.current, self.state.projection

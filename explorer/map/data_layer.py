@@ -34,20 +34,24 @@ class MapDataLayer(QObject):
         self.context, self.session, self.state = context, context.session, context.view_state
         self.view = context.view
         self.colorbar = ColorBar(self.view, style)
-        self.thumbnails = ThumbnailLayer()
+        self.thumbnails = ThumbnailLayer(context.app.jobs.run)
         context.add_overlay(self.thumbnails)
         self.view.legend.setBrush(pg.mkBrush(0, 0, 0, 190))  # readable over the thumbnails
-        # the (images, labels, palette) the atlas was built from
-        self._thumb_source: tuple[np.ndarray | None, np.ndarray | None, str | None] = (None, None, None)
-        self.metrics = MetricsService(self.session, context.app.jobs, self)
+        self._thumb_key: tuple = ()  # what the thumbnails' tiles were made from
+        self._points_shape: tuple | None = None  # which images the map showed (a selection indexes them)
+        self.points = lambda: context.state.points
+        self.metrics = MetricsService(self.session, context.app.jobs, self.points, self)
         self.toolbar = DataToolbar(self.state)
         self.legend = LegendFilter(self.view, self.state, self)
-        self.hover = HoverPreview(self.view, self.session.held_out_images, self.session.caption, self)
+        self.hover = HoverPreview(
+            self.view, self._image_of, lambda i: self.session.point_caption(self.points(), i), self
+        )
         self.selection = SelectionTool(self.view, self.state, self)
         self._connect()
 
     def _connect(self) -> None:
         self.view.points_changed.connect(self._points_changed)
+        self.context.state.changed.connect(self._map_state_changed)
         self.state.changed.connect(self._state_changed)
         self.session.changed.connect(self._session_changed)
         self.metrics.ready.connect(lambda codes, m: self.state.update(metrics=m, metrics_codes=codes))
@@ -59,6 +63,15 @@ class MapDataLayer(QObject):
             self.selection.clear()  # indices of other images, or of another model's map
             self.hover.hide()
         if "codes" in names:
+            self.want_metrics()
+
+    def _map_state_changed(self, names) -> None:
+        if "points" in names:
+            points = self.points()
+            shape = None if points is None else (points.which, len(points), points.sample)
+            if shape != self._points_shape:  # other images: a selection of indices means nothing now
+                self._points_shape = shape
+                self.selection.clear()
             self.want_metrics()
 
     def _points_changed(self) -> None:
@@ -75,25 +88,33 @@ class MapDataLayer(QObject):
         """Indices of the points drawn (not in a hidden class)."""
         return self.view.drawn()
 
+    def _image_of(self, i: int) -> np.ndarray | None:
+        images = self.session.point_images(self.points(), [i])
+        return None if images is None else images[0]
+
     def _update_thumbnails(self) -> None:
-        images, labels, palette = self.session.held_out_images(), self.view.labels, self.view.palette
-        if images is not None and len(images) != len(self.view.plane):
-            images = None
-        old_images, old_labels, old_palette = self._thumb_source
-        same_labels = labels is old_labels or (
-            labels is not None and old_labels is not None and np.array_equal(labels, old_labels)
-        )
-        if images is not old_images or not same_labels or palette != old_palette:  # not every epoch
-            self._thumb_source = images, labels, palette
-            frames = None if images is None else frame_colors(labels, len(images), palette)
-            self.thumbnails.set_images(images, frames)
+        """New tiles only when the images or their frames change, not with every epoch's codes."""
+        points, palette, dataset = self.points(), self.view.palette, self.session.dataset
+        usable = points is not None and len(points) == len(self.view.plane)
+        usable = usable and self.session.point_images(points, [0]) is not None
+        key = (points.which, len(points), points.sample, id(dataset), palette) if usable and points else ()
+        if key != self._thumb_key:
+            self._thumb_key = key
+            if not key or points is None:
+                self.thumbnails.set_images(0, None, None)
+            else:
+                frames = frame_colors(points.labels, len(points), palette)
+                shape = self.session.model.image_shape if self.session.model is not None else None
+                self.thumbnails.set_images(
+                    len(points), lambda rows: self.session.point_images(points, rows), frames, shape
+                )
         self.thumbnails.set_points(self.view.plane, self.drawn())
 
     # -- per-image figures ----------------------------------------------------------------------
     def want_metrics(self, asked: bool = False) -> None:
         """Score the images when something shows the figures: the colouring, or a tool that
         ``asked`` (the worst list)."""
-        if (asked or self.state.color_by in METRICS) and self.state.metrics_for(self.session.codes) is None:
+        if (asked or self.state.color_by in METRICS) and self.state.metrics_for(self.points()) is None:
             self.metrics.request()
 
     def _metrics_failed(self, text: str) -> None:

@@ -27,13 +27,15 @@ class DataToolbar(QWidget):
         self.color_by = QComboBox()
         for key, text in COLOR_BY:
             self.color_by.addItem(text, key)
+        self.color_by.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.color_by.setMinimumContentsLength(12)  # its longest item, at full width, made the window wider
         self.color_by.setToolTip(
             "Colour the points by their label, their reconstruction loss (of the mean code) or their KL, or not at all"
         )
         self.thumbnails = self._thumbnail_action()
         thumbs_button = QToolButton()
         thumbs_button.setDefaultAction(self.thumbnails)
-        self.auto = QCheckBox("auto when zoomed in")
+        self.auto = QCheckBox("auto")  # short: the toolbar's width is the window's least width at 200 %
         self.auto.setToolTip("Show the thumbnails by themselves once few points are in view")
         self.busy = QLabel("")
         for widget in (QLabel("Colour by:"), self.color_by, thumbs_button, self.auto, QLabel("  Drag:")):

@@ -15,7 +15,6 @@ from PySide6.QtCore import QEvent, QObject, QPointF
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from vae_explorer.explorer.widgets.qimages import to_pixmap
-from vae_explorer.trainer.maps.selection import nearest_point
 
 RADIUS_PX = 6  # how near the mouse must be to a dot, in screen pixels
 PREVIEW_PX = 84  # the previewed image's side, about
@@ -58,9 +57,9 @@ class PreviewCard(QFrame):
 class HoverPreview(QObject):
     """Shows the card for the drawn point nearest the mouse; ``index`` is the one previewed."""
 
-    def __init__(self, latent_map, images, describe, parent: QObject):
+    def __init__(self, latent_map, image_of, describe, parent: QObject):
         super().__init__(parent)
-        self.map, self.images, self.describe = latent_map, images, describe  # images() → N×H×W×C or None
+        self.map, self.image_of, self.describe = latent_map, image_of, describe  # image_of(i) → H×W×C or None
         self.card = PreviewCard(latent_map.viewport())
         self.index: int | None = None
         latent_map.hovered.connect(self.hover)
@@ -70,16 +69,13 @@ class HoverPreview(QObject):
         return self.map.drawn()
 
     def hover(self, x: float, y: float) -> None:
-        images = self.images()
-        if images is None or len(images) != len(self.map.plane):
-            return self.hide()
-        pixel = self.map.getViewBox().viewPixelSize()
-        index = nearest_point(self.map.plane, (x, y), pixel, RADIUS_PX, self.drawn())
-        if index is None:
+        index = self.map.point_at(x, y, RADIUS_PX)
+        image = None if index is None else self.image_of(index)
+        if index is None or image is None:
             return self.hide()
         self.index = index
         scene = self.map.getViewBox().mapViewToScene(QPointF(*self.map.plane[index]))
-        self.card.show_beside(QPointF(self.map.mapFromScene(scene)), images[index], self.describe(index))
+        self.card.show_beside(QPointF(self.map.mapFromScene(scene)), image, self.describe(index))
 
     def hide(self) -> None:
         self.index = None

@@ -1,4 +1,4 @@
-"""The latent map: the held-out set's encoded means as a scatter coloured by label.
+"""The latent map: the encoded means of the chosen images as dots coloured by label (``dots``).
 
 A view only: the map part (``map.controller``) decides what is drawn and in which colours and
 calls ``draw_points``; tools add their own items (paths, overlays, markers) through the map
@@ -13,10 +13,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 
-from vae_explorer.explorer.map.palettes import DEFAULT_PALETTE, label_brushes, label_color
+from vae_explorer.explorer.map.dots import DotsItem
+from vae_explorer.explorer.map.palettes import DEFAULT_PALETTE, label_color, label_pixels
+from vae_explorer.explorer.widgets.side_legend import add_side_legend
 
 HOVER_INTERVAL_MS = 30
-POINT_SIZE = 5
+CLICK_RADIUS_PX = 4  # a click this near a dot (a 5-px disc) picks it
 
 
 class LatentMap(pg.PlotWidget):
@@ -39,13 +41,12 @@ class LatentMap(pg.PlotWidget):
         grid.setZValue(-20)
         self.addItem(grid, ignoreBounds=True)
         self.setAspectLocked(False)
-        self.legend = self.addLegend(offset=(5, 5), labelTextSize="8pt", colCount=2)
+        self.legend = add_side_legend(self, labelTextSize="8pt", max_rows=12)  # beside the map, not over it
         self._add_items()
         self._plane = np.zeros((0, 2), np.float32)
         self.labels: np.ndarray | None = None
         self.legend_values: tuple = ()  # the label of each legend row, top to bottom
         self._legend_key: tuple = ()
-        self._label_colours: tuple[np.ndarray, np.ndarray] | None = None  # (indices, labels) in label colours
         self.palette = DEFAULT_PALETTE  # the class colours (map.palettes)
         self._hover_pos: tuple[float, float] | None = None
         self._hover_timer = QTimer(self)
@@ -56,13 +57,13 @@ class LatentMap(pg.PlotWidget):
         self.scene().sigMouseMoved.connect(self._on_move)
 
     def _add_items(self) -> None:
-        """The scatter; the cursor, crosshair and coordinates of the current point over it."""
-        self.scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=None, hoverable=False)
+        """The dots; the cursor, crosshair and coordinates of the current point over them."""
+        self.dots = DotsItem()
         self.cursor = pg.ScatterPlotItem(size=12, symbol="+", pen=pg.mkPen((255, 255, 0), width=2))
         self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((255, 255, 0, 150)))
         self.hline = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen((255, 255, 0, 150)))
         self.coords = pg.TextItem(anchor=(0, 1), color=(255, 255, 0))
-        self.addItem(self.scatter)
+        self.addItem(self.dots)
         for item in (self.cursor, self.vline, self.hline, self.coords):
             item.setVisible(item is self.cursor)
             self.addItem(item, ignoreBounds=True)
@@ -71,7 +72,7 @@ class LatentMap(pg.PlotWidget):
     def set_palette(self, name: str) -> None:
         """Class colours from ``name`` from the next drawing on (legend included)."""
         if name != self.palette:
-            self.palette, self._label_colours, self._legend_key = name, None, ()
+            self.palette, self._legend_key = name, ()
 
     @property
     def plane(self) -> np.ndarray:
@@ -83,58 +84,32 @@ class LatentMap(pg.PlotWidget):
         plane: np.ndarray,
         labels: np.ndarray | None,
         shown: np.ndarray | None = None,
-        brushes=None,
+        colours: np.ndarray | None = None,
         keep_view: bool = True,
     ) -> None:
-        """Draw the points ``shown`` (indices; None: all) of N×2 ``plane``, in ``brushes`` (one per
-        point, one for all, or None: label colours); the scatter's ``data`` holds each point's
-        index, so clicks name the right image."""
+        """Draw the points ``shown`` (indices; None: all) of N×2 ``plane`` in ``colours`` (N uint32
+        ARGB, ``dots.argb``; None: their labels' colours). Point i is held-out image (or map
+        point) i: clicks and hovers name it by that index."""
         self._plane = np.asarray(plane, np.float32)
         self.labels = None if labels is None else np.asarray(labels)
         idx = np.arange(len(self._plane)) if shown is None else np.asarray(shown, np.int64)
-        if brushes is None and self._drawn_in_label_colours(idx):
-            self._move_points(idx)
-        else:
-            self._set_points(idx, brushes)
+        if colours is None:
+            colours = label_pixels(self.labels, len(self._plane), self.palette)
+        self.dots.set_points(self._plane, idx, colours)
         if not keep_view:
             # Follow the data (every epoch) until the user pans or zooms, which turns
             # pyqtgraph's auto-range off by itself.
             self.getViewBox().enableAutoRange()
         self.points_changed.emit()
 
-    def _set_points(self, idx: np.ndarray, brushes) -> None:
-        in_label_colours = brushes is None
-        if in_label_colours:
-            brushes = label_brushes(self.labels, self.palette)
-        if isinstance(brushes, list):
-            brushes = [brushes[i] for i in idx]
-        self.scatter.setData(x=self._plane[idx, 0], y=self._plane[idx, 1], brush=brushes, data=idx)
-        labels = self.labels
-        self._label_colours = (idx.copy(), labels.copy()) if in_label_colours and labels is not None else None
-
-    def _drawn_in_label_colours(self, idx: np.ndarray) -> bool:
-        """Whether the scatter already holds exactly these points in these labels' colours."""
-        if self._label_colours is None or self.labels is None:
-            return False
-        drawn_idx, drawn_labels = self._label_colours
-        return np.array_equal(drawn_idx, idx) and np.array_equal(drawn_labels, self.labels)
-
-    def _move_points(self, idx: np.ndarray) -> None:
-        """New positions for the points drawn, nothing else changed: what ``setData`` would do
-        without rebuilding each point's brush (15-25 ms for 2,000 points at every epoch)."""
-        scatter = self.scatter
-        scatter.data["x"] = self._plane[idx, 0]
-        scatter.data["y"] = self._plane[idx, 1]
-        scatter.prepareGeometryChange()
-        scatter.informViewBoundsChanged()
-        scatter.bounds = [None, None]
-        scatter.invalidate()
-        scatter.sigPlotChanged.emit(scatter)
-
     def drawn(self) -> np.ndarray:
-        """The indices of the points the scatter draws."""
-        data = self.scatter.data
-        return np.asarray(data["data"], np.int64) if len(data) else np.zeros(0, np.int64)
+        """The indices of the points drawn."""
+        return self.dots.shown
+
+    def point_at(self, x: float, y: float, radius_px: float = CLICK_RADIUS_PX) -> int | None:
+        """The drawn point under view position (x, y), within ``radius_px`` screen pixels."""
+        size = self.getViewBox().viewPixelSize()
+        return self.dots.point_at(x, y, (float(size[0]), float(size[1])), radius_px)
 
     def show_legend(self, labels, names) -> None:
         """One row per class present, with its count; rebuilt only when those change (about 40 ms:
@@ -187,9 +162,9 @@ class LatentMap(pg.PlotWidget):
         if pos is None or self.legend.sceneBoundingRect().contains(event.scenePos()):
             return  # outside the plot, or on the legend (map/legend_filter.py handles those)
         event.accept()
-        hits = self.scatter.pointsAt(pos)
-        if len(hits):
-            self.point_clicked.emit(int(hits[0].data()))
+        hit = self.point_at(pos.x(), pos.y())
+        if hit is not None:
+            self.point_clicked.emit(hit)
         else:
             self.position_clicked.emit(pos.x(), pos.y())
 

@@ -11,15 +11,16 @@ layout starts from the previous one of the same model (warm start), so points dr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-if TYPE_CHECKING:
-    import numpy as np
+from vae_explorer.explorer.map.figures_service import figures_of
 
+if TYPE_CHECKING:
     from vae_explorer.trainer.maps.layout_process import LayoutProcess
-    from vae_explorer.trainer.maps.tsne import TSNELayout
+    from vae_explorer.trainer.maps.tsne import TSNELayout, TSNEResult
     from vae_explorer.trainer.model.space import LatentCodes
 
 TSNE_THREADS = 1  # the training (when one runs) has the other core
@@ -32,8 +33,12 @@ class LayoutService(QObject):
     ready = Signal(object, object)
     failed = Signal(str)
 
-    def __init__(self, parent: QObject):
+    def __init__(self, parent: QObject, run_in_background: Callable[..., None] | None = None):
+        """``run_in_background(fn, on_done)`` builds finished layouts off the GUI thread (the
+        window's jobs); without it they are built here (tests, scripts)."""
         super().__init__(parent)
+        self._run = run_in_background or (lambda fn, on_done: on_done(fn()))
+        self._generation, self._building, self._refresh = 0, 0, False
         self.latest: TSNELayout | None = None  # the newest finished layout, the start of the next one
         self._process: LayoutProcess | None = None  # started with the first layout
         self._computing: tuple[LatentCodes, TSNELayout | None] | None = None  # (codes, previous) being laid out
@@ -45,25 +50,31 @@ class LayoutService(QObject):
 
     @property
     def computing(self) -> bool:
-        return self._computing is not None
+        return self._computing is not None or self._building > 0
 
     @property
     def child_pid(self) -> int | None:
         """The layout process's pid while it runs (for tests that kill it, as an OOM kill would)."""
         return None if self._process is None else self._process.pid
 
-    def request(self, codes) -> None:
-        """Lay out ``codes`` (now, or after the layout being computed)."""
+    def request(self, codes, again: bool = False) -> None:
+        """Lay out ``codes`` (now, or after the layout being computed); ``again``: even if they
+        are the ones being laid out (a refresh asked for after it started)."""
         if self._closed:
             return
         if self._computing is not None:
-            if codes is not self._computing[0]:
+            if again or codes is not self._computing[0]:
                 self._waiting = codes
             return
         self._start(codes)
 
+    def refresh_next(self) -> None:
+        """The next layout finds its neighbours again (a training ended: its last map is exact)."""
+        self._refresh = True
+
     def forget(self) -> None:
         """A different model: no warm start from the old one; the layout being computed is dropped."""
+        self._generation += 1
         self.latest, self._waiting, self._computing = None, None, None
         self._timer.stop()
         if self._process is not None:
@@ -81,8 +92,9 @@ class LayoutService(QObject):
 
         self._process = self._process or LayoutProcess(TSNE_THREADS)
         previous = self.latest if self.latest is not None and len(self.latest.plane) == len(codes.means) else None
-        self._process.submit(codes.means, None if previous is None else previous.plane)
-        self._computing = (codes, previous)
+        start, lists = (None, None) if previous is None else (previous.plane, previous.neighbours)
+        self._process.submit(codes.means, start, neighbours=None if self._refresh else lists)
+        self._computing, self._refresh = (codes, previous), False
         self._timer.start()
 
     def _poll(self) -> None:
@@ -109,9 +121,24 @@ class LayoutService(QObject):
         if waiting is not None:
             self.request(waiting)
 
-    def _finish(self, codes: LatentCodes, previous: TSNELayout | None, plane: np.ndarray) -> None:
+    def _finish(self, codes: LatentCodes, previous: TSNELayout | None, result: TSNEResult) -> None:
+        """Build the layout's inverse map and figures off the GUI thread (70,000 points take a
+        few hundred ms), then hand it over; a layout of a model since replaced is dropped."""
         from vae_explorer.trainer.maps.tsne import TSNELayout
 
-        layout = TSNELayout(codes.means, previous=previous, fit=lambda means, start, seed: plane)
+        generation = self._generation
+
+        def build() -> TSNELayout:
+            layout = TSNELayout(codes.means, previous=previous, fit=lambda means, start, seed, lists: result)
+            layout.figures = figures_of(layout.plane, codes, layout.neighbours)
+            return layout
+
+        self._building += 1
+        self._run(build, lambda layout: self._built(generation, codes, layout))
+
+    def _built(self, generation: int, codes, layout: TSNELayout) -> None:
+        self._building -= 1
+        if generation != self._generation or self._closed:
+            return
         self.latest = layout
         self.ready.emit(codes, layout)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication
 
 from vae_explorer.explorer.map.state import ViewState
@@ -21,7 +21,9 @@ class LegendFilter(QObject):
         super().__init__(parent)
         self.map, self.state = latent_map, state
         self._last_click: tuple[int | None, float] = (None, 0.0)  # (row, time) of the last click on the legend
+        self._before: frozenset = frozenset()  # the hidden classes before the last single click
         latent_map.scene().sigMouseClicked.connect(self._clicked)
+        latent_map.viewport().installEventFilter(self)  # a real double click never reaches sigMouseClicked
         latent_map.points_changed.connect(self.sync)
         state.changed.connect(lambda names: self.sync() if "hidden" in names else None)
         latent_map.legend.setToolTip("Click a class to hide or show it; double-click to show only that class")
@@ -43,11 +45,24 @@ class LegendFilter(QObject):
             self._last_click = (None, 0.0)
             return
         event.accept()
-        if self._second_click(value, event.double()):
-            self.state.show_only(value, self.map.legend_values)
+        if self._second_click(value, event.double()):  # judged on what was hidden before its first click
+            self.state.show_only(value, self.map.legend_values, before=self._before)
         else:
+            self._before = self.state.hidden
             self.state.toggle_class(value)
         self.sync()  # also undoes the legend symbol's own toggle on a click on it
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        """Qt's double-click event on a legend row: the row's class alone (or all again)."""
+        if event.type() != QEvent.Type.MouseButtonDblClick or event.button() != Qt.MouseButton.LeftButton:
+            return False
+        value = self.row_at(self.map.mapToScene(event.position().toPoint()))
+        if value is None:
+            return False
+        self.state.show_only(value, self.map.legend_values, before=self._before)
+        self._last_click = (None, 0.0)
+        self.sync()
+        return True
 
     def _second_click(self, value: int, double: bool) -> bool:
         """A double click on a row: pyqtgraph's double-click event, or a second click on the same

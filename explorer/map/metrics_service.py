@@ -1,4 +1,4 @@
-"""Per-image reconstruction loss and KL of the held-out images, computed in the background.
+"""Per-image reconstruction loss and KL of the map's images, computed in the background.
 
 Scoring 2,000 images is one encode and one decode of all of them (tens of milliseconds to a
 few tenths of a second on a CPU, more for big images), too long for the GUI thread; so is
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
@@ -24,9 +25,10 @@ class MetricsService(QObject):
     failed = Signal(str)
     busy = Signal(bool)
 
-    def __init__(self, session, jobs, parent: QObject):
+    def __init__(self, session, jobs, points, parent: QObject):
+        """``points()`` → the map's MapPoints, whose images are scored."""
         super().__init__(parent)
-        self.session, self.jobs = session, jobs
+        self.session, self.jobs, self.points = session, jobs, points
         self._scorer: tuple[Any, PerImageLosses] | None = None  # (model, its scorer), built on a job's thread
         self._pending = None  # the codes being scored
         self._wanted = None  # codes asked for while another job ran
@@ -36,16 +38,17 @@ class MetricsService(QObject):
         return self._pending is not None
 
     def request(self) -> None:
-        """Score the session's held-out images for its current codes (once; later asks wait)."""
-        codes, images, model = self.session.codes, self.session.held_out_images(), self.session.model
-        if codes is None or images is None or model is None or codes is self._pending:
+        """Score the images of the map's current points (once; later asks wait)."""
+        points, model, session = self.points(), self.session.model, self.session
+        if points is None or model is None or points is self._pending or session.point_images(points, [0]) is None:
             return
         if self._pending is not None:
-            self._wanted = codes
+            self._wanted = points
             return
-        self._pending = codes
+        self._pending = points
         self.busy.emit(True)
-        self.jobs.run(lambda: self._scorer_for(model)(images), lambda metrics: self._done(codes, metrics), self._failed)
+        score = lambda: scored(self._scorer_for(model), lambda rows: session.point_images(points, rows), len(points))  # noqa: E731
+        self.jobs.run(score, lambda metrics: self._done(points, metrics), self._failed)
 
     def _scorer_for(self, model):
         """The model's scoring graph, traced on the job's thread the first time (not the GUI's)."""
@@ -59,10 +62,10 @@ class MetricsService(QObject):
     def _done(self, codes, metrics) -> None:
         self._pending = None
         self.busy.emit(False)
-        if metrics is not None and codes is self.session.codes:
+        if metrics is not None and codes is self.points():
             self.ready.emit(codes, metrics)
         elif self._wanted is None:
-            self._wanted = self.session.codes
+            self._wanted = self.points()
         self._again()
 
     def _failed(self, error) -> None:
@@ -73,5 +76,14 @@ class MetricsService(QObject):
 
     def _again(self) -> None:
         wanted, self._wanted = self._wanted, None
-        if wanted is not None and wanted is self.session.codes:
+        if wanted is not None and wanted is self.points():
             self.request()
+
+
+def scored(scorer, images_of, n: int, chunk: int = 5000):
+    """Per-image figures of ``n`` points, their images fetched ``chunk`` at a time (70,000
+    images are never copied at once)."""
+    from vae_explorer.trainer.latent.per_image import PerImageMetrics
+
+    parts = [scorer(images_of(np.arange(start, min(start + chunk, n)))) for start in range(0, n, chunk)]
+    return PerImageMetrics(np.concatenate([p.reconstruction for p in parts]), np.concatenate([p.kl for p in parts]))

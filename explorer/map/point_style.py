@@ -1,6 +1,6 @@
 """How the map's points are drawn: which are shown (hidden classes) and what colours them
-(label, per-image reconstruction loss, per-image KL, or nothing), with a colour bar for the
-figures.
+(label, per-image reconstruction loss, per-image KL, the set an image belongs to, or nothing),
+with a colour bar for the figures.
 
 ``PointStyle`` is what the map part's ``draw_points`` asks which points to draw and how; it reads the
 ``ViewState`` and the per-image figures, and never decides anything itself.
@@ -11,21 +11,23 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from vae_explorer.explorer.map.dots import argb
 from vae_explorer.explorer.map.state import METRICS, ViewState
 from vae_explorer.trainer.latent.per_image import normalised, robust_range
 
 COLORMAP = "viridis"  # perceptually uniform, readable by colour-blind users
-POINT_ALPHA = 200
-NONE_BRUSH = (200, 200, 200, 160)
+NONE_RGB = (200, 200, 200)
+SET_RGB = ((240, 140, 40), (70, 150, 220))  # held-out orange, training blue (trainer.maps.points.SETS)
 BAR_LABELS = {"reconstruction": "reconstruction loss (mean code)", "kl": "KL per image"}
 
 
 class PointStyle:
-    """``points(labels, n)`` → (shown mask or None, brushes or None for the label colours)."""
+    """``points(labels, n)`` → (shown mask or None, N uint32 dot colours or None for the label colours)."""
 
-    def __init__(self, state: ViewState, codes):
+    def __init__(self, state: ViewState, codes, sets=lambda: None):
         self.state = state
-        self.codes = codes  # () → the LatentCodes drawn, to tell fresh per-image figures from stale
+        self.codes = codes  # () → the points drawn, to tell fresh per-image figures from stale
+        self.sets = sets  # () → each point's set (trainer.maps.points.SETS), for colour by set
         self.cmap = pg.colormap.get(COLORMAP)
         self.levels: tuple[float, float] | None = None  # the colour bar's range, when a figure colours
 
@@ -41,25 +43,18 @@ class PointStyle:
         shown = self.state.shown_mask(labels, n)
         self.levels = None
         if self.state.color_by == "none":
-            return shown, pg.mkBrush(*NONE_BRUSH)
+            return shown, np.full(n, argb(np.array([NONE_RGB]))[0], np.uint32)
+        if self.state.color_by == "set" and self.sets() is not None and len(self.sets()) == n:
+            return shown, argb(np.array(SET_RGB, np.uint8)[self.sets()])
         values = self.values(n)
         if values is None:  # label colours (also while a figure is still being computed)
             return shown, None
         self.levels = robust_range(values if shown is None else values[shown])
-        return shown, self.brushes(values, self.levels)
+        return shown, self.colours(values, self.levels)
 
-    def brushes(self, values: np.ndarray, levels) -> list:
-        """One brush per value: its place between ``levels`` on the colour map."""
-        colors = self.cmap.map(normalised(values, levels), mode="byte")
-        table: dict = {}
-        out = []
-        for r, g, b, _ in colors:
-            key = (int(r), int(g), int(b))
-            brush = table.get(key)
-            if brush is None:
-                brush = table[key] = pg.mkBrush(*key, POINT_ALPHA)
-            out.append(brush)
-        return out
+    def colours(self, values: np.ndarray, levels) -> np.ndarray:
+        """One dot colour per value: its place between ``levels`` on the colour map."""
+        return argb(self.cmap.map(normalised(values, levels), mode="byte")[:, :3])
 
 
 class ColorBar:

@@ -41,7 +41,7 @@ class SelectionTool(QObject):
         latent_map.points_changed.connect(self.show_rings)
 
     def clear(self) -> None:
-        self.state.selection = np.zeros(0, np.int64)
+        self.state.update(("selected_by",), selection=np.zeros(0, np.int64), selected_by="")
 
     def gesture(self, event) -> str | None:
         """What this press starts: a rectangle, a lasso, or nothing (the view pans)."""
@@ -98,9 +98,9 @@ class SelectionTool(QObject):
             inside = points_in_rect(plane, self._points[0], self._points[-1])
         else:
             inside = points_in_polygon(plane, self._points)
-        self._kind, self._points = None, []
+        kind, self._kind, self._points = self._kind, None, []
         self.band.setData([], [])
-        self.state.selection = np.sort(drawn[inside])
+        self.state.update(("selected_by",), selection=np.sort(drawn[inside]), selected_by=kind)  # undo names it
 
     def drawn(self) -> np.ndarray:
         return self.map.drawn()

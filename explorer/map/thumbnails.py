@@ -1,15 +1,20 @@
-"""The held-out images themselves drawn on the map, at their points, in a thin frame of their
-label's colour: when the user asks (the toggle) and by themselves when zoomed in far enough.
+"""The map's images drawn at their points, in a thin frame of their label's colour: when the
+user asks (the toggle) and by themselves when zoomed in far enough, at every zoom level.
 
-One item for all of them: the thumbnails live in one atlas pixmap (``trainer.maps.thumbnail_atlas``)
-and each paint draws the ones in view with a single ``QPainter.drawPixmapFragments`` call, as
-pyqtgraph's own scatter draws its symbols; 2,000 separate image items would each be a
-QGraphicsItem to sort, cull and paint on every pan. A thumbnail has a size on screen, not in
-map units: its natural size is the typical spacing of neighbouring points at the current zoom,
+Level of detail: the view is cut into cells the size of a thumbnail on screen, and each cell
+shows one image, the one first in a fixed random order among its points: zoomed out, a
+representative of each region; zoomed in until each point has its own cell, every image; never
+a pile of overlapping thumbnails. The tiles of all images are made once, in the background, when
+thumbnails are first needed (``trainer.maps.thumbnail_atlas``: 70,000 in about a second); each
+paint packs the ones it shows into one pixmap and draws them with a single
+``QPainter.drawPixmapFragments`` call, as pyqtgraph's own scatter draws its symbols. A
+thumbnail's side on screen is the typical spacing of neighbouring points at the current zoom,
 held between ``MIN_PX`` and ``MAX_PX`` pixels.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -17,62 +22,87 @@ from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter, QPixmap
 
-from vae_explorer.trainer.maps.thumbnail_atlas import build_atlas
+from vae_explorer.trainer.maps.thumbnail_atlas import all_tiles, pack, tile_side
 
 AUTO_MIN_PX = 12  # automatic: on once a thumbnail at its natural size would be this many pixels
 AUTO_MAX_VISIBLE = 300  # ... or once no more than this many points are in view
 MIN_PX, MAX_PX = 16, 96  # the side of a drawn thumbnail on screen
-MAX_DRAWN = 4000  # the most drawn in one paint (the points in view, lowest indices first)
+MAX_DRAWN = 2500  # the most drawn in one paint
+SPACING_SAMPLE = 5000  # points the neighbour spacing is measured on
 
 
 def neighbour_spacing(plane: np.ndarray) -> tuple[float, float]:
     """The median distance to the nearest neighbour, per axis, in map units (each axis scaled by
-    its spread, so that an axis with larger numbers does not dominate)."""
+    its spread, so that an axis with larger numbers does not dominate); measured on a sample."""
     from scipy.spatial import cKDTree
 
     plane = np.asarray(plane, np.float64)
     if len(plane) < 2:
         return 1.0, 1.0
     spread = np.maximum(plane.std(axis=0), 1e-12)
-    distance, _ = cKDTree(plane / spread).query(plane / spread, k=2)
+    scaled = plane / spread
+    sample = scaled[np.random.default_rng(0).permutation(len(scaled))[:SPACING_SAMPLE]]
+    distance, _ = cKDTree(scaled).query(sample, k=2)
     median = float(np.median(distance[:, 1])) or 1e-3
     return median * float(spread[0]), median * float(spread[1])
+
+
+def representatives(px: np.ndarray, order: np.ndarray, cell: float) -> np.ndarray:
+    """Of points at device pixels ``px`` listed in priority ``order``, the first in each
+    ``cell``×``cell`` square: at most one thumbnail per cell."""
+    cells = np.floor(px[order] / max(cell, 1.0)).astype(np.int64)
+    key = cells[:, 0] * 1_000_003 + cells[:, 1]
+    _, first = np.unique(key, return_index=True)
+    return order[np.sort(first)]
 
 
 class ThumbnailLayer(pg.GraphicsObject):
     """Add to the map with ``ignoreBounds=True``; feed it images, points and a mode."""
 
-    def __init__(self):
+    def __init__(self, run_in_background: Callable[..., None] | None = None):
+        """``run_in_background(fn, on_done)`` makes the tiles off the GUI thread (the window's jobs)."""
         super().__init__()
         self.setZValue(5)  # over the dots
-        self._pixmap: QPixmap | None = None
-        self._source = None  # (images, frame colours) the atlas is built from, when first needed
-        self._tile, self._cols = 1, 1
+        self._run = run_in_background or (lambda fn, on_done: on_done(fn()))
+        self._source: tuple | None = None  # (n, images_of, frame colours) the tiles are made from
+        self._tiles: np.ndarray | None = None  # N×side×side×3, once made
+        self._making = False
+        self._side = 1
         self._plane = np.zeros((0, 2), np.float64)
         self._shown = np.zeros(0, np.int64)
+        self._rank = np.zeros(0, np.int64)  # the fixed random priority of each point
         self._spacing = (1.0, 1.0)
         self.forced, self.auto = False, True
         self._fragments = PrimitiveArray(QPainter.PixmapFragment, 10)
+        self._packed: tuple[bytes, QPixmap, int] | None = None  # (indices, pixmap, columns) of the last paint
         self.drawn = np.zeros(0, np.int64)  # the indices the last paint drew
         self.drawn_px = np.zeros((0, 2))  # ... their centres in device pixels
         self.side_px = 0.0  # ... and their side on screen
 
-    def set_images(self, images: np.ndarray | None, frame_rgb: np.ndarray | None) -> None:
-        """The thumbnails' pictures (N×H×W×C in [0, 1]) and frame colours (N×3 uint8); None: none.
-
-        The atlas is built when thumbnails are first drawn, not here: building it takes about a
-        quarter of a second for 2,000 images, which stalled the first map of every training."""
-        self._pixmap = None
-        self._source = None if images is None or not len(images) else (images, frame_rgb)
+    def set_images(self, n: int, images_of: Callable[[np.ndarray], np.ndarray] | None, frame_rgb, shape=None) -> None:
+        """The thumbnails' source: ``n`` images, ``images_of(rows)`` → their pixels (N×H×W×C in
+        [0, 1]), frame colours (N×3 uint8), the image shape; ``images_of`` None: none. The tiles
+        are made when thumbnails are first drawn, in the background, not here."""
+        self._tiles, self._packed, self._making = None, None, False
+        self._source = None if images_of is None or not n else (n, images_of, np.asarray(frame_rgb), shape)
+        self._rank = np.random.default_rng(0).permutation(max(n, 0))
         self.update()
 
-    def _atlas(self) -> QPixmap | None:
-        if self._pixmap is None and self._source is not None:
-            atlas, self._tile, self._cols = build_atlas(*self._source)
-            h, w = atlas.shape[:2]
-            qimage = QImage(atlas.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-            self._pixmap = QPixmap.fromImage(qimage.copy())
-        return self._pixmap
+    def _tiles_ready(self) -> bool:
+        """Whether the tiles exist; if not, start making them (once)."""
+        if self._tiles is not None or self._source is None:
+            return self._tiles is not None
+        if not self._making:
+            self._making = True
+            n, images_of, frames, shape = source = self._source
+            side = self._side = tile_side(shape or images_of(np.zeros(1, np.int64)).shape[1:])
+            self._run(lambda: all_tiles(n, images_of, frames, side), lambda tiles: self._made(source, tiles))
+        return False
+
+    def _made(self, source: tuple, tiles: np.ndarray) -> None:
+        if source is self._source:
+            self._tiles, self._making = tiles, False
+            self.update()
 
     def set_points(self, plane: np.ndarray, shown: np.ndarray) -> None:
         """Where each image sits (N×2) and which of them may be drawn (indices)."""
@@ -118,11 +148,11 @@ class ThumbnailLayer(pg.GraphicsObject):
         return self.forced or (self.auto and (natural >= AUTO_MIN_PX or visible <= AUTO_MAX_VISIBLE))
 
     def paint(self, painter: QPainter, *args) -> None:
-        idx = self.in_view()[:MAX_DRAWN]
+        idx = self.in_view()
         transform = painter.transform()
         natural = self.natural_px(transform)
         drawing = self._source is not None and len(idx) and self.active(len(idx), natural)
-        if not drawing or self._atlas() is None:
+        if not drawing or not self._tiles_ready():
             self.drawn, self.drawn_px = np.zeros(0, np.int64), np.zeros((0, 2))
             return
         xy = self._plane[idx]
@@ -131,19 +161,33 @@ class ThumbnailLayer(pg.GraphicsObject):
             transform.m12() * xy[:, 0] + transform.m22() * xy[:, 1] + transform.dy(),
         ]
         self.side_px = float(np.clip(natural, MIN_PX, MAX_PX))
-        self._draw(painter, idx, px)
-        self.drawn, self.drawn_px = idx, px
+        keep = representatives(px, np.argsort(self._rank[idx], kind="stable"), self.side_px)[:MAX_DRAWN]
+        self._draw(painter, idx[keep], px[keep])
+        self.drawn, self.drawn_px = idx[keep], px[keep]
 
     def _draw(self, painter: QPainter, idx: np.ndarray, px: np.ndarray) -> None:
         """All thumbnails in one call: fragment = (x, y, source rect, scale x/y, rotation, opacity)."""
-        scale = self.side_px / self._tile
+        pixmap, cols = self._pixmap_of(idx)
+        scale = self.side_px / self._side
+        slot = np.arange(len(idx))
         self._fragments.resize(len(idx))
         fragments = self._fragments.ndarray()
         fragments[:, 0:2] = px
-        fragments[:, 2] = (idx % self._cols) * self._tile
-        fragments[:, 3] = (idx // self._cols) * self._tile
-        fragments[:, 4:6] = self._tile
+        fragments[:, 2] = (slot % cols) * self._side
+        fragments[:, 3] = (slot // cols) * self._side
+        fragments[:, 4:6] = self._side
         fragments[:, 6:10] = [scale, scale, 0.0, 1.0]
         painter.resetTransform()
         # drawargs() is (pointer, count) or ([fragments]): PySide's stubs know only the (pointer, count, pixmap) form
-        painter.drawPixmapFragments(*self._fragments.drawargs(), self._pixmap)  # type: ignore[call-arg]
+        painter.drawPixmapFragments(*self._fragments.drawargs(), pixmap)  # type: ignore[call-arg]
+
+    def _pixmap_of(self, idx: np.ndarray) -> tuple[QPixmap, int]:
+        """These tiles packed into one pixmap (the last paint's, when it drew the same ones)."""
+        key = idx.tobytes()
+        if self._packed is None or self._packed[0] != key:
+            assert self._tiles is not None
+            atlas, cols = pack(self._tiles[idx])
+            h, w = atlas.shape[:2]
+            image = QImage(atlas.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+            self._packed = (key, QPixmap.fromImage(image.copy()), cols)
+        return self._packed[1], self._packed[2]

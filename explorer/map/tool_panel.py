@@ -26,13 +26,14 @@ class ToolPanel(QWidget):
         self.names.setFlow(QListView.Flow.LeftToRight)
         self.names.setWrapping(True)
         self.names.setResizeMode(QListView.ResizeMode.Adjust)
-        self.names.setUniformItemSizes(True)
+        self.names.setSpacing(2)  # the names, each in full, would otherwise touch
+        self.names.setUniformItemSizes(False)  # uniform took the first name's width: "Interpolate" showed "Int…"
         self.names.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.names.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.names.setToolTip("The map's tools: click one, or move with the arrow keys")
         self.hint = QLabel("")
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid);")
+        self.hint.setStyleSheet("font-style: italic;")  # palette(mid) grey on the window's grey was hard to read
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout
 
 from vae_explorer.explorer.map.latent_map import LatentMap
@@ -125,9 +124,9 @@ class CompareWindow(QDialog):
     # -- hover ----------------------------------------------------------------------------
     def hover(self, column: int, x: float, y: float) -> None:
         """The held-out point under the mouse on map ``column``, shown on both (when linked)."""
-        hits = self.maps[column].scatter.pointsAt(QPointF(x, y))
-        if len(hits):
-            self.show_index(column, int(hits[0].data()))
+        hit = self.maps[column].point_at(x, y)
+        if hit is not None:
+            self.show_index(column, hit)
 
     def show_index(self, column: int, index: int) -> None:
         self.current_index = index

@@ -155,6 +155,10 @@ class RunsPanel(QWidget):
         items[1].setToolTip(record.model_path or "Its model was not saved: Save it while it is the current model")
         return items
 
+    def select_records(self, paths: set) -> None:
+        """Select the rows of the records ``paths`` (a session opened), as a user's click would."""
+        self._select(paths)
+
     def _select(self, paths: set) -> None:
         selection = QItemSelection()
         for r in range(self.proxy.rowCount()):

@@ -77,6 +77,7 @@ class SelectionGallery(QWidget):
     """The selected images, each beside its reconstruction, in a scrollable grid with labels."""
 
     export_requested = Signal()
+    export_list_requested = Signal()
     clear_requested = Signal()
 
     def __init__(self, parent=None):
@@ -87,11 +88,16 @@ class SelectionGallery(QWidget):
         self.header.setWordWrap(True)
         self.export = QPushButton("E&xport sheet…")
         self.export.setToolTip("Write every selected image beside its reconstruction as one PNG")
+        self.export_list = QPushButton("Export &list (CSV)…")
+        self.export_list.setToolTip(
+            "Write the selected images' set, index, label and file name as CSV: a list to relabel or remove them by"
+        )
         self.clear = QPushButton("Clear (Esc)")
         self.export.clicked.connect(self.export_requested)
+        self.export_list.clicked.connect(self.export_list_requested)
         self.clear.clicked.connect(self.clear_requested)
-        row.addWidget(self.export)
-        row.addWidget(self.clear)
+        for button in (self.export, self.export_list, self.clear):
+            row.addWidget(button)
         layout.addWidget(self.header)
         layout.addLayout(row)
         self.grid = _list(icon_mode=True)
@@ -110,8 +116,8 @@ class SelectionGallery(QWidget):
             if total
             else "Shift+drag a rectangle or Ctrl+drag a lasso on the map to select images."
         )
-        self.export.setEnabled(total > 0)
-        self.clear.setEnabled(total > 0)
+        for button in (self.export, self.export_list, self.clear):
+            button.setEnabled(total > 0)
 
     def indices(self) -> list[int]:
         return [self.grid.item(i).data(INDEX_ROLE) for i in range(self.grid.count())]

@@ -76,8 +76,9 @@ class DirectionTool:
         centres, z = self.centres(), self.state.current
         if centres is None or z is None or len(z) != self.session.latent_dim:
             return None
-        index, labels = self.state.current_index, self.session.codes.labels
-        if index is not None and index < len(labels):
+        index, points = self.state.current_index, self.state.points
+        labels = None if points is None else points.labels
+        if index is not None and labels is not None and index < len(labels):
             return z, int(labels[index])
         return z, class_tools.nearest_class(z, centres)
 

@@ -72,21 +72,18 @@ class PointTool:
             return
         decoded = space.decode(current)[0]
         self.page.decoded.set_image(decoded)
-        images = self.session.held_out_images()
+        points = self.state.points
+        images = None if index is None else self.session.point_images(points, [index])
         if index is not None and images is not None:
-            self.page.original.set_image(images[index])
+            self.page.original.set_image(images[0])
             self.page.reconstruction.set_image(decoded)
-            text = f"held-out image #{index}{self._label_text(index)}, encoded mean {fmt(current)}"
+            text = f"image {self.session.point_caption(points, index)}, encoded mean {fmt(current)}"
         else:
             self.page.original.set_image(None)
             self.page.reconstruction.set_image(None)
             text = f"z = {fmt(current)}"
         self.page.label.setText(text)
         self.ctx.status(text, 0)
-
-    def _label_text(self, index: int) -> str:
-        labels = self.session.codes.labels
-        return "" if labels is None else f" (label {self.session.label_text(int(labels[index]))})"
 
     def hover(self, x: float, y: float) -> None:
         """Decode the point under the mouse (no click needed)."""

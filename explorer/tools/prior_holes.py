@@ -74,7 +74,7 @@ class PriorHolesTool:
         """CELLS×CELLS hole scores over the visible region, or None (with a note saying why)."""
         from vae_explorer.trainer.latent.prior_holes import prior_holes
 
-        projection, codes = self.state.projection, self.ctx.session.codes
+        projection, codes = self.state.projection, self.state.points
         if projection is None or codes is None:
             self._note("Open or train a model first.")
             return None
@@ -85,7 +85,7 @@ class PriorHolesTool:
             self._note("A one-dimensional latent space has no plane to shade.")
             return None
         (x0, x1), (y0, y1) = self.ctx.view.visible_region()
-        self._note("Orange: the prior has mass, the encoded held-out set has (almost) none.")
+        self._note("Orange: the prior has mass, the images on the map have (almost) none there.")
         return prior_holes(
             projection.to_plane(codes.means), projection.basis, projection.center, CELLS, (x0, x1), (y0, y1)
         )

@@ -34,14 +34,20 @@ class WorstTool:
     def refresh(self) -> None:
         from vae_explorer.trainer.latent.per_image import worst
 
-        metrics, images = self.view_state.metrics_for(self.session.codes), self.session.held_out_images()
-        if metrics is None or images is None or len(images) != len(metrics.reconstruction):
+        points = self.ctx.state.points
+        metrics = self.view_state.metrics_for(points)
+        if metrics is None or points is None or len(points) != len(metrics.reconstruction):
             self.page.show_entries([])
             self._want_metrics()
             return
         top = worst(metrics.reconstruction, WORST_N, among=self.ctx.view.drawn())
+        images = self.session.point_images(points, top)
+        if images is None:
+            self.page.show_entries([])
+            return
+        caption = lambda i: self.session.point_caption(points, int(i))  # noqa: E731
         self.page.show_entries(
-            [(i, images[i], f"{self.session.caption(i)} · loss {metrics.reconstruction[i]:.1f}") for i in top]
+            [(int(i), images[k], f"{caption(i)} · loss {metrics.reconstruction[i]:.1f}") for k, i in enumerate(top)]
         )
 
     def jump_to(self, index: int) -> None:
@@ -52,4 +58,5 @@ class WorstTool:
         vb.setRange(
             xRange=(x - (x1 - x0) / 2, x + (x1 - x0) / 2), yRange=(y - (y1 - y0) / 2, y + (y1 - y0) / 2), padding=0
         )
-        self.ctx.state.update(current=np.asarray(self.session.codes.means[index], np.float32), current_index=int(index))
+        points = self.ctx.state.points
+        self.ctx.state.update(current=np.asarray(points.means[index], np.float32), current_index=int(index))

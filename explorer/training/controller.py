@@ -8,7 +8,7 @@ it up.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QLabel
 
 from vae_explorer.explorer.context import AppContext
@@ -16,7 +16,6 @@ from vae_explorer.explorer.training.loss_plot import LossPlot
 from vae_explorer.explorer.training.panel import TrainPanel
 from vae_explorer.explorer.training.runner import TrainingRunner
 from vae_explorer.explorer.training.state import ActiveClock, TrainingState, TrainSettings
-from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.model.config import OBJECTIVE_LABELS
 
 RESULT_TEXT = {"finished": "finished", "stopped": "stopped", "diverged": "stopped: loss diverged"}
@@ -47,6 +46,7 @@ class TrainingController(QObject):
         super().__init__(app.window)
         self.app, self.session, self.errors, self.status = app, app.session, app.errors, app.status
         self._confirm_discard = confirm_discard
+        self._pending = ("Cannot start training", True)  # (error title, fresh) of the training being prepared
         self.state, self.settings = TrainingState(), TrainSettings()
         self.runner = TrainingRunner(self)
         self.clock = ActiveClock()
@@ -58,7 +58,11 @@ class TrainingController(QObject):
         self.runner.epoch_done.connect(self._on_epoch)
         self.runner.returned.connect(self._on_trained)
         self.runner.errored.connect(self.errors.reporter("Training failed"))
-        self.runner.finished.connect(lambda: self.state.set(running=False, paused=False, stopping=False))
+        self.runner.prepared.connect(self._on_prepared)
+        self.runner.build_failed.connect(self._on_build_failed)
+        self.runner.finished.connect(
+            lambda: self.state.set(preparing=False, running=False, paused=False, stopping=False)
+        )
         self.session.changed.connect(self._session_changed)
 
     # -- commands -------------------------------------------------------------------------
@@ -68,27 +72,13 @@ class TrainingController(QObject):
 
     def start(self) -> None:
         """A new model from the panel's settings (the current one is discarded, after asking)."""
-        if not self.can_start():
-            return
-        self.state.set(preparing=True)  # from here on a second Start (a queued click) is refused
-        try:
-            trainer = self._new_trainer() if self._may_discard("Start a new model") else None
-        finally:
-            self.state.set(preparing=False)
-        if trainer is not None:
-            self._begin(trainer, fresh=True)
+        if self.can_start() and self._may_discard("Start a new model"):
+            self._prepare(self._new_trainer(), "Cannot start training", fresh=True)
 
     def continue_training(self) -> None:
         """More epochs of the current model, with the panel's epochs, batch size, β and rate."""
-        if not (self.can_start() and self.session.has_model):
-            return
-        self.state.set(preparing=True)
-        try:
-            trainer = self._continued_trainer()
-        finally:
-            self.state.set(preparing=False)
-        if trainer is not None:
-            self._begin(trainer, fresh=False)
+        if self.can_start() and self.session.has_model:
+            self._prepare(self._continued_trainer(), "Cannot continue training", fresh=False)
 
     def toggle_pause(self) -> None:
         if not self.state.running:
@@ -99,7 +89,7 @@ class TrainingController(QObject):
         self.state.set(paused=paused)
 
     def stop(self) -> None:
-        if not self.state.running:
+        if not self.state.busy:
             return
         self.runner.stop()
         self.state.set(stopping=True)
@@ -116,47 +106,42 @@ class TrainingController(QObject):
         return not self.session.dirty or self._confirm_discard(what)
 
     def _new_trainer(self):
+        """How the training thread builds the new Trainer. The old model is discarded: its compiled
+        graphs are reused if it has the same architecture (its weights reset), which saves the tracing."""
         from vae_explorer.trainer.training.loop import Trainer
 
-        config = self.settings.config()
-        # The old model is discarded: its compiled graphs are reused if it has the same
-        # architecture (its weights are reset to a new model's), which saves the tracing.
-        return self._prepared(
-            "Cannot start training",
-            lambda: Trainer(config, self.session.dataset, encode_each_epoch=True, recycle=self.session.compiled),
-        )
+        config, data, compiled = self.settings.config(), self.session.dataset, self.session.compiled
+        return lambda: Trainer(config, data, encode_each_epoch=True, recycle=compiled)
 
     def _continued_trainer(self):
         from vae_explorer.trainer.training.loop import Trainer
 
         s, changes = self.session, self.settings.changes_for_continuing()
-        return self._prepared(
-            "Cannot continue training",
-            lambda: Trainer(
-                s.config.continued(**changes),
-                s.dataset,
-                model=s.model,
-                history=s.history,
-                encode_each_epoch=True,
-                recycle=s.compiled,
-            ),
+        config, data, model, history, compiled = (
+            s.config.continued(**changes),
+            s.dataset,
+            s.model,
+            s.history,
+            s.compiled,
         )
+        return lambda: Trainer(config, data, model=model, history=history, encode_each_epoch=True, recycle=compiled)
 
-    def _prepared(self, title: str, build):
-        """Building and compiling the model runs here, on the GUI thread: TensorFlow may deadlock
-        when a function is first traced on a worker thread (tensorflow#66115). It takes a second
-        or two; say so and show a busy cursor. The events processed here cannot start a second
-        training: ``state.preparing``."""
-        self.status("Preparing the model (building and compiling)…")
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        QApplication.processEvents()
-        try:
-            return build()
-        except UserError as exc:
-            self.errors.report(title, exc)
-            return None
-        finally:
-            QApplication.restoreOverrideCursor()
+    def _prepare(self, build, title: str, fresh: bool) -> None:
+        """Build and trace on the training thread: the window stays live meanwhile (tracing off the
+        GUI thread was measured safe: tests/benchmarks/tracing_threads.py). Until ``prepared``
+        arrives, ``state.preparing`` refuses a second Start."""
+        self.state.set(preparing=True)
+        self._pending = (title, fresh)
+        self.status("Preparing the model (building and tracing it)…")
+        self.runner.start(build)
+
+    def _on_prepared(self, trainer) -> None:
+        self._begin(trainer, fresh=self._pending[1])
+        self.runner.go()
+
+    def _on_build_failed(self, exc) -> None:
+        self.errors.report(self._pending[0], exc)
+        self.status("")
 
     def _begin(self, trainer, fresh: bool) -> None:
         from vae_explorer.trainer.maps.epoch_codes import EpochCodes
@@ -179,8 +164,7 @@ class TrainingController(QObject):
         self.loss_plot.set_planned_epochs(len(trainer.history) + trainer.config.epochs)
         self.clock.start()
         self.starting.emit(trainer)
-        self.runner.start(trainer)
-        self.state.set(running=True, paused=False, stopping=False)
+        self.state.set(preparing=False, running=True, paused=False, stopping=False)
         self.status(f"Training '{trainer.config.preset}' on {s.dataset.name}…")
 
     # -- reports --------------------------------------------------------------------------

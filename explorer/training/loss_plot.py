@@ -14,6 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 
+from vae_explorer.explorer.widgets.side_legend import add_side_legend
+
 REDRAW_MS = 250
 LOOSE = 1.6  # re-fit y when the data span shrinks below 1/LOOSE of the shown span
 SMOOTHING = 0.9  # exponential moving average of batch losses
@@ -31,7 +33,7 @@ class LossPlot(pg.PlotWidget):
         super().__init__(parent)
         self.setLabel("bottom", "epoch")
         self.setLabel("left", "loss per image")
-        self.addLegend(offset=(-10, 10), colCount=3, labelTextSize="8pt")
+        add_side_legend(self, labelTextSize="8pt", max_rows=9)  # beside the curves, not over them
         self.setClipToView(True)
         self.setDownsampling(auto=True, mode="peak")
         self.disableAutoRange()

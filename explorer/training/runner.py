@@ -13,6 +13,8 @@ class TrainingRunner(QObject):
     Whether it is paused is not kept here: ``TrainingState.paused`` is the one copy.
     """
 
+    prepared = Signal(object)  # the Trainer, built on the training thread; call go() to run it
+    build_failed = Signal(object)  # the exception building it raised
     batches_done = Signal(object)  # a list of BatchReports (what arrived since the last one)
     epoch_done = Signal(object)
     returned = Signal(object)
@@ -29,10 +31,13 @@ class TrainingRunner(QObject):
         """A training thread exists (it may be paused or stopping)."""
         return self._thread is not None
 
-    def start(self, trainer) -> None:
+    def start(self, build) -> None:
+        """Build a Trainer with ``build()`` on a new training thread; ``prepared`` hands it over."""
         if self.running:
             raise RuntimeError("a training is already running")
-        worker = TrainingWorker(trainer)
+        worker = TrainingWorker(build)
+        worker.prepared.connect(self._prepared)
+        worker.build_failed.connect(self._build_failed)
         # Each to a @Slot of this GUI-thread object: queued, never a Python call on the
         # worker thread (see explorer.workers.Job).
         worker.batches_done.connect(self._batches_done)
@@ -41,6 +46,11 @@ class TrainingRunner(QObject):
         worker.errored.connect(self._errored)
         self.worker = worker
         self._thread = start_worker(worker, self, on_thread_finished=self._thread_ended)
+
+    def go(self) -> None:
+        """Run the prepared trainer (the GUI thread shows its model first)."""
+        if self.worker is not None:
+            self.worker.go()
 
     def set_paused(self, paused: bool) -> None:
         if self.worker is not None:
@@ -59,6 +69,14 @@ class TrainingRunner(QObject):
             return thread.wait(msecs)
         except RuntimeError:  # already deleted: it has finished
             return True
+
+    @Slot(object)
+    def _prepared(self, trainer) -> None:
+        self.prepared.emit(trainer)
+
+    @Slot(object)
+    def _build_failed(self, error) -> None:
+        self.build_failed.emit(error)
 
     @Slot(object)
     def _batches_done(self, reports) -> None:

@@ -45,7 +45,9 @@ def bind(state: EventedModel, field: str, widget: QWidget, scale: float = 1.0) -
     changed, show, read = _accessors(widget, scale)
 
     def to_widget(names: frozenset[str] | None = None) -> None:
-        if names is None or field in names:
+        # Not when the widget already shows the value (the user's own edit coming back): setting a
+        # spin box rewrites its text, and "0.5" typed into a field of 3 decimals became 0.000.
+        if (names is None or field in names) and read() != getattr(state, field):
             widget.blockSignals(True)
             show(getattr(state, field))
             widget.blockSignals(False)

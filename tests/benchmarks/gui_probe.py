@@ -4,6 +4,11 @@ Prints one JSON line: training images/s per epoch inside the app, and the GUI ev
 heartbeat (a 10 ms QTimer) while training: p50, p99 and the longest stall, in milliseconds.
 Run by ``tests/benchmarks/run.py``; alone: ``python tests/benchmarks/gui_probe.py --epochs 3``.
 
+``--data FILE.npz`` trains on that dataset instead of the embedded MNIST, and ``--points all``
+(or ``train``) makes the map show those images while it trains, as the Points box does.
+``--pointer N`` adds, after the panning, N hovers and N clicks on dots through the viewport and
+a lasso around about half of the map, each timed until the repaint it caused has run.
+
 ``--pan SECONDS`` adds a second phase after training (and after the map's t-SNE layout has
 arrived): thumbnails on, the map panned and zoomed programmatically every 16 ms for that long
 (a zoom between the whole map and a sixth of it, the centre circling), and the heartbeat
@@ -38,6 +43,9 @@ def main() -> None:
         default="on",
         help="off: the same panning without thumbnails (the baseline the thumbnails add to)",
     )
+    ap.add_argument("--data", default=None, help="an .npz dataset (default: the embedded MNIST)")
+    ap.add_argument("--points", choices=("held-out", "train", "all"), default="held-out")
+    ap.add_argument("--pointer", type=int, default=0, help="hovers and clicks timed after the panning")
     args = ap.parse_args()
 
     from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
@@ -51,7 +59,7 @@ def main() -> None:
     w = MainWindow(settings=settings, runs_dir=tempfile.mkdtemp(prefix="gui-probe-runs-"))
     w.resize(1400, 900)
     w.show()
-    data = load_dataset()
+    data = load_dataset(args.data) if args.data else load_dataset()
     if args.train_images:
         data = data.subset(args.train_images, min(len(data.x_test), max(64, args.train_images // 4)))
     beats: list[float] = []
@@ -70,6 +78,7 @@ def main() -> None:
             QTimer.singleShot(100, start)
             return
         w.datasets.show(data)
+        w.map.state.update(which=args.points)
         p = w.training.panel
         p.set_preset(args.preset)
         p.epochs.setValue(args.epochs)
@@ -94,8 +103,11 @@ def main() -> None:
 
     def done():
         heartbeat.stop()
+        then = (lambda: PointerPhase(w, args.pointer, pan_result).run() or close()) if args.pointer else close
         if args.pan > 0:
-            PanPhase(w, args.pan, pan_result, close, thumbnails=args.pan_thumbnails == "on").start()
+            PanPhase(w, args.pan, pan_result, then, thumbnails=args.pan_thumbnails == "on").start()
+        elif args.pointer:
+            PanPhase(w, 0.0, pan_result, then, thumbnails=False).start()
         else:
             close()
 
@@ -163,9 +175,9 @@ class PanPhase:
     def start(self) -> None:
         from PySide6.QtCore import QTimer
 
-        tsne = self.w.map.tsne
-        tsne_wanted = self.w.map.state.layout == "tsne" and self.w.session.latent_dim > 2
-        if tsne.computing or (tsne_wanted and self.w.map.state.tsne_codes is not self.w.session.codes):
+        state = self.w.map.state
+        tsne_wanted = state.layout == "tsne" and self.w.session.latent_dim > 2
+        if self.w.map.layouts.computing or (tsne_wanted and state.tsne_points is not state.points):
             QTimer.singleShot(100, self.start)  # the layout the user would pan: wait for it
             return
         self.w.map_data.state.update(thumbnails=self.thumbnails, thumbnails_auto=self.thumbnails)
@@ -196,6 +208,90 @@ class PanPhase:
         self.result["pan_thumbnails_drawn_mean"] = float(np.mean(self.drawn)) if self.drawn else 0.0
         self.result["pan_points"] = int(len(self.w.map.map.plane))
         self.then()
+
+
+class PointerPhase:
+    """Hovers, clicks and a lasso through the map's viewport, each timed from before the event is
+    sent until ``processEvents()`` has run what it caused (the hover card, the decode, the gallery)."""
+
+    def __init__(self, window, n: int, result: dict):
+        self.w, self.n, self.result = window, n, result
+        self.plot = window.map.map
+        self.vp = self.plot.viewport()
+
+    def run(self) -> None:
+        self.plot.getViewBox().autoRange()
+        self._settle()
+        rng = np.random.default_rng(0)
+        dots = rng.choice(len(self.plot.plane), size=self.n, replace=len(self.plot.plane) < self.n)
+        self.result["hover_ms"] = latency_stats([self._timed(self._hover, i) for i in dots])
+        self.result["click_ms"] = latency_stats([self._timed(self._click, i) for i in dots[: max(1, self.n // 4)]])
+        lasso = []
+        for _ in range(3):  # the release is what selects: timed from it
+            self._lasso_drawn()
+            lasso.append(self._timed(self._release, None))
+        self.result["lasso_ms"] = latency_stats(lasso)
+        self.result["lasso_selected"] = int(len(self.w.map.view_state.selection))
+        self.result["pointer_points"] = int(len(self.plot.plane))
+
+    def _settle(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        for _ in range(5):
+            QApplication.processEvents()
+
+    def _timed(self, act, i) -> float:
+        import time
+
+        t0 = time.perf_counter()
+        act(i)
+        self._settle()
+        return (time.perf_counter() - t0) * 1e3
+
+    def _pixel(self, xy):
+        from PySide6.QtCore import QPointF
+
+        return self.plot.mapFromScene(self.plot.getViewBox().mapViewToScene(QPointF(float(xy[0]), float(xy[1]))))
+
+    def _hover(self, i) -> None:
+        from PySide6.QtTest import QTest
+
+        QTest.mouseMove(self.vp, self._pixel(self.plot.plane[i]))
+
+    def _click(self, i) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        QTest.mouseClick(
+            self.vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, self._pixel(self.plot.plane[i])
+        )
+
+    def _lasso_drawn(self) -> None:
+        """A Ctrl-drag around the middle of the map, up to the release: an ellipse of 40 vertices,
+        one standard deviation wide."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        plane, ctrl = self.plot.plane, Qt.KeyboardModifier.ControlModifier
+        angles = np.linspace(0, 2 * np.pi, 41)
+        outline = plane.mean(axis=0) + plane.std(axis=0) * np.c_[np.cos(angles), np.sin(angles)]
+        self.pixels = [self._pixel(p) for p in outline]
+        QTest.mousePress(self.vp, Qt.MouseButton.LeftButton, ctrl, self.pixels[0])
+        for p in self.pixels[1:]:
+            QTest.mouseMove(self.vp, p)
+        self._settle()
+
+    def _release(self, _) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        ctrl = Qt.KeyboardModifier.ControlModifier
+        QTest.mouseRelease(self.vp, Qt.MouseButton.LeftButton, ctrl, self.pixels[-1])
+
+
+def latency_stats(ms: list[float]) -> dict:
+    v = np.asarray(ms, float)
+    return {"median": float(np.median(v)), "p99": float(np.percentile(v, 99)), "max": float(v.max()), "n": len(v)}
 
 
 if __name__ == "__main__":

@@ -73,7 +73,8 @@ def window(qtbot, tmp_path, dialogs, mnist_small):
 
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings=settings, runs_dir=str(tmp_path / "runs"))  # never the user's data folder
-    qtbot.addWidget(w)
+    # Not qtbot.addWidget: pytest-qt would delete the window before this fixture's teardown, while
+    # a background job may still run (Qt aborts on a QThread destroyed while running).
     w.show()
     qtbot.waitUntil(lambda: w.session.tf_ready and w.session.dataset is not None and not w.busy(), timeout=60_000)
     w.datasets.show(mnist_small)
@@ -83,6 +84,7 @@ def window(qtbot, tmp_path, dialogs, mnist_small):
         w.training.runner.wait(5000)
     w.close()
     qtbot.waitUntil(lambda: not w.busy(), timeout=10_000)
+    w.deleteLater()
 
 
 @pytest.fixture(scope="session")

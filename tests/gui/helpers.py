@@ -15,8 +15,8 @@ def plotted(loss_plot) -> dict:
 
 
 def point_count(latent_map) -> int:
-    """How many points the latent map's scatter draws."""
-    return len(latent_map.scatter.data)
+    """How many points the latent map draws."""
+    return len(latent_map.dots.shown)
 
 
 def shown_image(pane) -> np.ndarray | None:
@@ -25,14 +25,20 @@ def shown_image(pane) -> np.ndarray | None:
 
 
 def drawn_indices(latent_map) -> np.ndarray:
-    """The held-out indices of the points the latent map's scatter draws."""
-    data = latent_map.scatter.data
-    return np.asarray(data["data"], np.int64) if len(data) else np.zeros(0, np.int64)
+    """The indices (map points) of the points the latent map draws."""
+    return np.asarray(latent_map.dots.shown, np.int64)
+
+
+def drawn_xy(latent_map) -> np.ndarray:
+    """Where the drawn points are (N×2 map coordinates), in drawing order."""
+    return np.asarray(latent_map.dots.plane)[latent_map.dots.shown]
 
 
 def brush_rgb(latent_map) -> np.ndarray:
     """The fill colour (r, g, b) of each drawn point, in drawing order."""
-    return np.array([b.color().getRgb()[:3] for b in latent_map.scatter.data["brush"]])
+    from vae_explorer.explorer.map.dots import rgb_of
+
+    return rgb_of(latent_map.dots.colours[latent_map.dots.shown]).astype(int)
 
 
 def open_tool(window, qtbot, title: str):

@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from tests.gui.helpers import open_tool, shown_image
+from tests.gui.helpers import drawn_xy, open_tool, shown_image
 from tests.gui.test_main_window import click_map, png_size
 from vae_explorer.trainer.files.imagegrid import tile
 from vae_explorer.trainer.latent import class_tools
@@ -70,7 +70,7 @@ def test_the_prior_holes_overlay_appears_under_the_points(window, qtbot, gui_mod
     assert not overlay.isVisible()
     qtbot.mouseClick(tab.holes, Qt.MouseButton.LeftButton)
     assert tab.holes.isChecked() and overlay.isVisible()
-    assert overlay.image.shape == (64, 64, 4) and overlay.zValue() < window.map.map.scatter.zValue()
+    assert overlay.image.shape == (64, 64, 4) and overlay.zValue() < window.map.map.dots.zValue()
     (x0, x1), (y0, y1) = window.map.map.visible_region()
     rect = overlay.mapRectToParent(overlay.boundingRect())
     np.testing.assert_allclose(
@@ -120,8 +120,7 @@ def train_three_epochs(window, qtbot, latent_dim: int) -> list:
 
 
 def drawn(window) -> np.ndarray:
-    scatter = window.map.map.scatter
-    return np.c_[scatter.data["x"], scatter.data["y"]]
+    return drawn_xy(window.map.map)
 
 
 def test_scrubbing_replays_the_map_of_each_epoch_and_the_file_keeps_them(window, qtbot, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.helpers import brush_rgb, drawn_indices, open_tool
+from tests.gui.helpers import brush_rgb, drawn_indices, drawn_xy, open_tool
 from tests.gui.test_main_window import png_size
 
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
@@ -141,7 +141,7 @@ def test_colour_by_reconstruction_loss_follows_the_per_image_losses(opened, qtbo
     combo.setFocus()
     QTest.keyClick(combo, Qt.Key.Key_Down)  # label → reconstruction loss
     assert part.context.view_state.color_by == "reconstruction"
-    qtbot.waitUntil(lambda: part.context.view_state.metrics_for(opened.session.codes) is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: part.context.view_state.metrics_for(opened.map.state.points) is not None, timeout=20_000)
     losses = part.context.view_state.metrics.reconstruction
     expected = opened.map.style.cmap.map(normalised(losses, robust_range(losses)), mode="byte")[:, :3]
     np.testing.assert_array_equal(brush_rgb(plot), expected)
@@ -181,11 +181,15 @@ def test_thumbnails_toggle_and_come_on_by_themselves_when_zoomed_in(opened, qtbo
     plot.setFocus()
     QTest.keyClick(plot, Qt.Key.Key_T, CTRL)
     assert toolbar.thumbnails.isChecked()
-    plot.viewport().repaint()
-    assert len(layer.drawn) == 400 and layer.side_px >= 16
+    qtbot.waitUntil(lambda: plot.viewport().repaint() or len(layer.drawn) > 0, timeout=10_000)  # tiles made off-thread
+    assert layer.side_px >= 16
     vb = plot.getViewBox()
     expected = np.array([[p.x(), p.y()] for p in (vb.mapViewToDevice(QPointF(*plot.plane[i])) for i in layer.drawn)])
     np.testing.assert_allclose(layer.drawn_px, expected, atol=0.5)
+    # level of detail: one thumbnail per screen cell of a thumbnail's side, every occupied cell shown
+    every = np.array([[p.x(), p.y()] for p in (vb.mapViewToDevice(QPointF(*xy)) for xy in plot.plane)])
+    cells = lambda px: {tuple(c) for c in np.floor(px / layer.side_px).astype(int)}  # noqa: E731
+    assert len(cells(layer.drawn_px)) == len(layer.drawn) == len(cells(every)) < 400
     QTest.keyClick(plot, Qt.Key.Key_T, CTRL)
     plot.viewport().repaint()
     assert len(layer.drawn) == 0
@@ -195,7 +199,11 @@ def test_thumbnails_toggle_and_come_on_by_themselves_when_zoomed_in(opened, qtbo
         xRange=(x - (x1 - x0) / 20, x + (x1 - x0) / 20), yRange=(y - (y1 - y0) / 20, y + (y1 - y0) / 20), padding=0
     )
     plot.viewport().repaint()
-    assert 0 < len(layer.drawn) <= 300 and 0 in layer.drawn  # automatic, once zoomed in
+    in_view = layer.in_view()
+    assert 0 < len(layer.drawn) <= 300 and set(layer.drawn) <= set(in_view)  # automatic, once zoomed in
+    zoomed = np.array([[p.x(), p.y()] for p in (vb.mapViewToDevice(QPointF(*plot.plane[i])) for i in in_view)])
+    if len(cells(zoomed)) == len(in_view):  # each image in its own cell: every one of them is drawn
+        assert sorted(layer.drawn) == sorted(in_view)
 
 
 def test_a_click_in_the_worst_list_centres_the_map_on_that_image_and_selects_it(opened, qtbot):
@@ -231,10 +239,10 @@ def test_colouring_by_loss_follows_the_training_epoch_by_epoch(window, qtbot):
     QTest.mouseClick(panel.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
     qtbot.waitUntil(
-        lambda: part.context.view_state.metrics_for(window.session.codes) is not None and not window.busy(),
+        lambda: part.context.view_state.metrics_for(window.map.state.points) is not None and not window.busy(),
         timeout=20_000,
     )
-    assert scored and scored[-1] is window.session.codes
+    assert scored and scored[-1] is window.map.state.points
     means, log_vars = window.session.space.encode(window.session.held_out_images())  # the trained weights
     expected_kl = -0.5 * (1 + log_vars - means**2 - np.exp(log_vars)).sum(axis=1)
     np.testing.assert_allclose(part.context.view_state.metrics.kl, expected_kl, rtol=1e-3, atol=1e-3)
@@ -252,13 +260,12 @@ def test_after_an_epoch_the_points_move_keep_their_colours_and_clicks_find_them(
     qtbot.mouseClick(panel.continue_training, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not opened.training.runner.running and not opened.busy(), timeout=120_000)
     qtbot.wait(50)
-    x, y = plot.scatter.getData()
     drawn = drawn_indices(plot)
     assert not np.allclose(plot.plane, before_plane)  # the epoch moved the points
     np.testing.assert_array_equal(drawn, np.arange(len(plot.plane)))
-    np.testing.assert_allclose(np.column_stack([x, y]), plot.plane[drawn], rtol=1e-6)
+    np.testing.assert_allclose(drawn_xy(plot), plot.plane[drawn], rtol=1e-6)
     np.testing.assert_array_equal(brush_rgb(plot), before_rgb)
-    bounds = plot.scatter.dataBounds(0)
+    bounds = plot.dots.dataBounds(0)
     assert bounds[0] == pytest.approx(plot.plane[:, 0].min()) and bounds[1] == pytest.approx(plot.plane[:, 0].max())
     target = isolated_point(plot)
     QTest.mouseClick(

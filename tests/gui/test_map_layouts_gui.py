@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
-from tests.gui.helpers import shown_image
+from tests.gui.helpers import drawn_xy, shown_image
 from tests.gui.test_main_window import click_map
 
 
@@ -21,7 +21,7 @@ def test_a_wide_model_opens_on_a_t_sne_map_that_decodes_empty_space_through_its_
     plot, layout = window.map.map, window.map.state.projection
     assert plot.getAxis("bottom").labelText == "t-SNE 1"
     assert "approximate" in window.map.axes.mode.text() and "legibility" in window.map.axes.mode.text()
-    np.testing.assert_allclose(np.c_[plot.scatter.data["x"], plot.scatter.data["y"]], layout.plane, atol=1e-4)
+    np.testing.assert_allclose(drawn_xy(plot), layout.plane, atol=1e-4)
     # empty space: halfway between two of the points farthest out, off any dot and off the
     # legend (a click on the legend hides a class), once the view has settled on the data
     qtbot.wait(50)
@@ -50,9 +50,7 @@ def test_switching_layouts_from_the_chooser_with_the_keyboard(window, qtbot, wid
     assert window.map.state.layout == "pca" and plot.getAxis("bottom").labelText == "PCA 1"
     assert window.map.axes.mode.text().startswith("exact")
     means = window.session.codes.means
-    np.testing.assert_allclose(
-        np.c_[plot.scatter.data["x"], plot.scatter.data["y"]], window.map.state.projection.to_plane(means), atol=1e-5
-    )
+    np.testing.assert_allclose(drawn_xy(plot), window.map.state.projection.to_plane(means), atol=1e-5)
     qtbot.keyClick(box, Qt.Key.Key_Up)  # back to t-SNE: the layout is kept, nothing recomputed
     assert window.map.state.layout == "tsne" and plot.getAxis("bottom").labelText == "t-SNE 1"
 
@@ -75,7 +73,8 @@ def test_training_updates_the_t_sne_layout_each_epoch_with_a_warm_start(window, 
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
     qtbot.waitUntil(
-        lambda: not window.map.layouts.computing and window.map.state.tsne_codes is window.session.codes, timeout=60_000
+        lambda: not window.map.layouts.computing and window.map.state.tsne_points is window.map.state.points,
+        timeout=60_000,
     )
     assert len(layouts) >= 2 and not layouts[0].warm_started and all(layout.warm_started for layout in layouts[1:])
     assert window.map.state.projection is layouts[-1]

@@ -201,7 +201,7 @@ def test_evaluate_shows_progress_and_the_figure_and_records_it(window, qtbot, di
     assert figures["iw_k"] == 5 and figures["likelihood"] == "bernoulli-on-grey" and figures["n"] == 64
     assert f"{figures['iw_nll']:.2f}" in dialog.result.text()
     row = window.runs.panel.view_row_of(record.path)
-    assert window.runs.panel.proxy.index(row, 9).data() == f"{figures['iw_nll']:.2f} (K=5)"
+    assert window.runs.panel.proxy.index(row, 10).data() == f"{figures['iw_nll']:.2f} (K=5)"
     qtbot.mouseClick(dialog.binarize, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.running, timeout=30_000)
@@ -227,6 +227,7 @@ def check_cancel(dialog, qtbot, record_path) -> None:
 
 def test_a_stopped_run_is_recorded_as_stopped(window, qtbot, long_training):
     qtbot.mouseClick(window.training.panel.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.training.state.running, timeout=30_000)  # the model built and traced
     (running,) = window.runs.state.records
     assert running.status == "running" and running.model_path == ""  # written when the run starts
     qtbot.waitUntil(lambda: len(long_training) > 2, timeout=30_000)

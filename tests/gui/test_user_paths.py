@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.gui.helpers import open_tool, shown_image
+from tests.gui.helpers import drawn_xy, open_tool, shown_image
 from tests.gui.test_main_window import click_map
 
 Answer = QMessageBox.StandardButton
@@ -40,26 +40,64 @@ def test_double_click_on_start_starts_one_training(window, qtbot, monkeypatch):
     assert len(starts) == 1
 
 
-def test_a_click_on_start_while_the_model_is_prepared_is_refused(window, qtbot, monkeypatch):
-    """``_prepared`` processes events: a click queued meanwhile must not start a second training."""
+def test_the_model_is_built_off_the_gui_thread_which_stays_live_and_refuses_a_second_start(window, qtbot, monkeypatch):
+    """Start builds and traces the model on the training thread: while it does, the window keeps
+    processing events (a timer fires, a click lands) and Start is disabled and refused."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
     from vae_explorer.trainer.training import loop as training
 
     starts = count_starts(window, monkeypatch)
     one_epoch(window)
-    clicks = []
+    building, release, threads = threading.Event(), threading.Event(), []
 
-    class ClickedWhilePreparing(training.Trainer):
+    class SlowToBuild(training.Trainer):
         def __init__(self, *args, **kwargs):
-            if not clicks:
-                clicks.append(window.training.panel.start.isEnabled())
-                qtbot.mouseClick(window.training.panel.start, Qt.MouseButton.LeftButton)
-                window.training.start()  # also the action's command itself (a queued shortcut)
+            threads.append(threading.current_thread() is threading.main_thread())
+            building.set()
+            release.wait(30)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(training, "Trainer", ClickedWhilePreparing)
+    monkeypatch.setattr(training, "Trainer", SlowToBuild)
     qtbot.mouseClick(window.training.panel.start, Qt.MouseButton.LeftButton)
+    assert building.wait(10)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=2_000)  # the event loop runs while the model is built
+    timer.stop()
+    assert window.training.state.preparing and not window.training.panel.start.isEnabled()
+    qtbot.mouseClick(window.training.panel.start, Qt.MouseButton.LeftButton)
+    window.training.start()  # also the action's command itself (a queued shortcut)
+    release.set()
     qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
-    assert clicks == [False] and len(starts) == 1
+    assert threads == [False] and len(starts) == 1 and len(window.session.history) == 1
+
+
+def test_closing_while_the_model_is_built_drops_it_and_ends_the_thread(window, qtbot, monkeypatch):
+    import threading
+
+    from vae_explorer.trainer.training import loop as training
+
+    one_epoch(window)
+    building, release = threading.Event(), threading.Event()
+
+    class SlowToBuild(training.Trainer):
+        def __init__(self, *args, **kwargs):
+            building.set()
+            release.wait(30)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(training, "Trainer", SlowToBuild)
+    qtbot.mouseClick(window.training.panel.start, Qt.MouseButton.LeftButton)
+    assert building.wait(10)
+    window.close()
+    release.set()
+    qtbot.waitUntil(lambda: not window.busy() and not window.isVisible(), timeout=60_000)
+    assert window.session.history == [] and not window.training.state.busy  # nothing trained
 
 
 def test_shortcuts_start_pause_resume_stop_and_log_scale(window, qtbot, long_training):
@@ -232,8 +270,7 @@ def test_chosen_dimensions_axis_shows_z_d_itself(window, tmp_path, mnist_small, 
     assert window.map.state.layout == "dims" and window.map.state.dims == (2, 0)
     assert (plot.getAxis("bottom").labelText, plot.getAxis("left").labelText) == ("z[2]", "z[0]")
     means = window.session.codes.means
-    np.testing.assert_allclose(plot.scatter.data["x"], means[:, 2], atol=1e-5)
-    np.testing.assert_allclose(plot.scatter.data["y"], means[:, 0], atol=1e-5)
+    np.testing.assert_allclose(drawn_xy(plot), means[:, [2, 0]], atol=1e-5)
 
 
 def test_ctrl_shift_r_continues_the_model_it_trained(window, qtbot):

@@ -15,6 +15,12 @@ drawing placed on the map beside its reconstruction.
 takes only the Runs panel's screenshot instead (``runs_panel``): two short runs of the default
 preset (3 epochs each, β 1 and 4, recorded in a temporary runs folder), both rows selected so
 that their curves are overlaid on the loss plot.
+
+    QT_SCALE_FACTOR=2 xvfb-run -s "-screen 0 2560x1600x24" python tests/tools/screenshots.py assets/ --scaled MODEL.h5
+
+takes ``screenshot-200.png`` instead (``scaled_window``): the window at 200 % (1280×800 logical
+pixels, a laptop's 2560×1600 screen) with MODEL.h5 open and its map laid out, to look for clipped
+labels and overlapping controls; past 400 KB the PNG is reduced to 256 colours.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import sys
 import tempfile
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 
@@ -33,6 +40,7 @@ def grab(path: str) -> None:
     print("wrote", path)
 
 
+MAX_PNG_BYTES = 400_000
 SEVEN = ((7, 6), (13, 6), (21, 6), (18, 12), (15, 18), (13, 24))  # image coordinates on a 28×28 canvas
 
 
@@ -87,6 +95,43 @@ def runs_panel(app, out: str, epochs: int = 3, betas=(1.0, 4.0)) -> None:
     app.exec()
 
 
+def scaled_window(app, out: str, model: str) -> None:
+    """``screenshot-200.png``: the whole window at the scale factor the environment sets (run with
+    ``QT_SCALE_FACTOR=2``), grabbed in device pixels, ``model`` open and its t-SNE map shown."""
+    from vae_explorer.explorer.main_window import MainWindow
+
+    w = MainWindow(runs_dir=tempfile.mkdtemp(prefix="vae-explorer-screenshot-200-"))
+    w.setGeometry(0, 0, 1280, 800)
+    w.show()
+    path = os.path.join(out, "screenshot-200.png")
+
+    def opened():
+        if not (w.session.tf_ready and w.session.dataset is not None and not w.busy()):
+            QTimer.singleShot(200, opened)
+            return
+        if w.session.path is None:
+            w.files.open_path(model)
+            QTimer.singleShot(200, opened)
+            return
+        if w.map.layouts.computing or w.map.state.tsne_points is None:
+            QTimer.singleShot(200, opened)
+            return
+        QTimer.singleShot(800, finish)
+
+    def finish():
+        image = w.grab().toImage()
+        image.save(path, "PNG", 0)
+        if os.path.getsize(path) > MAX_PNG_BYTES:  # a 256-colour palette: the README's pictures stay light
+            image.convertToFormat(QImage.Format.Format_Indexed8).save(path, "PNG", 0)
+        print("wrote", path, f"({image.width()}×{image.height()}, {os.path.getsize(path) // 1024} KB)")
+        w.session.dirty = False
+        w.close()
+        QTimer.singleShot(500, app.quit)
+
+    QTimer.singleShot(500, opened)
+    app.exec()
+
+
 def zoom_to_thumbnails(w, classes=(4, 9), points: int = 120) -> None:
     """Centre the map between two classes' centroids, zoomed so that about ``points`` points are
     in view, and turn the thumbnails on as Ctrl+T does."""
@@ -107,6 +152,9 @@ def main() -> None:
     out = sys.argv[1] if len(sys.argv) > 1 else "assets"
     epochs = int(os.environ.get("SCREENSHOT_EPOCHS", "15"))
     app = QApplication(sys.argv[:1])
+    if "--scaled" in sys.argv[2:]:
+        scaled_window(app, out, sys.argv[sys.argv.index("--scaled") + 1])
+        return
     if "--runs" in sys.argv[2:]:
         runs_panel(app, out, int(os.environ.get("SCREENSHOT_EPOCHS", "3")))
         return
@@ -132,7 +180,7 @@ def main() -> None:
             QTimer.singleShot(300, lambda: grab(os.path.join(out, "screenshot-training.png")))
 
     def wait_for_tsne():
-        if w.map.tsne.computing or w.map.state.tsne_codes is not w.session.codes:
+        if w.map.tsne.computing or w.map.state.tsne_points is not w.session.codes:
             QTimer.singleShot(200, wait_for_tsne)
             return
         explore()

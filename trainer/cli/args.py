@@ -11,6 +11,7 @@ from typing import Any, NoReturn, TypeAlias
 from vae_explorer.trainer.cli.report import add_report
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.maps.layouts import LAYOUT_NAMES
+from vae_explorer.trainer.maps.points import WHICH
 from vae_explorer.trainer.model.config import DEFAULT_EPOCHS
 from vae_explorer.trainer.training.strategies import STRATEGIES
 
@@ -155,6 +156,7 @@ def _add_export_data_options(export: argparse.ArgumentParser) -> None:
         help="layout: the map's layout (default: what the app shows first: the latent "
         "plane for latent dim ≤ 2, else tsne); writes index,x,y,label CSV",
     )
+    _add_points(export)
     export.add_argument(
         "--dims",
         type=_dims,
@@ -178,12 +180,22 @@ def _add_eval_and_info(sub: Subparsers) -> None:
         "inverse_mae and seconds; and latent_knn, the same k-NN in the latent space",
     )
     ev.add_argument("--health", action="store_true", help="add 'health': KL per dimension and active units")
+    _add_points(ev)
     _add_likelihood_options(ev)
     _add_runs_command(sub)
 
     info = sub.add_parser("info", help="what a model file holds")
     info.add_argument("model", metavar="MODEL.h5")
     info.add_argument("--json", action="store_true")
+
+
+def _add_points(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--points",
+        choices=WHICH,
+        default="held-out",
+        help="--map / layout: which images (default held-out; above 100,000 a stratified sample)",
+    )
 
 
 def _add_record_options(train: argparse.ArgumentParser) -> None:

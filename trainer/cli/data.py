@@ -13,6 +13,8 @@ from vae_explorer.trainer.errors import UserError
 if TYPE_CHECKING:
     from vae_explorer.trainer.data.streaming import AnyDataset
     from vae_explorer.trainer.files.modelfile import ModelFile
+    from vae_explorer.trainer.maps.points import MapPoints
+    from vae_explorer.trainer.model.space import LatentCodes, LatentSpace
 
 
 def dataset_spec(args: argparse.Namespace, description: dict | None = None) -> str | None:
@@ -67,6 +69,29 @@ def check_held_out(dataset: AnyDataset, description: dict, model_path: str) -> s
             file=sys.stderr,
         )
     return status
+
+
+def chosen_points(
+    space: LatentSpace, dataset: AnyDataset | None, which: str, held_out: LatentCodes | None = None
+) -> MapPoints:
+    """The ``--points`` of a command: the held-out codes (``held_out``, or encoded from the data)
+    and, for ``train`` or ``all``, the training images encoded; a sample above 100,000 is said."""
+    from vae_explorer.trainer.data.dataset import Dataset
+    from vae_explorer.trainer.maps.points import choose_points
+
+    if held_out is None:
+        if dataset is None:
+            raise UserError("needs the model's data for these points")
+        held_out = space.codes(dataset.x_test, dataset.y_test)
+    train = None
+    if which != "held-out":
+        if not isinstance(dataset, Dataset):
+            raise UserError(f"--points {which} needs the training images in memory (the model streams its data)")
+        train = (*space.encode(dataset.x_train), dataset.y_train)
+    points = choose_points(which, (held_out.means, held_out.log_vars, held_out.labels), train)
+    if points.sample is not None:
+        print(f"vae-explorer: the map shows {points.describe()}", file=sys.stderr)
+    return points
 
 
 def check_writable(path: str) -> None:

@@ -16,16 +16,18 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from vae_explorer.trainer.cli.args import EXIT_INTERRUPTED, EXIT_USAGE, KERAS_PARTS, attach_points, build_parser
-from vae_explorer.trainer.cli.data import check_writable, model_dataset
+from vae_explorer.trainer.cli.data import check_writable, chosen_points, model_dataset
 from vae_explorer.trainer.cli.encode import cmd_encode
 from vae_explorer.trainer.cli.info import cmd_info, cmd_runs
 from vae_explorer.trainer.cli.report import cmd_report
 from vae_explorer.trainer.cli.train import cmd_train
+from vae_explorer.trainer.data.dataset import Dataset
 from vae_explorer.trainer.errors import UserError
 
 if TYPE_CHECKING:
     from vae_explorer.trainer.data.streaming import AnyDataset
     from vae_explorer.trainer.files.modelfile import ModelFile
+    from vae_explorer.trainer.maps.points import MapPoints
     from vae_explorer.trainer.model.vae import VAE
 
 COMMANDS = ("train", "export", "eval", "info", "runs", "encode", "report")
@@ -125,18 +127,39 @@ def _export_layout(args: argparse.Namespace) -> int:
     if not args.out.lower().endswith(".csv"):
         raise UserError("a layout export is a CSV file: name it .csv", args.out)
     loaded = load_model(args.model)
-    if loaded.latent is None:
-        raise UserError("holds no encoded held-out images to lay out (train or save it with this version)", args.model)
-    means = loaded.latent.means
-    name = args.layout or default_layout_name(means.shape[1])
+    points, dataset = _layout_points(args, loaded)
+    name = args.layout or default_layout_name(points.means.shape[1])
     try:
-        layout = make_layout(name, means, dims=args.dims, seed=args.seed, n_jobs=2)
+        layout = make_layout(name, points.means, dims=args.dims, seed=args.seed, n_jobs=2)
     except ValueError as exc:
         raise UserError(str(exc), args.model) from None
-    plane = plane_of(layout, means)
-    write_layout_csv(args.out, plane, loaded.latent.labels, loaded.dataset.get("label_names"), name)
+    plane = plane_of(layout, points.means)
+    names = loaded.dataset.get("label_names")
+    files = _files_of(dataset, points)
+    write_layout_csv(args.out, plane, points.labels, names, name, sets=points.sets, index=points.index, files=files)
     print(f"wrote {args.out} ({len(plane)} points, layout {name})", file=sys.stderr)
     return 0
+
+
+def _layout_points(args: argparse.Namespace, loaded: ModelFile) -> tuple[MapPoints, AnyDataset | None]:
+    """The held-out codes the file keeps (no data needed), or the chosen points encoded from the
+    data (``--data`` when given), with the dataset they came from."""
+    from vae_explorer.trainer.model.space import LatentSpace
+
+    if args.points == "held-out" and args.data is None:
+        if loaded.latent is None:
+            why = "holds no encoded held-out images to lay out (train or save it with this version)"
+            raise UserError(why, args.model)
+        return chosen_points(LatentSpace(loaded.model), None, "held-out", held_out=loaded.latent), None
+    dataset, _ = model_dataset(args, loaded, args.model)
+    return chosen_points(LatentSpace(loaded.model), dataset, args.points), dataset
+
+
+def _files_of(dataset: AnyDataset | None, points: MapPoints) -> list[str] | None:
+    """Each point's file, relative to the image folder; None for data without file names."""
+    if not isinstance(dataset, Dataset) or dataset.files is None:
+        return None
+    return [dataset.file_of(int(s), int(i)) or "" for s, i in zip(points.sets, points.index, strict=True)]
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -164,7 +187,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "loss": terms["loss"],
     }
     if args.map:
-        result["map"] = _map_figures(loaded.model, dataset)
+        result["map"] = _map_figures(loaded.model, dataset, args.points)
     if args.health:
         result["health"] = _health(loaded.model, dataset)
     if args.iw is not None:
@@ -216,9 +239,11 @@ def _health(model: VAE, dataset: AnyDataset) -> dict:
     return latent_health(*LatentSpace(model).encode(dataset.x_test)).to_json()
 
 
-def _map_figures(model: VAE, dataset: AnyDataset) -> dict:
+def _map_figures(model: VAE, dataset: AnyDataset, which: str) -> dict:
     from vae_explorer.trainer.maps.figures import map_figures
     from vae_explorer.trainer.model.space import LatentSpace
 
     space = LatentSpace(model)
-    return map_figures(space.encode(dataset.x_test)[0], dataset.y_test, space.decode)
+    points = chosen_points(space, dataset, which)
+    figures = map_figures(points.means, points.labels, space.decode)
+    return {**figures, "points": {"which": which, "n": len(points), "sample": points.sample}}

@@ -4,6 +4,7 @@ model file, its run record and TensorBoard logs; Ctrl-C, divergence and ``--save
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -51,9 +52,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"{'×'.join(map(str, dataset.image_shape))} ({scaling.describe()})",
         file=sys.stderr,
     )
-    result = _run_stoppable(trainer)
-    codes = trainer.latent.codes(dataset.x_test, dataset.y_test)
-    save_model(args.out, trainer.model, config, result.history, dataset.describe(), codes)
+    try:
+        result = _run_stoppable(trainer)
+        codes = trainer.latent.codes(dataset.x_test, dataset.y_test)
+        save_model(args.out, trainer.model, config, result.history, dataset.describe(), codes)
+    except Exception as exc:  # a full disk, a bug: the record says the run failed, then the error is said
+        _record_failure(record, exc, trainer.history)
+        raise
     _finish_records(board, record, result, codes)
     return _report_trained(args.out, config, result)
 
@@ -145,6 +150,17 @@ def _start_records(
         print(f"vae-explorer: warning: no run record: {exc}", file=sys.stderr)
         record = None
     return board, record
+
+
+def _record_failure(record: RunRecord | None, exc: Exception, history: list[dict]) -> None:
+    """The run record of a run that ended in an error: ``failed``, with the error's line."""
+    from vae_explorer.trainer.files.runs import finish_run
+
+    if record is None:
+        return
+    message = str(exc) if isinstance(exc, UserError) else f"unexpected error: {type(exc).__name__}: {exc}"
+    with contextlib.suppress(UserError):  # the error itself is what the user must hear about
+        finish_run(record, "failed", message, list(history))
 
 
 def _finish_records(

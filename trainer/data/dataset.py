@@ -47,6 +47,8 @@ class Dataset(Labelled):
     label_names: list[str] | None = None
     warnings: list[str] = field(default_factory=list)
     split: dict = field(default_factory=lambda: {"method": "given"})
+    # each image's file, relative to the folder (image folders only): (train files, held-out files)
+    files: tuple[list[str], list[str]] | None = None
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -86,7 +88,15 @@ class Dataset(Labelled):
             label_names=self.label_names,
             warnings=list(self.warnings),
             split=dict(self.split),
+            files=None if self.files is None else (self.files[0][:n_train], self.files[1][:n_test]),
         )
+
+    def file_of(self, set_index: int, index: int) -> str | None:
+        """The file of image ``index`` of the held-out (0) or training (1) set, when known."""
+        if self.files is None:
+            return None
+        names = self.files[1] if set_index == 0 else self.files[0]
+        return names[index] if 0 <= index < len(names) else None
 
 
 def recorded_split_seed(description: dict) -> int | None:

@@ -88,7 +88,7 @@ def load_image_folder(
         raise DatasetError(f"holds no image that could be decoded ({len(split.paths)} tried)", folder)
     x = decoded.array()
     parts = [_part(split, decoded, x, which) for which in (split.train, split.test)]
-    (x_train, y_train), (x_test, y_test) = parts
+    (x_train, y_train, train_files), (x_test, y_test, test_files) = parts
     check_splits(x_train, x_test, folder)
     return Dataset(
         name=name or os.path.basename(os.path.normpath(folder)),
@@ -100,13 +100,14 @@ def load_image_folder(
         label_names=split.class_names,
         warnings=split.warnings + decoded.warnings,
         split=random_split(HELD_OUT_FRACTION, split_seed),
+        files=([os.path.relpath(p, folder) for p in train_files], [os.path.relpath(p, folder) for p in test_files]),
     )
 
 
 def _part(
     split: FolderSplit, decoded: DecodedFolder, x: np.ndarray, which: np.ndarray
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The decoded images (and labels) of one part of the split, in the split's order."""
+) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+    """The decoded images (labels, files) of one part of the split, in the split's order."""
     rows = [decoded.rows[i] for i in which if decoded.rows[i] is not None]
     kept = [i for i in which if decoded.rows[i] is not None]
-    return x[rows], None if split.labels is None else split.labels[kept]
+    return x[rows], None if split.labels is None else split.labels[kept], [str(split.paths[i]) for i in kept]

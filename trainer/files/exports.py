@@ -12,6 +12,7 @@ import numpy as np
 
 from vae_explorer.trainer.files.imagegrid import tile
 from vae_explorer.trainer.latent.paths import grid_points, interpolate, prior_samples, traverse
+from vae_explorer.trainer.maps.points import SETS
 from vae_explorer.trainer.maps.projection import Projection
 from vae_explorer.trainer.model.space import LatentCodes, LatentSpace
 
@@ -64,13 +65,12 @@ def write_latent_csv(
 ) -> None:
     """Latent codes with labels as CSV (one row per held-out image), written atomically."""
     means = np.asarray(codes.means)
-    dims = means.shape[1]
-    header = ["index"] + [f"z{i}" for i in range(dims)]
-    columns = [means]
+    columns: dict[str, Sequence] = {"index": list(range(len(means)))}
+    columns.update({f"z{i}": [f"{v:.6g}" for v in means[:, i]] for i in range(means.shape[1])})
     if codes.log_vars is not None:
-        header += [f"log_var{i}" for i in range(dims)]
-        columns.append(np.asarray(codes.log_vars))
-    _write_rows_csv(path, header, np.concatenate(columns, axis=1), codes.labels, label_names)
+        log_vars = np.asarray(codes.log_vars)
+        columns.update({f"log_var{i}": [f"{v:.6g}" for v in log_vars[:, i]] for i in range(means.shape[1])})
+    write_table_csv(path, {**columns, **_label_columns(codes.labels, label_names)})
 
 
 def write_layout_csv(
@@ -79,36 +79,62 @@ def write_layout_csv(
     labels: np.ndarray | None = None,
     label_names: Sequence[str] | None = None,
     layout: str = "",
+    sets: np.ndarray | None = None,
+    index: np.ndarray | None = None,
+    files: Sequence[str] | None = None,
 ) -> None:
-    """The map's coordinates of the held-out images (index, x, y, label, label_name, layout), so
-    that anyone can check the legibility figure with their own code."""
+    """The map's coordinates of its images (index, set, x, y, label, label_name, layout, and file
+    for an image folder), so that anyone can check the legibility figure with their own code.
+    ``index`` is the image's index within its ``set`` (held-out or train; default: all held out)."""
     plane = np.asarray(plane)
-    _write_rows_csv(path, ["index", "x", "y"], plane, labels, label_names, extra=("layout", layout))
+    n = len(plane)
+    columns: dict[str, Sequence] = {
+        "index": list(range(n)) if index is None else [int(i) for i in index],
+        "set": [SETS[int(s)] for s in (np.zeros(n, np.uint8) if sets is None else sets)],
+        "x": [f"{v:.6g}" for v in plane[:, 0]],
+        "y": [f"{v:.6g}" for v in plane[:, 1]],
+        **_label_columns(labels, label_names),
+        "layout": [layout] * n,
+    }
+    if files is not None:
+        columns["file"] = files
+    write_table_csv(path, columns)
 
 
-def _write_rows_csv(
+def write_selection_csv(
     path: str | os.PathLike[str],
-    header: Sequence[str],
-    values: np.ndarray,
-    labels: np.ndarray | None,
-    label_names: Sequence[str] | None,
-    extra: tuple[str, str] | None = None,
+    sets: np.ndarray,
+    index: np.ndarray,
+    labels: np.ndarray | None = None,
+    label_names: Sequence[str] | None = None,
+    files: Sequence[str] | None = None,
 ) -> None:
-    """One row per image: index, the values, then label and label name when there are labels."""
+    """Selected images, one row each (set, index, label, label_name, file): a list to relabel or
+    remove images by, in the data's own terms (file names for an image folder)."""
+    columns: dict[str, Sequence] = {"set": [SETS[int(s)] for s in sets], "index": [int(i) for i in index]}
+    columns.update(_label_columns(labels, label_names))
+    if files is not None:
+        columns["file"] = files
+    write_table_csv(path, columns)
+
+
+def _label_columns(labels: np.ndarray | None, names: Sequence[str] | None) -> dict[str, Sequence]:
+    if labels is None:
+        return {}
+    text = [names[v] if names and 0 <= v < len(names) else str(v) for v in (int(x) for x in labels)]
+    return {"label": [int(v) for v in labels], "label_name": text}
+
+
+def write_table_csv(path: str | os.PathLike[str], columns: dict[str, Sequence]) -> None:
+    """Columns of equal length as a CSV file with a header, written atomically."""
     import csv
     import io
 
     from vae_explorer.trainer.files.atomic import atomic_path
 
-    header = list(header) + (["label", "label_name"] if labels is not None else []) + ([extra[0]] if extra else [])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    for i, row_values in enumerate(values):
-        row = [i] + [f"{v:.6g}" for v in row_values]
-        if labels is not None:
-            label = int(labels[i])
-            row += [label, label_names[label] if label_names and label < len(label_names) else str(label)]
-        writer.writerow(row + ([extra[1]] if extra else []))
+    writer.writerow(list(columns))
+    writer.writerows(zip(*columns.values(), strict=True))
     with atomic_path(os.fspath(path), ".csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         f.write(buffer.getvalue())

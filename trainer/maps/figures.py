@@ -1,8 +1,10 @@
 """The figures that say how much of the model a map shows, for ``eval --map`` and the benchmarks.
 
-For each layout the map can show of a model's held-out codes: its legibility (5-NN label
-accuracy in the plane), the fidelity of its inverse (0 for the exact linear layouts) and the
-seconds it took; and, for scale, the same k-NN accuracy in the full latent space.
+For each layout the map can show of a set of codes: its legibility (5-NN label accuracy in the
+plane), its neighbour recall (the label-free figure: the share of each code's 10 nearest latent
+neighbours that stay among its 10 nearest on the map, for data without labels), the fidelity of
+its inverse (0 for the exact linear layouts) and the seconds it took; and, for scale, the same
+k-NN accuracy in the full latent space.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ import numpy as np
 
 from vae_explorer.trainer.maps.inverse_map import fidelity
 from vae_explorer.trainer.maps.layouts import make_layout, plane_of
-from vae_explorer.trainer.maps.legibility import knn_accuracy, legibility
+from vae_explorer.trainer.maps.legibility import (
+    RECALL_K,
+    knn_accuracy,
+    legibility,
+    nearest_neighbours,
+    neighbour_recall,
+)
 from vae_explorer.trainer.maps.tsne import TSNELayout
 
 Decode = Callable[[np.ndarray], np.ndarray]  # latent codes → images
@@ -25,29 +33,46 @@ def layout_names(latent_dim: int) -> list[str]:
     return ["latent", "pca"] if latent_dim <= 2 else ["pca", "tsne"]
 
 
-def layout_figures(name: str, means: np.ndarray, labels: np.ndarray | None, decode: Decode, seed: int = 0) -> dict:
-    """``legibility``, ``inverse_mae`` (with ``random_pair_mae`` for scale) and ``seconds``."""
+def latent_neighbours(means: np.ndarray, k: int = RECALL_K, workers: int = -1) -> np.ndarray:
+    """Each code's ``k`` nearest other codes in the latent space (exact), nearest first."""
+    return nearest_neighbours(np.asarray(means, np.float64), k, workers=workers)
+
+
+def plane_figures(plane: np.ndarray, labels: np.ndarray | None, lists: np.ndarray | None = None) -> dict:
+    """What a map shows of its codes: ``legibility`` (None without labels) and, given the codes'
+    latent neighbour lists, ``recall`` (the label-free figure, ``legibility.neighbour_recall``)."""
+    plane = np.asarray(plane, np.float64)
+    figures: dict = {"legibility": legibility(plane, labels)}
+    if lists is not None and len(plane) > 1:
+        figures["recall"] = round(neighbour_recall(plane, lists), 4)
+    return figures
+
+
+def layout_figures(
+    name: str, means: np.ndarray, labels: np.ndarray | None, decode: Decode, lists: np.ndarray, seed: int = 0
+) -> dict:
+    """``legibility``, ``recall``, ``inverse_mae`` (with ``random_pair_mae`` for scale) and ``seconds``."""
     start = time.perf_counter()
     try:
         layout = make_layout(name, means, seed=seed, n_jobs=2)
     except ValueError as exc:  # too few codes for this layout: said in the figures, not a traceback
         return {"skipped": str(exc)}
     seconds = time.perf_counter() - start
-    figures = {
-        "legibility": legibility(plane_of(layout, means), labels),
-        "seconds": round(seconds, 3),
-        "exact": bool(layout.exact),
-    }
+    figures = {**plane_figures(plane_of(layout, means), labels, lists), "seconds": round(seconds, 3)}
+    figures["exact"] = bool(layout.exact)
     if isinstance(layout, TSNELayout) and not layout.exact:
         return {**figures, **fidelity(decode, layout.inverse)}
     return {**figures, "inverse_mae": 0.0}
 
 
 def map_figures(means: np.ndarray, labels: np.ndarray | None, decode: Decode, seed: int = 0) -> dict:
-    """One entry per layout, plus ``latent_knn``: the same k-NN in the model's own space."""
+    """One entry per layout, plus ``latent_knn`` (the same k-NN in the model's own space) and the
+    ``recall_k`` of the label-free figure; the latent neighbours are found once, on every core."""
     means = np.asarray(means, np.float32)
-    report: dict[str, dict | float | None] = {
-        name: layout_figures(name, means, labels, decode, seed) for name in layout_names(means.shape[1])
+    lists = latent_neighbours(means)
+    report: dict[str, dict | float | int | None] = {
+        name: layout_figures(name, means, labels, decode, lists, seed) for name in layout_names(means.shape[1])
     }
-    report["latent_knn"] = None if labels is None else knn_accuracy(means, labels)
+    report["latent_knn"] = None if labels is None else knn_accuracy(means, labels, neighbours=lists)
+    report["recall_k"] = RECALL_K
     return report

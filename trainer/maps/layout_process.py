@@ -12,14 +12,18 @@ a thread, can be stopped at any moment without harm).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import threading
 from typing import Any
 
 import numpy as np
 
-from vae_explorer.trainer.maps.tsne import tsne_plane
+from vae_explorer.trainer.maps.tsne import TSNEResult, tsne_plane
 
 JOIN_SECONDS = 2.0
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class LayoutFailed(Exception):
@@ -31,14 +35,14 @@ class LayoutDied(LayoutFailed):
 
 
 def serve(conn: Any, n_jobs: int) -> None:
-    """The child's loop: one request at a time, answered with (True, plane) or (False, why)."""
+    """The child's loop: one request at a time, answered with (True, TSNEResult) or (False, why)."""
     while True:
         try:
-            means, start, seed = conn.recv()
+            means, start, seed, neighbours = conn.recv()
         except (EOFError, OSError):  # the parent is gone
             return
         try:
-            conn.send((True, tsne_plane(means, start, seed, n_jobs)))
+            conn.send((True, tsne_plane(means, start, seed, n_jobs, neighbours=neighbours)))
         except Exception as exc:  # noqa: BLE001 (said to the parent in one line)
             conn.send((False, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
 
@@ -61,21 +65,36 @@ class LayoutProcess:
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
-    def submit(self, means: np.ndarray, start: np.ndarray | None, seed: int = 0) -> None:
-        """Start ``tsne_plane(means, start, seed)`` in the child (a new child if it is gone)."""
+    def submit(
+        self, means: np.ndarray, start: np.ndarray | None, seed: int = 0, neighbours: np.ndarray | None = None
+    ) -> None:
+        """Start ``tsne_plane(means, start, seed, neighbours=...)`` in the child (a new child if it is gone)."""
         if self._pending:
             raise RuntimeError("a layout is already being computed")
         if self._process is None or not self._process.is_alive():
             self._start_child()
-        self._conn.send((np.asarray(means, np.float64), start, seed))
-        self._pending = True
+        request = (np.asarray(means, np.float64), start, seed, neighbours)
+        sender = threading.Thread(target=_send, args=(self._conn, request), daemon=True, name="tsne-request")
+        sender.start()  # a request larger than the pipe's buffer waits for the child to read it:
+        self._pending = True  # a new child reads only once it has imported openTSNE (a second)
 
     def _start_child(self) -> None:
+        """A fresh interpreter whose numerical libraries use ``n_jobs`` threads at most: with one,
+        a training in the parent keeps the other core (BLAS would otherwise take both)."""
         self.close()
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         self._process = context.Process(target=serve, args=(child, self.n_jobs), daemon=True, name="vae-explorer-tsne")
-        self._process.start()
+        saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+        os.environ.update({name: str(self.n_jobs) for name in THREAD_VARIABLES})  # inherited by the child
+        try:
+            self._process.start()
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         child.close()
         self._conn = parent
 
@@ -95,8 +114,8 @@ class LayoutProcess:
         self.died_with = self._process.exitcode
         self.close()
 
-    def result(self) -> np.ndarray:
-        """The finished layout (N×2); ``LayoutFailed`` with the child's one-line reason, or
+    def result(self) -> TSNEResult:
+        """The finished layout; ``LayoutFailed`` with the child's one-line reason, or
         ``LayoutDied`` when the child ended without an answer."""
         self._pending = False
         try:
@@ -107,7 +126,7 @@ class LayoutProcess:
             raise LayoutDied(f"the t-SNE process ended unexpectedly (exit code {self.died_with})") from None
         if not ok:
             raise LayoutFailed(value)
-        return np.asarray(value)
+        return value
 
     def cancel(self) -> None:
         """Abandon the layout being computed: the child is ended (a new one starts later)."""
@@ -126,3 +145,9 @@ class LayoutProcess:
             if process.is_alive():
                 process.kill()
                 process.join(JOIN_SECONDS)
+
+
+def _send(conn: Any, request: tuple) -> None:
+    """Send on a thread of its own; a child that died meanwhile is noticed by ``poll``."""
+    with contextlib.suppress(OSError, ValueError):  # a closed pipe: cancelled, closed or dead
+        conn.send(request)

@@ -31,23 +31,27 @@ def points_in_rect(plane: np.ndarray, corner_a: Point, corner_b: Point) -> np.nd
 def points_in_polygon(plane: np.ndarray, polygon: ArrayLike) -> np.ndarray:
     """Indices of the points inside a closed polygon (V×2, the last vertex joins the first).
 
-    Even-odd ray casting, vectorised over points: a horizontal ray from each point to the
-    right crosses the polygon's edges an odd number of times when the point is inside. A
-    self-crossing lasso therefore selects what the even-odd rule fills, as a painter would.
-    Fewer than three vertices enclose nothing.
+    Even-odd ray casting: a horizontal ray from each point to the right crosses the polygon's
+    edges an odd number of times when the point is inside. A self-crossing lasso therefore
+    selects what the even-odd rule fills, as a painter would. Fewer than three vertices enclose
+    nothing. Edge by edge, only the points whose height the edge spans are tested (found by
+    binary search in the points sorted by height): a closed lasso spans each height about twice,
+    so 50,000 points cost some 100,000 tests, not 50,000 × V.
     """
     plane = np.asarray(plane, np.float64).reshape(-1, 2)
     poly = np.asarray(polygon, np.float64).reshape(-1, 2)
     if len(poly) < 3 or not len(plane):
         return np.zeros(0, np.int64)
-    x, y = plane[:, 0:1], plane[:, 1:2]  # N×1 against V edges
-    x0, y0 = poly[:, 0], poly[:, 1]
-    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
-    straddles = (y0 > y) != (y1 > y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x_cross = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
-    crossings = np.count_nonzero(straddles & (x < x_cross), axis=1)
-    return np.flatnonzero(crossings % 2 == 1)
+    order = np.argsort(plane[:, 1], kind="stable")
+    ys, xs = plane[order, 1], plane[order, 0]
+    inside = np.zeros(len(plane), bool)
+    for (x0, y0), (x1, y1) in zip(poly, np.roll(poly, -1, axis=0), strict=True):
+        if y0 == y1:
+            continue  # a horizontal edge is straddled by no ray
+        start, stop = np.searchsorted(ys, min(y0, y1), "left"), np.searchsorted(ys, max(y0, y1), "left")
+        x_cross = x0 + (ys[start:stop] - y0) * (x1 - x0) / (y1 - y0)
+        inside[start:stop] ^= xs[start:stop] < x_cross
+    return np.sort(order[inside])
 
 
 def nearest_point(

@@ -1,16 +1,24 @@
-"""t-SNE layouts of the encoded means (openTSNE), for any latent size; approximate both ways.
+"""t-SNE layouts of the encoded means (openTSNE), for any latent size and up to 100,000 points.
 
-The plane decodes through ``maps.inverse_map``, and new codes (an interpolation path) are placed by
-the same inverse-distance blend run forwards, over their nearest codes in the latent space.
-openTSNE's own ``transform`` optimises new points against the layout (2.7 s for one point, 4.5 s
-for a 64-point path on this 2-core machine under load): too slow for a path that follows the
-slider. A layout computed after each epoch starts from the previous one and is rotated onto it
-(orthogonal Procrustes), so the points drift while the model trains instead of jumping.
+Settings chosen by measurement (tests/benchmarks/README.md, "The map at scale"): perplexity 15;
+below 5,000 points exact neighbours and Barnes-Hut gradients with openTSNE's schedule (250
+iterations of early exaggeration 12, then 500); from 5,000 points Annoy neighbours (20 trees)
+and FFT gradients with 250 + 250 iterations on a coarser interpolation grid, which lays out
+70,000 codes in about 40 s on one core within a point of the full schedule's legibility.
+
+A layout computed after each epoch starts from the previous one and is rotated onto it
+(orthogonal Procrustes), so the points drift while the model trains instead of jumping. A warm
+update of a large map keeps the previous layout's neighbour lists (their distances recomputed
+from the new codes) and runs 50 iterations: seconds, where finding the neighbours again would
+take most of an epoch. The plane decodes through ``maps.inverse_map``; new codes (a path, a
+marker) are placed by the same inverse-distance blend run forwards. openTSNE's own ``transform``
+took seconds per point here: too slow for a path that follows a slider.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,17 +27,25 @@ from vae_explorer.trainer.maps.epoch_codes import procrustes
 from vae_explorer.trainer.maps.inverse_map import InverseMap
 
 PERPLEXITY = 15  # best legibility on the embedded MNIST among 10, 15, 20, 30, 50 (tests/benchmarks/README.md)
-WARM_ITERATIONS = 250  # from the previous epoch's layout: no early exaggeration, half the work
-COLD_ITERATIONS = 500
+BARNES_HUT_BELOW = 5000  # exact neighbours and Barnes-Hut below; Annoy and FFT from here
 EARLY_ITERATIONS, EARLY_EXAGGERATION = 250, 12.0  # openTSNE's defaults
+SMALL_COLD, SMALL_WARM = 500, 250  # plain iterations after the early ones / from the previous layout
+LARGE_COLD, LARGE_WARM = 250, 50
+LARGE_GRID = {"cold": 2, "warm": 3}  # FFT: grid intervals per embedding unit (openTSNE: 1)
+ANNOY_TREES = 20  # 12 s for 70,000 codes at 95% recall (openTSNE's 50: 29 s, 99.5%)
 POLL_EVERY = 25  # iterations between two looks at ``should_stop``
-BARNES_HUT_BELOW = 5000  # openTSNE: Barnes-Hut is faster for small sets, FFT for large ones
-# fit(means, start or None, seed) -> the raw N×2 layout
-Fit = Callable[[np.ndarray, np.ndarray | None, int], np.ndarray]
+# fit(means, start or None, seed, neighbours or None) -> TSNEResult
+Fit = Callable[[np.ndarray, "np.ndarray | None", int, "np.ndarray | None"], "TSNEResult"]
 
 
 class LayoutCancelled(Exception):
     """``should_stop`` said so: the layout was abandoned between two optimisation steps."""
+
+
+@dataclass
+class TSNEResult:
+    plane: np.ndarray  # N×2
+    neighbours: np.ndarray | None  # N×k indices of the neighbour lists used (large maps), for the next warm update
 
 
 class TSNELayout:
@@ -37,7 +53,7 @@ class TSNELayout:
 
     ``should_stop()``, polled every 25 iterations, abandons the computation (``LayoutCancelled``)
     for a caller in this process; the app instead ends the child process that computes it
-    (``trainer.maps.layout_process``).
+    (``trainer.maps.layout_process``). ``refresh`` finds the neighbours again even on a warm start.
     """
 
     name = kind = "tsne"
@@ -51,18 +67,31 @@ class TSNELayout:
         n_jobs: int = 1,
         should_stop: Callable[[], bool] | None = None,
         fit: Fit | None = None,
+        refresh: bool = False,
     ) -> None:
-        """``fit(means, start, seed) -> plane`` computes the raw layout (default: ``tsne_plane``
+        """``fit(means, start, seed, neighbours)`` computes the raw layout (default: ``tsne_plane``
         here; the app passes one that runs it in a separate process, ``trainer.maps.layout_process``)."""
         means = np.asarray(means, np.float64)
-        self.latent_dim = means.shape[1]
-        start = previous.plane if previous is not None and previous.plane.shape[0] == len(means) else None
-        fit = fit or (lambda m, start, s: tsne_plane(m, start, s, n_jobs, should_stop))
-        plane = np.asarray(fit(means, start, seed), np.float64)
+        self.latent_dim, self.means = means.shape[1], means
+        same = previous is not None and previous.plane.shape[0] == len(means)
+        start = previous.plane if same and previous is not None else None
+        reuse = None if refresh or not same or previous is None else previous.neighbours
+        fit = fit or (lambda m, s, sd, nb: tsne_plane(m, s, sd, n_jobs, should_stop, nb))
+        result = fit(means, start, seed, reuse)
+        plane = np.asarray(result.plane, np.float64)
         self.plane: np.ndarray = procrustes(plane, start) if start is not None else plane
+        self.neighbours: np.ndarray | None = result.neighbours
         self.warm_started = start is not None
+        self.figures: dict = {}  # legibility and neighbour recall, when someone computed them
         self.inverse = InverseMap(self.plane, means)
-        self.forward = InverseMap(means, self.plane)  # the same blend, latent → plane
+        self._forward: InverseMap | None = None  # built when a code is first placed (a k-d tree of the codes)
+
+    @property
+    def forward(self) -> InverseMap:
+        """The same blend, latent → plane (built on first use: 70,000 codes take a second)."""
+        if self._forward is None:
+            self._forward = InverseMap(self.means, self.plane)
+        return self._forward
 
     def to_plane(self, z: np.ndarray) -> np.ndarray:
         """Place codes among the fitted ones: a fitted code lands on its own point (microseconds)."""
@@ -79,34 +108,36 @@ def tsne_plane(
     seed: int = 0,
     n_jobs: int = 1,
     should_stop: Callable[[], bool] | None = None,
-) -> np.ndarray:
-    """A raw t-SNE layout (N×2) of ``means``: openTSNE's schedule (early exaggeration 12 for
-    250 iterations, then 500 plain ones; a warm start only the plain ones, 250), run in chunks
-    so that ``should_stop`` is polled."""
+    neighbours: np.ndarray | None = None,
+) -> TSNEResult:
+    """A raw t-SNE layout (N×2) of ``means``, run in chunks so that ``should_stop`` is polled.
+    ``neighbours`` (a large map's previous lists) are reused on a warm start instead of searched."""
     from openTSNE import TSNEEmbedding, initialization
 
     small = len(means) < BARNES_HUT_BELOW
-    affinities = _affinities(means, small, n_jobs, seed)
+    affinities, lists = _affinities(means, small, n_jobs, seed, neighbours if start is not None else None)
     if start is None:
         start = initialization.pca(means, random_state=seed)
-        phases = [(EARLY_ITERATIONS, EARLY_EXAGGERATION, 0.5), (COLD_ITERATIONS, 1.0, 0.8)]
+        phases = [
+            (EARLY_ITERATIONS, EARLY_EXAGGERATION, 0.5, "cold"),
+            (SMALL_COLD if small else LARGE_COLD, 1.0, 0.8, "cold"),
+        ]
     else:
-        phases = [(WARM_ITERATIONS, 1.0, 0.8)]
-    embedding = TSNEEmbedding(
-        start, affinities, random_state=seed, n_jobs=n_jobs, negative_gradient_method="bh" if small else "fft"
-    )
-    for iterations, exaggeration, momentum in phases:
-        for done in range(0, iterations, POLL_EVERY):
-            if should_stop is not None and should_stop():
-                raise LayoutCancelled("the layout was cancelled")
-            embedding.optimize(
-                min(POLL_EVERY, iterations - done),
-                inplace=True,
-                exaggeration=exaggeration,
-                momentum=momentum,
-                learning_rate=_learning_rate(len(means), exaggeration),
-            )
-    return np.asarray(embedding)
+        phases = [(SMALL_WARM if small else LARGE_WARM, 1.0, 0.8, "warm")]
+    method = "bh" if small else "fft"
+    embedding = TSNEEmbedding(start, affinities, random_state=seed, n_jobs=n_jobs, negative_gradient_method=method)
+    for iterations, exaggeration, momentum, kind in phases:
+        grid = {} if small else {"ints_in_interval": LARGE_GRID[kind]}
+        _optimise(embedding, iterations, should_stop, exaggeration=exaggeration, momentum=momentum,
+                  learning_rate=_learning_rate(len(means), exaggeration), **grid)  # fmt: skip
+    return TSNEResult(np.asarray(embedding), None if small else lists)
+
+
+def _optimise(embedding: Any, iterations: int, should_stop: Callable[[], bool] | None, **options: Any) -> None:
+    for done in range(0, iterations, POLL_EVERY):
+        if should_stop is not None and should_stop():
+            raise LayoutCancelled("the layout was cancelled")
+        embedding.optimize(min(POLL_EVERY, iterations - done), inplace=True, **options)
 
 
 def _learning_rate(n: int, exaggeration: float) -> float:
@@ -115,18 +146,39 @@ def _learning_rate(n: int, exaggeration: float) -> float:
     return max(n / exaggeration, 200.0)
 
 
-def _affinities(means: np.ndarray, small: bool, n_jobs: int, seed: int) -> Any:
-    """Perplexity-based affinities over an explicit neighbour index: exact (scikit-learn) for
-    small sets, Annoy (bundled with openTSNE) for large ones. Never openTSNE's "auto", which
-    imports pynndescent when it happens to be installed, and numba's first import on a worker
-    thread aborts the process."""
+def _affinities(
+    means: np.ndarray, small: bool, n_jobs: int, seed: int, reuse: np.ndarray | None
+) -> tuple[Any, np.ndarray | None]:
+    """Perplexity-based affinities and the neighbour lists they came from: exact (scikit-learn)
+    for small sets, Annoy (bundled with openTSNE) for large ones, or ``reuse``'s lists with their
+    distances measured again. Never openTSNE's "auto", which imports pynndescent when it happens
+    to be installed, and numba's first import on a worker thread aborts the process."""
     from openTSNE import affinity, nearest_neighbors
 
     perplexity = min(PERPLEXITY, max(2, (len(means) - 1) // 3))
     k = min(len(means) - 1, 3 * perplexity)
-    index_type = nearest_neighbors.Sklearn if small else nearest_neighbors.Annoy
-    index = index_type(means, k, n_jobs=n_jobs, random_state=seed)
-    return affinity.PerplexityBasedNN(perplexity=perplexity, knn_index=index, n_jobs=n_jobs)
+    if small:
+        index: Any = nearest_neighbors.Sklearn(means, k, n_jobs=n_jobs, random_state=seed)
+        return affinity.PerplexityBasedNN(perplexity=perplexity, knn_index=index, n_jobs=n_jobs), None
+    if reuse is not None and reuse.shape == (len(means), k):
+        lists = reuse
+    else:
+        knn = {"n_trees": ANNOY_TREES}
+        lists, _ = nearest_neighbors.Annoy(means, k, n_jobs=n_jobs, random_state=seed, knn_kwargs=knn).build()
+    distances = neighbour_distances(means, lists)
+    order = np.argsort(distances, axis=1, kind="stable")  # nearest first, as a search returns them
+    lists, distances = np.take_along_axis(lists, order, 1), np.take_along_axis(distances, order, 1)
+    index = nearest_neighbors.PrecomputedNeighbors(lists, distances)
+    return affinity.PerplexityBasedNN(perplexity=perplexity, knn_index=index, n_jobs=n_jobs), lists.astype(np.int32)
+
+
+def neighbour_distances(means: np.ndarray, lists: np.ndarray, chunk: int = 8192) -> np.ndarray:
+    """Euclidean distance from each code to each code of its list, in chunks (bounded memory)."""
+    out = np.empty(lists.shape, np.float64)
+    for i in range(0, len(lists), chunk):
+        diff = means[lists[i : i + chunk]] - means[i : i + chunk, None, :]
+        out[i : i + chunk] = np.sqrt(np.einsum("nkd,nkd->nk", diff, diff))
+    return out
 
 
 def median_drift(before: np.ndarray, after: np.ndarray) -> float:

@@ -1,0 +1,125 @@
+"""The map's points as one raster drawn with NumPy: 100,000 dots in a few milliseconds a paint.
+
+pyqtgraph's ``ScatterPlotItem`` draws one pixmap fragment per point: 54 ms a repaint (p99 86 ms)
+for 100,000 points here, and 0.45 s to set them, against a 33 ms budget for a pan. This item
+instead computes each drawn point's pixel from the painter's transform, stamps a small disc of
+its colour into a 32-bit buffer the size of the device (one fancy-indexed assignment per pixel
+of the disc: 6 ms for 100,000 points), and draws that buffer as one image. Later points are
+drawn over earlier ones; the colours are opaque. Nothing is cached between paints, so a pan or
+a zoom costs the same as any other repaint.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QImage, QPainter
+
+RADIUS = 2  # px: a disc of 21 pixels, about pyqtgraph's 5-px symbol
+STAMP = np.array(
+    [
+        (dx, dy)
+        for dy in range(-RADIUS, RADIUS + 1)
+        for dx in range(-RADIUS, RADIUS + 1)
+        if dx * dx + dy * dy <= RADIUS * RADIUS + 1
+    ]
+)
+OPAQUE = np.uint32(0xFF000000)
+
+
+def argb(rgb: np.ndarray) -> np.ndarray:
+    """N×3 uint8 colours → N uint32 opaque ARGB pixels (QImage's Format_ARGB32 order)."""
+    rgb = np.asarray(rgb, np.uint32).reshape(-1, 3)
+    return OPAQUE | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+
+
+def rgb_of(pixels: np.ndarray) -> np.ndarray:
+    """The inverse of ``argb``: N uint32 → N×3 uint8."""
+    pixels = np.asarray(pixels, np.uint32)
+    return np.stack([(pixels >> 16) & 255, (pixels >> 8) & 255, pixels & 255], axis=1).astype(np.uint8)
+
+
+class DotsItem(pg.GraphicsObject):
+    """``set_points(plane, shown, colours)``: N×2 positions, the indices drawn, N uint32 colours."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plane = np.zeros((0, 2), np.float64)
+        self.shown = np.zeros(0, np.int64)
+        self.colours = np.zeros(0, np.uint32)
+        self._bounds = QRectF()
+
+    def set_points(self, plane: np.ndarray, shown: np.ndarray, colours: np.ndarray) -> None:
+        self.plane = np.asarray(plane, np.float64).reshape(-1, 2)
+        self.shown = np.asarray(shown, np.int64)
+        self.colours = np.asarray(colours, np.uint32)
+        self.prepareGeometryChange()
+        self._bounds = self._data_rect()
+        self.informViewBoundsChanged()
+        self.update()
+
+    def _data_rect(self) -> QRectF:
+        xy = self.plane[self.shown]
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if not len(xy):
+            return QRectF()
+        (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        return QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+
+    # -- pyqtgraph / QGraphicsItem --------------------------------------------------------
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph names)
+        """The range auto-ranging fits: the drawn points' extent along axis ``ax``."""
+        if self._bounds.isNull():
+            return None, None
+        r = self._bounds
+        return (r.left(), r.right()) if ax == 0 else (r.top(), r.bottom())
+
+    def pixelPadding(self) -> float:  # noqa: N802 (pyqtgraph's name)
+        return float(RADIUS + 1)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+        view = self.viewRect()  # drawn only in view: the view (or the data) is the bound
+        return view if view is not None else self._bounds
+
+    def paint(self, painter: QPainter, *args) -> None:
+        if not len(self.shown):
+            return
+        device = painter.device()
+        ratio = device.devicePixelRatioF() if device is not None else 1.0
+        width, height = int(device.width() * ratio), int(device.height() * ratio)
+        if width <= 0 or height <= 0:
+            return
+        t = painter.transform()
+        xy = self.plane[self.shown]
+        px = (t.m11() * xy[:, 0] + t.m21() * xy[:, 1] + t.dx()) * ratio
+        py = (t.m12() * xy[:, 0] + t.m22() * xy[:, 1] + t.dy()) * ratio
+        image = self._raster(px, py, self.colours[self.shown], width, height)
+        image.setDevicePixelRatio(ratio)
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(0, 0, image)
+        painter.restore()
+
+    @staticmethod
+    def _raster(px: np.ndarray, py: np.ndarray, colours: np.ndarray, width: int, height: int) -> QImage:
+        """Stamp each point's disc into a ``width``×``height`` ARGB buffer (points whose disc would
+        leave the buffer are drawn only where their centre is inside: near the edge, a dot)."""
+        buffer = np.zeros(width * height, np.uint32)
+        ok = np.isfinite(px) & np.isfinite(py)
+        ix, iy, colours = px[ok].astype(np.int64), py[ok].astype(np.int64), colours[ok]
+        inner = (ix >= RADIUS) & (ix < width - RADIUS) & (iy >= RADIUS) & (iy < height - RADIUS)
+        base = iy[inner] * width + ix[inner]
+        for dx, dy in STAMP:
+            buffer[base + (dy * width + dx)] = colours[inner]
+        edge = ~inner & (ix >= 0) & (ix < width) & (iy >= 0) & (iy < height)
+        buffer[iy[edge] * width + ix[edge]] = colours[edge]
+        image = QImage(buffer.data, width, height, 4 * width, QImage.Format.Format_ARGB32)
+        return image.copy()  # the buffer is freed when this returns
+
+    # -- which point is under the mouse ---------------------------------------------------
+    def point_at(self, x: float, y: float, pixel_size: tuple[float, float], radius_px: float) -> int | None:
+        """The drawn point nearest to (x, y) within ``radius_px`` screen pixels, or None."""
+        from vae_explorer.trainer.maps.selection import nearest_point
+
+        return nearest_point(self.plane, (x, y), pixel_size, radius_px, candidates=self.shown)
