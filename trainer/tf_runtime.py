@@ -7,11 +7,13 @@ a progress bar, not those. So the import runs with fd 2 pointed at /dev/null, an
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -49,24 +51,48 @@ def import_tensorflow() -> Any:
         return tf
 
 
+_trace_lock = threading.RLock()
+
+
+@contextlib.contextmanager
+def tracing() -> Iterator[None]:
+    """One thread traces at a time, with Python's cycle collector paused meanwhile.
+
+    A graph traced on a worker thread deadlocked with the collector running on the GUI thread
+    (tensorflow#66115, seen here in CI): the collector finalised a graph object whose C++ side
+    waited for the lock the tracing thread held while that thread waited for the GIL. With the
+    collector paused while anything traces, and traces one at a time, neither can happen; the
+    collector catches up afterwards. Wrap whatever builds or traces a model off the GUI thread.
+    """
+    with _trace_lock:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if enabled:
+                gc.enable()
+
+
 def compile_now(fn: Callable[..., Any], *signature: Any) -> Any:
     """``fn`` as a graph traced right now for ``signature`` (TensorSpecs), never retraced.
 
-    Tracing on the calling thread, once, matters: a tf.function first traced on a worker
-    thread can deadlock (tensorflow#66115); calls of the built graph from any thread are fine.
+    Traced once, under ``tracing()`` (any thread may call it); calls of the built graph from any
+    thread are fine.
 
     Tracing a training step goes through ``tf.custom_gradient`` in graph mode (Keras's
     optimizer all-reduces the gradients through it), which registers a gradient function in
     TensorFlow's global registry and never removes it; that function holds the traced graph,
     so every traced step (about 10 MB for the ``tutorial`` preset) stayed in memory for good
     (tensorflow#27492, #97697). Here those registrations live as long as the returned function
-    (the ones made while it was traced: tracing happens on one thread only, see above).
+    (the ones made while it was traced: one thread traces at a time, see ``tracing``).
     """
     tf = import_tensorflow()
     registry = _gradient_registry()
-    before = set(registry)
-    concrete = tf.function(fn, input_signature=list(signature)).get_concrete_function()
-    added = [name for name in list(registry) if name not in before and name.startswith(_CUSTOM_GRADIENT)]
+    with tracing():
+        before = set(registry)
+        concrete = tf.function(fn, input_signature=list(signature)).get_concrete_function()
+        added = [name for name in list(registry) if name not in before and name.startswith(_CUSTOM_GRADIENT)]
     if added:
         weakref.finalize(concrete, _forget, registry, added)
     return concrete

@@ -135,8 +135,11 @@ class TrainingWorker(QObject):
             self.finished.emit()
 
     def _prepare(self) -> bool:
+        from vae_explorer.trainer.tf_runtime import tracing
+
         try:
-            trainer = self._build()
+            with tracing():  # building traces the steps: never beside the GUI thread's collector
+                trainer = self._build()
         except Exception as exc:
             self.build_failed.emit(exc)
             return False

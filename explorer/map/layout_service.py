@@ -62,8 +62,8 @@ class LayoutService(QObject):
         are the ones being laid out (a refresh asked for after it started)."""
         if self._closed:
             return
-        if self._computing is not None:
-            if again or codes is not self._computing[0]:
+        if self._computing is not None or self._building:  # the next starts from the one being built
+            if again or self._computing is None or codes is not self._computing[0]:
                 self._waiting = codes
             return
         self._start(codes)
@@ -108,16 +108,20 @@ class LayoutService(QObject):
             return
         self._timer.stop()
         (codes, previous), self._computing = computing, None
-        waiting, self._waiting = self._waiting, None
         try:
             if state == "died":
                 raise LayoutDied(f"the t-SNE process ended unexpectedly (exit code {process.died_with})")
-            self._finish(codes, previous, process.result())  # listeners may request more
+            self._finish(codes, previous, process.result())  # the next waits until this one is built
         except LayoutDied as died:  # not retried at once: the next request starts a new child
+            self._waiting = None
             self.failed.emit(f"{died}; the map shows PCA until the next layout starts a new one")
-            return
         except Exception as error:  # noqa: BLE001 (the child's failure, shown as one line)
             self.failed.emit(f"t-SNE layout failed: {error}")
+            self._next()
+
+    def _next(self) -> None:
+        """Start the newest codes asked for meanwhile (warm, from the layout just built)."""
+        waiting, self._waiting = self._waiting, None
         if waiting is not None:
             self.request(waiting)
 
@@ -138,7 +142,7 @@ class LayoutService(QObject):
 
     def _built(self, generation: int, codes, layout: TSNELayout) -> None:
         self._building -= 1
-        if generation != self._generation or self._closed:
-            return
-        self.latest = layout
-        self.ready.emit(codes, layout)
+        if generation == self._generation and not self._closed:
+            self.latest = layout
+            self.ready.emit(codes, layout)
+        self._next()
