@@ -127,9 +127,10 @@ class TrainingController(QObject):
         return lambda: Trainer(config, data, model=model, history=history, encode_each_epoch=True, recycle=compiled)
 
     def _prepare(self, build, title: str, fresh: bool) -> None:
-        """Build and trace on the training thread: the window stays live meanwhile (tracing off the
-        GUI thread was measured safe: tests/benchmarks/tracing_threads.py). Until ``prepared``
-        arrives, ``state.preparing`` refuses a second Start."""
+        """Build and trace on the training thread, so the window stays live meanwhile. Safe because
+        traces run one at a time with the cycle collector paused (``trainer.tf_runtime.tracing``;
+        tests/benchmarks/tracing_threads.py stresses it). Until ``prepared`` arrives,
+        ``state.preparing`` refuses a second Start."""
         self.state.set(preparing=True)
         self._pending = (title, fresh)
         self.status("Preparing the model (building and tracing it)…")
