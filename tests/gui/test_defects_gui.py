@@ -109,8 +109,7 @@ def test_the_window_starts_whatever_its_settings_and_runs_folder_hold(qtbot, tmp
     settings.setValue("tensorboard/folder", 17)
     settings.sync()
     window = MainWindow(settings=settings, runs_dir=str(runs))
-    qtbot.addWidget(window)
-    window.show()
+    window.show()  # not qtbot.addWidget: pytest-qt would delete it before it is idle (see gui/conftest.py)
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Started"), timeout=60_000)
     message = window.statusBar().currentMessage()
     assert "3 unreadable run record(s) skipped" in message and "1 recent file(s) no longer exist" in message
@@ -119,3 +118,5 @@ def test_the_window_starts_whatever_its_settings_and_runs_folder_hold(qtbot, tmp
     assert dialogs.warnings and str(damaged) in dialogs.warnings[-1][1] and "\n" not in dialogs.warnings[-1][1]
     assert np.isfinite(window.training.settings.learning_rate)
     window.close()
+    qtbot.waitUntil(lambda: not window.busy(), timeout=10_000)
+    window.deleteLater()

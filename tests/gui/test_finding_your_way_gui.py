@@ -178,6 +178,7 @@ def test_class_colours_menu_is_bound_to_the_state_and_remembered_after_a_restart
     assert rgb == PALETTES["okabe-ito"][label]
     again.close()
     qtbot.waitUntil(lambda: not again.busy(), timeout=10_000)
+    again.deleteLater()
 
 
 def reopened(qtbot, settings_file: str, tmp_path):
@@ -186,8 +187,7 @@ def reopened(qtbot, settings_file: str, tmp_path):
 
     settings = QSettings(settings_file, QSettings.Format.IniFormat)
     w = MainWindow(settings=settings, runs_dir=str(tmp_path / "runs"))
-    qtbot.addWidget(w)
-    w.show()
+    w.show()  # not qtbot.addWidget: pytest-qt would delete it before it is idle (see gui/conftest.py)
     qtbot.waitUntil(lambda: w.session.tf_ready and w.session.dataset is not None and not w.busy(), timeout=60_000)
     return w
 

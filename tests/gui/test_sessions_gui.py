@@ -90,8 +90,7 @@ def new_window(qtbot, tmp_path, mnist_small):
     def make(settings_file: str = "settings2.ini", small: bool = True, runs: str = "runs2"):
         settings = QSettings(str(tmp_path / settings_file), QSettings.Format.IniFormat)
         w = MainWindow(settings=settings, runs_dir=str(tmp_path / runs))
-        qtbot.addWidget(w)
-        w.show()
+        w.show()  # not qtbot.addWidget: pytest-qt would delete it before it is idle (see gui/conftest.py)
         qtbot.waitUntil(lambda: w.session.tf_ready and w.session.dataset is not None and not w.busy(), timeout=60_000)
         if small:
             w.datasets.show(mnist_small)
@@ -105,6 +104,7 @@ def new_window(qtbot, tmp_path, mnist_small):
         qtbot.waitUntil(lambda w=w: not w.busy(), timeout=60_000)
         w.close()
         qtbot.waitUntil(lambda w=w: not w.busy(), timeout=10_000)
+        w.deleteLater()
 
 
 @pytest.fixture
