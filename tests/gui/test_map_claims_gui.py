@@ -5,11 +5,11 @@ colour bar, Alt+drag and the toolbar's drag modes, and the Selection tab's sheet
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from tests.gui import test_map_data_gui
 from tests.gui.helpers import brush_rgb, drawn_indices, open_tool
 from tests.gui.test_map_data_gui import (
     CTRL,
@@ -22,27 +22,7 @@ from tests.gui.test_map_data_gui import (
     widget_pos,
 )
 
-
-@pytest.fixture(scope="module")
-def map_model(tmp_path_factory, mnist, train_and_save):
-    """A `dense` latent-2 model with 400 held-out images (more than the gallery's 300)."""
-    from vae_explorer.trainer.model.config import TrainConfig
-
-    data = mnist.subset(1500, 400)
-    config = TrainConfig(preset="dense", latent_dim=2, epochs=1, batch_size=64, learning_rate=3e-3, seed=0)
-    path = tmp_path_factory.mktemp("mapclaims") / "m.h5"
-    train_and_save(config, data, path)
-    return path, data
-
-
-@pytest.fixture
-def opened(window, qtbot, map_model):
-    path, data = map_model
-    assert window.files.open_model(str(path))
-    window.datasets.show(data)
-    qtbot.waitUntil(lambda: window.session.held_out_images() is not None and not window.busy(), timeout=20_000)
-    qtbot.wait(50)  # the view settles on the data, as on screen
-    return window
+map_model, opened = test_map_data_gui.map_model, test_map_data_gui.opened  # the same model and window (fixtures)
 
 
 def drawn_rgb(plot) -> np.ndarray:

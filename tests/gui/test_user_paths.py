@@ -24,6 +24,20 @@ def count_starts(window, monkeypatch) -> list:
     return starts
 
 
+def slow_to_build(monkeypatch, building, release, also=lambda: None) -> None:
+    """Trainers that say when their building starts (``building``) and wait for ``release``."""
+    from vae_explorer.trainer.training import loop as training
+
+    class SlowToBuild(training.Trainer):
+        def __init__(self, *args, **kwargs):
+            also()
+            building.set()
+            release.wait(30)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(training, "Trainer", SlowToBuild)
+
+
 def one_epoch(window):
     panel = window.training.panel
     panel.set_preset("tutorial")
@@ -47,20 +61,13 @@ def test_the_model_is_built_off_the_gui_thread_which_stays_live_and_refuses_a_se
 
     from PySide6.QtCore import QTimer
 
-    from vae_explorer.trainer.training import loop as training
-
     starts = count_starts(window, monkeypatch)
     one_epoch(window)
     building, release, threads = threading.Event(), threading.Event(), []
 
-    class SlowToBuild(training.Trainer):
-        def __init__(self, *args, **kwargs):
-            threads.append(threading.current_thread() is threading.main_thread())
-            building.set()
-            release.wait(30)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(training, "Trainer", SlowToBuild)
+    slow_to_build(
+        monkeypatch, building, release, lambda: threads.append(threading.current_thread() is threading.main_thread())
+    )
     qtbot.mouseClick(window.training.panel.start, Qt.MouseButton.LeftButton)
     assert building.wait(10)
     ticks = []
@@ -80,18 +87,9 @@ def test_the_model_is_built_off_the_gui_thread_which_stays_live_and_refuses_a_se
 def test_closing_while_the_model_is_built_drops_it_and_ends_the_thread(window, qtbot, monkeypatch):
     import threading
 
-    from vae_explorer.trainer.training import loop as training
-
     one_epoch(window)
     building, release = threading.Event(), threading.Event()
-
-    class SlowToBuild(training.Trainer):
-        def __init__(self, *args, **kwargs):
-            building.set()
-            release.wait(30)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(training, "Trainer", SlowToBuild)
+    slow_to_build(monkeypatch, building, release)
     qtbot.mouseClick(window.training.panel.start, Qt.MouseButton.LeftButton)
     assert building.wait(10)
     window.close()
