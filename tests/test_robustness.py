@@ -383,7 +383,7 @@ def test_absurd_learning_rate_from_scratch_still_saves_finite_weights(tmp_path, 
 
 
 def _start(args, cwd):
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
     exe = shutil.which("vae-explorer")
     assert exe, "the vae-explorer console script is not installed"
     proc = subprocess.Popen([exe, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -398,6 +398,23 @@ def _start(args, cwd):
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     return proc, lines, first_epoch, reader
+
+
+def _exit_code_or_stacks(proc, lines, reader, timeout=30):
+    """The exit code of ``proc``; if it has not exited within ``timeout``, fail with every
+    thread's stack (SIGABRT makes the child's faulthandler print them) so a hang says where."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        try:
+            proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        reader.join(5)
+        pytest.fail(f"no exit {timeout} s after SIGINT; its stderr:\n" + "\n".join(text for _, text in lines))
 
 
 # What a user at a terminal notices: a stop that takes seconds. Measured here well under 1 s on a
@@ -415,10 +432,7 @@ def test_ctrl_c_in_train_saves_and_exits_quickly(tmp_path):
         assert proc.poll() is None, "\n".join(text for _, text in lines)
         signalled = time.perf_counter()
         proc.send_signal(signal.SIGINT)
-        try:
-            code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            code = None
+        code = _exit_code_or_stacks(proc, lines, reader)
         exited = time.perf_counter()
     finally:
         if proc.poll() is None:
@@ -451,7 +465,7 @@ def test_ctrl_c_while_starting_up(tmp_path):
         time.sleep(1.0)  # importing TensorFlow
         signalled = time.perf_counter()
         proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=30)
+        code = _exit_code_or_stacks(proc, lines, reader)
         latency = time.perf_counter() - signalled
     finally:
         if proc.poll() is None:
