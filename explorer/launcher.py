@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in COMMANDS + ("-h", "--help"):
         from vae_explorer.trainer.cli import main as cli_main
 
-        sys.exit(cli_main(argv))
+        sys.exit(cli_main(argv, exit_at_once_on_interrupt=True))
     from vae_explorer.explorer.app import main as app_main
 
     sys.exit(app_main(argv))

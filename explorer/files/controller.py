@@ -7,12 +7,15 @@ becomes one dialog that names the file and the problem, and the session stays as
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from vae_explorer.explorer.context import AppContext
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.tf_runtime import tracing
 
 MODEL_FILTER = "vae-explorer models (*.h5);;All files (*)"
 Answer = QMessageBox.StandardButton
@@ -25,7 +28,8 @@ class ModelFiles(QObject):
     def __init__(self, app: AppContext, training, recents, datasets):
         super().__init__(app.window)
         self.window, self.session, self.training, self.recents = app.window, app.session, training, recents
-        self.errors, self.status = app.errors, app.status
+        self.errors, self.status, self.jobs = app.errors, app.status, app.jobs
+        self.opening: str | None = None  # the model file being read off the GUI thread
         self._load_dataset, self._load_model_dataset = datasets.load, datasets.load_for_model
         self._pending: str | None = None  # a model asked for before TensorFlow was ready
         self.session.changed.connect(self._session_changed)
@@ -60,37 +64,48 @@ class ModelFiles(QObject):
         if path:
             self.open_model(path)
 
-    def open_model(self, path: str) -> bool:
-        """Load a model file into the session; a bad file gives a dialog and changes nothing."""
+    def open_model(self, path: str, then: Callable[[], None] | None = None) -> bool:
+        """Start opening a model file: it is read, built and traced off the GUI thread (half a
+        second that would freeze the window), then becomes the session's model and ``then()``
+        runs. False when it cannot start; a bad file gives a dialog and changes nothing."""
         if not self.session.tf_ready:
             self._pending = path
             self.status(f"{path} opens when TensorFlow is ready…")
             return False
-        if self.training.busy:
-            self.errors.report("Cannot open a model", "Stop the training first.")
+        if self.training.busy or self.opening:
+            self.errors.report(
+                "Cannot open a model",
+                "Stop the training first." if self.opening is None else f"{self.opening} is still opening.",
+            )
             return False
         if self.session.dirty and not self.confirm_discard("Open another model"):
             return False
-        loaded = self._load(path)
-        if loaded is None:
-            return False
-        self.show_loaded(path, loaded)
+        self.opening = path
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self.status(f"Opening {path}…")
+        self.jobs.run(lambda: read_model(path), lambda read: self._opened(path, read, then), self._failed)
         return True
 
-    def _load(self, path: str):
-        from vae_explorer.trainer.files.modelfile import load_model
+    def _opened(self, path: str, read: tuple[Any, Any], then: Callable[[], None] | None) -> None:
+        self._end_opening()
+        if self.training.busy:  # started while the file was read: the running model stays
+            self.errors.report("Cannot open model", f"{path}: a training started while it was opening.")
+            return
+        self.show_loaded(path, *read)
+        if then is not None:
+            then()
 
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            return load_model(path)
-        except Exception as exc:  # noqa: BLE001 (a bad file or a bug: one dialog line either way)
-            self.errors.report("Cannot open model", exc)
-            return None
-        finally:
-            QApplication.restoreOverrideCursor()
+    def _failed(self, exc: BaseException) -> None:
+        self._end_opening()
+        self.errors.report("Cannot open model", exc)
 
-    def show_loaded(self, path: str, loaded) -> None:
-        """Make a loaded model file the session's model (also for the follow part's versions)."""
+    def _end_opening(self) -> None:
+        self.opening = None
+        QApplication.restoreOverrideCursor()
+
+    def show_loaded(self, path: str, loaded, space=None) -> None:
+        """Make a loaded model file the session's model (also for the follow part's versions);
+        ``space``: its ``LatentSpace`` if already built."""
         from vae_explorer.trainer.model.space import LatentSpace
 
         s = self.session
@@ -102,7 +117,7 @@ class ModelFiles(QObject):
             codes=loaded.latent,
             path=os.path.abspath(path),
             dirty=False,
-            space=LatentSpace(loaded.model),
+            space=space or LatentSpace(loaded.model),
             compiled=None,
             epoch_codes=loaded.epoch_codes,
         )
@@ -149,3 +164,13 @@ class ModelFiles(QObject):
         self.recents.add(path)
         self.status(f"Saved {path}", 5000)
         return True
+
+
+def read_model(path: str) -> tuple[Any, Any]:
+    """A model file loaded and its ``LatentSpace`` traced (on a worker thread: ``tracing()``)."""
+    from vae_explorer.trainer.files.modelfile import load_model
+    from vae_explorer.trainer.model.space import LatentSpace
+
+    with tracing():
+        loaded = load_model(path)
+        return loaded, LatentSpace(loaded.model)

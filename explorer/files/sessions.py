@@ -151,12 +151,16 @@ class SessionFiles(QObject):
         except UserError as exc:
             self.app.errors.report("Cannot open session", exc)
             return False
-        if model is not None and not self.files.open_model(model):
-            return False
+        if model is None:
+            self._with_model(path, read, notes)
+            return True
+        return self.files.open_model(model, then=lambda: self._with_model(path, read, notes))
+
+    def _with_model(self, path: str, read: SessionFile, notes: list[str]) -> None:
+        """The session's model is open (read off the GUI thread): its data, then what was set."""
         self._load_dataset(read.dataset, notes)
         self._waited = 0
         self._when_loaded(lambda: self._apply_which(path, read, notes))
-        return True
 
     def _model_of(self, path: str, read: SessionFile) -> tuple[str | None, list[str]]:
         """The model file to open (asked for once if it moved) and what to say about it."""

@@ -1,6 +1,6 @@
 """The longest freeze of the window on each user path, driven through real clicks and keys.
 
-    python tests/benchmarks/stalls.py --runs 3 [--json out.json]
+    python tests/benchmarks/stalls.py --runs 3 [--json out.json] [--where]
 
 Each run is a fresh process with the real main window (offscreen, 1400×900) and a 10 ms QTimer
 heartbeat on the GUI thread. Each path is driven as a user drives it (a click on Start, a choice in
@@ -18,6 +18,7 @@ when the app has sessions.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -37,13 +38,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--where", action="store_true", help="print the GUI thread's sampled stack in each longest stall")
     ap.add_argument("--one", action="store_true", help="(internal) one run in this process, one JSON line")
     args = ap.parse_args()
     if args.one:
+        Heartbeat.where = args.where
         return one_run()
     runs = []
     for i in range(args.runs):
-        out = subprocess.run([sys.executable, __file__, "--one"], capture_output=True, text=True, check=True).stdout
+        command = [sys.executable, __file__, "--one", *(["--where"] if args.where else [])]
+        err = None if args.where else subprocess.PIPE
+        out = subprocess.run(command, stdout=subprocess.PIPE, stderr=err, text=True, check=True).stdout
         runs.append(json.loads(out.strip().splitlines()[-1]))
         print(f"run {i + 1}: " + ", ".join(f"{k} {v['max']:.0f} ms" for k, v in runs[-1].items()), flush=True)
     summary = summarise(runs)
@@ -67,8 +72,48 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
+class StackSampler:
+    """Where the GUI thread is, every 5 ms, from a thread of its own (``--where``): the frames
+    sampled inside the longest gap say what froze the window; few samples in a long gap mean
+    another thread held the GIL (a C call that does not release it)."""
+
+    def __init__(self):
+        import threading
+
+        self.samples: list[tuple[float, list[str]]] = []
+        self._main, self._stop = threading.main_thread().ident, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        import traceback
+
+        while not self._stop.wait(0.005):
+            frame = sys._current_frames().get(self._main)
+            if frame is not None:
+                stack = [f"{os.path.basename(f.filename)}:{f.lineno} {f.name}" for f in traceback.extract_stack(frame)]
+                self.samples.append((time.perf_counter() * 1e3, stack[-6:]))
+
+    def report(self, start: float, end: float) -> str:
+        """The sampled stacks between ``start`` and ``end`` (ms), most frequent first."""
+        from collections import Counter
+
+        inside = Counter(" < ".join(reversed(s)) for t, s in self.samples if start <= t <= end)
+        lines = [f"  {n:>3}× {stack}" for stack, n in inside.most_common(6)]
+        return f"{sum(inside.values())} samples in {end - start:.0f} ms:\n" + "\n".join(lines)
+
+
 class Heartbeat:
     """A 10 ms timer on the GUI thread; ``gaps()`` are the intervals between its beats."""
+
+    where = False  # --where: sample the GUI thread's stack and print it for the longest gap
 
     def __init__(self):
         from PySide6.QtCore import QTimer
@@ -84,17 +129,22 @@ class Heartbeat:
 
         self.beats = [time.perf_counter() * 1e3]
         self.timer.start()
-        drive()
-        deadline = time.monotonic() + timeout_s
-        while not done() and time.monotonic() < deadline:
-            QApplication.processEvents()
-            time.sleep(0.002)
-        for _ in range(3):  # what finishing caused (a redraw) counts too
-            QApplication.processEvents()
-            time.sleep(0.01)
+        with contextlib.ExitStack() as stack:
+            sampler = stack.enter_context(StackSampler()) if self.where else None
+            drive()
+            deadline = time.monotonic() + timeout_s
+            while not done() and time.monotonic() < deadline:
+                QApplication.processEvents()
+                time.sleep(0.002)
+            for _ in range(3):  # what finishing caused (a redraw) counts too
+                QApplication.processEvents()
+                time.sleep(0.01)
         self.beats.append(time.perf_counter() * 1e3)
         self.timer.stop()
         gaps = np.diff(self.beats)
+        if sampler is not None:
+            i = int(np.argmax(gaps))
+            print(sampler.report(self.beats[i], self.beats[i + 1]), file=sys.stderr, flush=True)
         return {"max": float(gaps.max()), "p99": float(np.percentile(gaps, 99)), "n": len(gaps)}
 
 

@@ -59,3 +59,21 @@ def open_tool(window, qtbot, title: str):
 def tool(window, name: str):
     """The map tool called ``name`` (its state, page and items)."""
     return window.map.tools[name]
+
+
+def open_model(window, path) -> bool:
+    """Open a model file as the app does (read off the GUI thread) and wait until it is shown or
+    refused: True when it is the session's model now."""
+    import os
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    if not window.files.open_model(str(path)):
+        return False
+    deadline = time.monotonic() + 60
+    while window.files.opening and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.005)
+    assert not window.files.opening, f"{path} did not open within 60 s"
+    return window.session.path == os.path.abspath(str(path))

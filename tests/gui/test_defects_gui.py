@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 
+from tests.gui.helpers import open_model
 from tests.gui.test_follow import replace_with
 from tests.gui.test_map_layouts_gui import tsne_ready
 from tests.test_defects import zeroed_copy
@@ -79,7 +80,7 @@ def test_10_every_figure_on_screen_belongs_to_the_version_shown(window, qtbot, t
 
 
 def test_5_a_killed_t_sne_child_is_noticed_and_the_next_layout_starts_a_new_one(window, qtbot, wide_model_file):
-    assert window.files.open_model(str(wide_model_file))
+    assert open_model(window, str(wide_model_file))
     service = window.map.layouts
     qtbot.waitUntil(lambda: service.child_pid is not None and service.computing, timeout=10_000)
     os.kill(service.child_pid, signal.SIGKILL)  # as an out-of-memory kill does
@@ -115,7 +116,8 @@ def test_the_window_starts_whatever_its_settings_and_runs_folder_hold(qtbot, tmp
     assert "3 unreadable run record(s) skipped" in message and "1 recent file(s) no longer exist" in message
     assert window.recent_menu.isEnabled() and [a.text() for a in window.recent_menu.actions()] == [str(damaged)]
     window.recent_menu.actions()[0].trigger()  # the damaged one: one dialog line, the window goes on
-    assert dialogs.warnings and str(damaged) in dialogs.warnings[-1][1] and "\n" not in dialogs.warnings[-1][1]
+    qtbot.waitUntil(lambda: bool(dialogs.warnings), timeout=60_000)
+    assert str(damaged) in dialogs.warnings[-1][1] and "\n" not in dialogs.warnings[-1][1]
     assert np.isfinite(window.training.settings.learning_rate)
     window.close()
     qtbot.waitUntil(lambda: not window.busy(), timeout=10_000)

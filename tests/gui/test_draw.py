@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from tests.gui.helpers import shown_image
+from tests.gui.helpers import open_model, shown_image
 from tests.gui.test_main_window import click_map
 from tests.test_own_images import dark_seven_on_white
 from vae_explorer.trainer.files.imagegrid import write_png
@@ -43,7 +43,7 @@ def marker_positions(item) -> np.ndarray:
 @pytest.fixture
 def opened(window, gui_model_file):
     """The window with the 2-D `dense` model open and the Draw tab in view."""
-    assert window.files.open_model(str(gui_model_file[0]))
+    assert open_model(window, str(gui_model_file[0]))
     window.map.panel.setCurrentWidget(window.draw.panel)
     return window
 
@@ -175,7 +175,7 @@ def test_a_clicked_point_shows_its_posterior_ellipse(opened, qtbot):
 def test_a_drawing_on_a_t_sne_map_has_no_ellipse_and_on_pca_the_projected_one(window, qtbot, wide_model_file):
     from tests.gui.test_map_layouts_gui import tsne_ready
 
-    assert window.files.open_model(str(wide_model_file))
+    assert open_model(window, str(wide_model_file))
     qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
     window.map.panel.setCurrentWidget(window.draw.panel)
     draw_stroke(qtbot, window.draw.panel.canvas, [(8, 6), (20, 6), (14, 22)])

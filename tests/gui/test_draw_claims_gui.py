@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
+from tests.gui.helpers import open_model
 from tests.gui.test_draw import draw_stroke
 from tests.gui.test_main_window import click_map
 from tests.test_own_images import dark_seven_on_white
@@ -26,7 +27,7 @@ def draw_tab(window, qtbot, gui_model_file):
     """The 2-D `dense` model open and the Draw tool chosen in the side panel, as a user does."""
     from tests.gui.helpers import open_tool
 
-    assert window.files.open_model(str(gui_model_file[0]))
+    assert open_model(window, str(gui_model_file[0]))
     open_tool(window, qtbot, "Draw")
     return window
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tests.gui.helpers import open_model
 from vae_explorer.explorer.core.actions import ACTIONS, Facts, needs
 from vae_explorer.explorer.core.command_palette import plain
 from vae_explorer.explorer.core.guide import MAP_GESTURES
@@ -60,7 +61,7 @@ def enabled_rows(palette) -> list[bool]:
 @pytest.fixture
 def opened(window, qtbot, gui_model_file):
     """The window with a small latent-2 model open: most actions are enabled."""
-    assert window.files.open_model(str(gui_model_file[0]))
+    assert open_model(window, str(gui_model_file[0]))
     qtbot.waitUntil(lambda: window.session.held_out_images() is not None and not window.busy(), timeout=20_000)
     return window
 

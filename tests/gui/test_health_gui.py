@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog
 
-from tests.gui.helpers import open_tool, shown_image, tool
+from tests.gui.helpers import open_model, open_tool, shown_image, tool
 from tests.gui.test_main_window import click_map
 from tests.gui.test_map_layouts_gui import tsne_ready
 
@@ -23,7 +23,7 @@ def bars(tool_) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
 def test_the_health_view_shows_each_dimension_s_kl_and_greys_the_inactive_ones(window, qtbot, beta_models):
     from vae_explorer.trainer.latent.health import latent_health
 
-    assert window.files.open_model(str(beta_models[8.0][0]))
+    assert open_model(window, str(beta_models[8.0][0]))
     open_tool(window, qtbot, "Latent health")
     codes = window.session.codes
     expected = latent_health(codes.means, codes.log_vars)
@@ -53,7 +53,7 @@ def test_a_collapse_while_training_is_said_in_the_status_bar(window, qtbot):
 
 
 def test_the_traversal_orders_dimensions_by_kl_and_can_hide_the_inactive_ones(window, qtbot, beta_models):
-    assert window.files.open_model(str(beta_models[8.0][0]))
+    assert open_model(window, str(beta_models[8.0][0]))
     health = window.session.health()
     qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
     qtbot.wait(50)
@@ -79,7 +79,7 @@ def test_the_traversal_orders_dimensions_by_kl_and_can_hide_the_inactive_ones(wi
 
 
 def test_the_chosen_dimensions_map_starts_on_the_two_most_active(window, qtbot, beta_models):
-    assert window.files.open_model(str(beta_models[8.0][0]))
+    assert open_model(window, str(beta_models[8.0][0]))
     a, b = window.session.health().most_active(2)
     box = window.map.axes.layout_box
     box.setFocus()
@@ -103,7 +103,7 @@ def test_the_runs_table_has_an_active_column(window, qtbot):
 
 def test_file_export_report_writes_the_map_the_window_shows(window, qtbot, beta_models, tmp_path, monkeypatch, dialogs):
     path, npz = beta_models[1.0]
-    assert window.files.open_model(str(path))
+    assert open_model(window, str(path))
     window.datasets.load(str(npz))  # the model's own data: the report shows its held-out images
     qtbot.waitUntil(lambda: window.session.held_out_images() is not None, timeout=30_000)
     box = window.map.axes.layout_box
@@ -124,7 +124,7 @@ def test_closing_the_window_while_a_report_builds_cancels_it_and_writes_nothing(
     window, qtbot, beta_models, tmp_path, monkeypatch
 ):
     path, npz = beta_models[1.0]
-    assert window.files.open_model(str(path))
+    assert open_model(window, str(path))
     window.datasets.load(str(npz))
     qtbot.waitUntil(lambda: window.session.held_out_images() is not None, timeout=30_000)
     out = tmp_path / "never.html"

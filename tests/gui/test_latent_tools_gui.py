@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from tests.gui.helpers import drawn_xy, open_tool, shown_image
+from tests.gui.helpers import drawn_xy, open_model, open_tool, shown_image
 from tests.gui.test_main_window import click_map, png_size
 from vae_explorer.trainer.files.imagegrid import tile
 from vae_explorer.trainer.latent import class_tools
@@ -44,7 +44,7 @@ def choose_other_class(qtbot, box, avoid: int) -> int:
 
 
 def test_sliding_a_clicked_point_towards_another_class_decodes_along_the_class_direction(window, qtbot, gui_model_file):
-    assert window.files.open_model(str(gui_model_file[0]))
+    assert open_model(window, str(gui_model_file[0]))
     tab = open_tab(window, qtbot, "Direction")
     clicked = click_data_point(window, qtbot, 5)
     codes, space = window.session.codes, window.session.space
@@ -64,7 +64,7 @@ def test_sliding_a_clicked_point_towards_another_class_decodes_along_the_class_d
 
 
 def test_the_prior_holes_overlay_appears_under_the_points(window, qtbot, gui_model_file):
-    assert window.files.open_model(str(gui_model_file[0]))
+    assert open_model(window, str(gui_model_file[0]))
     tab = open_tab(window, qtbot, "Prior holes")
     overlay = window.map.tools["prior_holes"].image
     assert not overlay.isVisible()
@@ -84,7 +84,7 @@ def test_the_prior_holes_overlay_appears_under_the_points(window, qtbot, gui_mod
 def test_samples_of_a_class_are_decoded_from_its_fitted_gaussian_and_exported(
     window, qtbot, gui_model_file, tmp_path, monkeypatch
 ):
-    assert window.files.open_model(str(gui_model_file[0]))
+    assert open_model(window, str(gui_model_file[0]))
     tab = open_tab(window, qtbot, "Class samples")
     label = choose_other_class(qtbot, tab.label_box, tab.label_box.itemData(0))
     codes, space = window.session.codes, window.session.space
@@ -138,7 +138,7 @@ def test_scrubbing_replays_the_map_of_each_epoch_and_the_file_keeps_them(window,
     np.testing.assert_allclose(drawn(window), window.session.codes.means, atol=1e-5)
     assert tab.label.text().startswith("Live map (epoch 3)")
     path = str(tmp_path / "run.h5")
-    assert window.files.save_to(path) and window.files.open_model(path)
+    assert window.files.save_to(path) and open_model(window, path)
     assert slider.isEnabled() and slider.maximum() == 2  # the opened file brought its epochs
     qtbot.keyClick(slider, Qt.Key.Key_Home)
     np.testing.assert_allclose(drawn(window), epochs[0], atol=1e-2)  # kept as float16
@@ -166,7 +166,7 @@ def test_on_a_t_sne_map_the_walk_is_placed_by_the_layout_and_the_prior_is_not_sh
 
     path = tmp_path / "latent4.h5"
     train_and_save(TrainConfig(preset="dense", latent_dim=4, epochs=1, batch_size=64, seed=2), mnist_small, path)
-    assert window.files.open_model(str(path))
+    assert open_model(window, str(path))
     qtbot.waitUntil(lambda: getattr(window.map.state.projection, "kind", None) == "tsne", timeout=60_000)
     space_tab = open_tab(window, qtbot, "Prior holes")
     qtbot.mouseClick(space_tab.holes, Qt.MouseButton.LeftButton)

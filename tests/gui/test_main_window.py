@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.helpers import plotted, point_count, shown_image
+from tests.gui.helpers import open_model, plotted, point_count, shown_image
 
 
 def png_size(path) -> tuple[int, int]:
@@ -64,7 +64,7 @@ def test_training_emits_signals_and_updates_plot_and_map(window, qtbot):
 
 def test_click_on_map_decodes_that_point(window, qtbot, gui_model_file):
     path, _ = gui_model_file
-    assert window.files.open_model(str(path))
+    assert open_model(window, str(path))
     assert point_count(window.map.map) == 64
     space = window.session.space
     (x0, x1), (y0, y1) = window.map.map.visible_region()
@@ -86,7 +86,7 @@ def test_click_on_map_decodes_that_point(window, qtbot, gui_model_file):
 
 def test_click_on_data_point_shows_original_and_reconstruction(window, qtbot, gui_model_file, mnist_small):
     path, _ = gui_model_file
-    window.files.open_model(str(path))
+    open_model(window, str(path))
     i = 5
     x, y = window.map.state.projection.to_plane(window.session.codes.means[i])[0]
     click_map(window, qtbot, float(x), float(y))
@@ -98,7 +98,7 @@ def test_click_on_data_point_shows_original_and_reconstruction(window, qtbot, gu
 
 def test_interpolation_yields_n_frames_and_a_path(window, gui_model_file):
     path, _ = gui_model_file
-    window.files.open_model(str(path))
+    open_model(window, str(path))
     window.map.tools["interpolate"].page.steps.setValue(7)
     window.map.click_position(-1.0, -1.0)
     window.map.tools["interpolate"].set_endpoint("A")
@@ -118,7 +118,7 @@ def test_interpolation_yields_n_frames_and_a_path(window, gui_model_file):
 
 def test_export_png_and_csv(window, gui_model_file, tmp_path):
     path, _ = gui_model_file
-    window.files.open_model(str(path))
+    open_model(window, str(path))
     window.map.tools["grid"].page.n.setValue(5)
     out = tmp_path / "grid.png"
     assert window.exports.export_png("grid", str(out), scale=2)
@@ -132,7 +132,7 @@ def test_export_png_and_csv(window, gui_model_file, tmp_path):
 
 def test_opening_a_saved_model_restores_the_map(window, gui_model_file):
     path, result = gui_model_file
-    assert window.files.open_model(str(path))
+    assert open_model(window, str(path))
     s = window.session
     assert len(s.history) == result.epochs_done
     assert point_count(window.map.map) == len(s.codes.means) == 64
@@ -147,7 +147,7 @@ def test_save_then_reopen(window, qtbot, tmp_path):
     assert not window.session.dirty
     z = np.array([[0.5, -0.5]], np.float32)
     before = window.session.space.decode(z)
-    assert window.files.open_model(str(out))
+    assert open_model(window, str(out))
     np.testing.assert_array_equal(window.session.space.decode(z), before)
 
 
@@ -159,7 +159,7 @@ def test_bad_files_give_dialogs_and_the_app_goes_on(window, qtbot, tmp_path, dia
     nan = tmp_path / "nan.npz"
     np.savez(nan, x_train=np.full((10, 8, 8), np.nan))
     for bad in (junk, truncated, tmp_path / "missing.h5"):
-        assert window.files.open_model(str(bad)) is False
+        assert open_model(window, str(bad)) is False
     window.datasets.load(str(nan))
     qtbot.waitUntil(lambda: len(dialogs.warnings) == 4, timeout=20_000)
     for (_title, text), name in zip(
@@ -167,7 +167,7 @@ def test_bad_files_give_dialogs_and_the_app_goes_on(window, qtbot, tmp_path, dia
     ):
         assert name in text and "Traceback" not in text
     assert "NaN" in dialogs.warnings[3][1]
-    assert window.files.open_model(str(gui_model_file[0]))  # still works
+    assert open_model(window, str(gui_model_file[0]))  # still works
     assert window.session.dataset.name != "nan"
 
 

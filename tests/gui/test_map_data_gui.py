@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.helpers import brush_rgb, drawn_indices, drawn_xy, open_tool
+from tests.gui.helpers import brush_rgb, drawn_indices, drawn_xy, open_model, open_tool
 from tests.gui.test_main_window import png_size
 
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
@@ -29,9 +29,10 @@ def map_model(tmp_path_factory, mnist, train_and_save):
 @pytest.fixture
 def opened(window, qtbot, map_model):
     path, data = map_model
-    assert window.files.open_model(str(path))
+    assert open_model(window, str(path))
     window.datasets.show(data)
-    qtbot.waitUntil(lambda: window.session.held_out_images() is not None and not window.busy(), timeout=20_000)
+    settled = lambda: not window.busy() and not window.map.layouts.computing  # noqa: E731 (a layout moves the dots)
+    qtbot.waitUntil(lambda: window.session.held_out_images() is not None and settled(), timeout=60_000)
     qtbot.wait(50)  # the view settles on the data, as on screen
     return window
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
-from tests.gui.helpers import drawn_xy, shown_image
+from tests.gui.helpers import drawn_xy, open_model, shown_image
 from tests.gui.test_main_window import click_map
 
 
@@ -15,7 +15,7 @@ def tsne_ready(window) -> bool:
 
 
 def test_a_wide_model_opens_on_a_t_sne_map_that_decodes_empty_space_through_its_inverse(window, qtbot, wide_model_file):
-    assert window.files.open_model(str(wide_model_file))
+    assert open_model(window, str(wide_model_file))
     assert "computing the t-SNE layout" in window.map.axes.mode.text()  # PCA stands in, the GUI is free
     qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
     plot, layout = window.map.map, window.map.state.projection
@@ -42,7 +42,7 @@ def test_a_wide_model_opens_on_a_t_sne_map_that_decodes_empty_space_through_its_
 
 
 def test_switching_layouts_from_the_chooser_with_the_keyboard(window, qtbot, wide_model_file):
-    window.files.open_model(str(wide_model_file))
+    open_model(window, str(wide_model_file))
     qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
     box, plot = window.map.axes.layout_box, window.map.map
     box.setFocus()
@@ -56,7 +56,7 @@ def test_switching_layouts_from_the_chooser_with_the_keyboard(window, qtbot, wid
 
 
 def test_a_2d_model_shows_its_own_plane_exactly(window, gui_model_file):
-    window.files.open_model(str(gui_model_file[0]))
+    open_model(window, str(gui_model_file[0]))
     assert not window.map.axes.layout_box.isEnabled()
     assert window.map.axes.mode.text().startswith("exact")
     assert window.map.map.getAxis("bottom").labelText == "z[0]"

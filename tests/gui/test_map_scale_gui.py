@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.helpers import brush_rgb, drawn_indices, point_count
+from tests.gui.helpers import brush_rgb, drawn_indices, open_model, point_count
 from tests.gui.test_map_data_gui import drag, view_pos
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -35,7 +35,7 @@ def big_data(mnist):
 @pytest.fixture
 def big_map(window, qtbot, map_model, big_data):
     """A latent-2 model (its map is its latent plane: exact, no layout to wait for) on big_data."""
-    assert window.files.open_model(str(map_model[0]))
+    assert open_model(window, str(map_model[0]))
     window.datasets.show(big_data)
     qtbot.waitUntil(lambda: window.session.held_out_images() is not None and not window.busy(), timeout=30_000)
     return window

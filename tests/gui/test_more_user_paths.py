@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from tests.gui.helpers import open_tool, shown_image
+from tests.gui.helpers import open_model, open_tool, shown_image
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
@@ -21,7 +21,7 @@ def viewport_pos(window, x: float, y: float):
 
 
 def test_hovering_the_map_decodes_the_point_under_the_mouse(window, qtbot, gui_model_file):
-    window.files.open_model(str(gui_model_file[0]))
+    open_model(window, str(gui_model_file[0]))
     qtbot.wait(50)  # the view auto-ranges to the data, as on screen
     plot = window.map.map
     (x0, x1), (y0, y1) = plot.visible_region()
@@ -36,7 +36,7 @@ def test_hovering_the_map_decodes_the_point_under_the_mouse(window, qtbot, gui_m
 
 
 def test_the_grid_overlay_checkbox_lays_the_decoded_grid_on_the_map(window, qtbot, gui_model_file):
-    window.files.open_model(str(gui_model_file[0]))
+    open_model(window, str(gui_model_file[0]))
     page = open_tool(window, qtbot, "Grid")
     qtbot.wait(50)
     assert not window.map.tools["grid"].image_item.isVisible()
@@ -136,7 +136,7 @@ def test_every_remaining_shortcut_reaches_its_command(window, qtbot, monkeypatch
     monkeypatch.setattr(
         QInputDialog, "getInt", staticmethod(lambda parent, title, *a, **k: (asked.append(title) or 0, False))
     )
-    window.files.open_model(str(gui_model_file[0]))
+    open_model(window, str(gui_model_file[0]))
     ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
     for key, mods, title in (
         (Qt.Key.Key_O, ctrl, "Open model"),

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
+from tests.gui.helpers import open_model
 from vae_explorer.trainer.errors import UserError
 from vae_explorer.trainer.files.runs import RunRecord, read_record, write_record
 
@@ -141,7 +142,7 @@ def test_evaluate_says_how_long_it_will_take_before_it_runs_and_asks_past_an_hou
 ):
     from vae_explorer.trainer.latent import likelihood
 
-    assert window.files.open_model(str(gui_model_file[0]))
+    assert open_model(window, str(gui_model_file[0]))
     window.actions["evaluate"].trigger()
     dialog = window.runs.evaluate_dialog
     qtbot.waitExposed(dialog)

@@ -143,7 +143,8 @@ def test_two_runs_appear_overlay_and_compare_in_sync(window, qtbot, dialogs, tmp
     qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert dialogs.questions[-1][0] == "Open another model"
-    assert window.session.path == str(tmp_path / "a.h5") and window.session.history == first_history
+    qtbot.waitUntil(lambda: window.session.path == str(tmp_path / "a.h5"), timeout=60_000)
+    assert window.session.history == first_history
 
 
 def fake_record(folder, name, model_path, started):

@@ -15,7 +15,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
 
-from tests.gui.helpers import brush_rgb, drawn_indices, drawn_xy, open_tool
+from tests.gui.helpers import brush_rgb, drawn_indices, drawn_xy, open_model, open_tool
 from tests.gui.test_draw_claims_gui import type_value
 from tests.gui.test_follow import zoom_in
 from tests.gui.test_map_data_gui import drag, legend_row_pos, widget_pos
@@ -113,7 +113,7 @@ def explored(window, qtbot, wide_model_file, tmp_path, monkeypatch):
     model = tmp_path / "models" / "wide.h5"
     model.parent.mkdir()
     shutil.copy(wide_model_file, model)
-    assert window.files.open_model(str(model))
+    assert open_model(window, str(model))
     qtbot.waitUntil(lambda: not window.busy(), timeout=30_000)
     set_up_by_hand(window, qtbot)
     session = tmp_path / "explored.json"

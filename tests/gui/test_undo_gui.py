@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.helpers import drawn_indices, open_tool
+from tests.gui.helpers import drawn_indices, open_model, open_tool
 from tests.gui.test_draw import draw_stroke, drop_files
 from tests.gui.test_follow import zoom_in
 from tests.gui.test_map_data_gui import drag, legend_row_pos
@@ -24,7 +24,7 @@ LEFT, NONE = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
 @pytest.fixture
 def opened(window, qtbot, gui_model_file):
     """The latent-2 model: its map is the latent plane (no t-SNE layout arrives meanwhile)."""
-    assert window.files.open_model(str(gui_model_file[0]))
+    assert open_model(window, str(gui_model_file[0]))
     qtbot.waitUntil(lambda: not window.busy(), timeout=30_000)
     assert not window.actions["undo"].isEnabled()  # a model just opened: nothing to undo
     return window
@@ -59,7 +59,7 @@ def test_a_zoom_of_several_wheel_notches_is_one_step(opened, qtbot):
 
 def test_layout_and_colour_mode_are_undone_and_redone_with_their_widgets(opened, qtbot, wide_model_file):
     axes, toolbar = opened.map.axes, opened.map_data.toolbar
-    assert opened.files.open_model(str(wide_model_file))  # latent 6: the layouts to choose from
+    assert open_model(opened, str(wide_model_file))  # latent 6: the layouts to choose from
     qtbot.keyClick(axes.layout_box, Qt.Key.Key_Down)  # t-SNE → PCA
     assert undo_text(opened) == "Undo Map layout PCA"
     qtbot.keyClick(toolbar.color_by, Qt.Key.Key_Down)
@@ -140,7 +140,7 @@ def test_a_stroke_and_a_placed_image_are_undone_and_the_canvas_follows(opened, q
 def test_a_new_model_clears_the_stack(opened, qtbot, wide_model_file):
     qtbot.keyClick(opened.map_data.toolbar.color_by, Qt.Key.Key_Down)
     assert opened.actions["undo"].isEnabled()
-    assert opened.files.open_model(str(wide_model_file))
+    assert open_model(opened, str(wide_model_file))
     assert not opened.actions["undo"].isEnabled() and undo_text(opened) == "Undo"
     qtbot.waitUntil(lambda: not opened.busy(), timeout=30_000)  # closing while the losses compile aborts
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.gui.helpers import drawn_xy, open_tool, shown_image
+from tests.gui.helpers import drawn_xy, open_model, open_tool, shown_image
 from tests.gui.test_main_window import click_map
 
 Answer = QMessageBox.StandardButton
@@ -120,7 +120,7 @@ def test_shortcuts_start_pause_resume_stop_and_log_scale(window, qtbot, long_tra
 def test_ctrl_s_saves_the_opened_model(window, qtbot, gui_model_file, tmp_path):
     path = tmp_path / "mine.h5"
     shutil.copy(gui_model_file[0], path)
-    assert window.files.open_model(str(path))
+    assert open_model(window, str(path))
     window.session.dirty = True
     assert window.windowTitle() == "vae-explorer — mine.h5 *"
     os.utime(path, (0, 0))
@@ -146,21 +146,42 @@ def drop(window, path) -> bool:
 
 def test_dropping_a_model_and_a_dataset(window, qtbot, gui_model_file, small_npz):
     assert drop(window, gui_model_file[0])
-    assert window.session.path == os.path.abspath(gui_model_file[0])
+    qtbot.waitUntil(lambda: window.session.path == os.path.abspath(gui_model_file[0]), timeout=60_000)
     assert drop(window, small_npz)
     qtbot.waitUntil(lambda: window.session.dataset.source.endswith("small.npz"), timeout=20_000)
     assert "small.npz" in window.datasets.box.dataset.currentText()
 
 
-def test_the_recent_menu_reopens_a_model(window, gui_model_file, tmp_path):
+def test_the_recent_menu_reopens_a_model(window, qtbot, gui_model_file, tmp_path):
     first, second = tmp_path / "first.h5", tmp_path / "second.h5"
     for copy in (first, second):
         shutil.copy(gui_model_file[0], copy)
-        assert window.files.open_model(str(copy))
+        assert open_model(window, str(copy))
     entries = window.recent_menu.actions()
     assert [a.text() for a in entries] == [str(second), str(first)]
     entries[1].trigger()
-    assert window.session.path == str(first)
+    qtbot.waitUntil(lambda: window.session.path == str(first), timeout=60_000)
+
+
+def test_ctrl_o_reads_the_model_off_the_gui_thread_with_a_wait_cursor(window, qtbot, gui_model_file, monkeypatch):
+    import threading
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from vae_explorer.trainer.files import modelfile
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(gui_model_file[0]), "")))
+    read_on, original = [], modelfile.load_model
+    monkeypatch.setattr(
+        modelfile, "load_model", lambda path: (read_on.append(threading.current_thread()), original(path))[1]
+    )
+    qtbot.keyClick(window, Qt.Key.Key_O, CTRL)
+    assert (
+        QApplication.overrideCursor() is not None and QApplication.overrideCursor().shape() == Qt.CursorShape.WaitCursor
+    )
+    qtbot.waitUntil(lambda: window.session.path == str(gui_model_file[0]), timeout=60_000)
+    assert read_on and read_on[0] is not threading.main_thread()
+    assert QApplication.overrideCursor() is None and window.session.has_model
 
 
 def start_long(window, qtbot, batches) -> None:
@@ -222,7 +243,7 @@ def counting_decodes(space, monkeypatch) -> list:
 def test_the_traversal_is_decoded_only_in_view_and_exports_reuse_decodes(
     window, qtbot, gui_model_file, tmp_path, monkeypatch
 ):
-    window.files.open_model(str(gui_model_file[0]))
+    open_model(window, str(gui_model_file[0]))
     traverse = window.map.tools["traverse"]
     sheet_rows = window.session.latent_dim * traverse.page.steps.value()
     sizes = counting_decodes(window.session.space, monkeypatch)
@@ -258,7 +279,7 @@ def test_chosen_dimensions_axis_shows_z_d_itself(window, tmp_path, mnist_small, 
 
     path = tmp_path / "latent3.h5"
     train_and_save(TrainConfig(preset="dense", latent_dim=3, epochs=1, batch_size=64, seed=1), mnist_small, path)
-    assert window.files.open_model(str(path))
+    assert open_model(window, str(path))
     axes, plot = window.map.axes, window.map.map
     axes.choose("pca")
     assert axes.layout_box.isEnabled() and plot.getAxis("bottom").labelText == "PCA 1"

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from tests.gui.helpers import open_tool, shown_image
+from tests.gui.helpers import open_model, open_tool, shown_image
 from tests.gui.test_main_window import click_map
 from tests.gui.test_more_user_paths import answer_kind_dialog
 from vae_explorer.trainer.files.imagegrid import tile, to_uint8, upscale
@@ -138,7 +138,7 @@ def test_open_dataset_opens_an_idx_folder_or_a_folder_of_images(window, qtbot, m
 @pytest.fixture
 def explored(window, gui_model_file):
     """The 2-D `dense` model open: its map is the latent plane itself."""
-    assert window.files.open_model(str(gui_model_file[0]))
+    assert open_model(window, str(gui_model_file[0]))
     return window
 
 

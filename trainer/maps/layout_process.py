@@ -148,6 +148,8 @@ class LayoutProcess:
 
 
 def _send(conn: Any, request: tuple) -> None:
-    """Send on a thread of its own; a child that died meanwhile is noticed by ``poll``."""
-    with contextlib.suppress(OSError, ValueError):  # a closed pipe: cancelled, closed or dead
+    """Send on a thread of its own; a child that died meanwhile is noticed by ``poll``. A pipe
+    closed while the request is being written (cancelled, closed or dead) ends the send: the
+    connection raises OSError or ValueError, or TypeError once ``close`` has dropped its handle."""
+    with contextlib.suppress(OSError, ValueError, TypeError):
         conn.send(request)
