@@ -1,12 +1,11 @@
 """The main window: it builds itself from the parts and wires them, nothing more.
 
 Training on the left, the loss plot above, the latent map and its tools below. Each concern is a
-part with its own package and state objects, built with one ``AppContext`` (the session, the
-settings, background jobs, errors, the status line): ``training``, ``datasets``, ``files``
-(open, save, recent files, drops, follow), ``map`` (the map, its layouts, and the tools that plug
-in through its ``ToolContext``: point, interpolate, traverse, grid, direction, class samples, prior
-holes, epochs, worst, selection, draw), ``exports``, ``runs``, and the action table. TensorFlow is
-loaded on a background thread after the window is shown; until then its actions are disabled.
+part with its own package and state objects, built with one ``AppContext`` (session, settings,
+jobs, errors, status line): ``training``, ``datasets``, ``files`` (open, save, recents, drops,
+follow), ``map`` (the map, its layouts, and the tools that plug in through its ``ToolContext``),
+``exports``, ``runs``, and the action table. TensorFlow is loaded on a background thread after
+the window is shown; until then its actions are disabled.
 """
 
 from __future__ import annotations
@@ -51,9 +50,9 @@ ABOUT = (
 
 
 def _load_tensorflow():
-    """Import everything that needs TensorFlow (runs on a worker thread), and what the first map
-    draw needs: imported there, on the GUI thread, scipy.spatial alone stalled it 0.2-0.4 s."""
-    import scipy.signal  # noqa: F401  (the prior-holes overlay: 0.85 s to import)
+    """Import TensorFlow and what needs it (on a worker thread), and what the first map draw needs:
+    imported on the GUI thread, scipy.spatial stalled it 0.2-0.4 s, scipy.signal (holes) 0.85 s."""
+    import scipy.signal  # noqa: F401
     import scipy.spatial  # noqa: F401
 
     import vae_explorer.trainer.files.modelfile  # noqa: F401
@@ -61,8 +60,9 @@ def _load_tensorflow():
     import vae_explorer.trainer.maps.legibility  # noqa: F401
     import vae_explorer.trainer.model.space  # noqa: F401
     import vae_explorer.trainer.training.loop  # noqa: F401
+    from vae_explorer.trainer.tf_runtime import import_tensorflow
 
-    return True
+    return import_tensorflow() is not None  # those import it lazily: at Start it froze the window 2-8 s
 
 
 class MainWindow(QMainWindow):

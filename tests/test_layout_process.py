@@ -23,3 +23,25 @@ def test_closing_while_a_large_request_is_being_sent_raises_nothing_on_the_sende
         sender.join(10)
         assert not sender.is_alive()
     assert raised == []
+
+
+class _ClosedByParent:
+    """A child's end of the pipe whose parent closes it while the layout is computed."""
+
+    def __init__(self):
+        self.requests = [(np.zeros((3, 2)), None, 0, None)]
+
+    def recv(self):
+        if not self.requests:
+            raise EOFError
+        return self.requests.pop()
+
+    def send(self, answer):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_the_child_ends_quietly_when_its_parent_closed_the_pipe_during_a_layout(monkeypatch):
+    from vae_explorer.trainer.maps import layout_process
+
+    monkeypatch.setattr(layout_process, "tsne_plane", lambda *a, **k: "a plane")
+    layout_process.serve(_ClosedByParent(), 1)  # returns: no traceback printed by the child

@@ -38,15 +38,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--paths", default=None, help="a comma-separated subset of the paths (default: all)")
     ap.add_argument("--where", action="store_true", help="print the GUI thread's sampled stack in each longest stall")
     ap.add_argument("--one", action="store_true", help="(internal) one run in this process, one JSON line")
     args = ap.parse_args()
     if args.one:
         Heartbeat.where = args.where
-        return one_run()
+        return one_run(args.paths.split(",") if args.paths else list(PATHS))
     runs = []
     for i in range(args.runs):
         command = [sys.executable, __file__, "--one", *(["--where"] if args.where else [])]
+        command += ["--paths", args.paths] if args.paths else []
         err = None if args.where else subprocess.PIPE
         out = subprocess.run(command, stdout=subprocess.PIPE, stderr=err, text=True, check=True).stdout
         runs.append(json.loads(out.strip().splitlines()[-1]))
@@ -93,19 +95,18 @@ class StackSampler:
         self._thread.join()
 
     def _run(self):
-        import traceback
-
         while not self._stop.wait(0.005):
-            frame = sys._current_frames().get(self._main)
-            if frame is not None:
-                stack = [f"{os.path.basename(f.filename)}:{f.lineno} {f.name}" for f in traceback.extract_stack(frame)]
-                self.samples.append((time.perf_counter() * 1e3, stack[-6:]))
+            frame, stack = sys._current_frames().get(self._main), []
+            while frame is not None and len(stack) < 8:  # innermost first
+                stack.append(f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno} {frame.f_code.co_name}")
+                frame = frame.f_back
+            self.samples.append((time.perf_counter() * 1e3, stack))
 
     def report(self, start: float, end: float) -> str:
         """The sampled stacks between ``start`` and ``end`` (ms), most frequent first."""
         from collections import Counter
 
-        inside = Counter(" < ".join(reversed(s)) for t, s in self.samples if start <= t <= end)
+        inside = Counter(" < ".join(s) for t, s in self.samples if start <= t <= end)
         lines = [f"  {n:>3}× {stack}" for stack, n in inside.most_common(6)]
         return f"{sum(inside.values())} samples in {end - start:.0f} ms:\n" + "\n".join(lines)
 
@@ -148,7 +149,7 @@ class Heartbeat:
         return {"max": float(gaps.max()), "p99": float(np.percentile(gaps, 99)), "n": len(gaps)}
 
 
-def one_run() -> None:
+def one_run(paths: list[str]) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -162,8 +163,8 @@ def one_run() -> None:
     w.show()
     wait(lambda: w.session.tf_ready and w.session.dataset is not None and not w.busy())
     beat, result = Heartbeat(), {}
-    for name, path in PATHS.items():
-        figures = path(w, beat, folder)
+    for name in paths:
+        figures = PATHS[name](w, beat, folder)
         if figures is not None:
             result[name] = figures
             print(name, json.dumps(figures), file=sys.stderr, flush=True)
@@ -250,15 +251,26 @@ def path_open_model(w, beat, folder):
 
 
 def path_open_dataset(w, beat, folder):
-    from PySide6.QtWidgets import QFileDialog
-
+    """A 60,000-image .npz dropped on the window (File ▸ Open dataset first asks which kind)."""
     sys.path.insert(0, HERE)
     from make_big_mnist import make
 
     data = make(os.path.join(folder, "big.npz"), 60_000, 10_000)
-    QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: (data, ""))
     loaded = lambda: getattr(w.session.dataset, "source", "") == os.path.abspath(data)  # noqa: E731
-    return beat.measure(lambda: w.actions["open_data"].trigger(), lambda: loaded() and not w.busy())
+    return beat.measure(lambda: drop(w, data), lambda: loaded() and not w.busy())
+
+
+def drop(window, path: str) -> None:
+    """Drag ``path`` from a file manager and drop it on the window."""
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime, action, none = QMimeData(), Qt.DropAction.CopyAction, Qt.MouseButton.NoButton
+    mime.setUrls([QUrl.fromLocalFile(path)])
+    no_keys = Qt.KeyboardModifier.NoModifier
+    QApplication.sendEvent(window, QDragEnterEvent(QPoint(20, 20), action, mime, none, no_keys))
+    QApplication.sendEvent(window, QDropEvent(QPointF(20, 20), action, mime, none, no_keys))
 
 
 def path_session(w, beat, folder):

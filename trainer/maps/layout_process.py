@@ -42,9 +42,13 @@ def serve(conn: Any, n_jobs: int) -> None:
         except (EOFError, OSError):  # the parent is gone
             return
         try:
-            conn.send((True, tsne_plane(means, start, seed, n_jobs, neighbours=neighbours)))
+            answer: tuple = (True, tsne_plane(means, start, seed, n_jobs, neighbours=neighbours))
         except Exception as exc:  # noqa: BLE001 (said to the parent in one line)
-            conn.send((False, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
+            answer = (False, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        try:
+            conn.send(answer)
+        except OSError:  # the parent closed the pipe meanwhile (a newer request, or it closed)
+            return
 
 
 class LayoutProcess:
