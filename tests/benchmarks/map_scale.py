@@ -48,7 +48,8 @@ def main() -> None:
     args = parse_args()
     folder = tempfile.mkdtemp(prefix="map-scale-")
     data = args.data or make_data(folder, args.quick)
-    model, cli_rate = args.model, None
+    model = args.model
+    cli_rate = cli_rate_of(model) if model else None
     if model is None:
         model, cli_rate = train_cli(folder, data, args.epochs)
     means, labels = encode(model, data, folder)
@@ -92,12 +93,31 @@ def make_data(folder: str, quick: bool) -> str:
 def train_cli(folder: str, data: str, epochs: int) -> tuple[str, float]:
     """Train with the CLI; its images/s (the median over epochs after the first) is the reference."""
     model = os.path.join(folder, "m.h5")
-    cmd = ["vae-explorer", "train", "--data", data, "--preset", "default", "--epochs", str(epochs)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "vae_explorer.explorer.launcher",
+        "train",
+        "--data",
+        data,
+        "--preset",
+        "default",
+        "--epochs",
+        str(epochs),
+    ]
     subprocess.run([*cmd, "--batch-size", "128", "--out", model], check=True, stdout=subprocess.DEVNULL)
+    return model, cli_rate_of(model)
+
+
+def cli_rate_of(model: str) -> float | None:
+    """The images/s of the CLI run that wrote ``model`` (its run record), median over the epochs
+    after the first; None without a record."""
+    if not os.path.exists(model + ".run.json"):
+        return None
     with open(model + ".run.json") as f:
         history = json.load(f)["history"]
     rates = [row["images_per_second"] for row in history if row.get("images_per_second")]
-    return model, float(np.median(rates[1:] or rates))
+    return float(np.median(rates[1:] or rates)) if rates else None
 
 
 def encode(model: str, data: str, folder: str) -> tuple[np.ndarray, np.ndarray]:
