@@ -45,3 +45,21 @@ def test_the_child_ends_quietly_when_its_parent_closed_the_pipe_during_a_layout(
 
     monkeypatch.setattr(layout_process, "tsne_plane", lambda *a, **k: "a plane")
     layout_process.serve(_ClosedByParent(), 1)  # returns: no traceback printed by the child
+
+
+def test_cancelling_a_layout_does_not_wait_for_its_child_and_closing_leaves_none_running():
+    """The map cancels a layout whenever a model or dataset changes, on the GUI thread: waiting
+    there for the child to end froze the window 30-80 ms."""
+    process = LayoutProcess(1)
+    means = np.random.default_rng(0).normal(size=(2_000, 16))
+    children = []
+    for _ in range(2):  # cancelled, then a new child for the next layout
+        process.submit(means, None)
+        children.append(process._process)
+        joined: list[float] = []
+        children[-1].join = lambda timeout=None, joined=joined: joined.append(timeout)
+        process.cancel()
+        assert joined == [] and not process.busy
+        del children[-1].join  # the real join again, for close()
+    process.close()
+    assert not any(child.is_alive() for child in children)

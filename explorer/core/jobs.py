@@ -6,6 +6,7 @@ thread is ever terminated.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -15,12 +16,20 @@ from PySide6.QtWidgets import QWidget
 from vae_explorer.explorer.core.progress import ProgressJob
 from vae_explorer.explorer.core.workers import Job
 
+# How long a thread running Python may keep the GIL while another waits for it (Python's default
+# is 5 ms). The GUI thread gives the GIL up at every Qt call that may block and must then wait
+# that long to take it back whenever a job runs Python (tracing a graph, NumPy glue): a repaint
+# of the map that takes 10-20 ms alone took 230-730 ms beside a busy Python thread, and 25-60 ms
+# at 0.2-0.5 ms. The training's images/s did not change measurably (tests/benchmarks/README.md).
+SWITCH_INTERVAL_S = 0.0005
+
 
 class BackgroundJobs(QObject):
     """Keeps each running ``Job`` alive until its thread has ended."""
 
     def __init__(self, on_error, parent: QObject, status: Callable[[str], None] | None = None):
         super().__init__(parent)
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._on_error = on_error  # used when a job names no error callback of its own
         self._status = status  # where long work says what it is doing
         self._jobs: list[Job | ProgressJob] = []

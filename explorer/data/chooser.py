@@ -132,7 +132,7 @@ class DatasetChooser(QObject):
         current = self.session.dataset
         if (
             current is not None
-            and current.describe().get("name") == info.get("name")
+            and current.name == info.get("name")
             and list(current.image_shape) == list(info.get("image_shape", []))
         ):
             return

@@ -48,6 +48,7 @@ class DrawTool(QObject):
         ctx.add_tab("&Draw", self.panel, self.order, self.hint)
         # (space, codes, white_on_black, ImageEncoder) last built
         self._encoder: tuple[LatentSpace, LatentCodes | None, bool | None, ImageEncoder] | None = None
+        self._polarity: tuple[object, bool] | None = None  # (held-out images, white on black?) last read
         self._canvas_key: tuple[tuple, bool] | None = None  # (image shape, white_on_black) the canvas was made for
         self.panel.canvas.stroked.connect(self.encode_drawing)
         self.panel.open_requested.connect(self.open_dialog)
@@ -79,7 +80,9 @@ class DrawTool(QObject):
         data = self.session.dataset
         if data is None or tuple(data.image_shape) != tuple(space.image_shape):
             return None
-        return is_white_on_black(data.x_test[:REFERENCE_IMAGES])
+        if self._polarity is None or self._polarity[0] is not data.x_test:  # read once per dataset
+            self._polarity = (data.x_test, is_white_on_black(data.x_test[:REFERENCE_IMAGES]))
+        return self._polarity[1]
 
     def _place(self, name, pixels, encoder, note="", path=None) -> PlacedImage:
         encoded = encoder.encode(pixels)

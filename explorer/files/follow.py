@@ -9,7 +9,9 @@ in the app); a file whose config differs in anything (another loss, another β, 
 architecture) opens as a new model. A version that cannot be read (a copy still in progress) is
 said in the status bar and the last good one stays. The folder is also looked at once a second:
 a file in a folder that does not exist yet is picked up when it appears, and a version that
-landed while the shown model was in use (an evaluation running) is read once it is free.
+landed while the shown model was in use (an evaluation running) is read once it is free. Each
+version is read (and, when it opens as a new model, traced) on a background job: half a second
+that would freeze the window at every epoch of the training followed.
 
 ``train`` writes through ``os.replace``: the watched path then names a new inode, which
 ``QFileSystemWatcher`` stops watching. The folder is watched as well and the file re-added
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from vae_explorer.explorer.files.controller import MODEL_FILTER
 from vae_explorer.trainer.errors import UserError
+from vae_explorer.trainer.tf_runtime import tracing
 
 SETTLE_MS = 150  # quiet time after a change before reading the file
 POLL_MS = 1000  # ... and a look once a second, whatever the watcher says
@@ -47,11 +50,12 @@ class ModelFollower(QObject):
         self._in_use = in_use
         self.session, self.training_state = app.session, training_state
         self._show_loaded, self._confirm_discard = files.show_loaded, files.confirm_discard
-        self._show_history, self.status = show_history, app.status
+        self._show_history, self.status, self.jobs = show_history, app.status, app.jobs
         self.path: str | None = None
         self.versions = 0
         self._seen = None  # (inode, size, mtime) of the version shown
         self._unreadable = None  # ... of the last version that could not be read (not read again)
+        self._reading = None  # ... of the version a job reads now
         self._watcher = QFileSystemWatcher(self)
         self._watcher.fileChanged.connect(self._changed)
         self._watcher.directoryChanged.connect(self._changed)
@@ -116,8 +120,8 @@ class ModelFollower(QObject):
         self._settle.start()
 
     def check(self) -> None:
-        """Read the file if a version not yet shown (nor found unreadable) is there."""
-        if self.path is None or not self.session.tf_ready or self.training_state.busy or self._in_use():
+        """Start reading the file if a version not yet shown (nor found unreadable) is there."""
+        if self.path is None or not self._free():
             return
         folder = os.path.dirname(self.path)
         if os.path.isdir(folder) and folder not in self._watcher.directories():
@@ -127,26 +131,35 @@ class ModelFollower(QObject):
         signature = _signature(self.path)
         if signature is None or signature in (self._seen, self._unreadable):
             return
-        loaded = self._read(self.path)
-        if loaded is None:
-            self._unreadable = signature
+        self._reading, path, shown = signature, self.path, (self.session.model, self.session.config)
+        self.jobs.run(
+            lambda: read_version(path, *shown),
+            lambda read: self._read(path, signature, read),
+            lambda exc: self._unreadable_version(path, signature, exc),
+        )
+
+    def _free(self) -> bool:
+        """Whether a version may be read now: no read running, nothing computing with the model."""
+        return self._reading is None and self.session.tf_ready and not self.training_state.busy and not self._in_use()
+
+    def _read(self, path: str, signature, read) -> None:
+        self._reading = None
+        if path != self.path or not self._free():  # stopped, or busy meanwhile: the poll reads it again
             return
         self._seen = signature
-        self._show(self.path, loaded)
+        self._show(path, *read)
 
-    def _read(self, path: str):
-        from vae_explorer.trainer.files.modelfile import load_model
+    def _unreadable_version(self, path: str, signature, exc: BaseException) -> None:
+        """A copy in progress, not a model: say so, keep the version shown."""
+        self._reading = None
+        if path != self.path:
+            return
+        self._unreadable = signature
+        problem = exc.problem if isinstance(exc, UserError) else str(exc) or type(exc).__name__
+        kept = "the last good version stays" if self.versions else "waiting for a readable one"
+        self.status(f"Following {os.path.basename(path)}: this version cannot be read ({problem}); {kept}", 15000)
 
-        try:
-            return load_model(path)
-        except UserError as exc:  # a copy in progress, not a model: say so, keep the version shown
-            kept = "the last good version stays" if self.versions else "waiting for a readable one"
-            self.status(
-                f"Following {os.path.basename(path)}: this version cannot be read ({exc.problem}); {kept}", 15000
-            )
-            return None
-
-    def _show(self, path: str, loaded) -> None:
+    def _show(self, path: str, loaded, space) -> None:
         s = self.session
         if s.path == path and _same_model(s.model, s.config, loaded):
             _copy_weights(loaded.model, s.model)
@@ -156,7 +169,7 @@ class ModelFollower(QObject):
                 s.encode_held_out()
             self._show_history(s.history)
         else:
-            self._show_loaded(path, loaded)
+            self._show_loaded(path, loaded, space)
         self.versions += 1
         epochs = len(loaded.history)
         self.status(
@@ -164,6 +177,17 @@ class ModelFollower(QObject):
             f"{epochs} epoch{'s' if epochs != 1 else ''}, loaded {time.strftime('%H:%M:%S')}"
         )
         self.version_loaded.emit(epochs)
+
+
+def read_version(path: str, shown_model, shown_config):
+    """A version of the followed file, and its ``LatentSpace`` traced when it opens as a new
+    model (None when its weights go into the model shown); on a worker thread."""
+    from vae_explorer.trainer.files.modelfile import load_model
+    from vae_explorer.trainer.model.space import LatentSpace
+
+    with tracing():
+        loaded = load_model(path)
+        return loaded, None if _same_model(shown_model, shown_config, loaded) else LatentSpace(loaded.model)
 
 
 def _signature(path: str):

@@ -6,8 +6,9 @@ them when something else changes them (the legend, Escape, a new model).
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from vae_explorer.explorer.map.state import COLOR_BY, DRAG_MODES, ViewState
 
@@ -38,13 +39,16 @@ class DataToolbar(QWidget):
         self.auto = QCheckBox("auto")  # short: the toolbar's width is the window's least width at 200 %
         self.auto.setToolTip("Show the thumbnails by themselves once few points are in view")
         self.busy = QLabel("")
+        # What the label says never resizes the map: a wider toolbar would widen the map's column
+        # and repaint the whole view (axes, grid, every dot) while a worker computes.
+        self.busy.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.busy.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         for widget in (QLabel("Colour by:"), self.color_by, thumbs_button, self.auto, QLabel("  Drag:")):
             layout.addWidget(widget)
         self.drag = QButtonGroup(self)
         for i, mode in enumerate(DRAG_MODES):
             layout.addWidget(self._drag_button(mode, i))
-        layout.addStretch(1)
-        layout.addWidget(self.busy)
+        layout.addWidget(self.busy, 1)
         self._connect()
         self._show_state()
 
@@ -88,3 +92,4 @@ class DataToolbar(QWidget):
 
     def show_busy(self, text: str) -> None:
         self.busy.setText(text)
+        self.busy.setToolTip(text)  # the whole text, should a narrow window cut it

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -45,6 +46,17 @@ def zoom_in(plot) -> None:
     assert plot.getViewBox().viewRange() != before
 
 
+def reads_on_threads(monkeypatch) -> list:
+    """The threads that read model files from now on."""
+    from vae_explorer.trainer.files import modelfile
+
+    threads, original = [], modelfile.load_model
+    monkeypatch.setattr(
+        modelfile, "load_model", lambda path: (threads.append(threading.current_thread()), original(path))[1]
+    )
+    return threads
+
+
 def test_following_shows_a_replaced_file_and_keeps_the_view_and_the_clicked_point(
     window, qtbot, dialogs, monkeypatch, two_versions, tmp_path
 ):
@@ -54,8 +66,11 @@ def test_following_shows_a_replaced_file_and_keeps_the_view_and_the_clicked_poin
     versions: list[int] = []
     window.follower.version_loaded.connect(versions.append)
     assert window.actions["follow"] in window.menuBar().actions()[0].menu().actions()  # File ▸ Follow…
+    read_on = reads_on_threads(monkeypatch)
     window.actions["follow"].trigger()
-    assert versions == [1] and window.actions["follow"].isChecked()
+    assert versions == [] and window.actions["follow"].isChecked()  # read by a background job…
+    qtbot.waitUntil(lambda: versions == [1], timeout=30_000)
+    assert read_on and threading.main_thread() not in read_on  # …never on the GUI thread
     assert point_count(window.map.map) == len(window.session.codes.means)
     qtbot.waitUntil(lambda: not window.busy(), timeout=10_000)  # the model's dataset, loaded behind
     qtbot.wait(100)
@@ -74,6 +89,7 @@ def test_following_shows_a_replaced_file_and_keeps_the_view_and_the_clicked_poin
     after = shown_image(window.map.tools["point"].page.decoded)
     np.testing.assert_allclose(after, window.session.space.decode(clicked)[0][..., 0], atol=1e-6)
     assert np.abs(after - before).max() > 1e-3  # decoded with the new weights
+    assert threading.main_thread() not in read_on
     assert len(window.training.loss_plot._ex) == 2  # the loss curves show both epochs
     assert dialogs.warnings == [] and dialogs.questions == []
     window.actions["follow"].trigger()  # unchecked: stop

@@ -3,9 +3,11 @@ the legend as a filter, colour by reconstruction loss, the hover card, thumbnail
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
 from tests.gui.helpers import brush_rgb, drawn_indices, drawn_xy, open_model, open_tool
@@ -157,6 +159,38 @@ def test_colour_by_reconstruction_loss_follows_the_per_image_losses(opened, qtbo
             :, :3
         ],
     )
+
+
+class Resizes(QObject):
+    """Counts a widget's resize events."""
+
+    def __init__(self, widget):
+        super().__init__()
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event):  # noqa: N802 (Qt's name)
+        self.count += event.type() == QEvent.Type.Resize
+        return False
+
+
+def test_saying_the_per_image_losses_are_computing_leaves_the_map_s_size_alone(opened, qtbot):
+    """The busy text once widened the toolbar, hence the map's column: the whole view (axes,
+    grid, every dot) was repainted while the worker traced its graph, a 150 ms freeze."""
+    opened.resize(1400, 900)
+    qtbot.wait(50)
+    part, resizes = opened.map_data, Resizes(opened.map.map)
+    part.toolbar.color_by.setFocus()
+    QTest.keyClick(part.toolbar.color_by, Qt.Key.Key_Down)  # label → reconstruction loss
+    qtbot.waitUntil(lambda: part.toolbar.busy.text() != "", timeout=5_000)
+    qtbot.waitUntil(lambda: part.context.view_state.metrics_for(opened.map.state.points) is not None, timeout=20_000)
+    qtbot.wait(50)
+    assert resizes.count == 0
+
+
+def test_the_window_lets_its_gui_thread_take_the_gil_back_within_half_a_millisecond(opened):
+    """Python's default 5 ms made a 15 ms repaint take 230-730 ms beside a busy worker thread."""
+    assert sys.getswitchinterval() <= 0.0005
 
 
 def test_hovering_a_data_point_previews_its_image_index_and_label(opened, qtbot):

@@ -59,6 +59,7 @@ class LayoutProcess:
         self._process: Any = None
         self._conn: Any = None
         self._pending = False
+        self._ended: list[Any] = []  # children told to end, not yet waited for (``cancel``)
         self.died_with: int | None = None  # the exit code of a child that died under a layout
 
     @property
@@ -85,7 +86,8 @@ class LayoutProcess:
     def _start_child(self) -> None:
         """A fresh interpreter whose numerical libraries use ``n_jobs`` threads at most: with one,
         a training in the parent keeps the other core (BLAS would otherwise take both)."""
-        self.close()
+        self._ended.append(self._end_child())
+        self._ended = [p for p in self._ended if p is not None and p.is_alive()]  # reaps the ended ones
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         self._process = context.Process(target=serve, args=(child, self.n_jobs), daemon=True, name="vae-explorer-tsne")
@@ -133,22 +135,31 @@ class LayoutProcess:
         return value
 
     def cancel(self) -> None:
-        """Abandon the layout being computed: the child is ended (a new one starts later)."""
+        """Abandon the layout being computed: the child is told to end and not waited for (that
+        took 30-80 ms on the GUI thread); a new one starts later."""
         if self._pending:
             self._pending = False
-            self.close()
+            self._ended.append(self._end_child())
 
     def close(self) -> None:
-        """End the child (at once; it holds nothing that needs saving) and wait for it briefly."""
+        """End the child (at once; it holds nothing that needs saving) and wait for it, and for
+        every child ended before, briefly."""
+        ended, self._ended = [self._end_child(), *self._ended], []
+        for process in ended:
+            if process is not None:
+                process.join(JOIN_SECONDS)
+                if process.is_alive():
+                    process.kill()
+                    process.join(JOIN_SECONDS)
+
+    def _end_child(self) -> Any:
+        """Close the pipe and terminate the child; the process, to wait for."""
         process, conn, self._process, self._conn = self._process, self._conn, None, None
         if conn is not None:
             conn.close()
         if process is not None and process.is_alive():
             process.terminate()
-            process.join(JOIN_SECONDS)
-            if process.is_alive():
-                process.kill()
-                process.join(JOIN_SECONDS)
+        return process
 
 
 def _send(conn: Any, request: tuple) -> None:
