@@ -52,6 +52,47 @@ def import_tensorflow() -> Any:
 
 
 _trace_lock = threading.RLock()
+_pause_lock = threading.Lock()
+_pauses = [0, False]  # threads inside ``collector_paused``; whether the collector ran before
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while this thread (not the GUI's) runs Python.
+
+    The collector runs in whichever thread happens to allocate. Run on a worker thread, it once
+    freed the wrappers of Qt objects left by a closed window: a QObject destroyed there waited
+    for the GIL inside Qt's lock while the GUI thread, holding the GIL, waited for that lock to
+    delete a menu (seen in CI, both stacks in py-spy). Every worker thread runs inside this;
+    while any does, ``collect_young`` on the GUI thread keeps the young generations small and
+    the automatic collector, full collections included, resumes when the last one ends.
+    """
+    with _pause_lock:
+        if _pauses[0] == 0:
+            _pauses[1] = gc.isenabled()
+            gc.disable()
+        _pauses[0] += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses[0] -= 1
+            if _pauses[0] == 0 and _pauses[1]:
+                gc.enable()
+
+
+def collect_young() -> None:
+    """On the GUI thread, while workers keep the collector paused: collect generation 0 (and
+    1) when the automatic collector would have, unless a graph is being traced (see
+    ``tracing``). About a millisecond; full collections (0.2 s here) wait for the workers."""
+    if _pauses[0] == 0 or not _trace_lock.acquire(blocking=False):
+        return
+    try:
+        (young, middle, _), (limit, middle_limit, _) = gc.get_count(), gc.get_threshold()
+        if young > limit:
+            gc.collect(1 if middle > middle_limit else 0)
+    finally:
+        _trace_lock.release()
 
 
 @contextlib.contextmanager
@@ -64,14 +105,8 @@ def tracing() -> Iterator[None]:
     collector paused while anything traces, and traces one at a time, neither can happen; the
     collector catches up afterwards. Wrap whatever builds or traces a model off the GUI thread.
     """
-    with _trace_lock:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            yield
-        finally:
-            if enabled:
-                gc.enable()
+    with _trace_lock, collector_paused():
+        yield
 
 
 def compile_now(fn: Callable[..., Any], *signature: Any) -> Any:

@@ -10,11 +10,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QWidget
 
 from vae_explorer.explorer.core.progress import ProgressJob
 from vae_explorer.explorer.core.workers import Job
+from vae_explorer.trainer.tf_runtime import collect_young
 
 # How long a thread running Python may keep the GIL while another waits for it (Python's default
 # is 5 ms). The GUI thread gives the GIL up at every Qt call that may block and must then wait
@@ -22,6 +23,7 @@ from vae_explorer.explorer.core.workers import Job
 # of the map that takes 10-20 ms alone took 230-730 ms beside a busy Python thread, and 25-60 ms
 # at 0.2-0.5 ms. The training's images/s did not change measurably (tests/benchmarks/README.md).
 SWITCH_INTERVAL_S = 0.0005
+COLLECT_EVERY_MS = 500  # trainer.tf_runtime.collect_young: Python's collector, on this thread
 
 
 class BackgroundJobs(QObject):
@@ -30,6 +32,9 @@ class BackgroundJobs(QObject):
     def __init__(self, on_error, parent: QObject, status: Callable[[str], None] | None = None):
         super().__init__(parent)
         sys.setswitchinterval(SWITCH_INTERVAL_S)
+        self._collector = QTimer(self)  # the young generations, here, while workers pause the collector
+        self._collector.timeout.connect(collect_young)
+        self._collector.start(COLLECT_EVERY_MS)
         self._on_error = on_error  # used when a job names no error callback of its own
         self._status = status  # where long work says what it is doing
         self._jobs: list[Job | ProgressJob] = []

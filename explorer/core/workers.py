@@ -15,6 +15,8 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, SignalInstance, Slot
 
+from vae_explorer.trainer.tf_runtime import collector_paused
+
 
 class Worker(Protocol):
     """What ``start_worker`` runs: a QObject with a ``work`` slot and a ``finished`` signal."""
@@ -41,7 +43,8 @@ class FunctionWorker(QObject):
     @Slot()
     def work(self) -> None:
         try:
-            result = self._fn()
+            with collector_paused():  # never on a worker thread: see ``collector_paused``
+                result = self._fn()
         except Exception as exc:  # the app stays alive; the GUI thread says what happened
             self.errored.emit(exc)
         else:
@@ -129,8 +132,9 @@ class TrainingWorker(QObject):
     @Slot()
     def work(self) -> None:
         try:
-            if self._prepare():
-                self._run()
+            with collector_paused():
+                if self._prepare():
+                    self._run()
         finally:
             self.finished.emit()
 

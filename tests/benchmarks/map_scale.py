@@ -32,6 +32,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -162,14 +163,12 @@ def run_child(name: str, codes: np.ndarray, labels: np.ndarray, lists: np.ndarra
 
 def candidate(name: str, codes: np.ndarray, labels: np.ndarray, lists: np.ndarray) -> dict:
     """One layout in this (fresh, one-thread) process: seconds, quality, warm update, peak RSS."""
-    import resource
-
     import openTSNE  # noqa: F401  (imported before the baseline: the layout's own memory is what counts)
 
     from vae_explorer.trainer.maps.legibility import legibility, neighbour_recall
     from vae_explorer.trainer.maps.tsne import tsne_plane  # noqa: F401
 
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline = peak_rss_mb()
     rng = np.random.default_rng(1)
     moved = codes + MOVE * codes.std(axis=0) * rng.normal(size=codes.shape).astype(np.float32)
     t0 = time.perf_counter()
@@ -184,9 +183,19 @@ def candidate(name: str, codes: np.ndarray, labels: np.ndarray, lists: np.ndarra
         "legibility": float(legibility(plane, labels)),
         "recall": float(neighbour_recall(plane, lists)),
         "warm_legibility": None if warm is None else float(legibility(warm, labels)),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "layout_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - baseline,
+        "peak_rss_mb": peak_rss_mb(),
+        "layout_mb": peak_rss_mb() - baseline,
     }
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak RSS: ``VmHWM``. (``ru_maxrss`` of a spawned child starts at its
+    parent's peak: Linux keeps the forked copy's high-water mark across the exec.)"""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def first_now(codes):

@@ -31,6 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))  # the repository: tests.gui.helpers
 TARGET_MS = 100.0
 
 
@@ -257,20 +258,9 @@ def path_open_dataset(w, beat, folder):
 
     data = make(os.path.join(folder, "big.npz"), 60_000, 10_000)
     loaded = lambda: getattr(w.session.dataset, "source", "") == os.path.abspath(data)  # noqa: E731
+    from tests.gui.helpers import drop
+
     return beat.measure(lambda: drop(w, data), lambda: loaded() and not w.busy())
-
-
-def drop(window, path: str) -> None:
-    """Drag ``path`` from a file manager and drop it on the window."""
-    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-    from PySide6.QtGui import QDragEnterEvent, QDropEvent
-    from PySide6.QtWidgets import QApplication
-
-    mime, action, none = QMimeData(), Qt.DropAction.CopyAction, Qt.MouseButton.NoButton
-    mime.setUrls([QUrl.fromLocalFile(path)])
-    no_keys = Qt.KeyboardModifier.NoModifier
-    QApplication.sendEvent(window, QDragEnterEvent(QPoint(20, 20), action, mime, none, no_keys))
-    QApplication.sendEvent(window, QDropEvent(QPointF(20, 20), action, mime, none, no_keys))
 
 
 def path_session(w, beat, folder):

@@ -77,3 +77,24 @@ def open_model(window, path) -> bool:
         time.sleep(0.005)
     assert not window.files.opening, f"{path} did not open within 60 s"
     return window.session.path == os.path.abspath(str(path))
+
+
+def drop(window, path) -> bool:
+    """Drag ``path`` from a file manager and drop it on the window; whether both were accepted.
+    (Also used by ``tests/benchmarks/stalls.py``.)"""
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime, action, no_button, no_keys = (
+        QMimeData(),
+        Qt.DropAction.CopyAction,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPoint(20, 20), action, mime, no_button, no_keys)
+    QApplication.sendEvent(window, enter)
+    event = QDropEvent(QPointF(20, 20), action, mime, no_button, no_keys)
+    QApplication.sendEvent(window, event)
+    return enter.isAccepted() and event.isAccepted()

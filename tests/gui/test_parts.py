@@ -149,3 +149,15 @@ def test_a_failing_job_hands_over_the_exception_itself(qtbot):
     with qtbot.waitSignal(job.done, timeout=5_000):
         pass
     assert isinstance(errors[0], ValueError) and errors[0].__traceback__ is not None
+
+
+def test_the_window_s_jobs_run_with_the_cycle_collector_paused(window, qtbot):
+    """A collection on a worker thread deadlocked with the GUI thread over a closed window's Qt
+    objects (``trainer.tf_runtime.collector_paused``); the GUI thread collects meanwhile."""
+    import gc
+
+    seen: list[bool] = []
+    qtbot.waitUntil(lambda: not window.busy(), timeout=30_000)
+    window.jobs.run(gc.isenabled, seen.append)
+    qtbot.waitUntil(lambda: bool(seen) and not window.busy(), timeout=10_000)
+    assert seen == [False] and gc.isenabled()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.gui.helpers import drawn_xy, open_model, open_tool, shown_image
+from tests.gui.helpers import drawn_xy, drop, open_model, open_tool, shown_image
 from tests.gui.test_main_window import click_map
 
 Answer = QMessageBox.StandardButton
@@ -128,20 +127,6 @@ def test_ctrl_s_saves_the_opened_model(window, qtbot, gui_model_file, tmp_path):
     qtbot.keyClick(window, Qt.Key.Key_S, CTRL)
     assert not window.session.dirty and os.path.getmtime(path) > 0
     assert window.windowTitle() == "vae-explorer — mine.h5"
-
-
-def drop(window, path) -> bool:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(
-        QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
-    )
-    QApplication.sendEvent(window, enter)
-    event = QDropEvent(
-        QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
-    )
-    QApplication.sendEvent(window, event)
-    return enter.isAccepted() and event.isAccepted()
 
 
 def test_dropping_a_model_and_a_dataset(window, qtbot, gui_model_file, small_npz):

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from vae_explorer.trainer.maps.tsne import TSNEResult, tsne_plane
+from vae_explorer.trainer.tf_runtime import collector_paused
 
 JOIN_SECONDS = 2.0
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -166,5 +167,5 @@ def _send(conn: Any, request: tuple) -> None:
     """Send on a thread of its own; a child that died meanwhile is noticed by ``poll``. A pipe
     closed while the request is being written (cancelled, closed or dead) ends the send: the
     connection raises OSError or ValueError, or TypeError once ``close`` has dropped its handle."""
-    with contextlib.suppress(OSError, ValueError, TypeError):
+    with contextlib.suppress(OSError, ValueError, TypeError), collector_paused():
         conn.send(request)
