@@ -36,6 +36,8 @@ def opened(window, qtbot, map_model):
     settled = lambda: not window.busy() and not window.map.layouts.computing  # noqa: E731 (a layout moves the dots)
     qtbot.waitUntil(lambda: window.session.held_out_images() is not None and settled(), timeout=60_000)
     qtbot.wait(50)  # the view settles on the data, as on screen
+    window.map.map.repaint()  # a paint applies a pending auto-range: the view the tests map through
+    qtbot.wait(20)
     return window
 
 
