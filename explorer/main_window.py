@@ -67,8 +67,7 @@ def _load_tensorflow():
 
 class MainWindow(QMainWindow):
     closed = Signal()  # the window has really closed (after any background work ended)
-    # The menus' actions by name. The name hides QWidget.actions(), which nothing calls on the
-    # window; the GUI tests reach the actions under it.
+    # The menus' actions by name (hides QWidget.actions(), which nothing calls on the window).
     actions: ActionTable  # type: ignore[assignment]
 
     def __init__(self, settings: QSettings | None = None, runs_dir: str | None = None):
@@ -280,6 +279,7 @@ class MainWindow(QMainWindow):
             return
         self.training.loss_plot.stop_updates()
         self.settings.sync()  # the process may end without running QSettings's destructor
+        self.jobs.closed()
         event.accept()
         self.closed.emit()
 

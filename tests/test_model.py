@@ -95,7 +95,10 @@ def test_fused_batchnorm_matches_keras_batchnorm(shape):
     for g_ref, g_fused in zip(
         tape.gradient(l_ref, ref.trainable_weights), tape.gradient(l_fused, fused.trainable_weights), strict=True
     ):
-        np.testing.assert_allclose(g_fused.numpy(), g_ref.numpy(), rtol=1e-3, atol=1e-3)
+        # Each entry sums thousands of terms that cancel (one came to -38.50 vs -38.54 beside
+        # entries of 1,700): float32 rounding is relative to the largest, not to each entry.
+        scale = float(np.abs(g_ref.numpy()).max())
+        np.testing.assert_allclose(g_fused.numpy(), g_ref.numpy(), rtol=1e-3, atol=1e-4 * scale)
     np.testing.assert_allclose(fused(x, training=False).numpy(), ref(x, training=False).numpy(), atol=1e-4)
 
 

@@ -16,83 +16,50 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from vae_explorer.trainer.collector import collector_paused, trace_lock
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 _lock = threading.Lock()
+_frozen: list[bool] = []  # whether TensorFlow's objects were put out of the collector's sight
 
 
 def import_tensorflow() -> Any:
     """Import and return ``tensorflow`` with its start-up chatter silenced (thread-safe)."""
     with _lock:
-        if "tensorflow" in sys.modules:
-            import tensorflow as tf
+        if "tensorflow" not in sys.modules:
+            _import_quietly()
+        import tensorflow as tf
 
-            return tf
-        quiet = os.environ.get("VAE_EXPLORER_TF_VERBOSE") != "1"
-        saved = None
-        if quiet:
-            try:
-                sys.stderr.flush()
-                saved = os.dup(2)
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 2)
-                os.close(devnull)
-            except OSError:
-                saved = None
-        try:
-            import keras  # noqa: F401  (loads the backend while fd 2 is still quiet)
-            import tensorflow as tf
-        finally:
-            if saved is not None:
-                os.dup2(saved, 2)
-                os.close(saved)
-        tf.get_logger().setLevel("ERROR")
+        if not _frozen:
+            # TensorFlow's 300,000 objects are never garbage: out of the collector's sight, a
+            # full collection takes 10-35 ms instead of 260 ms (a freeze of the window).
+            gc.freeze()
+            _frozen.append(True)
         return tf
 
 
-_trace_lock = threading.RLock()
-_pause_lock = threading.Lock()
-_pauses = [0, False]  # threads inside ``collector_paused``; whether the collector ran before
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while this thread (not the GUI's) runs Python.
-
-    The collector runs in whichever thread happens to allocate. Run on a worker thread, it once
-    freed the wrappers of Qt objects left by a closed window: a QObject destroyed there waited
-    for the GIL inside Qt's lock while the GUI thread, holding the GIL, waited for that lock to
-    delete a menu (seen in CI, both stacks in py-spy). Every worker thread runs inside this;
-    while any does, ``collect_young`` on the GUI thread keeps the young generations small and
-    the automatic collector, full collections included, resumes when the last one ends.
-    """
-    with _pause_lock:
-        if _pauses[0] == 0:
-            _pauses[1] = gc.isenabled()
-            gc.disable()
-        _pauses[0] += 1
+def _import_quietly() -> None:
+    quiet = os.environ.get("VAE_EXPLORER_TF_VERBOSE") != "1"
+    saved = None
+    if quiet:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        except OSError:
+            saved = None
     try:
-        yield
+        import keras  # noqa: F401  (loads the backend while fd 2 is still quiet)
+        import tensorflow as tf
     finally:
-        with _pause_lock:
-            _pauses[0] -= 1
-            if _pauses[0] == 0 and _pauses[1]:
-                gc.enable()
-
-
-def collect_young() -> None:
-    """On the GUI thread, while workers keep the collector paused: collect generation 0 (and
-    1) when the automatic collector would have, unless a graph is being traced (see
-    ``tracing``). About a millisecond; full collections (0.2 s here) wait for the workers."""
-    if _pauses[0] == 0 or not _trace_lock.acquire(blocking=False):
-        return
-    try:
-        (young, middle, _), (limit, middle_limit, _) = gc.get_count(), gc.get_threshold()
-        if young > limit:
-            gc.collect(1 if middle > middle_limit else 0)
-    finally:
-        _trace_lock.release()
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)
+    tf.get_logger().setLevel("ERROR")
 
 
 @contextlib.contextmanager
@@ -105,7 +72,7 @@ def tracing() -> Iterator[None]:
     collector paused while anything traces, and traces one at a time, neither can happen; the
     collector catches up afterwards. Wrap whatever builds or traces a model off the GUI thread.
     """
-    with _trace_lock, collector_paused():
+    with trace_lock, collector_paused():
         yield
 
 

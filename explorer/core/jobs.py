@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QWidget
 
 from vae_explorer.explorer.core.progress import ProgressJob
 from vae_explorer.explorer.core.workers import Job
-from vae_explorer.trainer.tf_runtime import collect_young
+from vae_explorer.trainer import collector
 
 # How long a thread running Python may keep the GIL while another waits for it (Python's default
 # is 5 ms). The GUI thread gives the GIL up at every Qt call that may block and must then wait
@@ -23,7 +23,7 @@ from vae_explorer.trainer.tf_runtime import collect_young
 # of the map that takes 10-20 ms alone took 230-730 ms beside a busy Python thread, and 25-60 ms
 # at 0.2-0.5 ms. The training's images/s did not change measurably (tests/benchmarks/README.md).
 SWITCH_INTERVAL_S = 0.0005
-COLLECT_EVERY_MS = 500  # trainer.tf_runtime.collect_young: Python's collector, on this thread
+COLLECT_EVERY_MS = 200  # trainer.collector.collect_due: Python's collector runs on this thread only
 
 
 class BackgroundJobs(QObject):
@@ -32,8 +32,9 @@ class BackgroundJobs(QObject):
     def __init__(self, on_error, parent: QObject, status: Callable[[str], None] | None = None):
         super().__init__(parent)
         sys.setswitchinterval(SWITCH_INTERVAL_S)
-        self._collector = QTimer(self)  # the young generations, here, while workers pause the collector
-        self._collector.timeout.connect(collect_young)
+        collector.hold()  # no collection on any other thread while the window is open
+        self._collector = QTimer(self)
+        self._collector.timeout.connect(collector.collect_due)
         self._collector.start(COLLECT_EVERY_MS)
         self._on_error = on_error  # used when a job names no error callback of its own
         self._status = status  # where long work says what it is doing
@@ -86,6 +87,12 @@ class BackgroundJobs(QObject):
         for job in self._jobs:
             if isinstance(job, ProgressJob):
                 job.cancel()
+
+    def closed(self) -> None:
+        """The window closed and no thread of its own runs: the collector is everyone's again."""
+        if self._collector.isActive():
+            self._collector.stop()
+            collector.release()
 
     @Slot(object)
     def _job_done(self, job) -> None:

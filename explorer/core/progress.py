@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from vae_explorer.explorer.core.workers import start_worker
-from vae_explorer.trainer.tf_runtime import collector_paused
+from vae_explorer.trainer.collector import collector_paused
 
 SHOW_AFTER_MS = 1000
 REPORT_EVERY = 0.05  # seconds between two progress signals
@@ -49,7 +49,7 @@ class _ProgressWorker(QObject):
     @Slot()
     def work(self) -> None:
         try:
-            with collector_paused():  # never on a worker thread: see ``collector_paused``
+            with collector_paused():  # see trainer.collector
                 result = self._fn(self.report, self._stop.is_set)
             self.returned.emit(result)
         except Exception as exc:  # the GUI thread words it (or drops it after a Cancel)

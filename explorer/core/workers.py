@@ -15,7 +15,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, SignalInstance, Slot
 
-from vae_explorer.trainer.tf_runtime import collector_paused
+from vae_explorer.trainer.collector import collector_paused
 
 
 class Worker(Protocol):
@@ -43,7 +43,7 @@ class FunctionWorker(QObject):
     @Slot()
     def work(self) -> None:
         try:
-            with collector_paused():  # never on a worker thread: see ``collector_paused``
+            with collector_paused():  # see trainer.collector
                 result = self._fn()
         except Exception as exc:  # the app stays alive; the GUI thread says what happened
             self.errored.emit(exc)

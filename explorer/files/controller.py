@@ -166,11 +166,12 @@ class ModelFiles(QObject):
         return True
 
 
-def read_model(path: str) -> tuple[Any, Any]:
-    """A model file loaded and its ``LatentSpace`` traced (on a worker thread: ``tracing()``)."""
+def read_model(path: str, new_space: Callable[[Any], bool] = lambda loaded: True) -> tuple[Any, Any]:
+    """A model file loaded and, if ``new_space(loaded)``, its ``LatentSpace`` traced (else None);
+    on a worker thread (``tracing()``)."""
     from vae_explorer.trainer.files.modelfile import load_model
     from vae_explorer.trainer.model.space import LatentSpace
 
     with tracing():
         loaded = load_model(path)
-        return loaded, LatentSpace(loaded.model)
+        return loaded, LatentSpace(loaded.model) if new_space(loaded) else None

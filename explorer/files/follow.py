@@ -27,9 +27,8 @@ from typing import cast
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from vae_explorer.explorer.files.controller import MODEL_FILTER
+from vae_explorer.explorer.files.controller import MODEL_FILTER, read_model
 from vae_explorer.trainer.errors import UserError
-from vae_explorer.trainer.tf_runtime import tracing
 
 SETTLE_MS = 150  # quiet time after a change before reading the file
 POLL_MS = 1000  # ... and a look once a second, whatever the watcher says
@@ -182,12 +181,7 @@ class ModelFollower(QObject):
 def read_version(path: str, shown_model, shown_config):
     """A version of the followed file, and its ``LatentSpace`` traced when it opens as a new
     model (None when its weights go into the model shown); on a worker thread."""
-    from vae_explorer.trainer.files.modelfile import load_model
-    from vae_explorer.trainer.model.space import LatentSpace
-
-    with tracing():
-        loaded = load_model(path)
-        return loaded, None if _same_model(shown_model, shown_config, loaded) else LatentSpace(loaded.model)
+    return read_model(path, new_space=lambda loaded: not _same_model(shown_model, shown_config, loaded))
 
 
 def _signature(path: str):

@@ -9,13 +9,15 @@ import weakref
 
 import pytest
 from PySide6.QtCore import QSettings, QThread
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from vae_explorer.trainer import collector
 
 
 @pytest.fixture(autouse=True)
 def no_dangling_qthreads(monkeypatch):
-    """Fail any test that leaves a QThread running (napari's ``_dangling_qthreads``) or a helper
-    process alive (the t-SNE child: closing the window must end it)."""
+    """Fail any test that leaves a QThread running (napari's ``_dangling_qthreads``), a helper
+    process alive (the t-SNE child: closing the window must end it) or a window open."""
     started = weakref.WeakKeyDictionary()
     original = QThread.start
 
@@ -41,6 +43,13 @@ def no_dangling_qthreads(monkeypatch):
     assert not running, "QThread(s) left running, started at:\n" + "\n".join(running)
     children = multiprocessing.active_children()
     assert not children, f"helper process(es) left alive: {[c.name for c in children]}"
+    # A window left open keeps Python's collector to its GUI thread (trainer.collector): the
+    # tests after it would run with no collection at all. (A close while busy ends 100 ms later.)
+    deadline = time.monotonic() + 5.0
+    while collector.held_by_windows() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    assert collector.held_by_windows() == 0, "a window was left open: close it"
 
 
 class Dialogs:
@@ -82,8 +91,9 @@ def window(qtbot, tmp_path, dialogs, mnist_small):
     if w.training.runner.running:
         w.training.runner.stop()
         w.training.runner.wait(5000)
+    dialogs.answer = QMessageBox.StandardButton.Discard  # a test may have left Cancel: the window must close
     w.close()
-    qtbot.waitUntil(lambda: not w.busy(), timeout=10_000)
+    qtbot.waitUntil(lambda: not w.busy() and not w.isVisible(), timeout=10_000)  # closed, or closing
     w.deleteLater()
 
 

@@ -98,3 +98,16 @@ def drop(window, path) -> bool:
     event = QDropEvent(QPointF(20, 20), action, mime, no_button, no_keys)
     QApplication.sendEvent(window, event)
     return enter.isAccepted() and event.isAccepted()
+
+
+def reads_on_threads(monkeypatch) -> list:
+    """The threads that read model files from now on."""
+    import threading
+
+    from vae_explorer.trainer.files import modelfile
+
+    threads, original = [], modelfile.load_model
+    monkeypatch.setattr(
+        modelfile, "load_model", lambda path: (threads.append(threading.current_thread()), original(path))[1]
+    )
+    return threads

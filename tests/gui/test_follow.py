@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from tests.gui.helpers import point_count, shown_image
+from tests.gui.helpers import point_count, reads_on_threads, shown_image
 from tests.gui.test_main_window import click_map
 
 
@@ -44,17 +44,6 @@ def zoom_in(plot) -> None:
     before = plot.getViewBox().viewRange()
     QApplication.sendEvent(plot.viewport(), event)
     assert plot.getViewBox().viewRange() != before
-
-
-def reads_on_threads(monkeypatch) -> list:
-    """The threads that read model files from now on."""
-    from vae_explorer.trainer.files import modelfile
-
-    threads, original = [], modelfile.load_model
-    monkeypatch.setattr(
-        modelfile, "load_model", lambda path: (threads.append(threading.current_thread()), original(path))[1]
-    )
-    return threads
 
 
 def test_following_shows_a_replaced_file_and_keeps_the_view_and_the_clicked_point(

@@ -8,7 +8,7 @@ import shutil
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.gui.helpers import drawn_xy, drop, open_model, open_tool, shown_image
+from tests.gui.helpers import drawn_xy, drop, open_model, open_tool, reads_on_threads, shown_image
 from tests.gui.test_main_window import click_map
 
 Answer = QMessageBox.StandardButton
@@ -153,13 +153,8 @@ def test_ctrl_o_reads_the_model_off_the_gui_thread_with_a_wait_cursor(window, qt
 
     from PySide6.QtWidgets import QFileDialog
 
-    from vae_explorer.trainer.files import modelfile
-
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(gui_model_file[0]), "")))
-    read_on, original = [], modelfile.load_model
-    monkeypatch.setattr(
-        modelfile, "load_model", lambda path: (read_on.append(threading.current_thread()), original(path))[1]
-    )
+    read_on = reads_on_threads(monkeypatch)
     qtbot.keyClick(window, Qt.Key.Key_O, CTRL)
     assert (
         QApplication.overrideCursor() is not None and QApplication.overrideCursor().shape() == Qt.CursorShape.WaitCursor

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from vae_explorer.trainer.collector import collector_paused
 from vae_explorer.trainer.maps.tsne import TSNEResult, tsne_plane
-from vae_explorer.trainer.tf_runtime import collector_paused
 
 JOIN_SECONDS = 2.0
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
