@@ -10,13 +10,40 @@ through an inverse map), and how legible the map is.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QWidget
 
 from vae_explorer.explorer.map.state import MapState
 from vae_explorer.trainer.maps.layouts import LAYOUTS
 
 CHOICES = ("tsne", "pca", "dims")  # above two latent dimensions; at two, the latent plane itself
 POINTS_TEXT = {"held-out": "held-out", "train": "training", "all": "all"}  # trainer.maps.points.WHICH
+MODE_TIP = (
+    "Legibility: the share of images whose 5 nearest neighbours on the map mostly have the same label. "
+    "Neighbours kept: the share of each image's 10 nearest codes that stay among its 10 nearest on the map"
+)
+
+
+class OneLineLabel(QLabel):
+    """A line of text that never changes the size of its row: drawn elided to the width it is
+    given, whole in its tooltip. Wrapped, a text one line longer than the last made the map
+    below shorter, and every dot and axis was repainted (40-60 ms of opening a model)."""
+
+    def __init__(self, tip: str):
+        super().__init__("")
+        self._tip = tip
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setToolTip(tip)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self.setToolTip(f"{text}\n\n{self._tip}" if text else self._tip)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        QPainter(self).drawText(self.rect(), int(self.alignment()), shown)
 
 
 class AxesChooser(QWidget):
@@ -42,16 +69,10 @@ class AxesChooser(QWidget):
             spin.setSuffix("]")
             spin.setToolTip(f"The latent dimension drawn on the {axis} axis of the two-dimensions map")
         self.y_dim.setValue(1)
-        self.mode = QLabel("")
-        self.mode.setWordWrap(True)  # a long line wraps instead of widening the window (at 200 %)
-        self.mode.setToolTip(
-            "Legibility: the share of images whose 5 nearest neighbours on the map mostly have the same label. "
-            "Neighbours kept: the share of each image's 10 nearest codes that stay among its 10 nearest on the map"
-        )
+        self.mode = OneLineLabel(MODE_TIP)
         for widget in (QLabel("Points:"), self.points_box, QLabel("Map:"), self.layout_box, self.x_dim, self.y_dim):
             layout.addWidget(widget)
-        layout.addStretch(1)
-        layout.addWidget(self.mode)
+        layout.addWidget(self.mode, 1)  # the rest of the row
         self._row = layout
         self.layout_box.currentIndexChanged.connect(self._edited)
         self.points_box.currentIndexChanged.connect(lambda _: state.update(which=self.points_box.currentData()))
@@ -63,7 +84,7 @@ class AxesChooser(QWidget):
 
     def add_widget(self, widget: QWidget) -> None:
         """Another control in this row, before the line that says what the map shows."""
-        self._row.insertWidget(self._row.count() - 2, widget)
+        self._row.insertWidget(self._row.count() - 1, widget)
 
     def choose(self, name: str) -> None:
         """Select the layout called ``name`` as a user would, through the combo box."""

@@ -71,7 +71,7 @@ class ThumbnailLayer(pg.GraphicsObject):
         self._plane = np.zeros((0, 2), np.float64)
         self._shown = np.zeros(0, np.int64)
         self._rank = np.zeros(0, np.int64)  # the fixed random priority of each point
-        self._spacing = (1.0, 1.0)
+        self._spacing: tuple[float, float] | None = (1.0, 1.0)  # None: measured at the next paint
         self.forced, self.auto = False, True
         self._fragments = PrimitiveArray(QPainter.PixmapFragment, 10)
         self._packed: tuple[bytes, QPixmap, int] | None = None  # (indices, pixmap, columns) of the last paint
@@ -108,7 +108,7 @@ class ThumbnailLayer(pg.GraphicsObject):
         """Where each image sits (N×2) and which of them may be drawn (indices)."""
         self._plane = np.asarray(plane, np.float64)
         self._shown = np.asarray(shown, np.int64)
-        self._spacing = neighbour_spacing(self._plane[self._shown]) if len(self._shown) else (1.0, 1.0)
+        self._spacing = None  # a model change sets the points several times before one paint
         self.update()
 
     def set_mode(self, forced: bool, auto: bool) -> None:
@@ -141,6 +141,8 @@ class ThumbnailLayer(pg.GraphicsObject):
 
     def natural_px(self, transform) -> float:
         """A thumbnail's natural side in pixels at this zoom: the neighbour spacing on screen."""
+        if self._spacing is None:
+            self._spacing = neighbour_spacing(self._plane[self._shown]) if len(self._shown) else (1.0, 1.0)
         return min(self._spacing[0] * abs(transform.m11()), self._spacing[1] * abs(transform.m22()))
 
     def active(self, visible: int, natural: float) -> bool:
@@ -150,8 +152,8 @@ class ThumbnailLayer(pg.GraphicsObject):
     def paint(self, painter: QPainter, *args) -> None:
         idx = self.in_view()
         transform = painter.transform()
-        natural = self.natural_px(transform)
-        drawing = self._source is not None and len(idx) and self.active(len(idx), natural)
+        natural = self.natural_px(transform) if self._source is not None and len(idx) else 0.0
+        drawing = natural and self.active(len(idx), natural)
         if not drawing or not self._tiles_ready():
             self.drawn, self.drawn_px = np.zeros(0, np.int64), np.zeros((0, 2))
             return
