@@ -75,12 +75,14 @@ def test_collect_due_leaves_the_young_garbage_alone_while_a_graph_is_traced_and_
         collect_due()  # no window holds the collector: not its business
         assert gc.get_count()[0] > gc.get_threshold()[0]
         collector.hold()
-        with collector.trace_lock:  # what ``tracing`` holds: another thread traces now
-            _run_threads(collect_due)
-        assert gc.get_count()[0] > gc.get_threshold()[0]
-        collect_due()
-        assert gc.get_count()[0] < gc.get_threshold()[0]
-        collector.release()
+        try:
+            with collector.trace_lock:  # what ``tracing`` holds: another thread traces now
+                _run_threads(collect_due)
+            assert gc.get_count()[0] > gc.get_threshold()[0]
+            collect_due()
+            assert gc.get_count()[0] < gc.get_threshold()[0]
+        finally:
+            collector.release()  # a failure here must not leave the rest of the suite uncollected
         assert not gc.isenabled()  # it was off before the window: it stays so
     finally:
         gc.enable()
