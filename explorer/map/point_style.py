@@ -68,8 +68,11 @@ class ColorBar:
         self.bar.setVisible(False)
 
     def update(self, color_by: str) -> None:
+        """Shown from the first figures on while a per-image figure is the colour mode, also while
+        a new model's are computed (the dots show their labels meanwhile): hiding it for that
+        second gave its width back to the plot area and took it again, two repaints of the map."""
         levels = self.style.levels
-        self.bar.setVisible(levels is not None)
+        self.bar.setVisible(color_by in BAR_LABELS and (levels is not None or self.bar.isVisible()))
         if levels is not None:
             self.bar.setLevels(levels)
-            self.bar.axis.setLabel(BAR_LABELS.get(color_by, color_by))
+        self.bar.axis.setLabel(BAR_LABELS.get(color_by, color_by) + ("" if levels is not None else " (computing…)"))

@@ -190,6 +190,23 @@ def test_saying_the_per_image_losses_are_computing_leaves_the_map_s_size_alone(o
     assert resizes.count == 0
 
 
+def test_opening_a_model_while_coloured_by_loss_leaves_the_plot_area_s_size_alone(opened, qtbot, map_model):
+    """The colour bar hid while the new model's losses were computed: the plot area took its width
+    and gave it back, two repaints of the whole map (axes, grid, every dot) inside the open's freeze."""
+    part, view = opened.map_data, opened.map.map.getViewBox()
+    part.toolbar.color_by.setFocus()
+    QTest.keyClick(part.toolbar.color_by, Qt.Key.Key_Down)  # label → reconstruction loss
+    scored = lambda: part.context.view_state.metrics_for(opened.map.state.points) is not None  # noqa: E731
+    qtbot.waitUntil(lambda: scored() and not opened.busy(), timeout=20_000)
+    qtbot.wait(50)
+    sizes = []
+    view.sigResized.connect(lambda v: sizes.append(v.size()))
+    assert open_model(opened, str(map_model[0]))
+    qtbot.waitUntil(lambda: scored() and not opened.busy(), timeout=20_000)
+    qtbot.wait(50)
+    assert sizes == [] and part.colorbar.bar.isVisible()
+
+
 def test_the_window_lets_its_gui_thread_take_the_gil_back_within_half_a_millisecond(opened):
     """Python's default 5 ms made a 15 ms repaint take 230-730 ms beside a busy worker thread."""
     assert sys.getswitchinterval() <= 0.0005
