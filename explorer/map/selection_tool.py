@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 
+from vae_explorer.explorer.map.dots import RingsItem
 from vae_explorer.explorer.map.state import ViewState
 from vae_explorer.trainer.maps.selection import points_in_polygon, points_in_rect
 
@@ -24,7 +25,7 @@ class SelectionTool(QObject):
         super().__init__(parent)
         self.map, self.state = latent_map, state
         self.band = pg.PlotDataItem([], [], pen=pg.mkPen((255, 255, 255), width=1, style=Qt.PenStyle.DashLine))
-        self.rings = pg.ScatterPlotItem(size=11, pen=pg.mkPen((255, 255, 255), width=1.5), brush=None)
+        self.rings = RingsItem()
         self.rings.setZValue(6)  # over the thumbnails
         for item in (self.band, self.rings):
             latent_map.addItem(item, ignoreBounds=True)
@@ -108,4 +109,4 @@ class SelectionTool(QObject):
     def show_rings(self) -> None:
         sel = np.asarray(self.state.selection, np.int64)
         sel = sel[sel < len(self.map.plane)]
-        self.rings.setData(self.map.plane[sel, 0], self.map.plane[sel, 1])
+        self.rings.set_rings(self.map.plane, sel)

@@ -22,29 +22,12 @@ from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter, QPixmap
 
-from vae_explorer.trainer.maps.thumbnail_atlas import all_tiles, pack, tile_side
+from vae_explorer.trainer.maps.thumbnail_atlas import all_tiles, neighbour_spacing, pack, tile_side
 
 AUTO_MIN_PX = 12  # automatic: on once a thumbnail at its natural size would be this many pixels
 AUTO_MAX_VISIBLE = 300  # ... or once no more than this many points are in view
 MIN_PX, MAX_PX = 16, 96  # the side of a drawn thumbnail on screen
 MAX_DRAWN = 2500  # the most drawn in one paint
-SPACING_SAMPLE = 5000  # points the neighbour spacing is measured on
-
-
-def neighbour_spacing(plane: np.ndarray) -> tuple[float, float]:
-    """The median distance to the nearest neighbour, per axis, in map units (each axis scaled by
-    its spread, so that an axis with larger numbers does not dominate); measured on a sample."""
-    from scipy.spatial import cKDTree
-
-    plane = np.asarray(plane, np.float64)
-    if len(plane) < 2:
-        return 1.0, 1.0
-    spread = np.maximum(plane.std(axis=0), 1e-12)
-    scaled = plane / spread
-    sample = scaled[np.random.default_rng(0).permutation(len(scaled))[:SPACING_SAMPLE]]
-    distance, _ = cKDTree(scaled).query(sample, k=2)
-    median = float(np.median(distance[:, 1])) or 1e-3
-    return median * float(spread[0]), median * float(spread[1])
 
 
 def representatives(px: np.ndarray, order: np.ndarray, cell: float) -> np.ndarray:

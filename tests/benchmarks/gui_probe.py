@@ -102,6 +102,9 @@ def main() -> None:
         w.close()
 
     def done():
+        if w.busy() or not len(w.map.map.plane):  # the map's points of a large dataset still encoding
+            QTimer.singleShot(200, done)
+            return
         heartbeat.stop()
         then = (lambda: PointerPhase(w, args.pointer, pan_result).run() or close()) if args.pointer else close
         if args.pan > 0:

@@ -80,6 +80,10 @@ def test_a_lasso_fills_the_gallery_with_exactly_the_points_inside_and_escape_cle
         opened.map.panel.currentWidget() is tools["selection"].page
         and f"{len(expected)} selected" in tools["selection"].page.header.text()
     )
+    rings = part.selection.rings  # a white ring around each selected point, on screen
+    np.testing.assert_array_equal(rings.shown, expected)
+    ring_px = widget_pos(plot, *(float(v) for v in plane[expected[0]])) + QPoint(5, 0)
+    assert plot.viewport().grab().toImage().pixelColor(ring_px).getRgb()[:3] == (255, 255, 255)
     out = tmp_path / "sheet.png"
     assert tools["selection"].export_sheet(str(out))
     rows = int(np.ceil(len(expected) / 8))
@@ -87,6 +91,7 @@ def test_a_lasso_fills_the_gallery_with_exactly_the_points_inside_and_escape_cle
     plot.setFocus()
     QTest.keyClick(plot, Qt.Key.Key_Escape)
     assert len(part.context.view_state.selection) == 0 and tools["selection"].page.indices() == []
+    assert len(rings.shown) == 0
 
 
 def test_shift_drag_selects_a_rectangle(opened):
@@ -329,6 +334,27 @@ def test_after_an_epoch_the_points_move_keep_their_colours_and_clicks_find_them(
         widget_pos(plot, *(float(v) for v in plot.plane[target])),
     )
     assert opened.map.state.current_index == target
+
+
+def test_clicks_draw_the_kept_raster_of_the_dots_and_a_new_view_stamps_them_again(opened, qtbot, monkeypatch):
+    """At 70,000 points every click and hover repaints the view: the dots are stamped again only
+    when the points or the view change, and the kept raster is what the screen shows."""
+    from vae_explorer.explorer.map.dots import DotsItem, rgb_of
+
+    plot, stamped = opened.map.map, []
+    plot.viewport().repaint()
+    stamp = DotsItem._raster
+    monkeypatch.setattr(DotsItem, "_raster", staticmethod(lambda *a: stamped.append(1) or stamp(*a)))
+    target = isolated_point(plot)
+    pos = widget_pos(plot, *(float(v) for v in plot.plane[target]))
+    shown = plot.viewport().grab().toImage().pixelColor(pos)
+    assert [shown.red(), shown.green(), shown.blue()] == list(rgb_of(plot.dots.colours[target : target + 1])[0])
+    for _ in range(3):
+        QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+        qtbot.wait(30)
+    assert opened.map.state.current_index == target and stamped == []
+    opened.resize(opened.width() - 40, opened.height())
+    qtbot.waitUntil(lambda: len(stamped) > 0, timeout=2_000)
 
 
 def isolated_point(plot, min_px: float = 15.0) -> int:

@@ -3,7 +3,8 @@
 The map draws its thumbnails from one texture (one pixmap, one draw call per paint), not as
 thousands of separate image items. The tiles of every image are made once (NumPy, off the GUI
 thread: 70,000 MNIST tiles take about a second and 190 MB); each paint packs the few hundred it
-shows into an atlas. NumPy only.
+shows into an atlas. NumPy only, but for the thumbnails' size: SciPy's k-d tree measures how close
+the points sit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 MAX_SIDE = 32  # a thumbnail's longest side in a tile, in pixels (bigger images are subsampled)
 FRAME = 1  # the frame's width, in tile pixels
 CHUNK = 5000  # images turned into tiles at a time (bounded memory)
+SPACING_SAMPLE = 5000  # points the neighbour spacing is measured among
 
 
 def tile_side(image_shape: tuple[int, ...], max_side: int = MAX_SIDE) -> int:
@@ -70,3 +72,20 @@ def build_atlas(images: np.ndarray, frame_rgb: np.ndarray, max_side: int = MAX_S
     side = tile_side(np.asarray(images).shape[1:], max_side)
     atlas, cols = pack(make_tiles(images, frame_rgb, side))
     return atlas, side, cols
+
+
+def neighbour_spacing(plane: np.ndarray) -> tuple[float, float]:
+    """The median distance to the nearest neighbour, per axis, in map units (each axis scaled by
+    its spread, so that an axis with larger numbers does not dominate). Above ``SPACING_SAMPLE``
+    points it is measured among a sample and scaled by √(sample / n), as nearest-neighbour
+    distances in a plane scale with density: a tree over 70,000 points took 50 ms of a paint."""
+    from scipy.spatial import cKDTree
+
+    plane = np.asarray(plane, np.float64)
+    if len(plane) < 2:
+        return 1.0, 1.0
+    spread = np.maximum(plane.std(axis=0), 1e-12)
+    sample = (plane / spread)[np.random.default_rng(0).permutation(len(plane))[:SPACING_SAMPLE]]
+    distance, _ = cKDTree(sample).query(sample, k=2)
+    median = float(np.median(distance[:, 1]) * np.sqrt(len(sample) / len(plane))) or 1e-3
+    return median * float(spread[0]), median * float(spread[1])
