@@ -61,6 +61,8 @@ class ThumbnailLayer(pg.GraphicsObject):
         self.drawn = np.zeros(0, np.int64)  # the indices the last paint drew
         self.drawn_px = np.zeros((0, 2))  # ... their centres in device pixels
         self.side_px = 0.0  # ... and their side on screen
+        self._version = 0  # counts changes of points, images and mode: the kept choice is stale
+        self._chosen: tuple | None = None  # (view key, indices, centres) of the last choice
 
     def set_images(self, n: int, images_of: Callable[[np.ndarray], np.ndarray] | None, frame_rgb, shape=None) -> None:
         """The thumbnails' source: ``n`` images, ``images_of(rows)`` → their pixels (N×H×W×C in
@@ -69,6 +71,10 @@ class ThumbnailLayer(pg.GraphicsObject):
         self._tiles, self._packed, self._making = None, None, False
         self._source = None if images_of is None or not n else (n, images_of, np.asarray(frame_rgb), shape)
         self._rank = np.random.default_rng(0).permutation(max(n, 0))
+        self._changed()
+
+    def _changed(self) -> None:
+        self._version += 1
         self.update()
 
     def _tiles_ready(self) -> bool:
@@ -85,18 +91,18 @@ class ThumbnailLayer(pg.GraphicsObject):
     def _made(self, source: tuple, tiles: np.ndarray) -> None:
         if source is self._source:
             self._tiles, self._making = tiles, False
-            self.update()
+            self._changed()
 
     def set_points(self, plane: np.ndarray, shown: np.ndarray) -> None:
         """Where each image sits (N×2) and which of them may be drawn (indices)."""
         self._plane = np.asarray(plane, np.float64)
         self._shown = np.asarray(shown, np.int64)
         self._spacing = None  # a model change sets the points several times before one paint
-        self.update()
+        self._changed()
 
     def set_mode(self, forced: bool, auto: bool) -> None:
         self.forced, self.auto = bool(forced), bool(auto)
-        self.update()
+        self._changed()
 
     # -- QGraphicsItem --------------------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
@@ -133,13 +139,25 @@ class ThumbnailLayer(pg.GraphicsObject):
         return self.forced or (self.auto and (natural >= AUTO_MIN_PX or visible <= AUTO_MAX_VISIBLE))
 
     def paint(self, painter: QPainter, *args) -> None:
+        """Draws the thumbnails chosen for this view; they are chosen again only when the view,
+        the points, the images or the mode changed (a click or a hover card repaints the view:
+        choosing among 70,000 points costs more than drawing the few hundred chosen)."""
+        t, view = painter.transform(), self.viewRect()
+        key = (self._version, t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), view)
+        if self._chosen is None or self._chosen[0] != key:
+            self._chosen = (key, *self._choose(t))
+        _, self.drawn, self.drawn_px = self._chosen
+        if len(self.drawn):
+            self._draw(painter, self.drawn, self.drawn_px)
+
+    def _choose(self, transform) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, device-pixel centres) of the thumbnails to draw through ``transform``: one
+        per cell of the thumbnails' side, the points' fixed random rank deciding."""
         idx = self.in_view()
-        transform = painter.transform()
         natural = self.natural_px(transform) if self._source is not None and len(idx) else 0.0
         drawing = natural and self.active(len(idx), natural)
         if not drawing or not self._tiles_ready():
-            self.drawn, self.drawn_px = np.zeros(0, np.int64), np.zeros((0, 2))
-            return
+            return np.zeros(0, np.int64), np.zeros((0, 2))
         xy = self._plane[idx]
         px = np.c_[
             transform.m11() * xy[:, 0] + transform.m21() * xy[:, 1] + transform.dx(),
@@ -147,8 +165,7 @@ class ThumbnailLayer(pg.GraphicsObject):
         ]
         self.side_px = float(np.clip(natural, MIN_PX, MAX_PX))
         keep = representatives(px, np.argsort(self._rank[idx], kind="stable"), self.side_px)[:MAX_DRAWN]
-        self._draw(painter, idx[keep], px[keep])
-        self.drawn, self.drawn_px = idx[keep], px[keep]
+        return idx[keep], px[keep]
 
     def _draw(self, painter: QPainter, idx: np.ndarray, px: np.ndarray) -> None:
         """All thumbnails in one call: fragment = (x, y, source rect, scale x/y, rotation, opacity)."""

@@ -337,14 +337,17 @@ def test_after_an_epoch_the_points_move_keep_their_colours_and_clicks_find_them(
 
 
 def test_clicks_draw_the_kept_raster_of_the_dots_and_a_new_view_stamps_them_again(opened, qtbot, monkeypatch):
-    """At 70,000 points every click and hover repaints the view: the dots are stamped again only
-    when the points or the view change, and the kept raster is what the screen shows."""
+    """At 70,000 points every click and hover repaints the view: the dots are stamped and the
+    thumbnails chosen again only when the points or the view change, and the kept raster is what
+    the screen shows."""
     from vae_explorer.explorer.map.dots import DotsItem, rgb_of
+    from vae_explorer.explorer.map.thumbnails import ThumbnailLayer
 
-    plot, stamped = opened.map.map, []
+    plot, stamped, chosen = opened.map.map, [], []
     plot.viewport().repaint()
-    stamp = DotsItem._raster
+    stamp, choose = DotsItem._raster, ThumbnailLayer._choose
     monkeypatch.setattr(DotsItem, "_raster", staticmethod(lambda *a: stamped.append(1) or stamp(*a)))
+    monkeypatch.setattr(ThumbnailLayer, "_choose", lambda self, t: chosen.append(1) or choose(self, t))
     target = isolated_point(plot)
     pos = widget_pos(plot, *(float(v) for v in plot.plane[target]))
     shown = plot.viewport().grab().toImage().pixelColor(pos)
@@ -352,9 +355,9 @@ def test_clicks_draw_the_kept_raster_of_the_dots_and_a_new_view_stamps_them_agai
     for _ in range(3):
         QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
         qtbot.wait(30)
-    assert opened.map.state.current_index == target and stamped == []
+    assert opened.map.state.current_index == target and stamped == [] and chosen == []
     opened.resize(opened.width() - 40, opened.height())
-    qtbot.waitUntil(lambda: len(stamped) > 0, timeout=2_000)
+    qtbot.waitUntil(lambda: len(stamped) > 0 and len(chosen) > 0, timeout=2_000)
 
 
 def isolated_point(plot, min_px: float = 15.0) -> int:
