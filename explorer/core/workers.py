@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, SignalInstance, Slot
 
 from vae_explorer.trainer.collector import collector_paused
 
@@ -90,6 +90,13 @@ class Job(QObject):
         self.worker: FunctionWorker | None = FunctionWorker(fn)
         self.worker.returned.connect(self._returned)
         self.worker.errored.connect(self._errored)
+        # Started once the event loop is back: what asked for the job (a new model, a colour mode)
+        # usually asked for a repaint too, which then runs on a CPU the worker does not share yet.
+        QTimer.singleShot(0, self, self._start)
+
+    @Slot()
+    def _start(self) -> None:
+        assert self.worker is not None
         start_worker(self.worker, self, on_thread_finished=self._thread_finished)
 
     @Slot(object)
