@@ -21,7 +21,7 @@ from vae_explorer.trainer.cli.data import check_writable, chosen_points, model_d
 from vae_explorer.trainer.cli.encode import cmd_encode
 from vae_explorer.trainer.cli.info import cmd_info, cmd_runs
 from vae_explorer.trainer.cli.report import cmd_report
-from vae_explorer.trainer.cli.train import cmd_train, watch_ctrl_c
+from vae_explorer.trainer.cli.train import cmd_train
 from vae_explorer.trainer.data.dataset import Dataset
 from vae_explorer.trainer.errors import UserError
 
@@ -38,8 +38,6 @@ def main(argv: list[str] | None = None, exit_at_once_on_interrupt: bool = False)
     """Run one command; return the exit code. ``exit_at_once_on_interrupt`` (the console script):
     a Ctrl-C that lands outside the training loop ends the process right after its message."""
     argv = sys.argv[1:] if argv is None else argv
-    if exit_at_once_on_interrupt:
-        watch_ctrl_c()
     try:
         args = build_parser().parse_args(attach_points(list(argv)))
         return {

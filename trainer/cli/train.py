@@ -8,7 +8,6 @@ import contextlib
 import os
 import signal
 import sys
-import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from vae_explorer.trainer.cli.args import EXIT_FAILED, EXIT_INTERRUPTED
@@ -28,30 +27,6 @@ if TYPE_CHECKING:
 Start: TypeAlias = "tuple[TrainConfig, VAE | None, list[dict] | None, AnyDataset]"
 
 
-# Set by every Ctrl-C from ``watch_ctrl_c`` on: Python raises KeyboardInterrupt wherever the main
-# thread happens to be, and where that is a finaliser or a library's own ``except`` (one second
-# into ``train``, while TensorFlow is imported: in one CI run of three) it is lost and the training
-# went on. The command checks this flag before its long steps.
-_CTRL_C = threading.Event()
-
-
-def watch_ctrl_c() -> None:
-    """Record each Ctrl-C, then raise KeyboardInterrupt as Python's own handler does."""
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _on_ctrl_c)
-
-
-def _on_ctrl_c(signum: int, frame: Any) -> None:
-    _CTRL_C.set()
-    raise KeyboardInterrupt
-
-
-def _stop_if_ctrl_c() -> None:
-    """A Ctrl-C that came and was swallowed on the way ends the command here."""
-    if _CTRL_C.is_set():
-        raise KeyboardInterrupt
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from vae_explorer.trainer.files.modelfile import save_model
     from vae_explorer.trainer.training import periodic_save
@@ -61,9 +36,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     scaling = make_scaling(args.strategy)  # first: a multi-worker strategy must precede any TF op
     if scaling.chief:  # the others write nothing: --out may be a path on the chief's machine only
         check_writable(args.out)
-    _stop_if_ctrl_c()
     config, model, history, dataset = _start(args)
-    _stop_if_ctrl_c()
     trainer = make_trainer(
         scaling, config, dataset, model=model, history=history, listener=ProgressBar() if scaling.chief else None
     )
@@ -111,7 +84,6 @@ def _start(args: argparse.Namespace) -> Start:
 
 def _run_stoppable(trainer: Trainer) -> TrainResult:
     """``trainer.run()`` with Ctrl-C asking it to stop between two batches."""
-    _stop_if_ctrl_c()
     previous = signal.signal(signal.SIGINT, lambda *_: trainer.request_stop())
     try:
         return trainer.run()
