@@ -49,6 +49,15 @@ class Session(EventedModel):
     tf_ready = Field()
     epoch_codes = Field()
     _health: tuple | None = None  # (codes, their LatentHealth)
+    # Trained since ``codes`` were encoded (a Stop inside an epoch): saving encodes them again.
+    # Otherwise they are the weights' own and a save writes them as they are (encoding the
+    # held-out set again was a third of the save's freeze of the window).
+    codes_behind = False
+
+    def update(self, _also: tuple[str, ...] = (), **values) -> None:
+        if "codes" in values:
+            self.codes_behind = False
+        super().update(_also, **values)
 
     def replace_model(self, **values) -> None:
         """A different model from now on (loaded, or a fresh Start): subscribers start over."""

@@ -153,8 +153,8 @@ class ModelFiles(QObject):
 
         s = self.session
         codes, images = s.codes, s.held_out_images()
-        if images is not None and s.space is not None:
-            codes = s.space.codes(images, s.dataset.y_test)  # the weights may have moved since
+        if s.codes_behind and images is not None and s.space is not None:
+            codes = s.space.codes(images, s.dataset.y_test)  # what the weights trained since make of them
         try:
             save_model(path, s.model, s.config, s.history, s.dataset_info, codes, s.epoch_codes)
         except UserError as exc:

@@ -175,6 +175,7 @@ class TrainingController(QObject):
         last = reports[-1]
         self.panel.show_batch(last, self.clock.eta(last.progress))
         self.session.dirty = True  # trained, even if Stop comes before the epoch ends
+        self.session.codes_behind = True
 
     def _on_epoch(self, report) -> None:
         from vae_explorer.trainer.model.space import LatentCodes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -205,6 +206,53 @@ def test_a_stop_inside_epoch_1_still_offers_to_save(window, qtbot, dialogs, long
     dialogs.answer = Answer.Cancel
     window.close()
     assert window.isVisible() and [q[0] for q in dialogs.questions] == ["Quit"]
+
+
+def counting_encodes(space, monkeypatch) -> list:
+    sizes: list = []
+    original = space.codes
+
+    def codes(images, labels=None):
+        sizes.append(len(images))
+        return original(images, labels)
+
+    monkeypatch.setattr(space, "codes", codes)
+    return sizes
+
+
+def test_ctrl_s_writes_the_map_s_codes_as_they_are(window, qtbot, gui_model_file, tmp_path, monkeypatch):
+    """Encoding the held-out set again was a third of a save's freeze of the window: the codes an
+    opened model (or a finished epoch) gave are the weights' own, written as they are."""
+    from vae_explorer.trainer.files.modelfile import load_model
+
+    path = tmp_path / "copy.h5"
+    shutil.copy(gui_model_file[0], path)
+    assert open_model(window, path) and window.session.held_out_images() is not None
+    encodes = counting_encodes(window.session.space, monkeypatch)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_S, CTRL)
+    assert encodes == [] and window.statusBar().currentMessage().startswith("Saved")
+    np.testing.assert_array_equal(load_model(path).latent.means, window.session.codes.means)
+
+
+def test_a_save_after_a_stop_inside_a_later_epoch_writes_the_codes_of_the_weights_it_saves(
+    window, qtbot, long_training, tmp_path
+):
+    from vae_explorer.trainer.files.modelfile import load_model
+    from vae_explorer.trainer.model.space import LatentSpace
+
+    batches = long_training
+    start_long(window, qtbot, batches)
+    qtbot.waitUntil(lambda: len(window.session.history) >= 1, timeout=60_000)
+    seen = len(batches)
+    qtbot.waitUntil(lambda: len(batches) > seen + 3, timeout=30_000)
+    window.training.stop()
+    qtbot.waitUntil(lambda: not window.training.runner.running and not window.busy(), timeout=10_000)
+    out = tmp_path / "stopped.h5"
+    assert window.files.save_to(str(out))
+    saved = load_model(out)
+    again = LatentSpace(saved.model).codes(window.session.dataset.x_test)
+    np.testing.assert_allclose(saved.latent.means, again.means, rtol=1e-4, atol=1e-4)
 
 
 def counting_decodes(space, monkeypatch) -> list:
