@@ -27,6 +27,15 @@ def test_all_points_are_the_held_out_images_then_the_training_images():
         choose_points("all", held, None)
 
 
+def test_the_next_epoch_s_codes_of_the_same_images_are_the_same_images():
+    held, train = codes(30, seed=1), codes(70, seed=2)
+    points = choose_points("all", held, train)
+    next_epoch = choose_points("all", codes(30, seed=3), codes(70, seed=4))
+    assert points.same_images(next_epoch) and next_epoch.same_images(points)
+    assert not points.same_images(choose_points("train", held, train)) and not points.same_images(None)
+    assert not choose_points("held-out", held, train).same_images(choose_points("held-out", codes(29), train))
+
+
 def test_above_the_cap_a_seeded_sample_keeps_each_set_and_class_in_proportion():
     held, train = codes(2000, seed=3), codes(8000, seed=4)
     points = choose_points("all", held, train, cap=1000)

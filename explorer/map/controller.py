@@ -23,6 +23,7 @@ from vae_explorer.explorer.map.points_service import PointsService
 from vae_explorer.explorer.map.search import MapSearch
 from vae_explorer.explorer.map.state import METRICS, MapState, ViewState
 from vae_explorer.explorer.map.tool_panel import ToolPanel
+from vae_explorer.trainer.maps.inverse_map import PLACING_BUDGET
 from vae_explorer.trainer.maps.layouts import LAYOUTS, effective_layout_name, make_layout, pca_projection
 
 
@@ -146,13 +147,17 @@ class MapController(QObject):
     def _layout_name(self) -> str:
         return effective_layout_name(self.state.layout, self.session.latent_dim)
 
-    def _projection(self, means: np.ndarray):
-        """The projection the chosen layout gives these codes (PCA stands in for t-SNE until the
-        background layout of these codes arrives)."""
+    def _projection(self, points):
+        """The projection the chosen layout gives these points: t-SNE's places them as its last
+        layout of their images, or among its codes when that is cheap; otherwise PCA stands in
+        until the background layout of these points arrives."""
         name = self._layout_name()
         if name == "tsne":
-            return self.state.tsne if self.state.tsne is not None else pca_projection(means, self.state.projection)
-        return make_layout(name, means, previous=self.state.projection, dims=tuple(self.state.dims))
+            tsne, its_points = self.state.tsne, self.state.tsne_points
+            if tsne is not None and (points.same_images(its_points) or len(points) * len(tsne.means) <= PLACING_BUDGET):
+                return tsne
+            return pca_projection(points.means, self.state.projection)
+        return make_layout(name, points.means, previous=self.state.projection, dims=tuple(self.state.dims))
 
     def refresh(self, keep_view: bool = False) -> None:
         """New points or another layout: the projection, a t-SNE request if needed, the dots."""
@@ -160,7 +165,7 @@ class MapController(QObject):
         if points is None or self.session.model is None:
             return
         try:
-            projection = self._projection(points.means)
+            projection = self._projection(points)
         except ValueError as exc:  # two chosen dimensions that this model does not have
             self.app.status(f"Map: {exc}", 8000)
             return
@@ -181,8 +186,8 @@ class MapController(QObject):
         points, projection = self.state.points, self.state.projection
         if points is None or projection is None:
             return None
-        if projection is self.state.tsne and self.state.tsne_points is points:
-            return projection.plane
+        if projection is self.state.tsne and points.same_images(self.state.tsne_points):
+            return projection.plane  # these images' last layout, until their next one arrives
         return projection.to_plane(points.means)
 
     def shown_points(self) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -204,10 +209,11 @@ class MapController(QObject):
         idx = None if shown is None else np.flatnonzero(shown)
         self.map.draw_points(plane, labels, idx, colours, keep_view=keep_view)
         self.state.plane = np.asarray(plane, np.float32)
-        self.axes.show_mode(self._mode_text())
+        self.axes.show_mode(self._mode_text(plane))
 
-    def _mode_text(self) -> str:
-        """Exact or approximate, t-SNE still computing (or failed), and the legibility drawn."""
+    def _mode_text(self, plane: np.ndarray | None = None) -> str:
+        """Exact or approximate, t-SNE still computing (or failed), and the legibility of the
+        ``plane`` drawn (default: the live map's)."""
         projection, points = self.state.projection, self.state.points
         if projection is None or points is None:
             return ""
@@ -223,7 +229,7 @@ class MapController(QObject):
             )
         if self.state.shown_epoch is not None:
             return text
-        figures = self.figures.of(self.live_plane(), points, projection)
+        figures = self.figures.of(self.live_plane() if plane is None else plane, points, projection)
         shown = [f"legibility {figures['legibility']:.0%}"] if figures.get("legibility") is not None else []
         shown += [f"neighbours kept {figures['recall']:.0%}"] if figures.get("recall") is not None else []
         return " · ".join([text, *shown])

@@ -62,7 +62,26 @@ def test_a_2d_model_shows_its_own_plane_exactly(window, gui_model_file):
     assert window.map.map.getAxis("bottom").labelText == "z[0]"
 
 
-def test_training_updates_the_t_sne_layout_each_epoch_with_a_warm_start(window, qtbot):
+def placing_sizes(monkeypatch) -> list:
+    """How many codes each call of ``TSNELayout.to_plane`` placed among a layout's codes."""
+    from vae_explorer.trainer.maps.tsne import TSNELayout
+
+    sizes: list = []
+    original = TSNELayout.to_plane
+
+    def to_plane(self, z):
+        sizes.append(len(np.asarray(z).reshape(-1, self.latent_dim)))
+        return original(self, z)
+
+    monkeypatch.setattr(TSNELayout, "to_plane", to_plane)
+    return sizes
+
+
+def test_training_updates_the_t_sne_layout_each_epoch_with_a_warm_start(window, qtbot, monkeypatch):
+    """Between an epoch's codes and their layout the points stay where the last layout of the same
+    images put them: placing every code among the layout's took minutes of the GUI thread at
+    70,000 points."""
+    placed = placing_sizes(monkeypatch)
     panel = window.training.panel
     panel.set_preset("dense")
     panel.latent_dim.setValue(4)
@@ -78,3 +97,27 @@ def test_training_updates_the_t_sne_layout_each_epoch_with_a_warm_start(window, 
     )
     assert len(layouts) >= 2 and not layouts[0].warm_started and all(layout.warm_started for layout in layouts[1:])
     assert window.map.state.projection is layouts[-1]
+    assert not [n for n in placed if n == len(window.map.state.points)]
+
+
+def test_other_images_than_the_layout_s_wait_in_pca_when_placing_them_would_take_long(
+    window, qtbot, wide_model_file, monkeypatch
+):
+    from vae_explorer.explorer.map import controller
+
+    assert open_model(window, str(wide_model_file))
+    qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
+    placed = placing_sizes(monkeypatch)
+    monkeypatch.setattr(controller, "PLACING_BUDGET", 0)  # as 70,000 images among 70,000 codes
+    kinds: list = []
+    state = window.map.state
+    state.changed.connect(lambda names: kinds.append(state.projection.kind) if "projection" in names else None)
+    box = window.map.axes.points_box
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Down)  # held-out → training images (encoded in the background)
+    qtbot.waitUntil(lambda: state.points.which == "train", timeout=30_000)
+    assert kinds[:1] == ["pca"]
+    assert "PCA meanwhile" in window.map.axes.mode.text()
+    qtbot.waitUntil(lambda: tsne_ready(window) and state.tsne_points is state.points, timeout=60_000)
+    np.testing.assert_allclose(drawn_xy(window.map.map), state.tsne.plane, atol=1e-4)
+    assert len(state.points) not in placed

@@ -54,6 +54,13 @@ class MapPoints:
         hits = np.flatnonzero((self.sets == SETS.index(set_name)) & (self.index == index))
         return int(hits[0]) if len(hits) else None
 
+    def same_images(self, other: MapPoints | None) -> bool:
+        """Whether ``other`` shows the same images in the same order (the next epoch's codes of
+        them), so that a layout of one places the other's points where it put its own."""
+        if other is None or len(other) != len(self):
+            return False
+        return other is self or (np.array_equal(other.sets, self.sets) and np.array_equal(other.index, self.index))
+
     def describe(self) -> str:
         """``2,000 held-out images`` or ``100,000 of 140,000 images (a stratified sample, seed 0)``."""
         what = {"held-out": "held-out images", "train": "training images", "all": "images"}[self.which]
