@@ -114,6 +114,8 @@ def main() -> None:
         else:
             close()
 
+    layout_times: list[float] = []  # when each t-SNE layout arrived (ms after Start)
+    w.map.layouts.ready.connect(lambda *_: layout_times.append(round(clock.nsecsElapsed() / 1e6)))
     w.training.runner.epoch_done.connect(on_epoch)
     w.training.runner.finished.connect(done)
     w.closed.connect(app.quit)
@@ -135,6 +137,8 @@ def main() -> None:
             [(round(float(gaps[i])), round(beats[i])) for i in sorted(big)],
             "epochs at:",
             epoch_times,
+            "layouts at:",
+            layout_times,
             file=sys.stderr,
         )
     print(
