@@ -7,7 +7,7 @@ import shutil
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from tests.gui.helpers import drawn_xy, drop, open_model, open_tool, reads_on_threads, shown_image
 from tests.gui.test_main_window import click_map
@@ -236,7 +236,7 @@ def test_ctrl_s_writes_the_map_s_codes_as_they_are(window, qtbot, gui_model_file
 
 
 def test_a_save_after_a_stop_inside_a_later_epoch_writes_the_codes_of_the_weights_it_saves(
-    window, qtbot, long_training, tmp_path
+    window, qtbot, long_training, tmp_path, monkeypatch
 ):
     from vae_explorer.trainer.files.modelfile import load_model
     from vae_explorer.trainer.model.space import LatentSpace
@@ -249,7 +249,10 @@ def test_a_save_after_a_stop_inside_a_later_epoch_writes_the_codes_of_the_weight
     window.training.stop()
     qtbot.waitUntil(lambda: not window.training.runner.running and not window.busy(), timeout=10_000)
     out = tmp_path / "stopped.h5"
-    assert window.files.save_to(str(out))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out), "")))
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_S, CTRL)  # a fresh model: Save asks where
+    assert window.session.path == str(out) and not window.session.dirty
     saved = load_model(out)
     again = LatentSpace(saved.model).codes(window.session.dataset.x_test)
     np.testing.assert_allclose(saved.latent.means, again.means, rtol=1e-4, atol=1e-4)
