@@ -23,7 +23,6 @@ from vae_explorer.explorer.map.points_service import PointsService
 from vae_explorer.explorer.map.search import MapSearch
 from vae_explorer.explorer.map.state import METRICS, MapState, ViewState
 from vae_explorer.explorer.map.tool_panel import ToolPanel
-from vae_explorer.trainer.maps.inverse_map import PLACING_BUDGET
 from vae_explorer.trainer.maps.layouts import LAYOUTS, effective_layout_name, make_layout, pca_projection
 
 
@@ -154,7 +153,7 @@ class MapController(QObject):
         name = self._layout_name()
         if name == "tsne":
             tsne, its_points = self.state.tsne, self.state.tsne_points
-            if tsne is not None and (points.same_images(its_points) or len(points) * len(tsne.means) <= PLACING_BUDGET):
+            if tsne is not None and (points.same_images(its_points) or tsne.places_cheaply(len(points))):
                 return tsne
             return pca_projection(points.means, self.state.projection)
         return make_layout(name, points.means, previous=self.state.projection, dims=tuple(self.state.dims))

@@ -103,12 +103,12 @@ def test_training_updates_the_t_sne_layout_each_epoch_with_a_warm_start(window, 
 def test_other_images_than_the_layout_s_wait_in_pca_when_placing_them_would_take_long(
     window, qtbot, wide_model_file, monkeypatch
 ):
-    from vae_explorer.explorer.map import controller
+    from vae_explorer.trainer.maps import tsne
 
     assert open_model(window, str(wide_model_file))
     qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
     placed = placing_sizes(monkeypatch)
-    monkeypatch.setattr(controller, "PLACING_BUDGET", 0)  # as 70,000 images among 70,000 codes
+    monkeypatch.setattr(tsne, "PLACING_BUDGET", 0)  # as 70,000 images among 70,000 codes
     kinds: list = []
     state = window.map.state
     state.changed.connect(lambda names: kinds.append(state.projection.kind) if "projection" in names else None)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from vae_explorer.trainer.maps.epoch_codes import procrustes
-from vae_explorer.trainer.maps.inverse_map import InverseMap
+from vae_explorer.trainer.maps.inverse_map import PLACING_BUDGET, InverseMap
 
 PERPLEXITY = 15  # best legibility on the embedded MNIST among 10, 15, 20, 30, 50 (tests/benchmarks/README.md)
 BARNES_HUT_BELOW = 5000  # exact neighbours and Barnes-Hut below; Annoy and FFT from here
@@ -92,6 +92,11 @@ class TSNELayout:
         if self._forward is None:
             self._forward = InverseMap(self.means, self.plane)
         return self._forward
+
+    def places_cheaply(self, n: int) -> bool:
+        """Whether ``to_plane`` of ``n`` new codes is cheap enough for a GUI thread: its cost
+        grows with ``n`` times the fitted codes (``inverse_map.PLACING_BUDGET``)."""
+        return n * len(self.means) <= PLACING_BUDGET
 
     def to_plane(self, z: np.ndarray) -> np.ndarray:
         """Place codes among the fitted ones: a fitted code lands on its own point (microseconds)."""
