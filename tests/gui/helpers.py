@@ -100,6 +100,21 @@ def drop(window, path) -> bool:
     return enter.isAccepted() and event.isAccepted()
 
 
+def recorded_calls(monkeypatch, owner, name: str, measure) -> list:
+    """Calls of ``owner.name`` (an object's or a class's) go on as before; ``measure(result,
+    *args)`` of each is kept, in order (how many images a call encoded, decoded or placed)."""
+    seen: list = []
+    original = getattr(owner, name)
+
+    def call(*args, **kwargs):
+        result = original(*args, **kwargs)
+        seen.append(measure(result, *args))
+        return result
+
+    monkeypatch.setattr(owner, name, call)
+    return seen
+
+
 def reads_on_threads(monkeypatch) -> list:
     """The threads that read model files from now on."""
     import threading

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
-from tests.gui.helpers import drawn_xy, open_model, shown_image
+from tests.gui.helpers import drawn_xy, open_model, recorded_calls, shown_image
 from tests.gui.test_main_window import click_map
 
 
@@ -66,15 +66,7 @@ def placing_sizes(monkeypatch) -> list:
     """How many codes each call of ``TSNELayout.to_plane`` placed among a layout's codes."""
     from vae_explorer.trainer.maps.tsne import TSNELayout
 
-    sizes: list = []
-    original = TSNELayout.to_plane
-
-    def to_plane(self, z):
-        sizes.append(len(np.asarray(z).reshape(-1, self.latent_dim)))
-        return original(self, z)
-
-    monkeypatch.setattr(TSNELayout, "to_plane", to_plane)
-    return sizes
+    return recorded_calls(monkeypatch, TSNELayout, "to_plane", lambda plane, *_: len(plane))
 
 
 def test_training_updates_the_t_sne_layout_each_epoch_with_a_warm_start(window, qtbot, monkeypatch):

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from tests.gui.helpers import drawn_xy, drop, open_model, open_tool, reads_on_threads, shown_image
+from tests.gui.helpers import drawn_xy, drop, open_model, open_tool, reads_on_threads, recorded_calls, shown_image
 from tests.gui.test_main_window import click_map
 
 Answer = QMessageBox.StandardButton
@@ -208,18 +208,6 @@ def test_a_stop_inside_epoch_1_still_offers_to_save(window, qtbot, dialogs, long
     assert window.isVisible() and [q[0] for q in dialogs.questions] == ["Quit"]
 
 
-def counting_encodes(space, monkeypatch) -> list:
-    sizes: list = []
-    original = space.codes
-
-    def codes(images, labels=None):
-        sizes.append(len(images))
-        return original(images, labels)
-
-    monkeypatch.setattr(space, "codes", codes)
-    return sizes
-
-
 def test_ctrl_s_writes_the_map_s_codes_as_they_are(window, qtbot, gui_model_file, tmp_path, monkeypatch):
     """Encoding the held-out set again was a third of a save's freeze of the window: the codes an
     opened model (or a finished epoch) gave are the weights' own, written as they are."""
@@ -228,7 +216,7 @@ def test_ctrl_s_writes_the_map_s_codes_as_they_are(window, qtbot, gui_model_file
     path = tmp_path / "copy.h5"
     shutil.copy(gui_model_file[0], path)
     assert open_model(window, path) and window.session.held_out_images() is not None
-    encodes = counting_encodes(window.session.space, monkeypatch)
+    encodes = recorded_calls(monkeypatch, window.session.space, "codes", lambda codes, images, *_: len(images))
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key.Key_S, CTRL)
     assert encodes == [] and window.statusBar().currentMessage().startswith("Saved")
@@ -258,26 +246,13 @@ def test_a_save_after_a_stop_inside_a_later_epoch_writes_the_codes_of_the_weight
     np.testing.assert_allclose(saved.latent.means, again.means, rtol=1e-4, atol=1e-4)
 
 
-def counting_decodes(space, monkeypatch) -> list:
-    sizes: list = []
-    original = space.decode
-
-    def decode(z):
-        out = original(z)
-        sizes.append(len(out))
-        return out
-
-    monkeypatch.setattr(space, "decode", decode)
-    return sizes
-
-
 def test_the_traversal_is_decoded_only_in_view_and_exports_reuse_decodes(
     window, qtbot, gui_model_file, tmp_path, monkeypatch
 ):
     open_model(window, str(gui_model_file[0]))
     traverse = window.map.tools["traverse"]
     sheet_rows = window.session.latent_dim * traverse.page.steps.value()
-    sizes = counting_decodes(window.session.space, monkeypatch)
+    sizes = recorded_calls(monkeypatch, window.session.space, "decode", lambda out, *_: len(out))
     (x0, x1), (y0, y1) = window.map.map.visible_region()
     click_map(window, qtbot, x0 + 0.6 * (x1 - x0), y0 + 0.3 * (y1 - y0))
     assert sizes == [1] and shown_image(traverse.page.sheet) is None
