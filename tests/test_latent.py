@@ -364,3 +364,21 @@ def test_write_png_is_atomic(tmp_path, monkeypatch):
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["sheet.png"]
     with pytest.raises(UserError, match="cannot write here"):
         imagegrid.write_png(tmp_path / "missing" / "x.png", first)
+
+
+def test_the_pca_plane_of_many_codes_is_fitted_to_a_sample_with_the_same_axes(monkeypatch):
+    """Above PCA_SAMPLE codes the axes are fitted to every k-th code (the app refits them at each
+    epoch on the GUI thread): the same plane as the fit to all, within 3% of its extent."""
+    from vae_explorer.trainer.maps import projection
+
+    rng = np.random.default_rng(0)
+    means = (rng.normal(size=(70_000, 16)) * np.linspace(3, 0.1, 16)).astype(np.float32)
+    fitted: list[int] = []
+    original = projection._principal_axes
+    monkeypatch.setattr(projection, "_principal_axes", lambda c: fitted.append(len(c)) or original(c))
+    sampled = projection.Projection(means)
+    assert fitted == [10_000]
+    full = original(means - means.mean(axis=0, dtype=np.float64))
+    np.testing.assert_allclose(np.abs(np.sum(sampled.basis * full, axis=1)), 1.0, atol=1e-3)
+    exact = (means - means.mean(axis=0)) @ full.T
+    assert np.abs(sampled.to_plane(means) - exact).max() < 0.03 * np.ptp(exact)

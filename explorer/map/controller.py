@@ -45,6 +45,7 @@ class MapController(QObject):
         self._layout_problem = ""  # why the t-SNE layout is missing, when it failed
         self._dims_defaulted = False  # this model's chosen dimensions were set to its most active
         self._keep_view = True  # the next new points keep the user's view (not after a new model)
+        self._live: tuple = (None, None, None)  # (points, projection, plane) of the last live plane
         self._connect()
 
     def _connect(self) -> None:
@@ -181,13 +182,19 @@ class MapController(QObject):
         return LAYOUTS[name].axis_names(tuple(self.state.dims))
 
     def live_plane(self) -> np.ndarray | None:
-        """Where the live map puts the points."""
+        """Where the live map puts the points (kept for the same points and projection: drawing
+        and the figures line both ask, and a PCA plane of 70,000 codes is not free beside a training)."""
         points, projection = self.state.points, self.state.projection
         if points is None or projection is None:
             return None
+        if self._live[0] is points and self._live[1] is projection:
+            return self._live[2]
         if projection is self.state.tsne and points.same_images(self.state.tsne_points):
-            return projection.plane  # these images' last layout, until their next one arrives
-        return projection.to_plane(points.means)
+            plane = projection.plane  # these images' last layout, until their next one arrives
+        else:
+            plane = projection.to_plane(points.means)
+        self._live = (points, projection, plane)
+        return plane
 
     def shown_points(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(plane, labels) of what the map shows: the live map, or the recorded epoch replayed."""

@@ -80,11 +80,16 @@ class DotsItem(pg.GraphicsObject):
         self.update()
 
     def _data_rect(self) -> QRectF:
-        xy = self.plane[self.shown]
-        xy = xy[np.isfinite(xy).all(axis=1)]
+        xy = self.plane if len(self.shown) == len(self.plane) else self.plane[self.shown]
         if not len(xy):
             return QRectF()
-        (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        with np.errstate(invalid="ignore"):
+            (x0, y0), (x1, y1) = np.fmin.reduce(xy, axis=0), np.fmax.reduce(xy, axis=0)  # NaN skipped
+        if not np.isfinite([x0, y0, x1, y1]).all():
+            finite = xy[np.isfinite(xy).all(axis=1)]
+            if not len(finite):
+                return QRectF()
+            (x0, y0), (x1, y1) = finite.min(axis=0), finite.max(axis=0)
         return QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
 
     # -- pyqtgraph / QGraphicsItem --------------------------------------------------------

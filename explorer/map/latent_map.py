@@ -31,8 +31,8 @@ class LatentMap(pg.PlotWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setLabel("bottom", "z[0]")
-        self.setLabel("left", "z[1]")
+        self._axis_names = ("", "")
+        self.set_axis_names("z[0]", "z[1]")
         # A GridItem, not the axes' own grid (showGrid): the axes replay their grid lines from a
         # QPicture on every repaint, 11-12 ms each here, which made a repaint of the map 25 ms
         # (1-2 ms with this item); every hover, stroke and pan step repaints it.
@@ -128,6 +128,10 @@ class LatentMap(pg.PlotWidget):
             )
 
     def set_axis_names(self, x: str, y: str) -> None:
+        """Only when they change: setting an axis label lays the axis out again (11 ms a redraw)."""
+        if (x, y) == self._axis_names:
+            return
+        self._axis_names = (x, y)
         self.setLabel("bottom", x)
         self.setLabel("left", y)
 

@@ -62,15 +62,18 @@ class PointsService(QObject):
             return
         self._busy_for, space, x_train = codes, self.session.space, self._training_images()
         assert x_train is not None  # checked by ``update``
+        held, y_train = (codes.means, codes.log_vars, codes.labels), self.session.dataset.y_train
 
-        def done(train: tuple[np.ndarray, np.ndarray]) -> None:
+        def work(progress: Any, should_stop: Any) -> MapPoints:
+            """Encoded and joined into the map's points off the GUI thread."""
+            return choose_points(which, held, (*encoded(space, x_train, progress, should_stop), y_train))
+
+        def done(points: MapPoints) -> None:
             self._finished()
             if codes is self.session.codes and which == self.state.which:
-                held = (codes.means, codes.log_vars, codes.labels)
-                self.state.points = choose_points(which, held, (*train, self.session.dataset.y_train))
-                self._say_sample(self.state.points)
+                self.state.points = points
+                self._say_sample(points)
 
-        work = lambda progress, should_stop: encoded(space, x_train, progress, should_stop)  # noqa: E731
         if self.training():
             self.app.jobs.run(lambda: work(lambda *a: None, lambda: False), done, self._failed)
         else:

@@ -113,3 +113,18 @@ def test_other_images_than_the_layout_s_wait_in_pca_when_placing_them_would_take
     qtbot.waitUntil(lambda: tsne_ready(window) and state.tsne_points is state.points, timeout=60_000)
     np.testing.assert_allclose(drawn_xy(window.map.map), state.tsne.plane, atol=1e-4)
     assert len(state.points) not in placed
+
+
+def test_the_axes_are_laid_out_again_only_when_their_names_change(qtbot, monkeypatch):
+    """Every epoch redraws the map with the same axis names: setting them again laid both axes
+    out again, 11 ms of each redraw of 70,000 points (more beside a training)."""
+    from vae_explorer.explorer.map.latent_map import LatentMap
+
+    view = LatentMap()
+    qtbot.addWidget(view)
+    labels = recorded_calls(monkeypatch, view, "setLabel", lambda result, *args: args)
+    for _ in range(3):
+        view.set_axis_names("t-SNE 1", "t-SNE 2")
+    view.set_axis_names("PC 1", "PC 2")
+    assert labels == [("bottom", "t-SNE 1"), ("left", "t-SNE 2"), ("bottom", "PC 1"), ("left", "PC 2")]
+    assert view.getPlotItem().getAxis("bottom").labelText == "PC 1"
