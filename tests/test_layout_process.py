@@ -29,7 +29,7 @@ class _ClosedByParent:
     """A child's end of the pipe whose parent closes it while the layout is computed."""
 
     def __init__(self):
-        self.requests = [(np.zeros((3, 2)), None, 0, None)]
+        self.requests = [(np.zeros((3, 2)), None, 0, None, None)]
 
     def recv(self):
         if not self.requests:
@@ -63,3 +63,18 @@ def test_cancelling_a_layout_does_not_wait_for_its_child_and_closing_leaves_none
         del children[-1].join  # the real join again, for close()
     process.close()
     assert not any(child.is_alive() for child in children)
+
+
+def test_a_large_map_s_figures_come_with_its_layout_from_the_child(monkeypatch):
+    """Legibility and neighbour recall are computed where the layout was, from its own lists."""
+    from vae_explorer.trainer.maps import layout_process
+    from vae_explorer.trainer.maps.figures import plane_figures
+    from vae_explorer.trainer.maps.tsne import TSNEResult
+
+    rng = np.random.default_rng(1)
+    plane, lists, labels = rng.normal(size=(500, 2)), rng.integers(0, 500, (500, 45)), rng.integers(0, 3, 500)
+    monkeypatch.setattr(layout_process, "tsne_plane", lambda *a, **k: TSNEResult(plane, lists))
+    result = layout_process.laid_out(rng.normal(size=(500, 16)), None, 0, 1, None, labels)
+    assert result.figures == plane_figures(plane, labels, lists) and result.figures["recall"] is not None
+    monkeypatch.setattr(layout_process, "tsne_plane", lambda *a, **k: TSNEResult(plane, None))
+    assert layout_process.laid_out(rng.normal(size=(500, 16)), None, 0, 1, None, labels).figures is None

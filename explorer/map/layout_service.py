@@ -93,7 +93,9 @@ class LayoutService(QObject):
         self._process = self._process or LayoutProcess(TSNE_THREADS)
         previous = self.latest if self.latest is not None and len(self.latest.plane) == len(codes.means) else None
         start, lists = (None, None) if previous is None else (previous.plane, previous.neighbours)
-        self._process.submit(codes.means, start, neighbours=None if self._refresh else lists)
+        self._process.submit(
+            codes.means, start, neighbours=None if self._refresh else lists, labels=getattr(codes, "labels", None)
+        )
         self._computing, self._refresh = (codes, previous), False
         self._timer.start()
 
@@ -134,7 +136,7 @@ class LayoutService(QObject):
 
         def build() -> TSNELayout:
             layout = TSNELayout(codes.means, previous=previous, fit=lambda means, start, seed, lists: result)
-            layout.figures = figures_of(layout.plane, codes, layout.neighbours)
+            layout.figures = result.figures or figures_of(layout.plane, codes, layout.neighbours)
             return layout
 
         self._building += 1

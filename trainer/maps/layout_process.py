@@ -24,6 +24,11 @@ from vae_explorer.trainer.collector import collector_paused
 from vae_explorer.trainer.maps.tsne import TSNEResult, tsne_plane
 
 JOIN_SECONDS = 2.0
+# The child's nice: 0. At 19 a one-core t-SNE loop beside `train` (70,000 images) let it keep
+# 3,700 images/s instead of 2,400 (4,300 alone), but in the app the first layout of 70,000 points
+# then never arrived within a 5-epoch training, and training beside it still ran about 20% slower
+# than with no layout (tests/benchmarks/README.md, "The map at scale"). The benchmarks set others.
+CHILD_NICE = 0
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -35,15 +40,23 @@ class LayoutDied(LayoutFailed):
     """The child ended (killed, out of memory) before it answered."""
 
 
+def child_main(conn: Any, n_jobs: int, nice: int = CHILD_NICE) -> None:
+    """The child process: at its priority, serving layouts."""
+    if nice:
+        with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
+            os.nice(nice)
+    serve(conn, n_jobs)
+
+
 def serve(conn: Any, n_jobs: int) -> None:
     """The child's loop: one request at a time, answered with (True, TSNEResult) or (False, why)."""
     while True:
         try:
-            means, start, seed, neighbours = conn.recv()
+            means, start, seed, neighbours, labels = conn.recv()
         except (EOFError, OSError):  # the parent is gone
             return
         try:
-            answer: tuple = (True, tsne_plane(means, start, seed, n_jobs, neighbours=neighbours))
+            answer: tuple = (True, laid_out(np.asarray(means, np.float64), start, seed, n_jobs, neighbours, labels))
         except Exception as exc:  # noqa: BLE001 (said to the parent in one line)
             answer = (False, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         try:
@@ -52,8 +65,23 @@ def serve(conn: Any, n_jobs: int) -> None:
             return
 
 
+def laid_out(
+    means: np.ndarray, start: Any, seed: int, n_jobs: int, neighbours: Any, labels: np.ndarray | None
+) -> TSNEResult:
+    """The layout, with its figures when its neighbour lists came with it (a large map): the
+    parent would otherwise search 70,000 points twice more, beside the training, at full priority."""
+    from vae_explorer.trainer.maps.figures import plane_figures
+
+    result = tsne_plane(means, start, seed, n_jobs, neighbours=neighbours)
+    if result.neighbours is not None:
+        result.figures = plane_figures(result.plane, labels, result.neighbours)
+    return result
+
+
 class LayoutProcess:
     """One t-SNE layout at a time in a supervised child: ``submit``, then ``poll``/``result``."""
+
+    child_nice = CHILD_NICE  # the benchmarks compare others
 
     def __init__(self, n_jobs: int = 1):
         self.n_jobs = n_jobs
@@ -72,14 +100,20 @@ class LayoutProcess:
         return None if self._process is None else self._process.pid
 
     def submit(
-        self, means: np.ndarray, start: np.ndarray | None, seed: int = 0, neighbours: np.ndarray | None = None
+        self,
+        means: np.ndarray,
+        start: np.ndarray | None,
+        seed: int = 0,
+        neighbours: np.ndarray | None = None,
+        labels: np.ndarray | None = None,
     ) -> None:
-        """Start ``tsne_plane(means, start, seed, neighbours=...)`` in the child (a new child if it is gone)."""
+        """Start ``tsne_plane(means, start, seed, neighbours=...)`` in the child (a new child if it
+        is gone); ``labels`` for the legibility among the figures it returns."""
         if self._pending:
             raise RuntimeError("a layout is already being computed")
         if self._process is None or not self._process.is_alive():
             self._start_child()
-        request = (np.asarray(means, np.float64), start, seed, neighbours)
+        request = (np.asarray(means, np.float32), start, seed, neighbours, labels)  # float32: half the bytes to send
         sender = threading.Thread(target=_send, args=(self._conn, request), daemon=True, name="tsne-request")
         sender.start()  # a request larger than the pipe's buffer waits for the child to read it:
         self._pending = True  # a new child reads only once it has imported openTSNE (a second)
@@ -91,7 +125,9 @@ class LayoutProcess:
         self._ended = [p for p in self._ended if p is not None and p.is_alive()]  # reaps the ended ones
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        self._process = context.Process(target=serve, args=(child, self.n_jobs), daemon=True, name="vae-explorer-tsne")
+        self._process = context.Process(
+            target=child_main, args=(child, self.n_jobs, self.child_nice), daemon=True, name="vae-explorer-tsne"
+        )
         saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
         os.environ.update({name: str(self.n_jobs) for name in THREAD_VARIABLES})  # inherited by the child
         try:
