@@ -45,13 +45,25 @@ def main() -> None:
     )
     ap.add_argument("--data", default=None, help="an .npz dataset (default: the embedded MNIST)")
     ap.add_argument("--points", choices=("held-out", "train", "all"), default="held-out")
+    ap.add_argument("--child-nice", type=int, default=None, help="the t-SNE child's nice (default: the app's)")
+    ap.add_argument("--layout", default="tsne", help="the map's layout while training (pca: no t-SNE child)")
     ap.add_argument("--pointer", type=int, default=0, help="hovers and clicks timed after the panning")
+    ap.add_argument(
+        "--lasso-std",
+        type=float,
+        default=1.0,
+        help="the lasso's radius in standard deviations (1.6: about 50,000 of 70,000)",
+    )
     args = ap.parse_args()
 
     from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
+    if args.child_nice is not None:
+        from vae_explorer.trainer.maps.layout_process import LayoutProcess
+
+        LayoutProcess.child_nice = args.child_nice
     from vae_explorer.explorer.main_window import MainWindow
     from vae_explorer.trainer.data import load_dataset
 
@@ -78,7 +90,7 @@ def main() -> None:
             QTimer.singleShot(100, start)
             return
         w.datasets.show(data)
-        w.map.state.update(which=args.points)
+        w.map.state.update(which=args.points, layout=args.layout)
         p = w.training.panel
         p.set_preset(args.preset)
         p.epochs.setValue(args.epochs)
@@ -106,7 +118,11 @@ def main() -> None:
             QTimer.singleShot(200, done)
             return
         heartbeat.stop()
-        then = (lambda: PointerPhase(w, args.pointer, pan_result).run() or close()) if args.pointer else close
+        then = (
+            (lambda: PointerPhase(w, args.pointer, pan_result, args.lasso_std).run() or close())
+            if args.pointer
+            else close
+        )
         if args.pan > 0:
             PanPhase(w, args.pan, pan_result, then, thumbnails=args.pan_thumbnails == "on").start()
         elif args.pointer:
@@ -221,8 +237,8 @@ class PointerPhase:
     """Hovers, clicks and a lasso through the map's viewport, each timed from before the event is
     sent until ``processEvents()`` has run what it caused (the hover card, the decode, the gallery)."""
 
-    def __init__(self, window, n: int, result: dict):
-        self.w, self.n, self.result = window, n, result
+    def __init__(self, window, n: int, result: dict, lasso_std: float = 1.0):
+        self.w, self.n, self.result, self.lasso_std = window, n, result, lasso_std
         self.plot = window.map.map
         self.vp = self.plot.viewport()
 
@@ -275,13 +291,13 @@ class PointerPhase:
 
     def _lasso_drawn(self) -> None:
         """A Ctrl-drag around the middle of the map, up to the release: an ellipse of 40 vertices,
-        one standard deviation wide."""
+        ``lasso_std`` standard deviations wide."""
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
 
         plane, ctrl = self.plot.plane, Qt.KeyboardModifier.ControlModifier
         angles = np.linspace(0, 2 * np.pi, 41)
-        outline = plane.mean(axis=0) + plane.std(axis=0) * np.c_[np.cos(angles), np.sin(angles)]
+        outline = plane.mean(axis=0) + self.lasso_std * plane.std(axis=0) * np.c_[np.cos(angles), np.sin(angles)]
         self.pixels = [self._pixel(p) for p in outline]
         QTest.mousePress(self.vp, Qt.MouseButton.LeftButton, ctrl, self.pixels[0])
         for p in self.pixels[1:]:

@@ -17,7 +17,7 @@ peak RSS (and how much of it the layout added). Candidates:
 - ``before``: the schedule the app used until this round (openTSNE's Annoy with 50 trees, FFT
   at 1 grid interval per unit, 250 early-exaggeration + 500 plain iterations; warm: 250).
 - ``now``: ``trainer.maps.tsne`` (Annoy with 20 trees, 2–3 grid intervals per unit, 250 + 250;
-  warm: 50 iterations reusing the neighbour lists).
+  warm: 25 iterations reusing the neighbour lists).
 - ``sample+place``: ``now`` on a 10,000-code stratified sample, every other code placed by the
   inverse-map blend of its latent neighbours among the sample (no warm figure of its own).
 
