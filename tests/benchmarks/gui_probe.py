@@ -7,7 +7,10 @@ Run by ``tests/benchmarks/run.py``; alone: ``python tests/benchmarks/gui_probe.p
 ``--data FILE.npz`` trains on that dataset instead of the embedded MNIST, and ``--points all``
 (or ``train``) makes the map show those images while it trains, as the Points box does.
 ``--pointer N`` adds, after the panning, N hovers and N clicks on dots through the viewport and
-a lasso around about half of the map, each timed until the repaint it caused has run.
+a lasso (``--lasso-std`` standard deviations wide: 1.7 takes about 50,000 of 70,000 points),
+each timed until the repaint it caused has run. ``--layout pca`` trains with the map on PCA (no
+t-SNE child) and ``--child-nice N`` runs the t-SNE child at that nice: what the layout costs the
+training.
 
 ``--pan SECONDS`` adds a second phase after training (and after the map's t-SNE layout has
 arrived): thumbnails on, the map panned and zoomed programmatically every 16 ms for that long
