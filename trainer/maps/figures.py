@@ -18,6 +18,7 @@ from vae_explorer.trainer.maps.inverse_map import fidelity
 from vae_explorer.trainer.maps.layouts import make_layout, plane_of
 from vae_explorer.trainer.maps.legibility import (
     RECALL_K,
+    K,
     knn_accuracy,
     legibility,
     nearest_neighbours,
@@ -42,9 +43,12 @@ def plane_figures(plane: np.ndarray, labels: np.ndarray | None, lists: np.ndarra
     """What a map shows of its codes: ``legibility`` (None without labels) and, given the codes'
     latent neighbour lists, ``recall`` (the label-free figure, ``legibility.neighbour_recall``)."""
     plane = np.asarray(plane, np.float64)
-    figures: dict = {"legibility": legibility(plane, labels)}
+    wanted = labels is not None or lists is not None
+    # one search of the plane for both figures (70,000 points: 0.26 + 0.19 s when searched twice)
+    on_map = nearest_neighbours(plane, max(K, RECALL_K)) if wanted and len(plane) > 1 else None
+    figures: dict = {"legibility": legibility(plane, labels, neighbours=on_map)}
     if lists is not None and len(plane) > 1:
-        figures["recall"] = round(neighbour_recall(plane, lists), 4)
+        figures["recall"] = round(neighbour_recall(plane, lists, on_map=on_map), 4)
     return figures
 
 

@@ -51,14 +51,17 @@ def knn_accuracy(
     return float(np.mean(_votes(labels[lists]) == labels))
 
 
-def neighbour_recall(plane: np.ndarray, latent_lists: np.ndarray, k: int = RECALL_K) -> float:
+def neighbour_recall(
+    plane: np.ndarray, latent_lists: np.ndarray, k: int = RECALL_K, on_map: np.ndarray | None = None
+) -> float:
     """The label-free figure: the mean share of each point's ``k`` nearest latent neighbours
     (``latent_lists``, nearest first) that are among its ``k`` nearest on the map (0–1; a map
-    that keeps every neighbourhood scores 1, a random one about k/N)."""
+    that keeps every neighbourhood scores 1, a random one about k/N). ``on_map``: the plane's
+    own neighbour lists, nearest first, when already found."""
     k = min(k, latent_lists.shape[1], len(plane) - 1)
     if k < 1:
         return float("nan")
-    on_map = nearest_neighbours(plane, k)
+    on_map = nearest_neighbours(plane, k) if on_map is None else on_map[:, :k]
     latent = latent_lists[:, :k]
     hits = (on_map[:, :, None] == latent[:, None, :]).any(axis=2).sum(axis=1)
     return float(np.mean(hits / k))
@@ -73,8 +76,10 @@ def _votes(neighbour_labels: np.ndarray) -> np.ndarray:
     return neighbour_labels[np.arange(n), first]
 
 
-def legibility(plane: np.ndarray, labels: np.ndarray | None, k: int = K) -> float | None:
+def legibility(
+    plane: np.ndarray, labels: np.ndarray | None, k: int = K, neighbours: np.ndarray | None = None
+) -> float | None:
     """The legibility of a 2-D map (None for unlabelled data)."""
     if labels is None:
         return None
-    return knn_accuracy(np.asarray(plane, np.float64).reshape(len(labels), -1), labels, k)
+    return knn_accuracy(np.asarray(plane, np.float64).reshape(len(labels), -1), labels, k, neighbours=neighbours)
