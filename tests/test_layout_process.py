@@ -78,3 +78,48 @@ def test_a_large_map_s_figures_come_with_its_layout_from_the_child(monkeypatch):
     assert result.figures == plane_figures(plane, labels, lists) and result.figures["recall"] is not None
     monkeypatch.setattr(layout_process, "tsne_plane", lambda *a, **k: TSNEResult(plane, None))
     assert layout_process.laid_out(rng.normal(size=(500, 16)), None, 0, 1, None, labels).figures is None
+
+
+class _Conversation:
+    """A child's end of the pipe that hands out ``requests`` in order and keeps the answers."""
+
+    def __init__(self, requests):
+        self.requests, self.answers = list(requests), []
+
+    def recv(self):
+        if not self.requests:
+            raise EOFError
+        return self.requests.pop(0)
+
+    def send(self, answer):
+        self.answers.append(answer)
+
+
+def test_the_child_keeps_its_last_neighbour_lists_for_the_next_warm_update_instead_of_sending_them(monkeypatch):
+    """At 70,000 points the lists are 12.6 MB: they went to the parent and back at every epoch,
+    pickled beside the GUI thread. A request for KEPT lists of another size searches again."""
+    from vae_explorer.trainer.maps import layout_process
+    from vae_explorer.trainer.maps.layout_process import KEPT
+    from vae_explorer.trainer.maps.tsne import TSNEResult
+
+    rng = np.random.default_rng(2)
+    lists = rng.integers(0, 500, (500, 45))
+    given: list = []
+
+    def fit(means, start, seed, n_jobs, neighbours=None):
+        given.append(neighbours)
+        searched = lists if len(means) == len(lists) else rng.integers(0, len(means), (len(means), 45))
+        return TSNEResult(rng.normal(size=(len(means), 2)), searched if neighbours is None else neighbours)
+
+    monkeypatch.setattr(layout_process, "tsne_plane", fit)
+    codes = rng.normal(size=(500, 16))
+    requests = [
+        (codes, None, 0, None, None),
+        (codes, np.zeros((500, 2)), 0, KEPT, None),
+        (codes[:400], None, 0, KEPT, None),
+    ]
+    conn = _Conversation(requests)
+    layout_process.serve(conn, 1)
+    assert given[0] is None and given[1] is lists and given[2] is None  # searched, kept, searched
+    assert [ok for ok, _ in conn.answers] == [True, True, True]
+    assert all(result.neighbours is None and result.figures is not None for _, result in conn.answers)

@@ -88,14 +88,13 @@ class LayoutService(QObject):
             self._process.close()
 
     def _start(self, codes) -> None:
-        from vae_explorer.trainer.maps.layout_process import LayoutProcess
+        from vae_explorer.trainer.maps.layout_process import KEPT, LayoutProcess
 
         self._process = self._process or LayoutProcess(TSNE_THREADS)
         previous = self.latest if self.latest is not None and len(self.latest.plane) == len(codes.means) else None
-        start, lists = (None, None) if previous is None else (previous.plane, previous.neighbours)
-        self._process.submit(
-            codes.means, start, neighbours=None if self._refresh else lists, labels=getattr(codes, "labels", None)
-        )
+        start = None if previous is None else previous.plane
+        lists = KEPT if previous is not None and not self._refresh else None  # the child's own
+        self._process.submit(codes.means, start, neighbours=lists, labels=getattr(codes, "labels", None))
         self._computing, self._refresh = (codes, previous), False
         self._timer.start()
 
