@@ -135,7 +135,7 @@ class LayoutService(QObject):
 
         def build() -> TSNELayout:
             layout = TSNELayout(codes.means, previous=previous, fit=lambda means, start, seed, lists: result)
-            layout.figures = result.figures or figures_of(layout.plane, codes, layout.neighbours)
+            layout.figures = result.figures or figures_of(layout.plane, codes)  # a small map's, here
             return layout
 
         self._building += 1

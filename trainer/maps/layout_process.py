@@ -86,7 +86,7 @@ def laid_out(
     means: np.ndarray, start: Any, seed: int, n_jobs: int, neighbours: Any, labels: np.ndarray | None
 ) -> TSNEResult:
     """The layout, with its figures when its neighbour lists came with it (a large map): the
-    parent would otherwise search 70,000 points twice more, beside the training, at full priority."""
+    parent would otherwise search the 70,000-point plane beside the training, at full priority."""
     from vae_explorer.trainer.maps.figures import plane_figures
 
     result = tsne_plane(means, start, seed, n_jobs, neighbours=neighbours)
