@@ -67,12 +67,18 @@ class DotsItem(pg.GraphicsObject):
         self.shown = np.zeros(0, np.int64)
         self.colours = np.zeros(0, np.uint32)
         self._bounds = QRectF()
-        self._kept: tuple[tuple, QImage] | None = None  # (view key, raster) of the last paint
+        self._drawn_xy = np.zeros((2, 0))  # the shown points with finite positions (x, y rows) ...
+        self._drawn_colours = np.zeros(0, np.uint32)  # ... and their colours: not gathered per paint
+        self._kept: tuple[tuple, QImage, np.ndarray] | None = None  # (view key, raster, its pixels)
 
     def set_points(self, plane: np.ndarray, shown: np.ndarray, colours: np.ndarray) -> None:
         self.plane = np.asarray(plane, np.float64).reshape(-1, 2)
         self.shown = np.asarray(shown, np.int64)
         self.colours = np.asarray(colours, np.uint32)
+        xy = self.plane[self.shown]
+        finite = np.isfinite(xy).all(axis=1)
+        self._drawn_xy = np.ascontiguousarray(xy[finite].T)
+        self._drawn_colours = self.colours[self.shown][finite]
         self._kept = None
         self.prepareGeometryChange()
         self._bounds = self._data_rect()
@@ -118,38 +124,42 @@ class DotsItem(pg.GraphicsObject):
         t = painter.transform()
         key = (width, height, ratio, t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy())
         if self._kept is None or self._kept[0] != key:
-            self._kept = (key, self._stamped(t, ratio, width, height))
+            self._kept = (key, *self._stamped(t, ratio, width, height))
         painter.save()
         painter.resetTransform()
         painter.drawImage(0, 0, self._kept[1])
         painter.restore()
 
-    def _stamped(self, t, ratio: float, width: int, height: int) -> QImage:
-        """The shown points through transform ``t``, rastered at the device's size."""
-        xy = self.plane[self.shown]
-        px = (t.m11() * xy[:, 0] + t.m21() * xy[:, 1] + t.dx()) * ratio
-        py = (t.m12() * xy[:, 0] + t.m22() * xy[:, 1] + t.dy()) * ratio
-        image = self._raster(px, py, self.colours[self.shown], width, height, self.stamp, self.radius)
+    def _stamped(self, t, ratio: float, width: int, height: int) -> tuple[QImage, np.ndarray]:
+        """The shown points through transform ``t``, rastered at the device's size (the image
+        and the pixels it reads, which must live as long as it does)."""
+        x, y = self._drawn_xy
+        px = t.m11() * x + t.dx() if t.m21() == 0 else t.m11() * x + t.m21() * y + t.dx()
+        py = t.m22() * y + t.dy() if t.m12() == 0 else t.m12() * x + t.m22() * y + t.dy()
+        colours = self._drawn_colours
+        image, pixels = self._raster(px * ratio, py * ratio, colours, width, height, self.stamp, self.radius)
         image.setDevicePixelRatio(ratio)
-        return image
+        return image, pixels
 
     @staticmethod
     def _raster(
         px: np.ndarray, py: np.ndarray, colours: np.ndarray, width: int, height: int, stamp=STAMP, radius=RADIUS
-    ) -> QImage:
+    ) -> tuple[QImage, np.ndarray]:
         """Stamp each point's ``stamp`` into a ``width``×``height`` ARGB buffer (points whose stamp
-        would leave the buffer are drawn only where their centre is inside: near the edge, a dot)."""
+        would leave the buffer are drawn only where their centre is inside: near the edge, a dot).
+        ``px``, ``py`` are finite. Each offset of the stamp is one assignment through a view of
+        the buffer shifted by that offset, so the points' pixel indices are computed once."""
         buffer = np.zeros(width * height, np.uint32)
-        ok = np.isfinite(px) & np.isfinite(py)
-        ix, iy, colours = px[ok].astype(np.int64), py[ok].astype(np.int64), colours[ok]
-        inner = (ix >= radius) & (ix < width - radius) & (iy >= radius) & (iy < height - radius)
-        base = iy[inner] * width + ix[inner]
+        ix, iy = px.astype(np.intp), py.astype(np.intp)
+        inner = (ix - radius).astype(np.uintp) < width - 2 * radius  # negatives wrap round: outside
+        inner &= (iy - radius).astype(np.uintp) < height - 2 * radius
+        corner = iy[inner] * width + ix[inner] - (radius * width + radius)  # the stamp's top-left pixel
+        inner_colours = colours[inner]
         for dx, dy in stamp:
-            buffer[base + (dy * width + dx)] = colours[inner]
-        edge = ~inner & (ix >= 0) & (ix < width) & (iy >= 0) & (iy < height)
+            buffer[(dy + radius) * width + dx + radius :][corner] = inner_colours
+        edge = ~inner & (ix.astype(np.uintp) < width) & (iy.astype(np.uintp) < height)
         buffer[iy[edge] * width + ix[edge]] = colours[edge]
-        image = QImage(buffer.data, width, height, 4 * width, QImage.Format.Format_ARGB32)
-        return image.copy()  # the buffer is freed when this returns
+        return QImage(buffer.data, width, height, 4 * width, QImage.Format.Format_ARGB32), buffer
 
     # -- which point is under the mouse ---------------------------------------------------
     def point_at(self, x: float, y: float, pixel_size: tuple[float, float], radius_px: float) -> int | None:
