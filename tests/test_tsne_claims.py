@@ -139,3 +139,18 @@ def test_the_window_polls_the_child_every_50_ms_and_the_newest_request_wins(qapp
     finally:
         service.close()
     assert done == [asked[0], asked[2]]
+
+
+def test_a_large_map_s_affinities_are_openTSNE_s_within_the_looser_bandwidth_tolerance():
+    """``perplexity_affinities`` searches each bandwidth to 1e-4 instead of 1e-8 (half the time
+    of every warm update): the same symmetric P summing to 1, each entry within 1e-3 of its size."""
+    from openTSNE import affinity, nearest_neighbors
+
+    codes = clusters(600)
+    lists = np.argsort(np.linalg.norm(codes[:, None] - codes[None], axis=2), axis=1)[:, 1:46]
+    distances = tsne.neighbour_distances(codes, lists)
+    ours = tsne.perplexity_affinities(lists, distances, 15).P
+    index = nearest_neighbors.PrecomputedNeighbors(lists, distances)
+    theirs = affinity.PerplexityBasedNN(perplexity=15, knn_index=index, n_jobs=1).P
+    assert abs(ours - ours.T).max() == 0 and np.isclose(ours.sum(), 1.0)
+    assert ours.nnz == theirs.nnz and abs(ours - theirs).max() <= 1e-3 * theirs.max()

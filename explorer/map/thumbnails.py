@@ -61,8 +61,8 @@ class ThumbnailLayer(pg.GraphicsObject):
         self._side = 1
         self._plane = np.zeros((0, 2), np.float64)
         self._shown = np.zeros(0, np.int64)
-        self._rank = np.zeros(0, np.int64)  # the fixed random priority of each point
-        self._ranked = np.zeros(0, np.int64)  # the drawable points in priority order ...
+        self._priority = np.zeros(0, np.int64)  # every image, in a fixed random order
+        self._ranked = np.zeros(0, np.int64)  # the drawable points in that order ...
         self._ranked_xy = np.zeros((2, 0))  # ... and their x and y (rows): no sort per paint
         self._spacing: tuple[float, float] | None = (1.0, 1.0)  # None: measured at the next paint
         self.forced, self.auto = False, True
@@ -80,14 +80,15 @@ class ThumbnailLayer(pg.GraphicsObject):
         are made when thumbnails are first drawn, in the background, not here."""
         self._tiles, self._packed, self._making = None, None, False
         self._source = None if images_of is None or not n else (n, images_of, np.asarray(frame_rgb), shape)
-        self._rank = np.random.default_rng(0).permutation(max(n, 0))
+        self._priority = np.random.default_rng(0).permutation(max(n, 0))
         self._rerank()
 
     def _rerank(self) -> None:
-        """The drawable points sorted by their rank once, for every paint until they change."""
-        shown = self._shown[self._shown < len(self._rank)] if len(self._rank) else self._shown
-        rank = self._rank[shown] if len(self._rank) else np.arange(len(shown))
-        self._ranked = shown[np.argsort(rank, kind="stable")]
+        """The drawable points in priority order, once for every paint until they change (a
+        filter of the fixed order, not a sort: the points change at every epoch's end)."""
+        drawable = np.zeros(len(self._priority), bool)
+        drawable[self._shown[self._shown < len(drawable)]] = True
+        self._ranked = self._priority[drawable[self._priority]]
         self._ranked_xy = np.ascontiguousarray(self._plane[self._ranked].T)
         self._changed()
 

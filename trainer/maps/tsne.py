@@ -34,6 +34,7 @@ LARGE_COLD, LARGE_WARM = 250, 25  # warm 25: 1.6 s at 70,000 codes, legibility a
 LARGE_GRID = {"cold": 2, "warm": 3}  # FFT: grid intervals per embedding unit (openTSNE: 1)
 ANNOY_TREES = 20  # 12 s for 70,000 codes at 95% recall (openTSNE's 50: 29 s, 99.5%)
 POLL_EVERY = 25  # iterations between two looks at ``should_stop``
+PERPLEXITY_TOL = 1e-4  # each point's bandwidth search (openTSNE: 1e-8): 0.35 s instead of 0.7 at 70,000
 # fit(means, start or None, seed, neighbours or None) -> TSNEResult
 Fit = Callable[[np.ndarray, "np.ndarray | None", int, "np.ndarray | None"], "TSNEResult"]
 
@@ -174,16 +175,34 @@ def _affinities(
     distances = neighbour_distances(means, lists)
     order = np.argsort(distances, axis=1, kind="stable")  # nearest first, as a search returns them
     lists, distances = np.take_along_axis(lists, order, 1), np.take_along_axis(distances, order, 1)
-    index = nearest_neighbors.PrecomputedNeighbors(lists, distances)
-    return affinity.PerplexityBasedNN(perplexity=perplexity, knn_index=index, n_jobs=n_jobs), lists.astype(np.int32)
+    return perplexity_affinities(lists, distances, perplexity, n_jobs), lists.astype(np.int32)
 
 
-def neighbour_distances(means: np.ndarray, lists: np.ndarray, chunk: int = 8192) -> np.ndarray:
-    """Euclidean distance from each code to each code of its list, in chunks (bounded memory)."""
+def perplexity_affinities(lists: np.ndarray, distances: np.ndarray, perplexity: float, n_jobs: int = 1) -> Any:
+    """openTSNE's perplexity-based affinities of these neighbour lists (its
+    ``joint_probabilities_nn``: each point's Gaussian over its list, symmetrised, summing to 1),
+    with each bandwidth searched to ``PERPLEXITY_TOL``: the P of a warm update differs from
+    openTSNE's by less than 1e-4 and takes half the time, every epoch, beside the training."""
+    import scipy.sparse as sp
+    from openTSNE import _tsne, affinity
+
+    n, k = lists.shape
+    perplexities = np.array([float(perplexity)])
+    conditional = _tsne.compute_gaussian_perplexity(
+        np.asarray(distances, np.float64), perplexities, perplexity_tol=PERPLEXITY_TOL, num_threads=n_jobs
+    )
+    p = sp.csr_matrix((np.asarray(conditional).ravel(), lists.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
+    return affinity.PrecomputedAffinities((p + p.T) / 2, normalize=True)
+
+
+def neighbour_distances(means: np.ndarray, lists: np.ndarray, chunk: int = 1024) -> np.ndarray:
+    """Euclidean distance from each code to each code of its list, in chunks that stay in the
+    cache (``np.take`` and an in-place difference: 0.16 s at 70,000 × 45, fancy indexing 0.6 s)."""
     out = np.empty(lists.shape, np.float64)
     for i in range(0, len(lists), chunk):
-        diff = means[lists[i : i + chunk]] - means[i : i + chunk, None, :]
-        out[i : i + chunk] = np.sqrt(np.einsum("nkd,nkd->nk", diff, diff))
+        diff = np.take(means, lists[i : i + chunk], axis=0)
+        diff -= means[i : i + chunk, None, :]
+        np.sqrt(np.einsum("nkd,nkd->nk", diff, diff), out=out[i : i + chunk])
     return out
 
 
