@@ -86,17 +86,12 @@ class DotsItem(pg.GraphicsObject):
         self.update()
 
     def _data_rect(self) -> QRectF:
-        xy = self.plane if len(self.shown) == len(self.plane) else self.plane[self.shown]
-        if not len(xy):
+        """The extent of the drawn points (the finite ones, kept as rows: no copies, no NaN)."""
+        x, y = self._drawn_xy
+        if not len(x):
             return QRectF()
-        with np.errstate(invalid="ignore"):
-            (x0, y0), (x1, y1) = np.fmin.reduce(xy, axis=0), np.fmax.reduce(xy, axis=0)  # NaN skipped
-        if not np.isfinite([x0, y0, x1, y1]).all():
-            finite = xy[np.isfinite(xy).all(axis=1)]
-            if not len(finite):
-                return QRectF()
-            (x0, y0), (x1, y1) = finite.min(axis=0), finite.max(axis=0)
-        return QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+        x0, x1, y0, y1 = float(x.min()), float(x.max()), float(y.min()), float(y.max())
+        return QRectF(x0, y0, x1 - x0, y1 - y0)
 
     # -- pyqtgraph / QGraphicsItem --------------------------------------------------------
     def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph names)
