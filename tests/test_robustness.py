@@ -469,6 +469,28 @@ def test_ctrl_c_in_train_saves_and_exits_quickly(tmp_path):
     assert leftovers(tmp_path) == []
 
 
+def test_a_ctrl_c_inside_a_native_module_s_initialisation_is_an_interrupt_not_a_traceback(monkeypatch, capsys):
+    """pybind11 turns a KeyboardInterrupt raised while TensorFlow's native modules initialise
+    into ImportError("initialization failed") raised from it (one CI run of three of the test
+    below ended with that traceback and exit 1). Any other ImportError is still raised."""
+    import importlib
+
+    cli = importlib.import_module("vae_explorer.trainer.cli.main")  # the module (the package exports its main)
+
+    def interrupted_import(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise ImportError("initialization failed") from interrupt
+
+    monkeypatch.setattr(cli, "cmd_info", interrupted_import)
+    assert cli.main(["info", "m.h5"]) == 130
+    assert capsys.readouterr().err.strip().splitlines() == ["vae-explorer: interrupted"]
+    monkeypatch.setattr(cli, "cmd_info", lambda args: __import__("no_such_module_here"))
+    with pytest.raises(ImportError):
+        cli.main(["info", "m.h5"])
+
+
 def test_ctrl_c_while_starting_up(tmp_path):
     proc, lines, _, reader = _start(["train", "--preset", "tutorial", "--epochs", "50", "--out", "m.h5"], tmp_path)
     try:

@@ -52,11 +52,26 @@ def main(argv: list[str] | None = None, exit_at_once_on_interrupt: bool = False)
     except UserError as exc:
         print(f"vae-explorer: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ImportError) as exc:
+        if not interrupted(exc):
+            raise
         print("vae-explorer: interrupted", file=sys.stderr)
         if exit_at_once_on_interrupt:
             _exit_now(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
+
+
+def interrupted(exc: BaseException | None) -> bool:
+    """Whether a Ctrl-C is behind ``exc``. One that lands while a native module of TensorFlow
+    initialises comes out as pybind11's ``ImportError("initialization failed")`` raised from the
+    KeyboardInterrupt: a traceback and exit 1 in one CI run of three, where the user pressed Ctrl-C."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:  # a chain can loop back on itself
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _exit_now(code: int) -> None:
