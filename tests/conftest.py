@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")  # as the app paints: explorer.app.PAINT_ENVIRONMENT
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402

@@ -15,6 +15,7 @@ from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 
 from vae_explorer.explorer.map.dots import DotsItem
 from vae_explorer.explorer.map.palettes import DEFAULT_PALETTE, label_color, label_pixels
+from vae_explorer.explorer.map.tick_grid import TickGrid
 from vae_explorer.explorer.widgets.side_legend import add_side_legend
 
 HOVER_INTERVAL_MS = 30
@@ -33,13 +34,9 @@ class LatentMap(pg.PlotWidget):
         super().__init__(parent)
         self._axis_names = ("", "")
         self.set_axis_names("z[0]", "z[1]")
-        # A GridItem, not the axes' own grid (showGrid): the axes replay their grid lines from a
-        # QPicture on every repaint, 11-12 ms each here, which made a repaint of the map 25 ms
-        # (1-2 ms with this item); every hover, stroke and pan step repaints it.
-        grid = pg.GridItem(textPen=None)
-        grid.setPen(pg.mkPen(255, 255, 255, 28))
-        grid.setZValue(-20)
-        self.addItem(grid, ignoreBounds=True)
+        # Not the axes' own grid (showGrid, 11-12 ms a repaint) nor pyqtgraph's GridItem (3.5-4):
+        # every hover, stroke and pan step repaints it (map.tick_grid)
+        self.addItem(TickGrid(self.getAxis("bottom"), self.getAxis("left")), ignoreBounds=True)
         self.setAspectLocked(False)
         self.legend = add_side_legend(self, labelTextSize="8pt", max_rows=12)  # beside the map, not over it
         self._add_items()

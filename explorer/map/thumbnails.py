@@ -5,9 +5,11 @@ Level of detail: the view is cut into cells the size of a thumbnail on screen, a
 shows one image, the one first in a fixed random order among its points: zoomed out, a
 representative of each region; zoomed in until each point has its own cell, every image; never
 a pile of overlapping thumbnails. The tiles of all images are made once, in the background, when
-thumbnails are first needed (``trainer.maps.thumbnail_atlas``: 70,000 in about a second); each
-paint packs the ones it shows into one pixmap and draws them with a single
-``QPainter.drawPixmapFragments`` call, as pyqtgraph's own scatter draws its symbols. A
+thumbnails are first needed (``trainer.maps.thumbnail_atlas``: 70,000 in about a second); the
+ones shown lately are kept in the slots of one pixmap (``map.tile_slots``) and each paint draws
+its thumbnails from there with a single ``QPainter.drawPixmapFragments`` call, as pyqtgraph's
+own scatter draws its symbols. The cells are fixed to the plane, not to the screen: a pan moves
+them with the points, so it keeps each cell's image and uploads only those coming into view. A
 thumbnail's side on screen is the typical spacing of neighbouring points at the current zoom,
 held between ``MIN_PX`` and ``MAX_PX`` pixels.
 """
@@ -20,9 +22,10 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtGui import QPainter
 
-from vae_explorer.trainer.maps.thumbnail_atlas import all_tiles, neighbour_spacing, pack, tile_side
+from vae_explorer.explorer.map.tile_slots import TileSlots
+from vae_explorer.trainer.maps.thumbnail_atlas import all_tiles, neighbour_spacing, tile_side
 
 AUTO_MIN_PX = 12  # automatic: on once a thumbnail at its natural size would be this many pixels
 AUTO_MAX_VISIBLE = 300  # ... or once no more than this many points are in view
@@ -56,7 +59,7 @@ class ThumbnailLayer(pg.GraphicsObject):
         self.setZValue(5)  # over the dots
         self._run = run_in_background or (lambda fn, on_done: on_done(fn()))
         self._source: tuple | None = None  # (n, images_of, frame colours) the tiles are made from
-        self._tiles: np.ndarray | None = None  # N×side×side×3, once made
+        self._tiles: TileSlots | None = None  # the tiles (N×side×side×3) in their pixmap, once made
         self._making = False
         self._side = 1
         self._plane = np.zeros((0, 2), np.float64)
@@ -67,7 +70,6 @@ class ThumbnailLayer(pg.GraphicsObject):
         self._spacing: tuple[float, float] | None = (1.0, 1.0)  # None: measured at the next paint
         self.forced, self.auto = False, True
         self._fragments = PrimitiveArray(QPainter.PixmapFragment, 10)
-        self._packed: tuple[bytes, QPixmap, int] | None = None  # (indices, pixmap, columns) of the last paint
         self.drawn = np.zeros(0, np.int64)  # the indices the last paint drew
         self.drawn_px = np.zeros((0, 2))  # ... their centres in device pixels
         self.side_px = 0.0  # ... and their side on screen
@@ -78,7 +80,7 @@ class ThumbnailLayer(pg.GraphicsObject):
         """The thumbnails' source: ``n`` images, ``images_of(rows)`` → their pixels (N×H×W×C in
         [0, 1]), frame colours (N×3 uint8), the image shape; ``images_of`` None: none. The tiles
         are made when thumbnails are first drawn, in the background, not here."""
-        self._tiles, self._packed, self._making = None, None, False
+        self._tiles, self._making = None, False
         self._source = None if images_of is None or not n else (n, images_of, np.asarray(frame_rgb), shape)
         self._priority = np.random.default_rng(0).permutation(max(n, 0))
         self._rerank()
@@ -109,7 +111,7 @@ class ThumbnailLayer(pg.GraphicsObject):
 
     def _made(self, source: tuple, tiles: np.ndarray) -> None:
         if source is self._source:
-            self._tiles, self._making = tiles, False
+            self._tiles, self._making = TileSlots(tiles, MAX_DRAWN), False
             self._changed()
 
     def set_points(self, plane: np.ndarray, shown: np.ndarray) -> None:
@@ -180,32 +182,21 @@ class ThumbnailLayer(pg.GraphicsObject):
             transform.m12() * xy[:, 0] + transform.m22() * xy[:, 1] + transform.dy(),
         ]
         self.side_px = float(np.clip(natural, MIN_PX, MAX_PX))
-        keep = representatives(px, self.side_px)[:MAX_DRAWN]
+        keep = representatives(px - (transform.dx(), transform.dy()), self.side_px)[:MAX_DRAWN]  # cells on the plane
         return idx[keep], px[keep]
 
     def _draw(self, painter: QPainter, idx: np.ndarray, px: np.ndarray) -> None:
         """All thumbnails in one call: fragment = (x, y, source rect, scale x/y, rotation, opacity)."""
-        pixmap, cols = self._pixmap_of(idx)
+        assert self._tiles is not None
+        slots, cols = self._tiles.slots_of(idx), self._tiles.columns
         scale = self.side_px / self._side
-        slot = np.arange(len(idx))
         self._fragments.resize(len(idx))
         fragments = self._fragments.ndarray()
         fragments[:, 0:2] = px
-        fragments[:, 2] = (slot % cols) * self._side
-        fragments[:, 3] = (slot // cols) * self._side
+        fragments[:, 2] = (slots % cols) * self._side
+        fragments[:, 3] = (slots // cols) * self._side
         fragments[:, 4:6] = self._side
         fragments[:, 6:10] = [scale, scale, 0.0, 1.0]
         painter.resetTransform()
         # drawargs() is (pointer, count) or ([fragments]): PySide's stubs know only the (pointer, count, pixmap) form
-        painter.drawPixmapFragments(*self._fragments.drawargs(), pixmap)  # type: ignore[call-arg]
-
-    def _pixmap_of(self, idx: np.ndarray) -> tuple[QPixmap, int]:
-        """These tiles packed into one pixmap (the last paint's, when it drew the same ones)."""
-        key = idx.tobytes()
-        if self._packed is None or self._packed[0] != key:
-            assert self._tiles is not None
-            atlas, cols = pack(self._tiles[idx])
-            h, w = atlas.shape[:2]
-            image = QImage(atlas.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-            self._packed = (key, QPixmap.fromImage(image.copy()), cols)
-        return self._packed[1], self._packed[2]
+        painter.drawPixmapFragments(*self._fragments.drawargs(), self._tiles.pixmap)  # type: ignore[call-arg]

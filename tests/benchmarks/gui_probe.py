@@ -49,6 +49,7 @@ def main() -> None:
     ap.add_argument("--data", default=None, help="an .npz dataset (default: the embedded MNIST)")
     ap.add_argument("--points", choices=("held-out", "train", "all"), default="held-out")
     ap.add_argument("--child-nice", type=int, default=None, help="the t-SNE child's nice (default: the app's)")
+    ap.add_argument("--qt-pool", action="store_true", help="let Qt paint with its thread pool (the app does not)")
     ap.add_argument("--layout", default="tsne", help="the map's layout while training (pca: no t-SNE child)")
     ap.add_argument("--pointer", type=int, default=0, help="hovers and clicks timed after the panning")
     ap.add_argument(
@@ -58,6 +59,10 @@ def main() -> None:
         help="the lasso's radius in standard deviations (1.6: about 50,000 of 70,000)",
     )
     args = ap.parse_args()
+    if not args.qt_pool:
+        from vae_explorer.explorer.app import PAINT_ENVIRONMENT
+
+        os.environ.update(PAINT_ENVIRONMENT)
 
     from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
     from PySide6.QtWidgets import QApplication

@@ -15,6 +15,8 @@ import textwrap
 import threading
 import time
 
+import pytest
+
 DRIVER = textwrap.dedent('''
     """Open the app as `vae-explorer` does, train, close the window mid-training."""
     import sys
@@ -99,3 +101,28 @@ def test_closing_the_app_while_training_ends_the_process_within_2s(tmp_path):
     assert ended - closing < 2.0
     settings = (tmp_path / "config" / "vae-explorer" / "vae-explorer.conf").read_text()
     assert str(remembered) in settings
+
+
+POOL_DRIVER = textwrap.dedent("""
+    import os
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from vae_explorer.explorer.app import _application
+
+    app = _application()
+    canvas = QImage(1000, 1000, QImage.Format.Format_ARGB32_Premultiplied)
+    painter = QPainter(canvas)
+    painter.fillRect(0, 0, 1000, 1000, QColor(0, 0, 0, 100))  # a fill Qt would split across its threads
+    painter.end()
+    names = [open(f"/proc/self/task/{task}/comm").read() for task in os.listdir("/proc/self/task")]
+    print(sum(name.startswith("Thread (pooled)") for name in names))
+""")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through Linux's /proc")
+def test_the_app_paints_on_the_gui_thread_alone_without_qt_s_thread_pool():
+    """Beside a training on two cores, a paint that waits for Qt's pool threads waits for
+    TensorFlow's (explorer.app.PAINT_ENVIRONMENT)."""
+    env = {k: v for k, v in os.environ.items() if k != "QT_NO_GUI_THREADPOOL"} | {"QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", POOL_DRIVER], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0"]

@@ -245,9 +245,14 @@ def test_thumbnails_toggle_and_come_on_by_themselves_when_zoomed_in(opened, qtbo
     vb = plot.getViewBox()
     expected = np.array([[p.x(), p.y()] for p in (vb.mapViewToDevice(QPointF(*plot.plane[i])) for i in layer.drawn)])
     np.testing.assert_allclose(layer.drawn_px, expected, atol=0.5)
-    # level of detail: one thumbnail per screen cell of a thumbnail's side, every occupied cell shown
+    # level of detail: one thumbnail per cell of a thumbnail's side on screen, every occupied cell
+    # shown; the cells are fixed to the plane (a pan moves them with the points)
     every = np.array([[p.x(), p.y()] for p in (vb.mapViewToDevice(QPointF(*xy)) for xy in plot.plane)])
-    cells = lambda px: {tuple(c) for c in np.floor(px / layer.side_px).astype(int)}  # noqa: E731
+
+    def cells(px):
+        origin = vb.mapViewToDevice(QPointF(0.0, 0.0))  # the plane's origin through the current view
+        return {tuple(c) for c in np.floor((px - (origin.x(), origin.y())) / layer.side_px).astype(int)}
+
     assert len(cells(layer.drawn_px)) == len(layer.drawn) == len(cells(every)) < 400
     QTest.keyClick(plot, Qt.Key.Key_T, CTRL)
     plot.viewport().repaint()
@@ -263,6 +268,30 @@ def test_thumbnails_toggle_and_come_on_by_themselves_when_zoomed_in(opened, qtbo
     zoomed = np.array([[p.x(), p.y()] for p in (vb.mapViewToDevice(QPointF(*plot.plane[i])) for i in in_view)])
     if len(cells(zoomed)) == len(in_view):  # each image in its own cell: every one of them is drawn
         assert sorted(layer.drawn) == sorted(in_view)
+
+
+def test_a_pan_keeps_the_thumbnails_shown_and_uploads_only_those_coming_into_view(opened, qtbot):
+    """The cells are fixed to the plane and the tiles kept in the slots of one pixmap: a pan step
+    redraws the same images where they moved and writes only the new ones (map.tile_slots)."""
+    plot, layer = opened.map.map, opened.map_data.thumbnails
+    qtbot.waitUntil(lambda: plot.isVisible(), timeout=2_000)
+    opened.activateWindow()
+    plot.setFocus()
+    QTest.keyClick(plot, Qt.Key.Key_T, CTRL)
+    qtbot.waitUntil(lambda: plot.viewport().repaint() or len(layer.drawn) > 0, timeout=10_000)
+    before, written, view = set(layer.drawn.tolist()), layer._tiles.written, plot.getViewBox().viewRange()
+    start = plot.viewport().rect().center()
+    QTest.mousePress(plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for step in range(1, 4):
+        QTest.mouseMove(plot.viewport(), start + QPoint(6 * step, 4 * step))
+    QTest.mouseRelease(
+        plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start + QPoint(18, 12)
+    )
+    plot.viewport().repaint()
+    after = set(layer.drawn.tolist())
+    assert plot.getViewBox().viewRange() != view  # the drag panned
+    assert len(after & before) >= 0.9 * len(before)
+    assert layer._tiles.written - written == len(after - before) < 0.1 * len(before)
 
 
 def test_a_click_in_the_worst_list_centres_the_map_on_that_image_and_selects_it(opened, qtbot):
