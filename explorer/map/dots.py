@@ -44,6 +44,14 @@ def ring_stamp(radius: float, width: float) -> np.ndarray:
     )
 
 
+def device_xy(t, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Plane positions → device pixels through a painter's transform ``t`` (the map's: a scale
+    and a shift; the shear terms only when present)."""
+    px = t.m11() * x + t.dx() if t.m21() == 0 else t.m11() * x + t.m21() * y + t.dx()
+    py = t.m22() * y + t.dy() if t.m12() == 0 else t.m12() * x + t.m22() * y + t.dy()
+    return px, py
+
+
 def argb(rgb: np.ndarray) -> np.ndarray:
     """N×3 uint8 colours → N uint32 opaque ARGB pixels (QImage's Format_ARGB32 order)."""
     rgb = np.asarray(rgb, np.uint32).reshape(-1, 3)
@@ -128,9 +136,7 @@ class DotsItem(pg.GraphicsObject):
     def _stamped(self, t, ratio: float, width: int, height: int) -> tuple[QImage, np.ndarray]:
         """The shown points through transform ``t``, rastered at the device's size (the image
         and the pixels it reads, which must live as long as it does)."""
-        x, y = self._drawn_xy
-        px = t.m11() * x + t.dx() if t.m21() == 0 else t.m11() * x + t.m21() * y + t.dx()
-        py = t.m22() * y + t.dy() if t.m12() == 0 else t.m12() * x + t.m22() * y + t.dy()
+        px, py = device_xy(t, *self._drawn_xy)
         colours = self._drawn_colours
         image, pixels = self._raster(px * ratio, py * ratio, colours, width, height, self.stamp, self.radius)
         image.setDevicePixelRatio(ratio)

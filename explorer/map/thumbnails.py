@@ -24,6 +24,7 @@ from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter
 
+from vae_explorer.explorer.map.dots import device_xy
 from vae_explorer.explorer.map.tile_slots import TileSlots
 from vae_explorer.trainer.maps.thumbnail_atlas import all_tiles, neighbour_spacing, tile_side
 
@@ -176,11 +177,7 @@ class ThumbnailLayer(pg.GraphicsObject):
         drawing = natural and self.active(len(idx), natural)
         if not drawing or not self._tiles_ready():
             return np.zeros(0, np.int64), np.zeros((0, 2))
-        xy = self._plane[idx]
-        px = np.c_[
-            transform.m11() * xy[:, 0] + transform.m21() * xy[:, 1] + transform.dx(),
-            transform.m12() * xy[:, 0] + transform.m22() * xy[:, 1] + transform.dy(),
-        ]
+        px = np.column_stack(device_xy(transform, self._plane[idx, 0], self._plane[idx, 1]))
         self.side_px = float(np.clip(natural, MIN_PX, MAX_PX))
         keep = representatives(px - (transform.dx(), transform.dy()), self.side_px)[:MAX_DRAWN]  # cells on the plane
         return idx[keep], px[keep]

@@ -28,24 +28,17 @@ def tick_positions(low: float, high: float, spacing: float, offset: float = 0.0)
     return offset + (first + np.arange(max(count, 0))) * spacing
 
 
-class TickGrid(pg.GraphicsObject):
+class TickGrid(pg.UIGraphicsItem):
     """Add to the map's view box with ``ignoreBounds=True``; ``x_axis``, ``y_axis``: the plot's
-    bottom and left ``AxisItem``s, whose tick spacing the lines follow."""
+    bottom and left ``AxisItem``s, whose tick spacing the lines follow. A ``UIGraphicsItem``, as
+    ``GridItem`` is: its bound, the view, is kept until the view changes (asked for at every
+    mouse move, computed each time it made a hover 0.4 ms slower)."""
 
     def __init__(self, x_axis: pg.AxisItem, y_axis: pg.AxisItem, rgb=(255, 255, 255)) -> None:
         super().__init__()
         self.axes = (x_axis, y_axis)
         self.pens = [pg.mkPen(*rgb, alpha) for _, alpha in LEVELS]
         self.setZValue(-20)
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
-        view = self.viewRect()  # the grid fills the view: the view is the bound
-        return QRectF() if view is None else view
-
-    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph's hook)
-        super().viewTransformChanged()  # forgets the cached view rectangle
-        self.prepareGeometryChange()
-        self.update()
 
     def paint(self, painter: QPainter, *args) -> None:
         view = self.viewRect()
