@@ -160,9 +160,8 @@ class DotsItem(pg.GraphicsObject):
             buffer[(dy + radius) * width + dx + radius :][corner] = inner_colours
         edge = ~inner & (ix.astype(np.uintp) < width) & (iy.astype(np.uintp) < height)
         buffer[iy[edge] * width + ix[edge]] = colours[edge]
-        # premultiplied: the same pixels here (opaque or empty), drawn without a conversion that
-        # Qt hands to its thread pool: the GUI thread then waits for the other core (spikes of
-        # 20-30 ms in a pan whenever that core is busy or slow to wake)
+        # premultiplied: the same pixels here (opaque or empty), drawn without a conversion (which
+        # Qt hands to its thread pool): 0.6 ms for a full view instead of 0.8-1.3 here
         return QImage(buffer.data, width, height, 4 * width, QImage.Format.Format_ARGB32_Premultiplied), buffer
 
     # -- which point is under the mouse ---------------------------------------------------

@@ -2,11 +2,12 @@
 tiles it newly shows.
 
 Packing every shown tile into a new pixmap at each paint took about half of the thumbnails'
-paint at 70,000 points (the ~700 shown tiles gathered, packed and converted to a pixmap, 2-3 ms
-of every pan step). Here one pixmap of ``capacity`` slots lives as long as the tiles; a paint
+paint at 70,000 points (the ~700 shown tiles gathered, packed and converted to a pixmap, about
+2.4 ms of every pan step). Here one pixmap of ``capacity`` slots lives as long as the tiles; a paint
 asks for the slots of the tiles it draws, and only those not already in a slot are written,
 into the slots used least recently. The tiles of one paint never evict each other: the
-capacity is at least the most drawn in one paint.
+capacity is at least the most drawn in one paint. In the benchmark's pan, which also zooms
+all the time, a step wrote a median of 90 tiles and took 1.7 ms for its slots, writes included.
 """
 
 from __future__ import annotations
