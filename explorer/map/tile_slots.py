@@ -7,7 +7,8 @@ paint at 70,000 points (the ~700 shown tiles gathered, packed and converted to a
 asks for the slots of the tiles it draws, and only those not already in a slot are written,
 into the slots used least recently. The tiles of one paint never evict each other: the
 capacity is at least the most drawn in one paint. In the benchmark's pan, which also zooms
-all the time, a step wrote a median of 90 tiles and took 1.7 ms for its slots, writes included.
+all the time, a step writes a median of 90 tiles: 0.5-0.6 ms for 700 slots with 90 new ones,
+5-6 ms when all 700 are new, against 6-7 ms to pack 700 again (timed alternately in one process).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, Qt
+from pyqtgraph.Qt.internals import PrimitiveArray
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 
 from vae_explorer.trainer.maps.thumbnail_atlas import pack
@@ -39,6 +41,7 @@ class TileSlots:
         self.last_used = np.zeros(self.capacity, np.int64)  # the request that last used each slot
         self.requests = 0
         self.written = 0  # tiles written into the pixmap so far (the figure the tests read)
+        self._fragments = PrimitiveArray(QPainter.PixmapFragment, 10)
 
     def slots_of(self, idx: np.ndarray) -> np.ndarray:
         """The slots of tiles ``idx`` (distinct, at most ``capacity``), writing those not in one."""
@@ -61,15 +64,20 @@ class TileSlots:
         self._write(free, missing)
 
     def _write(self, slots: np.ndarray, idx: np.ndarray) -> None:
-        """Tiles ``idx`` packed into one image, then copied slot by slot into the pixmap."""
+        """Tiles ``idx`` packed into one pixmap, then put into their slots by one
+        ``drawPixmapFragments`` call (a call per tile cost 1.5 times a whole repack for 700)."""
         strip, cols = pack(self.tiles[idx])
         h, w = strip.shape[:2]
-        image = QImage(strip.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-        side = self.side
+        source = QPixmap.fromImage(QImage(strip.data, w, h, 3 * w, QImage.Format.Format_RGB888))
+        side, k = self.side, np.arange(len(idx))
+        self._fragments.resize(len(idx))
+        fragments = self._fragments.ndarray()  # (centre x, y, source x, y, w, h, scale x, y, rotation, opacity)
+        fragments[:, 0] = (slots % self.columns) * side + side / 2
+        fragments[:, 1] = (slots // self.columns) * side + side / 2
+        fragments[:, 2], fragments[:, 3] = (k % cols) * side, (k // cols) * side
+        fragments[:, 4:6] = side
+        fragments[:, 6:10] = [1.0, 1.0, 0.0, 1.0]
         painter = QPainter(self.pixmap)
-        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-        for k, slot in enumerate(slots.tolist()):
-            source = QRect((k % cols) * side, (k // cols) * side, side, side)
-            painter.drawImage(QPoint((slot % self.columns) * side, (slot // self.columns) * side), image, source)
+        painter.drawPixmapFragments(*self._fragments.drawargs(), source)  # type: ignore[call-arg]
         painter.end()
         self.written += len(idx)
