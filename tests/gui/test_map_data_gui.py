@@ -291,7 +291,8 @@ def test_a_pan_keeps_the_thumbnails_shown_and_uploads_only_those_coming_into_vie
     after = set(layer.drawn.tolist())
     assert plot.getViewBox().viewRange() != view  # the drag panned
     assert len(after & before) >= 0.9 * len(before)
-    assert layer._tiles.written - written == len(after - before) < 0.1 * len(before)
+    # each newly shown image was written once (a paint in the middle of the drag may add a few)
+    assert len(after - before) <= layer._tiles.written - written < 0.1 * len(before)
 
 
 def test_a_click_in_the_worst_list_centres_the_map_on_that_image_and_selects_it(opened, qtbot):
