@@ -6,10 +6,14 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")  # as the app paints: explorer.app.PAINT_ENVIRONMENT
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
+
+from vae_explorer.explorer.app import PAINT_ENVIRONMENT  # noqa: E402 (no Qt: only the app's settings)
+
+for _name, _value in PAINT_ENVIRONMENT.items():  # the tests paint as the app does
+    os.environ.setdefault(_name, _value)
 
 SMALL_TRAIN, SMALL_TEST = 256, 64
 

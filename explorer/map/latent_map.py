@@ -34,7 +34,7 @@ class LatentMap(pg.PlotWidget):
         super().__init__(parent)
         self._axis_names = ("", "")
         self.set_axis_names("z[0]", "z[1]")
-        # Not the axes' own grid (showGrid, 11-12 ms a repaint) nor pyqtgraph's GridItem (3.5-4):
+        # Not the axes' own grid (showGrid, 11-12 ms a repaint) nor pyqtgraph's GridItem (3.8-5.3 ms):
         # every hover, stroke and pan step repaints it (map.tick_grid)
         self.addItem(TickGrid(self.getAxis("bottom"), self.getAxis("left")), ignoreBounds=True)
         self.setAspectLocked(False)

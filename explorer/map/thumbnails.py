@@ -25,7 +25,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter
 
 from vae_explorer.explorer.map.dots import device_xy
-from vae_explorer.explorer.map.tile_slots import TileSlots
+from vae_explorer.explorer.map.tile_slots import TileSlots, place
 from vae_explorer.trainer.maps.thumbnail_atlas import all_tiles, neighbour_spacing, tile_side
 
 AUTO_MIN_PX = 12  # automatic: on once a thumbnail at its natural size would be this many pixels
@@ -183,17 +183,10 @@ class ThumbnailLayer(pg.GraphicsObject):
         return idx[keep], px[keep]
 
     def _draw(self, painter: QPainter, idx: np.ndarray, px: np.ndarray) -> None:
-        """All thumbnails in one call: fragment = (x, y, source rect, scale x/y, rotation, opacity)."""
+        """All thumbnails in one call, from their slots in the kept pixmap."""
         assert self._tiles is not None
-        slots, cols = self._tiles.slots_of(idx), self._tiles.columns
-        scale = self.side_px / self._side
-        self._fragments.resize(len(idx))
-        fragments = self._fragments.ndarray()
-        fragments[:, 0:2] = px
-        fragments[:, 2] = (slots % cols) * self._side
-        fragments[:, 3] = (slots // cols) * self._side
-        fragments[:, 4:6] = self._side
-        fragments[:, 6:10] = [scale, scale, 0.0, 1.0]
+        slots = self._tiles.slots_of(idx)
+        place(self._fragments, px, slots, self._tiles.columns, self._side, self.side_px / self._side)
         painter.resetTransform()
         # drawargs() is (pointer, count) or ([fragments]): PySide's stubs know only the (pointer, count, pixmap) form
         painter.drawPixmapFragments(*self._fragments.drawargs(), self._tiles.pixmap)  # type: ignore[call-arg]

@@ -25,6 +25,20 @@ from vae_explorer.trainer.maps.thumbnail_atlas import pack
 ATLAS_PIXELS = 2048 * 2048  # the pixmap's size when that holds more tiles than one paint draws
 
 
+def place(
+    fragments: PrimitiveArray, centres: np.ndarray, cells: np.ndarray, columns: int, side: int, scale: float
+) -> None:
+    """Fill ``fragments`` (``QPainter.PixmapFragment``s) to draw source cells ``cells`` of a
+    pixmap ``columns`` cells wide, each ``side`` pixels, centred at ``centres`` (k×2), ``scale``d:
+    the thumbnails' paint and the slots' writes both draw this way."""
+    fragments.resize(len(cells))
+    array = fragments.ndarray()  # (centre x, y, source x, y, w, h, scale x, y, rotation, opacity)
+    array[:, 0:2] = centres
+    array[:, 2], array[:, 3] = (cells % columns) * side, (cells // columns) * side
+    array[:, 4:6] = side
+    array[:, 6:10] = [scale, scale, 0.0, 1.0]
+
+
 class TileSlots:
     """``slots_of(indices)`` → each tile's slot in ``pixmap`` (``columns`` slots a row)."""
 
@@ -69,14 +83,9 @@ class TileSlots:
         strip, cols = pack(self.tiles[idx])
         h, w = strip.shape[:2]
         source = QPixmap.fromImage(QImage(strip.data, w, h, 3 * w, QImage.Format.Format_RGB888))
-        side, k = self.side, np.arange(len(idx))
-        self._fragments.resize(len(idx))
-        fragments = self._fragments.ndarray()  # (centre x, y, source x, y, w, h, scale x, y, rotation, opacity)
-        fragments[:, 0] = (slots % self.columns) * side + side / 2
-        fragments[:, 1] = (slots // self.columns) * side + side / 2
-        fragments[:, 2], fragments[:, 3] = (k % cols) * side, (k // cols) * side
-        fragments[:, 4:6] = side
-        fragments[:, 6:10] = [1.0, 1.0, 0.0, 1.0]
+        side = self.side
+        centres = np.c_[slots % self.columns, slots // self.columns] * side + side / 2
+        place(self._fragments, centres, np.arange(len(idx)), cols, side, 1.0)
         painter = QPainter(self.pixmap)
         painter.drawPixmapFragments(*self._fragments.drawargs(), source)  # type: ignore[call-arg]
         painter.end()
