@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
 from vae_explorer.explorer.context import AppContext
-from vae_explorer.explorer.map.latent_map import LatentMap
+from vae_explorer.explorer.map.latent_map import LatentMap, hide_while_empty
 from vae_explorer.explorer.map.state import MapState, ViewState
 from vae_explorer.explorer.map.tool_panel import ToolPanel
 
@@ -44,7 +45,9 @@ class ToolContext:
         self.panel.add_tool(name, widget, order, hint)
 
     def add_overlay(self, item, z: float | None = None) -> None:
-        """An item drawn on the map (it does not move the view's range)."""
+        """An item drawn on the map (it does not move the view's range); a marker costs nothing while empty."""
+        if isinstance(item, pg.ScatterPlotItem):
+            hide_while_empty(item)
         if z is not None:
             item.setZValue(z)
         self.view.addItem(item, ignoreBounds=True)

@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout
 
-from vae_explorer.explorer.map.latent_map import LatentMap
+from vae_explorer.explorer.map.latent_map import LatentMap, hide_while_empty
 from vae_explorer.explorer.runs.overlay import run_label
 from vae_explorer.explorer.widgets.image_pane import ImagePane
 from vae_explorer.trainer.maps.layouts import LAYOUTS, make_layout
@@ -96,6 +96,7 @@ class CompareWindow(QDialog):
             latent_map.draw_points(side.plane, side.codes.labels, keep_view=False)
             latent_map.show_legend(side.codes.labels, self.label_names)
             ring = pg.ScatterPlotItem(size=18, symbol="o", pen=pg.mkPen((255, 255, 0), width=3), brush=None)
+            hide_while_empty(ring)
             latent_map.addItem(ring, ignoreBounds=True)
             latent_map.hovered.connect(lambda x, y, c=column: self.hover(c, x, y))
             grid.addWidget(title, 0, column)

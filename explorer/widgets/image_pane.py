@@ -23,5 +23,7 @@ class ImagePane(pg.GraphicsLayoutWidget):
         image = np.asarray(image, np.float32)
         if image.ndim == 3 and image.shape[2] == 1:
             image = image[..., 0]
+        fitted = self.item.image is not None and self.item.image.shape == image.shape
         self.item.setImage(image, levels=(0.0, 1.0), autoLevels=False)
-        self.view.autoRange(padding=0)
+        if not fitted:  # the same size in the same place: no new range (a click sets three panes)
+            self.view.autoRange(padding=0)

@@ -7,12 +7,14 @@ thumbnails' slots that keep tiles from one paint to the next."""
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
 from vae_explorer.explorer.map import tile_slots
 from vae_explorer.explorer.map.dots import STAMP, DotsItem, ring_stamp
-from vae_explorer.explorer.map.latent_map import LatentMap
+from vae_explorer.explorer.map.latent_map import LatentMap, hide_while_empty
 from vae_explorer.explorer.map.thumbnails import representatives
 from vae_explorer.explorer.map.tick_grid import TickGrid, tick_positions
 from vae_explorer.explorer.map.tile_slots import TileSlots
@@ -77,6 +79,45 @@ def test_the_grid_s_lines_lie_on_the_axes_ticks_and_are_drawn(qtbot):
         on_line = [max(QImage.pixel(shot, int(x) + dx, row) & 0xFF for dx in (0, 1)) for row in rows]  # rounding
         beside = [QImage.pixel(shot, int(x) + 5, row) & 0xFF for row in rows]
         assert min(on_line) > max(beside)  # a faint line, every row of it, and nothing beside it
+
+
+class CountedMarker(pg.ScatterPlotItem):
+    """A marker that counts what Qt asks of it: its paints and its bounds."""
+
+    calls: dict[str, int]
+
+    def paint(self, *args):
+        self.calls["paint"] += 1
+        return super().paint(*args)
+
+    def boundingRect(self):
+        self.calls["bounds"] += 1
+        return super().boundingRect()
+
+
+def test_an_empty_marker_is_neither_painted_nor_asked_its_bounds_by_a_click(qtbot):
+    plot = LatentMap()
+    qtbot.addWidget(plot)
+    plot.resize(500, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    marker = CountedMarker(size=12, symbol="o")
+    marker.calls = {"paint": 0, "bounds": 0}
+    plot.addItem(hide_while_empty(marker), ignoreBounds=True)
+    plot.getViewBox().setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+
+    def clicked() -> dict[str, int]:
+        marker.calls.update(paint=0, bounds=0)
+        qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(250, 200))
+        plot.grab()  # a paint of the whole view
+        return dict(marker.calls)
+
+    assert clicked() == {"paint": 0, "bounds": 0}
+    marker.setData([0.0], [0.0])
+    shown = clicked()
+    assert shown["paint"] >= 1 and marker.isVisible()
+    marker.setData([], [])
+    assert clicked() == {"paint": 0, "bounds": 0}
 
 
 def test_tick_positions_are_the_multiples_in_range_and_nothing_for_a_degenerate_spacing():
