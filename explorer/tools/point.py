@@ -8,11 +8,11 @@ Decoding runs on the GUI thread on purpose: one point is a compiled call of abou
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from vae_explorer.explorer.map.context import ToolContext
 from vae_explorer.explorer.widgets.image_pane import ImagePane
+from vae_explorer.explorer.widgets.readout import Readout
 
 
 def fmt(z) -> str:
@@ -27,9 +27,7 @@ class PointPage(QWidget):
         super().__init__(parent)
         layout = QGridLayout(self)
         self.decoded, self.original, self.reconstruction = ImagePane(), ImagePane(), ImagePane()
-        self.label = QLabel("—")
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setWordWrap(True)
+        self.label = Readout("—", lines=3)  # each click and hover writes it: no relayout
         layout.addWidget(QLabel("Decoded point (click or hover the map)"), 0, 0, 1, 2)
         layout.addWidget(self.decoded, 1, 0, 1, 2)
         layout.addWidget(self.label, 2, 0, 1, 2)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from vae_explorer.explorer.training.state import TrainingState, TrainSettings
 from vae_explorer.explorer.widgets.bind import bind_all
+from vae_explorer.explorer.widgets.readout import Readout
 from vae_explorer.explorer.widgets.spin_boxes import int_spin, real_spin
 from vae_explorer.trainer.model.config import DEFAULT_EPOCHS, MAX_LATENT_DIM
 from vae_explorer.trainer.model.presets import PRESETS
@@ -60,8 +60,7 @@ class TrainPanel(QWidget):
         self.progress.setFormat("idle")
         self.progress.setValue(0)
         layout.addWidget(self.progress)
-        self.progress_label = QLabel("")
-        self.progress_label.setWordWrap(True)
+        self.progress_label = Readout("", lines=2)  # written at each batch shown: no relayout
         layout.addWidget(self.progress_label)
         layout.addStretch(1)
         state.changed.connect(self._state_changed)

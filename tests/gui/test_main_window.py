@@ -6,8 +6,9 @@ import struct
 import time
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 
 from tests.gui.helpers import open_model, plotted, point_count, shown_image
 
@@ -94,6 +95,41 @@ def test_click_on_data_point_shows_original_and_reconstruction(window, qtbot, gu
     j = window.map.state.current_index
     np.testing.assert_array_equal(shown_image(window.map.tools["point"].page.original), mnist_small.x_test[j][..., 0])
     assert shown_image(window.map.tools["point"].page.reconstruction) is not None
+
+
+class LayoutRequests(QObject):
+    """Records the widgets with a layout asked to lay themselves out again."""
+
+    def __init__(self):
+        super().__init__()
+        self.receivers: list[str] = []
+
+    def eventFilter(self, receiver, event):  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.LayoutRequest and isinstance(receiver, QWidget) and receiver.layout():
+            self.receivers.append(type(receiver).__name__)
+        return False
+
+
+def test_clicks_and_hovers_on_the_map_lay_out_no_part_of_the_window(window, qtbot, gui_model_file):
+    """Their texts change at each one; a QLabel's new text laid the whole window out again."""
+    open_model(window, str(gui_model_file[0]))
+    plane = window.map.state.projection.to_plane(window.session.codes.means[:3])
+    click_map(window, qtbot, *map(float, plane[0]))  # the first shows the originals' panes
+    requests = LayoutRequests()
+    QApplication.instance().installEventFilter(requests)
+    qtbot.wait(100)  # what opening the model asked: laid out a level per pass of the event loop
+    requests.receivers.clear()
+    try:
+        for step, (x, y) in enumerate(plane[1:]):
+            click_map(window, qtbot, float(x), float(y))
+            label = window.map.tools["point"].page.label
+            assert label.text().startswith("image ") and window.map.state.current_index is not None
+            QTest.mouseMove(window.map.map.viewport(), window.map.map.viewport().rect().center() + QPoint(9 * step, 0))
+            qtbot.waitUntil(lambda label=label: label.text().startswith("hover"), timeout=2000)
+        qtbot.wait(50)
+    finally:
+        QApplication.instance().removeEventFilter(requests)
+    assert requests.receivers == []
 
 
 def test_interpolation_yields_n_frames_and_a_path(window, gui_model_file):
