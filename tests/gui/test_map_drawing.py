@@ -58,12 +58,18 @@ def test_one_thumbnail_per_cell_is_the_first_of_its_points_in_priority_order(ext
     assert len(representatives(px[:0], 16.0)) == 0
 
 
-def test_the_grid_s_lines_lie_on_the_axes_ticks_and_are_drawn(qtbot):
+def shown_map(qtbot, width: int, height: int) -> LatentMap:
+    """An empty map of that size, on screen (offscreen in the tests)."""
     plot = LatentMap()
     qtbot.addWidget(plot)
-    plot.resize(700, 500)
+    plot.resize(width, height)
     plot.show()
     qtbot.waitExposed(plot)
+    return plot
+
+
+def test_the_grid_s_lines_lie_on_the_axes_ticks_and_are_drawn(qtbot):
+    plot = shown_map(qtbot, 700, 500)
     plot.getViewBox().setRange(xRange=(-3.3, 7.1), yRange=(0.2, 2.9), padding=0)
     shot = plot.grab().toImage()  # a paint: the view box applies the range to its transform
     grid = next(item for item in plot.getViewBox().childGroup.childItems() if isinstance(item, TickGrid))
@@ -96,11 +102,7 @@ class CountedMarker(pg.ScatterPlotItem):
 
 
 def test_an_empty_marker_is_neither_painted_nor_asked_its_bounds_by_a_click(qtbot):
-    plot = LatentMap()
-    qtbot.addWidget(plot)
-    plot.resize(500, 400)
-    plot.show()
-    qtbot.waitExposed(plot)
+    plot = shown_map(qtbot, 500, 400)
     marker = CountedMarker(size=12, symbol="o")
     marker.calls = {"paint": 0, "bounds": 0}
     plot.addItem(hide_while_empty(marker), ignoreBounds=True)
