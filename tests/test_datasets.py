@@ -139,6 +139,26 @@ def test_dataset_helpers(embedded):
     assert small.label_name(-1) == "-1"
 
 
+def test_the_held_out_checksum_is_computed_once_per_held_out_images(embedded, monkeypatch):
+    """A Start and each saved model ask for it on the GUI thread: computed once (the dataset
+    chooser does it as the dataset loads), again only for other held-out images."""
+    import hashlib
+
+    from vae_explorer.trainer.data import dataset as module
+
+    small = embedded.subset(10, 2000)
+    whole = hashlib.sha256(repr(small.x_test.shape).encode())  # the whole array at once, as files recorded
+    whole.update(np.round(small.x_test * 255.0).astype(np.uint8).tobytes())
+    whole.update(small.y_test.astype("<i4").tobytes())
+    computed = []
+    checksum = module.held_out_checksum
+    monkeypatch.setattr(module, "held_out_checksum", lambda x, y: computed.append(1) or checksum(x, y))
+    assert small.held_out_digest() == small.held_out_digest() == whole.hexdigest()
+    assert len(computed) == 1
+    small.y_test = small.y_test[::-1].copy()
+    assert small.held_out_digest() != whole.hexdigest() and len(computed) == 2
+
+
 # --------------------------------------------------------------------------- names and paths
 
 

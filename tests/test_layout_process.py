@@ -123,3 +123,23 @@ def test_the_child_keeps_its_last_neighbour_lists_for_the_next_warm_update_inste
     assert given[0] is None and given[1] is lists and given[2] is None  # searched, kept, searched
     assert [ok for ok, _ in conn.answers] == [True, True, True]
     assert all(result.neighbours is None and result.figures is not None for _, result in conn.answers)
+
+
+def test_a_prepared_child_is_the_one_that_computes_the_first_layout(monkeypatch):
+    """``prepare`` spawns the child ahead of the first layout (a second of imports, and the spawn
+    left the first epoch's end); ``submit`` then uses it instead of starting another."""
+    process = LayoutProcess(1)
+    try:
+        process.prepare()
+        pid = process.pid
+        assert pid is not None and not process.busy
+        process.prepare()
+        assert process.pid == pid  # a live child is kept
+        means = np.random.default_rng(0).normal(size=(300, 4)).astype(np.float32)
+        process.submit(means, None)
+        deadline = time.monotonic() + 60
+        while process.poll() == "busy" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process.pid == pid and process.result().plane.shape == (300, 2)
+    finally:
+        process.close()

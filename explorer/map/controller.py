@@ -143,6 +143,8 @@ class MapController(QObject):
         self.map.show_cursor(None)
         self.map.getViewBox().enableAutoRange()
         self.axes.set_latent_dim(self.session.latent_dim)
+        if self.session.model is not None and self._layout_name() == "tsne":
+            self.layouts.prepare()  # its child, ahead of the first layout
 
     def _layout_name(self) -> str:
         return effective_layout_name(self.state.layout, self.session.latent_dim)

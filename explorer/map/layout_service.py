@@ -68,6 +68,14 @@ class LayoutService(QObject):
             return
         self._start(codes)
 
+    def prepare(self) -> None:
+        """A model that will want layouts arrived: start the child now, not at the first layout."""
+        from vae_explorer.trainer.maps.layout_process import LayoutProcess
+
+        if not self._closed:
+            self._process = self._process or LayoutProcess(TSNE_THREADS)
+            self._process.prepare()
+
     def refresh_next(self) -> None:
         """The next layout finds its neighbours again (a training ended: its last map is exact)."""
         self._refresh = True

@@ -79,7 +79,9 @@ def main() -> None:
     w = MainWindow(settings=settings, runs_dir=tempfile.mkdtemp(prefix="gui-probe-runs-"))
     w.resize(1400, 900)
     w.show()
-    data = load_dataset(args.data) if args.data else load_dataset()
+    from vae_explorer.explorer.data.chooser import with_checksum
+
+    data = with_checksum(load_dataset(args.data) if args.data else load_dataset())  # as the chooser loads
     if args.train_images:
         data = data.subset(args.train_images, min(len(data.x_test), max(64, args.train_images // 4)))
     beats: list[float] = []

@@ -41,6 +41,16 @@ def test_a_wide_model_opens_on_a_t_sne_map_that_decodes_empty_space_through_its_
     )
 
 
+def test_opening_a_wide_model_starts_the_t_sne_child_before_the_first_layout_is_asked(
+    window, qtbot, wide_model_file, monkeypatch
+):
+    asked: list = []  # the layout asked for is not started: only the prepared child runs
+    monkeypatch.setattr(window.map.layouts, "request", lambda codes, again=False: asked.append(codes))
+    assert open_model(window, str(wide_model_file))
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+    assert window.map.layouts.child_pid is not None and not window.map.layouts.computing
+
+
 def test_switching_layouts_from_the_chooser_with_the_keyboard(window, qtbot, wide_model_file):
     open_model(window, str(wide_model_file))
     qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)

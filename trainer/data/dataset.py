@@ -13,10 +13,23 @@ if TYPE_CHECKING:
 
 
 class Labelled:
-    """The label lookups ``Dataset`` and ``StreamedDataset`` share."""
+    """The label lookups and the held-out checksum ``Dataset`` and ``StreamedDataset`` share."""
 
+    x_test: np.ndarray
     y_test: np.ndarray | None
     label_names: list[str] | None
+    _digest: tuple | None = None  # (x_test, y_test, checksum) of the last ``held_out_digest``
+
+    def held_out_digest(self) -> str:
+        """A checksum of the held-out images (as 8-bit pixels) and labels: what a model file
+        records so that reloading its data can tell whether the same images are held out. Kept
+        for the same arrays: a Start asked for it twice on the GUI thread (100 ms at 10,000
+        images), and the dataset chooser computes it once as the dataset loads."""
+        kept = self._digest
+        if kept is None or kept[0] is not self.x_test or kept[1] is not self.y_test:
+            kept = (self.x_test, self.y_test, held_out_checksum(self.x_test, self.y_test))
+            self._digest = kept
+        return kept[2]
 
     @property
     def has_labels(self) -> bool:
@@ -26,6 +39,18 @@ class Labelled:
         if self.label_names and 0 <= label < len(self.label_names):
             return self.label_names[label]
         return str(label)
+
+
+def held_out_checksum(x_test: np.ndarray, y_test: np.ndarray | None) -> str:
+    """SHA-256 of the shape, the images rounded to 8-bit pixels and the labels as int32, taken a
+    thousand images at a time (the same bytes in the same order as the whole array at once,
+    without a whole-sample temporary copy)."""
+    digest = hashlib.sha256(repr(x_test.shape).encode())
+    for i in range(0, len(x_test), 1000):
+        digest.update(np.ascontiguousarray(np.round(x_test[i : i + 1000] * 255.0).astype(np.uint8)).data)
+    if y_test is not None:
+        digest.update(np.ascontiguousarray(y_test, dtype="<i4").data)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -66,15 +91,6 @@ class Dataset(Labelled):
             "split": dict(self.split),
             "held_out_sha256": self.held_out_digest(),
         }
-
-    def held_out_digest(self) -> str:
-        """A checksum of the held-out images (as 8-bit pixels) and labels: what a model file
-        records so that reloading its data can tell whether the same images are held out."""
-        digest = hashlib.sha256(repr(self.x_test.shape).encode())
-        digest.update(np.ascontiguousarray(np.round(self.x_test * 255.0).astype(np.uint8)).data)
-        if self.y_test is not None:
-            digest.update(np.ascontiguousarray(self.y_test, dtype="<i4").data)
-        return digest.hexdigest()
 
     def subset(self, n_train: int, n_test: int) -> Dataset:
         """The first images of each split: for quick runs and tests."""

@@ -10,7 +10,6 @@ and its description says so (``held_out_sample``), so ``eval`` and ``--resume`` 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias
@@ -76,16 +75,6 @@ class StreamedDataset(Labelled):
     split: dict = field(default_factory=lambda: {"method": "given"})
     sample_seed: int = SAMPLE_SEED
     streamed = True
-
-    def held_out_digest(self) -> str:
-        """``Dataset.held_out_digest`` computed a thousand images at a time (the same bytes in the
-        same order, so the same checksum), without a whole-sample temporary copy."""
-        digest = hashlib.sha256(repr(self.x_test.shape).encode())
-        for i in range(0, len(self.x_test), 1000):
-            digest.update(np.ascontiguousarray(np.round(self.x_test[i : i + 1000] * 255.0).astype(np.uint8)).data)
-        if self.y_test is not None:
-            digest.update(np.ascontiguousarray(self.y_test, dtype="<i4").data)
-        return digest.hexdigest()
 
     def describe(self) -> dict:
         """``Dataset.describe`` of the sample, plus how the sample was drawn from what."""

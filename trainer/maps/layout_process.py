@@ -116,6 +116,12 @@ class LayoutProcess:
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
+    def prepare(self) -> None:
+        """Start the child ahead of its first layout (it spends a second importing openTSNE, and
+        spawning it took 20-30 ms of the GUI thread at the first epoch's end)."""
+        if self._process is None or not self._process.is_alive():
+            self._start_child()
+
     def submit(
         self,
         means: np.ndarray,
@@ -129,8 +135,7 @@ class LayoutProcess:
         ``labels`` for the legibility among the figures it returns."""
         if self._pending:
             raise RuntimeError("a layout is already being computed")
-        if self._process is None or not self._process.is_alive():
-            self._start_child()
+        self.prepare()
         request = (np.asarray(means, np.float32), start, seed, neighbours, labels)  # float32: half the bytes to send
         sender = threading.Thread(target=_send, args=(self._conn, request), daemon=True, name="tsne-request")
         sender.start()  # a request larger than the pipe's buffer waits for the child to read it:

@@ -58,8 +58,10 @@ def frame_colors(labels: np.ndarray | None, n: int, palette: str = DEFAULT_PALET
     """N×3 uint8: each image's class colour (grey without labels), for thumbnail frames."""
     if labels is None:
         return np.full((n, 3), UNLABELLED[0], np.uint8)
-    table = {int(v): label_color(int(v), palette) for v in np.unique(labels)}
-    return np.array([table[int(v)] for v in labels], np.uint8)
+    # one colour per class, then gathered: a Python loop over 70,000 labels took 35 ms of an epoch's end
+    classes, which = np.unique(np.asarray(labels).ravel(), return_inverse=True)
+    table = np.array([label_color(int(v), palette) for v in classes], np.uint8).reshape(len(classes), 3)
+    return table[which.ravel()]
 
 
 def hex_color(rgb: RGB) -> str:
