@@ -6,22 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from vae_explorer.explorer.map.dots import argb
-from vae_explorer.trainer.report.colours import (
-    DEFAULT_PALETTE,
-    PALETTE_TITLES,
-    PALETTES,
-    UNLABELLED,
-    frame_colors,
-    label_color,
-)
+from vae_explorer.trainer.report.colours import DEFAULT_PALETTE, PALETTE_TITLES, PALETTES, frame_colors, label_color
 
 __all__ = ["DEFAULT_PALETTE", "PALETTES", "PALETTE_TITLES", "frame_colors", "label_color", "label_pixels"]
 
 
 def label_pixels(labels: np.ndarray | None, n: int, palette: str = DEFAULT_PALETTE) -> np.ndarray:
     """N uint32 dot colours: each point's class colour (grey without labels)."""
-    if labels is None:
-        return np.full(n, argb(np.array([UNLABELLED]))[0], np.uint32)
-    values, inverse = np.unique(np.asarray(labels), return_inverse=True)
-    table = argb(np.array([label_color(int(v), palette) for v in values]))
-    return table[inverse.reshape(-1)]
+    return argb(frame_colors(labels, n, palette))
