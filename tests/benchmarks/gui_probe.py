@@ -12,6 +12,10 @@ each timed until the repaint it caused has run. ``--layout pca`` trains with the
 t-SNE child) and ``--child-nice N`` runs the t-SNE child at that nice: what the layout costs the
 training.
 
+``GUI_PROBE_GAPS=1`` also prints the largest gaps, and when each epoch and layout arrived;
+``GUI_PROBE_WHERE=1`` prints the window thread's sampled stacks inside each gap over 90 ms
+(``stalls.StackSampler``): what froze it.
+
 ``--pan SECONDS`` adds a second phase after training (and after the map's t-SNE layout has
 arrived): thumbnails on, the map panned and zoomed programmatically every 16 ms for that long
 (a zoom between the whole map and a sixth of it, the centre circling), and the heartbeat
@@ -25,6 +29,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -95,6 +100,8 @@ def main() -> None:
 
     heartbeat.timeout.connect(beat)
 
+    sampler = where_sampler()
+
     def start():
         if not (w.session.tf_ready and not w.busy()):
             QTimer.singleShot(100, start)
@@ -107,6 +114,7 @@ def main() -> None:
         p.batch_size.setValue(args.batch_size)
         w.training.start()
         clock.start()
+        sampler.origin = time.perf_counter() * 1e3  # the beats' clock starts now
         heartbeat.start()
         # Move the mouse over the map and hover-decode while training, as a user would.
         w.map.map.hovered.emit(0.0, 0.0)
@@ -167,11 +175,38 @@ def main() -> None:
             layout_times,
             file=sys.stderr,
         )
+    sampler.print_gaps(beats, gaps)
     print(
         json.dumps({"app_images_per_second": rates, "heartbeat_ms": heartbeat_stats(beats), **pan_result}), flush=True
     )
     sys.stdout.flush()
     os._exit(0)  # as explorer/app.py does: skip the Qt+TF interpreter teardown
+
+
+class NoSampler:
+    origin = 0.0
+
+    def print_gaps(self, beats, gaps) -> None:
+        pass
+
+
+def where_sampler():
+    """``GUI_PROBE_WHERE=1``: a ``stalls.StackSampler`` that prints, for each heartbeat gap over
+    90 ms, the window thread's stacks sampled inside it (few samples: another thread held the GIL)."""
+    if not os.environ.get("GUI_PROBE_WHERE"):
+        return NoSampler()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from stalls import StackSampler
+
+    class GapSampler(StackSampler):
+        origin = 0.0
+
+        def print_gaps(self, beats, gaps) -> None:
+            for i in np.nonzero(gaps > 90)[0]:
+                start, end = self.origin + beats[i], self.origin + beats[i + 1]
+                print(f"gap at {beats[i]:.0f} ms:", self.report(start, end), file=sys.stderr)
+
+    return GapSampler().__enter__()
 
 
 def heartbeat_stats(beats: list[float]) -> dict:
