@@ -23,8 +23,9 @@ class Labelled:
     def held_out_digest(self) -> str:
         """A checksum of the held-out images (as 8-bit pixels) and labels: what a model file
         records so that reloading its data can tell whether the same images are held out. Kept
-        for the same arrays: a Start asked for it twice on the GUI thread (100 ms at 10,000
-        images), and the dataset chooser computes it once as the dataset loads."""
+        for the same arrays (nothing changes a dataset's arrays in place): a Start asked for it
+        twice on the GUI thread (100 ms at 10,000 images); the dataset chooser computes it once
+        as the dataset loads."""
         kept = self._digest
         if kept is None or kept[0] is not self.x_test or kept[1] is not self.y_test:
             kept = (self.x_test, self.y_test, held_out_checksum(self.x_test, self.y_test))
