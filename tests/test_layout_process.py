@@ -125,7 +125,7 @@ def test_the_child_keeps_its_last_neighbour_lists_for_the_next_warm_update_inste
     assert all(result.neighbours is None and result.figures is not None for _, result in conn.answers)
 
 
-def test_a_prepared_child_is_the_one_that_computes_the_first_layout(monkeypatch):
+def test_a_prepared_child_is_the_one_that_computes_the_first_layout():
     """``prepare`` spawns the child ahead of the first layout (a second of imports, and the spawn
     left the first epoch's end); ``submit`` then uses it instead of starting another."""
     process = LayoutProcess(1)
