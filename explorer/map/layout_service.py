@@ -70,11 +70,15 @@ class LayoutService(QObject):
 
     def prepare(self) -> None:
         """A model that will want layouts arrived: start the child now, not at the first layout."""
+        if not self._closed:
+            self._child().prepare()
+
+    def _child(self) -> LayoutProcess:
+        """The layout process, made at the first use."""
         from vae_explorer.trainer.maps.layout_process import LayoutProcess
 
-        if not self._closed:
-            self._process = self._process or LayoutProcess(TSNE_THREADS)
-            self._process.prepare()
+        self._process = self._process or LayoutProcess(TSNE_THREADS)
+        return self._process
 
     def refresh_next(self) -> None:
         """The next layout finds its neighbours again (a training ended: its last map is exact)."""
@@ -96,13 +100,13 @@ class LayoutService(QObject):
             self._process.close()
 
     def _start(self, codes) -> None:
-        from vae_explorer.trainer.maps.layout_process import KEPT, LayoutProcess
+        from vae_explorer.trainer.maps.layout_process import KEPT
 
-        self._process = self._process or LayoutProcess(TSNE_THREADS)
+        process = self._child()
         previous = self.latest if self.latest is not None and len(self.latest.plane) == len(codes.means) else None
         start = None if previous is None else previous.plane
         lists = KEPT if previous is not None and not self._refresh else None  # the child's own
-        self._process.submit(codes.means, start, neighbours=lists, labels=getattr(codes, "labels", None))
+        process.submit(codes.means, start, neighbours=lists, labels=getattr(codes, "labels", None))
         self._computing, self._refresh = (codes, previous), False
         self._timer.start()
 

@@ -58,17 +58,22 @@ def frame_colors(labels: np.ndarray | None, n: int, palette: str = DEFAULT_PALET
     """N×3 uint8: each image's class colour (grey without labels), for thumbnail frames."""
     if labels is None:
         return np.full((n, 3), UNLABELLED[0], np.uint8)
-    # one colour per class, then gathered: a Python loop over 70,000 labels took 35 ms of an
-    # epoch's end, and np.unique's sort 4-5 ms more than counting small class numbers
-    labels = np.asarray(labels).ravel()
+    # one colour per class, then gathered: a Python loop over 70,000 labels took 35 ms of an epoch's end
+    classes, which = classes_and_rows(np.asarray(labels).ravel())
+    table = np.array([label_color(int(v), palette) for v in classes], np.uint8).reshape(len(classes), 3)
+    return table[which]
+
+
+def classes_and_rows(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(labels, return_inverse=True)``; small non-negative class numbers are counted
+    instead of sorted (4-5 ms less at 70,000 labels)."""
     if labels.dtype.kind in "iu" and len(labels) and labels.min() >= 0 and labels.max() < 100_000:
         classes = np.flatnonzero(np.bincount(labels))
-        table = np.zeros((classes[-1] + 1, 3), np.uint8)
-        table[classes] = [label_color(int(v), palette) for v in classes]
-        return table[labels]
+        row_of = np.zeros(classes[-1] + 1, np.intp)
+        row_of[classes] = np.arange(len(classes))
+        return classes, row_of[labels]
     classes, which = np.unique(labels, return_inverse=True)
-    table = np.array([label_color(int(v), palette) for v in classes], np.uint8).reshape(len(classes), 3)
-    return table[which.ravel()]
+    return classes, which.ravel()
 
 
 def hex_color(rgb: RGB) -> str:
