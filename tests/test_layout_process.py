@@ -29,7 +29,7 @@ class _ClosedByParent:
     """A child's end of the pipe whose parent closes it while the layout is computed."""
 
     def __init__(self):
-        self.requests = [(np.zeros((3, 2)), None, 0, None, None)]
+        self.requests = [(np.zeros((3, 2)), None, 0, None, None, "")]
 
     def recv(self):
         if not self.requests:
@@ -106,7 +106,7 @@ def test_the_child_keeps_its_last_neighbour_lists_for_the_next_warm_update_inste
     lists = rng.integers(0, 500, (500, 45))
     given: list = []
 
-    def fit(means, start, seed, n_jobs, neighbours=None):
+    def fit(means, start, seed, n_jobs, neighbours=None, refresh=False):
         given.append(neighbours)
         searched = lists if len(means) == len(lists) else rng.integers(0, len(means), (len(means), 45))
         return TSNEResult(rng.normal(size=(len(means), 2)), searched if neighbours is None else neighbours)
@@ -114,9 +114,9 @@ def test_the_child_keeps_its_last_neighbour_lists_for_the_next_warm_update_inste
     monkeypatch.setattr(layout_process, "tsne_plane", fit)
     codes = rng.normal(size=(500, 16))
     requests = [
-        (codes, None, 0, None, None),
-        (codes, np.zeros((500, 2)), 0, KEPT, None),
-        (codes[:400], None, 0, KEPT, None),
+        (codes, None, 0, None, None, ""),
+        (codes, np.zeros((500, 2)), 0, KEPT, None, ""),
+        (codes[:400], None, 0, KEPT, None, ""),
     ]
     conn = _Conversation(requests)
     layout_process.serve(conn, 1)

@@ -235,6 +235,8 @@ class MapController(QObject):
             text = "approximate: the plane decodes through an inverse map" + (
                 " · updating…" if self.layouts.computing else ""
             )
+            sampled = getattr(projection, "sampled", 0)  # beside a training; the warm updates refine it
+            text += f" · started from a {sampled:,}-point sample, laid out in full after training" if sampled else ""
         if self.state.shown_epoch is not None:
             return text
         figures = self.figures.of(self.live_plane() if plane is None else plane, points, projection)

@@ -6,7 +6,10 @@ thread polls every 50 ms: no thread of ours waits for it, the GUI thread never h
 t-SNE, closing the window ends the process at once, and a child that dies is noticed at the next
 poll (``failed``) while the map stays usable on PCA. Requests that come in meanwhile are not
 queued: only the newest waits (an epoch that ended in the meantime is already out of date). Each
-layout starts from the previous one of the same model (warm start), so points drift.
+layout starts from the previous one of the same model (warm start), so points drift. Beside a
+training, a large map's first layout is a sample's with the other points placed among it (seconds
+instead of most of a core for several epochs); the epochs refine it, and the training's end lays
+the map out in full (rotated onto the last, as each epoch's is).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
 
 TSNE_THREADS = 1  # the training (when one runs) has the other core
 POLL_MS = 50
+SAMPLED_FROM = 20_000  # beside a training, a first layout of this many points or more is sampled
 
 
 class LayoutService(QObject):
@@ -42,8 +46,10 @@ class LayoutService(QObject):
         self.latest: TSNELayout | None = None  # the newest finished layout, the start of the next one
         self._process: LayoutProcess | None = None  # started with the first layout
         self._computing: tuple[LatentCodes, TSNELayout | None] | None = None  # (codes, previous) being laid out
+        self._from_sample = 0  # the sample size the layout being computed descends from (a warm update's)
         self._waiting: LatentCodes | None = None  # the newest codes asked for meanwhile
         self._closed = False  # after ``close`` nothing starts
+        self.training: Callable[[], bool] = lambda: False  # whether a training runs (the window says)
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
@@ -104,11 +110,22 @@ class LayoutService(QObject):
 
         process = self._child()
         previous = self.latest if self.latest is not None and len(self.latest.plane) == len(codes.means) else None
-        start = None if previous is None else previous.plane
-        lists = KEPT if previous is not None and not self._refresh else None  # the child's own
-        process.submit(codes.means, start, neighbours=lists, labels=getattr(codes, "labels", None))
+        in_full = previous is not None and self._refresh and previous.sampled > 0  # a sample's descendant, settled
+        start = None if previous is None or in_full else previous.plane
+        lists = KEPT if start is not None and not self._refresh else None  # the child's own
+        labels, schedule = getattr(codes, "labels", None), self._schedule(codes, previous, in_full)
+        process.submit(codes.means, start, neighbours=lists, labels=labels, schedule=schedule)
+        self._from_sample = 0 if in_full or previous is None else previous.sampled
         self._computing, self._refresh = (codes, previous), False
         self._timer.start()
+
+    def _schedule(self, codes, previous: TSNELayout | None, in_full: bool) -> str:
+        """A large map's first layout beside a training is sampled; a refresh searches again."""
+        from vae_explorer.trainer.maps.layout_process import REFRESH, SAMPLED
+
+        if previous is None:
+            return SAMPLED if len(codes.means) >= SAMPLED_FROM and self.training() else ""
+        return REFRESH if self._refresh and not in_full else ""
 
     def _poll(self) -> None:
         from vae_explorer.trainer.maps.layout_process import LayoutDied
@@ -143,11 +160,12 @@ class LayoutService(QObject):
         few hundred ms), then hand it over; a layout of a model since replaced is dropped."""
         from vae_explorer.trainer.maps.tsne import TSNELayout
 
-        generation = self._generation
+        generation, from_sample = self._generation, self._from_sample
 
         def build() -> TSNELayout:
             layout = TSNELayout(codes.means, previous=previous, fit=lambda means, start, seed, lists: result)
             layout.figures = result.figures or figures_of(layout.plane, codes)  # a small map's, here
+            layout.sampled = result.sampled or from_sample
             return layout
 
         self._building += 1

@@ -20,6 +20,10 @@ peak RSS (and how much of it the layout added). Candidates:
   warm: 25 iterations reusing the neighbour lists).
 - ``sample+place``: ``now`` on a 10,000-code stratified sample, every other code placed by the
   inverse-map blend of its latent neighbours among the sample (no warm figure of its own).
+- ``sampled``: the app's first layout beside a training (``tsne.sampled_plane``: ``now`` on a
+  5,000-code random sample, every other code at the median place of its 3 nearest sampled codes);
+  its warm update searches the lists (5 Annoy trees). The training's end then lays the map out
+  in full: ``now``'s first layout.
 
 Then ``gui_probe.py`` trains in the real window with ``--points all`` and prints the app's
 images/s while the map updates, the heartbeat while panning every point with thumbnails, and the
@@ -72,7 +76,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--model", default=None, help="a model trained on it (default: train `default` 3 epochs)")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--sizes", default="10000,60000,70000")
-    ap.add_argument("--candidates", default="before,now,sample+place")
+    ap.add_argument("--candidates", default="before,now,sample+place,sampled")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--no-app", action="store_true", help="skip the in-app training and GUI probe")
     ap.add_argument("--quick", action="store_true", help="tiny sizes: checks the script, figures meaningless")
@@ -250,8 +254,14 @@ def first_sample_place(codes):
     return plane, None
 
 
-FIRST = {"now": first_now, "before": first_before, "sample+place": first_sample_place}
-WARM = {"now": warm_now, "before": warm_before}
+def first_sampled(codes):
+    from vae_explorer.trainer.maps.tsne import sampled_plane
+
+    return sampled_plane(codes.astype(np.float64), seed=0, n_jobs=1).plane, None
+
+
+FIRST = {"now": first_now, "before": first_before, "sample+place": first_sample_place, "sampled": first_sampled}
+WARM = {"now": warm_now, "before": warm_before, "sampled": warm_now}
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -283,6 +293,8 @@ def print_table(results: dict) -> None:
         quality = f"{r['legibility']:>8.4f} {r['latent_knn']:>7.4f} {r['recall']:>6.3f}"
         print(f"{r['size']:>7} {r['candidate']:<13} {first:>16} {warm:>14} {quality} "
               f"{r['peak_rss_mb']:>7.0f} {r['layout_mb']:>5.0f}")  # fmt: skip
+        if r.get("warm_legibility") is not None:
+            print(f"{'':>7} after the warm update: legibility {r['warm_legibility']:.4f}")
     app = results.get("app")
     if app:
         print(f"\napp images/s while the map shows every image: {app.get('app_images_per_second')}")

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from tests.gui.helpers import drawn_xy, open_model, recorded_calls, shown_image
 from tests.gui.test_main_window import click_map
+from tests.test_sampled_layout import InProcess
 
 
 def tsne_ready(window) -> bool:
@@ -49,6 +50,21 @@ def test_opening_a_wide_model_starts_the_t_sne_child_before_the_first_layout_is_
     assert open_model(window, str(wide_model_file))
     qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
     assert window.map.layouts.child_pid is not None and not window.map.layouts.computing
+
+
+def test_beside_a_training_the_line_says_the_map_started_from_a_sample(window, qtbot, wide_model_file, monkeypatch):
+    from vae_explorer.explorer.map import layout_service
+    from vae_explorer.trainer.maps import layout_process, tsne
+
+    monkeypatch.setattr(tsne, "FIRST_SAMPLE", 20)  # the 64 held-out codes count as a large map
+    monkeypatch.setattr(layout_service, "SAMPLED_FROM", 50)
+    monkeypatch.setattr(layout_process, "LayoutProcess", InProcess)
+    window.map.layouts.training = lambda: True  # as while a training runs
+    assert open_model(window, str(wide_model_file))
+    qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
+    assert window.map.state.projection.sampled == 20
+    assert "approximate" in window.map.axes.mode.text()
+    assert "started from a 20-point sample, laid out in full after training" in window.map.axes.mode.text()
 
 
 def test_switching_layouts_from_the_chooser_with_the_keyboard(window, qtbot, wide_model_file):

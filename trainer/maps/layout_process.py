@@ -21,13 +21,16 @@ from typing import Any
 import numpy as np
 
 from vae_explorer.trainer.collector import collector_paused
-from vae_explorer.trainer.maps.tsne import TSNEResult, tsne_plane
+from vae_explorer.trainer.maps.tsne import TSNEResult, sampled_plane, tsne_plane
 
 JOIN_SECONDS = 2.0
 # A request's neighbours: the lists of the child's last layout (a warm update of the same images).
 # They stay in the child: sent both ways at each epoch, 25 MB at 70,000 points were pickled and
 # unpickled beside the GUI thread. A new child has none and searches again.
 KEPT = "kept"
+# A request's schedule besides the one its start implies: a large map's first layout beside a
+# training (a sample's, the rest placed), or a warm start that searches its lists again in full.
+SAMPLED, REFRESH = "sampled", "refresh"
 # The child's nice: 0. At 19 a one-core t-SNE loop beside `train` (70,000 images) let it keep
 # 3,700 images/s instead of 2,400 (4,300 alone), but in the app the first layout of 70,000 points
 # then never arrived within a 5-epoch training, and training beside it still ran about 20% slower
@@ -58,12 +61,12 @@ def serve(conn: Any, n_jobs: int) -> None:
     kept: np.ndarray | None = None
     while True:
         try:
-            means, start, seed, neighbours, labels = conn.recv()
+            means, start, seed, neighbours, labels, schedule = conn.recv()
         except (EOFError, OSError):  # the parent is gone
             return
         try:
             lists = _lists_for(neighbours, kept, len(means))
-            result = laid_out(np.asarray(means, np.float64), start, seed, n_jobs, lists, labels)
+            result = laid_out(np.asarray(means, np.float64), start, seed, n_jobs, lists, labels, schedule)
             kept, result.neighbours = result.neighbours, None  # 12.6 MB at 70,000 points: not sent back
             answer: tuple = (True, result)
         except Exception as exc:  # noqa: BLE001 (said to the parent in one line)
@@ -83,14 +86,24 @@ def _lists_for(neighbours: Any, kept: np.ndarray | None, n: int) -> np.ndarray |
 
 
 def laid_out(
-    means: np.ndarray, start: Any, seed: int, n_jobs: int, neighbours: Any, labels: np.ndarray | None
+    means: np.ndarray,
+    start: Any,
+    seed: int,
+    n_jobs: int,
+    neighbours: Any,
+    labels: np.ndarray | None,
+    schedule: str = "",
 ) -> TSNEResult:
-    """The layout, with its figures when its neighbour lists came with it (a large map): the
-    parent would otherwise search the 70,000-point plane beside the training, at full priority."""
+    """The layout (``schedule``: "" as ``start`` says, ``SAMPLED`` or ``REFRESH``), with its
+    figures when it is a large map's: the parent would otherwise search the 70,000-point plane
+    beside the training, at full priority. A sampled layout has no lists: its legibility only."""
     from vae_explorer.trainer.maps.figures import plane_figures
 
-    result = tsne_plane(means, start, seed, n_jobs, neighbours=neighbours)
-    if result.neighbours is not None:
+    if schedule == SAMPLED:
+        result = sampled_plane(means, seed, n_jobs)
+    else:
+        result = tsne_plane(means, start, seed, n_jobs, neighbours=neighbours, refresh=schedule == REFRESH)
+    if result.neighbours is not None or schedule == SAMPLED:
         result.figures = plane_figures(result.plane, labels, result.neighbours)
     return result
 
@@ -129,14 +142,17 @@ class LayoutProcess:
         seed: int = 0,
         neighbours: np.ndarray | str | None = None,
         labels: np.ndarray | None = None,
+        schedule: str = "",
     ) -> None:
         """Start ``tsne_plane(means, start, seed, neighbours=...)`` in the child (a new child if it
         is gone); ``neighbours`` may be ``KEPT``: the child's own lists of its last layout;
-        ``labels`` for the legibility among the figures it returns."""
+        ``labels`` for the legibility among the figures it returns; ``schedule`` ``SAMPLED`` or
+        ``REFRESH`` (``laid_out``)."""
         if self._pending:
             raise RuntimeError("a layout is already being computed")
         self.prepare()
-        request = (np.asarray(means, np.float32), start, seed, neighbours, labels)  # float32: half the bytes to send
+        means = np.asarray(means, np.float32)  # half the bytes to send
+        request = (means, start, seed, neighbours, labels, schedule)
         sender = threading.Thread(target=_send, args=(self._conn, request), daemon=True, name="tsne-request")
         sender.start()  # a request larger than the pipe's buffer waits for the child to read it:
         self._pending = True  # a new child reads only once it has imported openTSNE (a second)
