@@ -21,11 +21,13 @@ def clusters(n: int, dim: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarra
 def test_a_sampled_layout_lays_out_the_sample_and_puts_each_other_code_among_its_sampled_neighbours(monkeypatch):
     monkeypatch.setattr(tsne, "FIRST_SAMPLE", 300)
     codes, labels = clusters(2000)
-    sizes: list[int] = []
+    sizes: list[tuple] = []
     full = tsne.tsne_plane
-    monkeypatch.setattr(tsne, "tsne_plane", lambda means, *a, **k: sizes.append(len(means)) or full(means, *a, **k))
+    spy = lambda means, *a, **k: sizes.append((len(means), k["quick"])) or full(means, *a, **k)  # noqa: E731
+    monkeypatch.setattr(tsne, "tsne_plane", spy)
     result = tsne.sampled_plane(codes, seed=3)
-    assert sizes == [300] and result.sampled == 300 and result.neighbours is None and result.plane.shape == (2000, 2)
+    assert sizes == [(300, True)] and result.sampled == 300  # the sample, laid out quickly
+    assert result.neighbours is None and result.plane.shape == (2000, 2)
     sample = np.sort(np.random.default_rng(3).choice(2000, 300, replace=False))
     rest = np.setdiff1d(np.arange(2000), sample)
     distances = np.linalg.norm(codes[rest, None, :] - codes[None, sample, :], axis=2)
@@ -52,7 +54,7 @@ def annoy_trees(monkeypatch):
     return trees
 
 
-def test_a_warm_update_without_lists_searches_few_trees_and_a_refresh_searches_all(annoy_trees, monkeypatch):
+def test_warm_without_lists_searches_few_trees_a_refresh_all_and_a_quick_layout_runs_half(annoy_trees, monkeypatch):
     import openTSNE
 
     monkeypatch.setattr(tsne, "BARNES_HUT_BELOW", 300)  # the large-map rules on a size a test affords
@@ -69,6 +71,10 @@ def test_a_warm_update_without_lists_searches_few_trees_and_a_refresh_searches_a
     tsne.tsne_plane(codes, cold.plane, neighbours=cold.neighbours, refresh=True)
     assert annoy_trees[2:] == [tsne.ANNOY_TREES]  # searched again, fully
     assert sum(n for n, _ in calls) == tsne.LARGE_WARM and {e for _, e in calls} == {1.0}
+    calls.clear()
+    tsne.tsne_plane(codes, None, quick=True)  # a sample's layout: half the cold iterations
+    early = sum(n for n, e in calls if e > 1)
+    assert (early, sum(n for n, _ in calls) - early) == (tsne.EARLY_ITERATIONS // 2, tsne.LARGE_COLD // 2)
 
 
 class InProcess:

@@ -12,7 +12,8 @@ each timed until the repaint it caused has run. ``--layout pca`` trains with the
 t-SNE child) and ``--child-nice N`` runs the t-SNE child at that nice: what the layout costs the
 training.
 
-``GUI_PROBE_GAPS=1`` also prints the largest gaps, and when each epoch and layout arrived;
+``GUI_PROBE_GAPS=1`` also prints the largest gaps, and when each epoch and layout arrived (with
+the layout's legibility and, for one started from a sample, the sample's size);
 ``GUI_PROBE_WHERE=1`` prints the window thread's sampled stacks inside each gap over 90 ms
 (``stalls.StackSampler``): what froze it.
 
@@ -148,8 +149,14 @@ def main() -> None:
         else:
             close()
 
-    layout_times: list[float] = []  # when each t-SNE layout arrived (ms after Start)
-    w.map.layouts.ready.connect(lambda *_: layout_times.append(round(clock.nsecsElapsed() / 1e6)))
+    layout_times: list[tuple] = []  # when each t-SNE layout arrived (ms after Start), its legibility, its sample
+
+    def layout_arrived(points, layout) -> None:
+        legible = (getattr(layout, "figures", None) or {}).get("legibility")
+        sampled = getattr(layout, "sampled", 0)
+        layout_times.append((round(clock.nsecsElapsed() / 1e6), legible and round(legible, 3), sampled))
+
+    w.map.layouts.ready.connect(layout_arrived)
     w.training.runner.epoch_done.connect(on_epoch)
     w.training.runner.finished.connect(done)
     w.closed.connect(app.quit)
