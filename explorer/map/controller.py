@@ -105,8 +105,10 @@ class MapController(QObject):
 
     def final_layout(self) -> None:
         """A training ended: lay its last codes out once more with their neighbours found again
-        (each epoch's update kept the previous neighbour lists, to stay within a third of an epoch)."""
-        if self._layout_name() == "tsne" and self.state.points is not None:
+        (each epoch's update kept the previous neighbour lists, to stay within a third of an epoch),
+        or in full when the layout started from a sample's, even while another layout is shown."""
+        from_sample = self.state.tsne is not None and self.state.tsne.sampled > 0
+        if (self._layout_name() == "tsne" or from_sample) and self.state.points is not None:
             self.layouts.refresh_next()
             self.layouts.request(self.state.points, again=True)
 

@@ -59,12 +59,23 @@ def test_beside_a_training_the_line_says_the_map_started_from_a_sample(window, q
     monkeypatch.setattr(tsne, "FIRST_SAMPLE", 20)  # the 64 held-out codes count as a large map
     monkeypatch.setattr(layout_service, "SAMPLED_FROM", 50)
     monkeypatch.setattr(layout_process, "LayoutProcess", InProcess)
+    monkeypatch.setattr(InProcess, "asked", [])
     window.map.layouts.training = lambda: True  # as while a training runs
     assert open_model(window, str(wide_model_file))
     qtbot.waitUntil(lambda: tsne_ready(window), timeout=60_000)
     assert window.map.state.projection.sampled == 20
     assert "approximate" in window.map.axes.mode.text()
     assert "started from a 20-point sample, laid out in full after training" in window.map.axes.mode.text()
+    box = window.map.axes.layout_box
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Down)  # t-SNE → PCA, before the training ends
+    assert window.map.state.layout == "pca"
+    window.map.layouts.training = lambda: False
+    window.training.runner.finished.emit()  # the training's thread ended
+    qtbot.waitUntil(lambda: window.map.state.tsne.sampled == 0, timeout=60_000)  # laid out in full meanwhile
+    assert InProcess.asked[-1] == ("", False, None)
+    qtbot.keyClick(box, Qt.Key.Key_Up)  # back to t-SNE: the whole layout, no sample said
+    assert window.map.state.layout == "tsne" and "sample" not in window.map.axes.mode.text()
 
 
 def test_switching_layouts_from_the_chooser_with_the_keyboard(window, qtbot, wide_model_file):
