@@ -1,7 +1,7 @@
 """Beside a training, a large map's first layout is a sample's with the other codes placed among
-it, refined by the epochs' warm updates and settled at the training's end (``maps.tsne``,
-``explorer.map.layout_service``): the whole t-SNE of 70,000 codes held one of the two cores for
-several epochs (tests/benchmarks/README.md, "The map at scale")."""
+it, refined by the epochs' warm updates and laid out in full at the training's end
+(``maps.tsne``, ``explorer.map.layout_service``): the whole t-SNE of 70,000 codes held one of the
+two cores for several epochs (tests/benchmarks/README.md, "The map at scale")."""
 
 from __future__ import annotations
 
