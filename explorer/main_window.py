@@ -110,7 +110,6 @@ class MainWindow(QMainWindow):
         )
         self.map = MapController(self.app)
         self.map.points.training = lambda: self.training.state.running
-        self.map.layouts.training = self.map.points.training
         self.map_data = MapDataLayer(self.map.context, self.map.style, self)
         self.map.context.want_metrics = lambda: self.map_data.want_metrics(asked=True)
         self.exports = Exporter(self.app, self.map.tools, self.recents, self.training.settings)

@@ -37,6 +37,7 @@ class MapController(QObject):
         self.map, self.panel, self.axes = LatentMap(), ToolPanel(), AxesChooser(self.state)
         self.style = PointStyle(self.view_state, lambda: self.state.points, self._sets)
         self.points = PointsService(app, self.state)
+        self.layouts.training = lambda: self.points.training()  # the window says whether one runs
         self.figures = FiguresService(app.jobs.run, lambda: self.axes.show_mode(self._mode_text()))
         self.context = ToolContext(app, self.state, self.view_state, self.map, self.panel)
         self.search = MapSearch(self.context)

@@ -116,10 +116,12 @@ def test_training_updates_the_t_sne_layout_each_epoch_with_a_warm_start(window, 
     panel.latent_dim.setValue(4)
     panel.epochs.setValue(3)
     panel.batch_size.setValue(64)
-    layouts = []
+    layouts, training_said = [], []
     window.map.layouts.ready.connect(lambda codes, layout: layouts.append(layout))
+    window.training.runner.epoch_done.connect(lambda report: training_said.append(window.map.layouts.training()))
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.training.runner.running, timeout=60_000)
+    assert training_said == [True] * 3 and not window.map.layouts.training()  # what picks a sampled first layout
     qtbot.waitUntil(
         lambda: not window.map.layouts.computing and window.map.state.tsne_points is window.map.state.points,
         timeout=60_000,
