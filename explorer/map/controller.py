@@ -223,8 +223,8 @@ class MapController(QObject):
         self.axes.show_mode(self._mode_text(plane))
 
     def _mode_text(self, plane: np.ndarray | None = None) -> str:
-        """Exact or approximate, t-SNE still computing (or failed), and the legibility of the
-        ``plane`` drawn (default: the live map's)."""
+        """Exact or approximate, t-SNE still computing (or failed), the legibility of the
+        ``plane`` drawn (default: the live map's), and whether its layout started from a sample."""
         projection, points = self.state.projection, self.state.points
         if projection is None or points is None:
             return ""
@@ -238,13 +238,13 @@ class MapController(QObject):
             text = "approximate: the plane decodes through an inverse map" + (
                 " · updating…" if self.layouts.computing else ""
             )
-            sampled = getattr(projection, "sampled", 0)  # beside a training; the warm updates refine it
-            text += f" · started from a {sampled:,}-point sample, laid out in full after training" if sampled else ""
         if self.state.shown_epoch is not None:
             return text
         figures = self.figures.of(self.live_plane() if plane is None else plane, points, projection)
         shown = [f"legibility {figures['legibility']:.0%}"] if figures.get("legibility") is not None else []
         shown += [f"neighbours kept {figures['recall']:.0%}"] if figures.get("recall") is not None else []
+        sampled = getattr(projection, "sampled", 0)  # beside a training; last, the figures matter more
+        shown += [f"started from a {sampled:,}-point sample, laid out in full after training"] if sampled else []
         return " · ".join([text, *shown])
 
     # -- clicks: the current point ------------------------------------------------------------
