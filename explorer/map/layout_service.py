@@ -45,8 +45,8 @@ class LayoutService(QObject):
         self._generation, self._building, self._refresh = 0, 0, False
         self.latest: TSNELayout | None = None  # the newest finished layout, the start of the next one
         self._process: LayoutProcess | None = None  # started with the first layout
-        self._computing: tuple[LatentCodes, TSNELayout | None] | None = None  # (codes, previous) being laid out
-        self._from_sample = 0  # the sample size the layout being computed descends from (a warm update's)
+        # (codes, previous, the sample size a warm update descends from, or 0) being laid out
+        self._computing: tuple[LatentCodes, TSNELayout | None, int] | None = None
         self._waiting: LatentCodes | None = None  # the newest codes asked for meanwhile
         self._closed = False  # after ``close`` nothing starts
         self.training: Callable[[], bool] = lambda: False  # whether a training runs (the window says)
@@ -115,8 +115,8 @@ class LayoutService(QObject):
         lists = KEPT if start is not None and not self._refresh else None  # the child's own
         labels, schedule = getattr(codes, "labels", None), self._schedule(codes, previous, in_full)
         process.submit(codes.means, start, neighbours=lists, labels=labels, schedule=schedule)
-        self._from_sample = 0 if in_full or previous is None else previous.sampled
-        self._computing, self._refresh = (codes, previous), False
+        from_sample = 0 if in_full or previous is None else previous.sampled
+        self._computing, self._refresh = (codes, previous, from_sample), False
         self._timer.start()
 
     def _schedule(self, codes, previous: TSNELayout | None, in_full: bool) -> str:
@@ -137,11 +137,11 @@ class LayoutService(QObject):
         if state in ("idle", "busy"):
             return
         self._timer.stop()
-        (codes, previous), self._computing = computing, None
+        (codes, previous, from_sample), self._computing = computing, None
         try:
             if state == "died":
                 raise LayoutDied(f"the t-SNE process ended unexpectedly (exit code {process.died_with})")
-            self._finish(codes, previous, process.result())  # the next waits until this one is built
+            self._finish(codes, previous, from_sample, process.result())  # the next waits until this one is built
         except LayoutDied as died:  # not retried at once: the next request starts a new child
             self._waiting = None
             self.failed.emit(f"{died}; the map shows PCA until the next layout starts a new one")
@@ -155,12 +155,12 @@ class LayoutService(QObject):
         if waiting is not None:
             self.request(waiting)
 
-    def _finish(self, codes: LatentCodes, previous: TSNELayout | None, result: TSNEResult) -> None:
+    def _finish(self, codes: LatentCodes, previous: TSNELayout | None, from_sample: int, result: TSNEResult) -> None:
         """Build the layout's inverse map and figures off the GUI thread (70,000 points take a
         few hundred ms), then hand it over; a layout of a model since replaced is dropped."""
         from vae_explorer.trainer.maps.tsne import TSNELayout
 
-        generation, from_sample = self._generation, self._from_sample
+        generation = self._generation
 
         def build() -> TSNELayout:
             layout = TSNELayout(codes.means, previous=previous, fit=lambda means, start, seed, lists: result)
