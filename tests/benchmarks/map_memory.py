@@ -103,19 +103,13 @@ def laid_out(window, which: str) -> bool:
 
 
 def pan(window, seconds: float) -> None:
-    """Thumbnails on; the view zoomed between the whole map and a sixth of it, circling."""
-    import numpy as np
+    """``gui_probe``'s pan: thumbnails on, the view zoomed between the whole map and a sixth of it."""
+    sys.path.insert(0, HERE)
+    from gui_probe import PanPhase
 
-    window.map_data.state.update(thumbnails=True, thumbnails_auto=True)
-    plane = window.map.map.plane
-    centre, span = plane.mean(axis=0), plane.max(axis=0) - plane.min(axis=0)
-    start = time.perf_counter()
-    while (t := time.perf_counter() - start) < seconds:
-        zoom = 1 / 6 + (5 / 6) * (0.5 + 0.5 * np.cos(2 * np.pi * t / 4))
-        middle, half = centre + 0.25 * span * np.array([np.cos(t), np.sin(t)]), zoom * span / 2
-        window.map.map.getViewBox().setRange(xRange=(middle[0] - half[0], middle[0] + half[0]),
-                                             yRange=(middle[1] - half[1], middle[1] + half[1]), padding=0)  # fmt: skip
-        wait_until(lambda: False, 0.016)
+    result: dict = {}
+    PanPhase(window, seconds, result, then=lambda: None).start()
+    wait_until(lambda: "pan_heartbeat_ms" in result, seconds + 60)
 
 
 def wait_until(condition, seconds: float) -> None:
